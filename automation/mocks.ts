@@ -1,0 +1,159 @@
+// Pulumi's mock runtime, set up to run this program with no cloud access: deterministic ids
+// and computed fields, canned answers for the data sources the program reads, and a record of
+// every registered resource (type, name, parent, inputs, dependencies). Used by `synth` and tests.
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+// The monitor class is not re-exported from the runtime index.
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
+import { getStore } from "@pulumi/pulumi/runtime/state.js";
+
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export const MOCK_ACCOUNT = "123456789012";
+export const MOCK_AMI = "ami-0mock0000000000al2023";
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+  dependencies: string[];
+}
+
+function digest(text: string, bytes = 32): Buffer {
+  return createHash("sha256").update(text).digest().subarray(0, bytes);
+}
+
+/** A deterministic, distinct private IP for each network interface. */
+function mockIp(name: string): string {
+  const d = digest(name);
+  return `10.42.${d[0] % 128}.${10 + (d[1] % 200)}`;
+}
+
+/** Replaces secrets by "[secret]", unknowns by "[unknown]", resource references by their URN. */
+export function redact(value: unknown): unknown {
+  if (value === UNKNOWN) return "[unknown]";
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (o[SIG_KEY] === SECRET_VALUE_SIG) return "[secret]";
+    if (o[SIG_KEY] === RESOURCE_SIG) return o.urn;
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, redact(v)]));
+  }
+  return value;
+}
+
+export function mockState(args: pulumi.runtime.MockResourceArgs, region: string): { id: string; state: Record<string, unknown> } {
+  const i = args.inputs as Record<string, any>;
+  const id = `${args.name}-id`;
+  const arn = (service: string, what: string) => `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${what}`;
+  switch (args.type) {
+    case "random:index/randomBytes:RandomBytes": {
+      const bytes = digest(`mock-random:${args.name}`, i.length ?? 32);
+      return { id, state: { ...i, base64: bytes.toString("base64"), hex: bytes.toString("hex") } };
+    }
+    case "aws:ec2/networkInterface:NetworkInterface": {
+      const ip = mockIp(args.name);
+      return { id: `eni-${digest(args.name, 8).toString("hex")}`, state: { ...i, privateIp: ip, privateIps: [ip] } };
+    }
+    case "aws:ec2/instance:Instance":
+      return { id: `i-${digest(args.name, 8).toString("hex")}`, state: { ...i, arn: arn("ec2", `instance/${id}`) } };
+    case "aws:ebs/volume:Volume":
+      return { id: `vol-${digest(args.name, 8).toString("hex")}`, state: { ...i } };
+    case "aws:s3/bucket:Bucket": {
+      const bucket = i.bucket ?? `${i.bucketPrefix ?? args.name}mock`;
+      return { id: bucket, state: { ...i, bucket, arn: `arn:aws:s3:::${bucket}` } };
+    }
+    case "aws:iam/role:Role":
+      return { id: `${args.name}`, state: { ...i, name: args.name, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${args.name}` } };
+    case "aws:iam/instanceProfile:InstanceProfile":
+      return { id, state: { ...i, name: args.name } };
+    case "aws:ec2/vpc:Vpc":
+      return { id: `vpc-${digest(args.name, 8).toString("hex")}`, state: { ...i } };
+    case "aws:ec2/subnet:Subnet":
+      return { id: `subnet-${digest(args.name, 8).toString("hex")}`, state: { ...i } };
+    case "aws:ec2/securityGroup:SecurityGroup":
+      return { id: `sg-${digest(args.name, 8).toString("hex")}`, state: { ...i } };
+    case "aws:ssm/parameter:Parameter":
+      return { id: i.name ?? id, state: { ...i, arn: arn("ssm", `parameter${i.name}`) } };
+    case "aws:secretsmanager/secret:Secret":
+      return { id: arn("secretsmanager", `secret:${i.name}-AbCdEf`), state: { ...i, arn: arn("secretsmanager", `secret:${i.name}-AbCdEf`) } };
+    case "aws:ssm/document:Document":
+      return { id: i.name ?? id, state: { ...i } };
+    default:
+      return { id, state: { ...i } };
+  }
+}
+
+export function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Record<string, unknown> {
+  const i = args.inputs as Record<string, any>;
+  switch (args.token) {
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+    case "aws:index/getRegion:getRegion":
+      return { region, name: region, id: region };
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "MOCK", id: MOCK_ACCOUNT };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return { names: [`${region}a`, `${region}b`, `${region}c`], zoneIds: [], id: region };
+    case "aws:ssm/getParameter:getParameter":
+      return { name: i.name, value: MOCK_AMI, type: "String", id: i.name };
+    case "aws:ec2/getVpc:getVpc":
+      return { id: i.id, cidrBlock: "10.0.0.0/16" };
+    case "aws:ec2/getSubnet:getSubnet":
+      return { id: i.id, availabilityZone: `${region}a`, vpcId: "vpc-existing", cidrBlock: "10.0.1.0/24" };
+    default:
+      return i;
+  }
+}
+
+/**
+ * Installs the mock runtime and returns the live list of registered resources.
+ * Must run before the program's modules create resources.
+ */
+export function installMocks(opts: { project: string; stack: string; region: string; preview?: boolean }): RecordedResource[] {
+  const records: RecordedResource[] = [];
+  const mocks: pulumi.runtime.Mocks = {
+    newResource: (args) => mockState(args, opts.region),
+    call: (args) => mockCall(args, opts.region),
+  };
+  const monitor = new MockMonitor(mocks) as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) =>
+    register(req, (err: unknown, resp: any) => {
+      if (!err && resp) {
+        records.push({
+          urn: resp.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent(),
+          custom: req.getCustom(),
+          inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          dependencies: [...req.getDependenciesList()].sort(),
+        });
+      }
+      callback(err, resp);
+    });
+  pulumi.runtime.setMockOptions(monitor, opts.project, opts.stack, opts.preview ?? false);
+  // As setMocks does: secrets and resource references on, output values off.
+  const store = getStore() as any;
+  store.supportsSecrets = true;
+  store.supportsResourceReferences = true;
+  store.supportsOutputValues = false;
+  return records;
+}
+
+/** Waits until the program has no registration in flight. */
+export async function settle(): Promise<void> {
+  const wait = (pulumi.runtime as any).waitForRPCs as (() => Promise<void>) | undefined;
+  for (let i = 0; i < 3; i++) {
+    if (wait) await wait();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,117 @@
+// `synth`: runs the Pulumi program under the mock runtime with a stack's configuration, with no
+// cloud access, and writes the plan for review: DIR/<stack>.json with every resource (urn,
+// type, name, parent, inputs, dependencies; secrets replaced by "[secret]") and every rendered
+// bootstrap, command or SSM script under DIR/scripts/.
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parse as parseYaml } from "yaml";
+
+export const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface SynthOptions {
+  stack: string;
+  out: string;
+  /** Project directory holding Pulumi.yaml and Pulumi.<stack>.yaml (default: this repository). */
+  projectDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface SynthPlan {
+  stack: string;
+  project: string;
+  resources: Array<{ urn: string; type: string; name: string; parent: string; inputs: Record<string, unknown>; dependencies: string[] }>;
+}
+
+export class SynthError extends Error {}
+
+/** Reads a stack's config file into Pulumi's flat "namespace:key" -> string map. */
+export function readStackConfig(projectDir: string, project: string, stack: string): { config: Record<string, string>; secretKeys: string[] } {
+  const file = join(projectDir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) throw new SynthError(`no ${file}: create the stack's config file first (e.g. copy Pulumi.localnet.yaml)`);
+  const doc = (parseYaml(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
+    const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+    if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
+      // Encrypted values cannot be read offline; the program sees a marker.
+      config[key] = "[secret]";
+      secretKeys.push(key);
+    } else {
+      config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  return { config, secretKeys };
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "_");
+}
+
+/** The scripts a reviewer wants to read, one file each. */
+export function extractScripts(resources: SynthPlan["resources"]): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const r of resources) {
+    const inputs = r.inputs as Record<string, any>;
+    if (r.type === "aws:ec2/instance:Instance" && typeof inputs.userData === "string") {
+      files[`${safeName(r.name)}.user-data.sh`] = inputs.userData;
+    } else if (r.type === "command:local:Command" && typeof inputs.create === "string") {
+      const env = Object.entries((inputs.environment ?? {}) as Record<string, unknown>)
+        .map(([k, v]) => `export ${k}=${JSON.stringify(String(v))}`)
+        .join("\n");
+      files[`${safeName(r.name)}.command.sh`] = `#!/bin/bash\n# local.Command ${r.name} (runs on the operator's machine)\n${env}\n${inputs.create}\n`;
+    } else if (r.type === "aws:ssm/document:Document" && typeof inputs.content === "string") {
+      try {
+        const doc = JSON.parse(inputs.content) as { mainSteps?: Array<{ name?: string; inputs?: { runCommand?: string[] } }> };
+        for (const step of doc.mainSteps ?? []) {
+          if (step.inputs?.runCommand) files[`${safeName(r.name)}.${safeName(step.name ?? "step")}.ssm.sh`] = `${step.inputs.runCommand.join("\n")}\n`;
+        }
+      } catch {
+        files[`${safeName(r.name)}.ssm.txt`] = inputs.content;
+      }
+    }
+  }
+  return files;
+}
+
+export async function synthesize(o: { stack: string; projectDir?: string }): Promise<SynthPlan> {
+  const projectDir = o.projectDir ?? PROJECT_DIR;
+  const projectFile = parseYaml(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string; main?: string };
+  const { config, secretKeys } = readStackConfig(projectDir, projectFile.name, o.stack);
+  const region = config["aws:region"] ?? "";
+
+  // Loaded only now: the Pulumi SDK is heavy and the argument errors above should be fast.
+  const pulumi = await import("@pulumi/pulumi");
+  const { installMocks, settle } = await import("./mocks.js");
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  const records = installMocks({ project: projectFile.name, stack: o.stack, region });
+  const main = join(projectDir, projectFile.main ?? "index.ts");
+  await import(pathToFileURL(main).href);
+  await settle();
+  return {
+    stack: o.stack,
+    project: projectFile.name,
+    resources: records.map(({ urn, type, name, parent, inputs, dependencies }) => ({ urn, type, name, parent, inputs, dependencies })),
+  };
+}
+
+export async function runSynth(o: SynthOptions): Promise<number> {
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  let plan: SynthPlan;
+  try {
+    plan = await synthesize({ stack: o.stack, projectDir: o.projectDir });
+  } catch (err) {
+    const e = err as Error;
+    // Configuration problems are the user's to fix: print them plainly.
+    log(e.name === "ConfigError" || err instanceof SynthError ? e.message : `synth failed: ${e.stack ?? e.message}`);
+    return err instanceof SynthError || e.name === "ConfigError" ? 2 : 1;
+  }
+  const scriptsDir = join(o.out, "scripts");
+  mkdirSync(scriptsDir, { recursive: true });
+  writeFileSync(join(o.out, `${o.stack}.json`), `${JSON.stringify(plan, null, 2)}\n`);
+  const scripts = extractScripts(plan.resources);
+  for (const [name, text] of Object.entries(scripts)) writeFileSync(join(scriptsDir, name), text, { mode: 0o644 });
+  log(`synth: ${plan.resources.length} resources -> ${join(o.out, `${o.stack}.json`)}; ${Object.keys(scripts).length} scripts -> ${scriptsDir}`);
+  return 0;
+}

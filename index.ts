@@ -1,0 +1,37 @@
+// The near-localnet Pulumi program: one stack per environment, the layers as components,
+// each higher layer fed the lower layers' outputs. Configuration is validated first, so bad
+// input fails before anything is created.
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig, type ConfigGetter } from "./infra/config.js";
+import { NearBase } from "./infra/near-base.js";
+
+const configs = new Map<string, pulumi.Config>();
+const get: ConfigGetter = (key) => {
+  const [ns, name] = key.split(":");
+  if (!configs.has(ns)) configs.set(ns, new pulumi.Config(ns));
+  return configs.get(ns)!.get(name);
+};
+
+const cfg = loadConfig(get, pulumi.getStack());
+
+const base = new NearBase("base", { config: cfg });
+
+/** Layer 1 outputs: the interface the driver, the higher layers and the operators read. */
+export const baseLayer = {
+  instanceId: base.instanceId,
+  privateIp: base.privateIp,
+  rpcUrl: base.rpcUrl,
+  chainId: base.chainId,
+  bootNodes: base.bootNodes,
+  nodePublicKey: base.nodePublicKey,
+  genesis: base.genesis,
+  rootAccountId: base.rootAccountId,
+  rootPublicKey: base.rootPublicKey,
+  rootAccountKeyParameter: base.rootAccountKeyParameter,
+  rootAccountIdParameter: base.rootAccountIdParameter,
+  vpcId: base.vpcId,
+  subnetIds: base.subnetIds,
+  securityGroupId: base.securityGroupId,
+  artifactsBucket: base.artifactsBucket,
+};
+export { baseLayer as base };
