@@ -1,0 +1,120 @@
+// The stack's layers as the driver sees them: which component resource each one is, in which
+// order they go up, and the URN target set that selects a layer and everything under it.
+//
+// Target facts (pulumi/pulumi engine, pkg/resource/deploy): a --target containing '*' is a glob
+// where '**' matches anything and '*' anything but ':'; children's URNs carry their parents' type
+// chain ("<parent type>$<child type>::<name>"), so "<component type>$**" selects every descendant
+// of the component (and nothing else), while the component itself needs its literal URN.
+// Providers (default and explicit) and the root pulumi:pulumi:Stack are implicitly targeted by
+// the engine, so they need no entry. No --target-dependents: targeting layer k must not pull in
+// layers above it, and resources of layers below are left as they are (untargeted "same" steps).
+//
+// Layer 1 is selected the other way round: everything EXCEPT layers 2 and 3 (--exclude, same glob
+// rules). That way resources the program creates outside the three components (the ops bundle
+// object, SSM documents, shared roles) go up with the foundation, before anything that uses them.
+
+export const PROJECT = "near-localnet";
+
+export type LayerId = "base" | "services" | "mpc";
+
+export interface LayerDef {
+  id: LayerId;
+  /** 1-based position in the stack (Layer 1 = NEAR Base). */
+  index: number;
+  title: string;
+  /** Component resource type token. */
+  type: string;
+  /** Component resource name. */
+  name: string;
+}
+
+export const LAYERS: readonly LayerDef[] = [
+  { id: "base", index: 1, title: "NEAR Base", type: "near-localnet:index:NearBase", name: "base" },
+  { id: "services", index: 2, title: "NEAR Services", type: "near-localnet:index:NearServices", name: "services" },
+  { id: "mpc", index: 3, title: "Chain Signatures", type: "near-localnet:index:ChainSignatures", name: "mpc" },
+];
+
+export const LAYER_IDS: readonly LayerId[] = LAYERS.map((l) => l.id);
+
+const ALIASES: Record<string, LayerId> = {
+  "1": "base",
+  base: "base",
+  "near-base": "base",
+  "2": "services",
+  services: "services",
+  "near-services": "services",
+  "3": "mpc",
+  mpc: "mpc",
+  "chain-signatures": "mpc",
+};
+
+export function layer(id: LayerId): LayerDef {
+  const def = LAYERS.find((l) => l.id === id);
+  if (!def) throw new Error(`unknown layer ${id}`);
+  return def;
+}
+
+/** Accepts "base|services|mpc", "1|2|3" and the long names; throws a message listing the choices. */
+export function parseLayer(value: string): LayerId {
+  const id = ALIASES[value.trim().toLowerCase()];
+  if (!id) {
+    throw new Error(`unknown layer "${value}": use one of ${LAYER_IDS.join(", ")} (or 1, 2, 3)`);
+  }
+  return id;
+}
+
+/** Layers 1..k in deploy order. */
+export function layersUpTo(id: LayerId): LayerDef[] {
+  return LAYERS.filter((l) => l.index <= layer(id).index);
+}
+
+/** Layer k and every layer above it, top first: the order in which they can be removed. */
+export function layersFromTopDownTo(id: LayerId): LayerDef[] {
+  return LAYERS.filter((l) => l.index >= layer(id).index).reverse();
+}
+
+export function componentUrn(stack: string, id: LayerId, project = PROJECT): string {
+  const def = layer(id);
+  return `urn:pulumi:${stack}::${project}::${def.type}::${def.name}`;
+}
+
+/** The --target set for one layer: the component itself and all of its descendants. */
+export function layerTargets(stack: string, id: LayerId, project = PROJECT): string[] {
+  const def = layer(id);
+  return [componentUrn(stack, id, project), `urn:pulumi:${stack}::${project}::${def.type}$**`];
+}
+
+/** What an operation on one layer passes to the engine: a target set, or (Layer 1) an exclude set. */
+export interface LayerSelection {
+  targets?: string[];
+  excludes?: string[];
+}
+
+export function layerSelection(stack: string, id: LayerId, project = PROJECT): LayerSelection {
+  if (layer(id).index === 1) {
+    return { excludes: LAYERS.filter((l) => l.index > 1).flatMap((l) => layerTargets(stack, l.id, project)) };
+  }
+  return { targets: layerTargets(stack, id, project) };
+}
+
+/** Pulumi's glob semantics, for tests and for `status` to attribute URNs to layers. */
+export function urnMatches(pattern: string, urn: string): boolean {
+  if (!pattern.includes("*")) return pattern === urn;
+  const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const source = pattern
+    .split("**")
+    .map((segment) => segment.split("*").map(quote).join("[^:]*"))
+    .join(".*");
+  return new RegExp(`^${source}$`).test(urn);
+}
+
+/** Which layer an operation on `id` would touch `urn` in (true = selected). */
+export function selects(selection: LayerSelection, urn: string): boolean {
+  if (selection.targets) return selection.targets.some((t) => urnMatches(t, urn));
+  return !(selection.excludes ?? []).some((t) => urnMatches(t, urn));
+}
+
+/** Which layer a URN belongs to; resources outside the components belong to Layer 1. */
+export function layerOfUrn(stack: string, urn: string, project = PROJECT): LayerId {
+  return LAYERS.find((l) => selects(layerSelection(stack, l.id, project), urn))?.id ?? "base";
+}
