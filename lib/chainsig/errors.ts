@@ -3,6 +3,7 @@
 // the error class, never by matching message text.
 
 export type ChainSigErrorCode =
+  | "bad-argument"
   | "bad-hex"
   | "bad-base58"
   | "bad-public-key"

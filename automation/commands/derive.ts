@@ -1,0 +1,89 @@
+// `derive --root <key> --predecessor <account> --path <path> [--json]`: the key the signer
+// contract derives for (predecessor, path) under a domain root key, in NEAR format; for
+// secp256k1 also the uncompressed SEC1 hex and the Ethereum address.
+// Exit codes: 0 derived, 2 malformed input. The crypto library is imported inside the run
+// function so that registering this command (and `--help`) stays cheap.
+import type { Options } from "yargs";
+
+export interface OutputSink {
+  stdout(line: string): void;
+  stderr(line: string): void;
+}
+
+export interface DeriveArgs {
+  root: string;
+  predecessor: string;
+  path: string;
+  json?: boolean;
+}
+
+export interface DeriveResult {
+  curve: "secp256k1" | "ed25519";
+  root: string;
+  predecessor: string;
+  path: string;
+  tweak: string;
+  derived_public_key: string;
+  /** secp256k1 only */
+  sec1_uncompressed?: string;
+  /** secp256k1 only */
+  ethereum_address?: string;
+}
+
+export async function runDerive(args: DeriveArgs, out: OutputSink): Promise<number> {
+  const cs = await import("../../lib/chainsig/index.js");
+  let result: DeriveResult;
+  try {
+    for (const name of ["root", "predecessor", "path"] as const) {
+      if (typeof args[name] !== "string") throw new cs.ChainSigError("bad-argument", `--${name} is required and must be a string`);
+    }
+    const root = cs.parsePublicKey(args.root);
+    const derived = cs.deriveKey(root, args.predecessor, args.path);
+    result = {
+      curve: derived.curve,
+      root: cs.formatPublicKey(root),
+      predecessor: args.predecessor,
+      path: args.path,
+      tweak: cs.toHex(cs.deriveTweak(args.predecessor, args.path)),
+      derived_public_key: cs.formatPublicKey(derived),
+    };
+    if (derived.curve === "secp256k1") {
+      result.sec1_uncompressed = cs.secp256k1UncompressedHex(derived);
+      result.ethereum_address = cs.ethereumAddress(derived);
+    }
+  } catch (e) {
+    if (!(e instanceof cs.ChainSigError)) throw e;
+    out.stderr(`derive: ${e.message}`);
+    if (args.json) out.stdout(JSON.stringify({ error: e.message, code: e.code }));
+    return 2;
+  }
+  if (args.json) {
+    out.stdout(JSON.stringify(result));
+  } else {
+    out.stdout(`curve:              ${result.curve}`);
+    out.stdout(`derived public key: ${result.derived_public_key}`);
+    if (result.sec1_uncompressed) out.stdout(`uncompressed SEC1:  ${result.sec1_uncompressed}`);
+    if (result.ethereum_address) out.stdout(`Ethereum address:   ${result.ethereum_address}`);
+  }
+  return 0;
+}
+
+export const consoleSink: OutputSink = {
+  stdout: (line) => process.stdout.write(line + "\n"),
+  stderr: (line) => process.stderr.write(line + "\n"),
+};
+
+/** yargs registration: `yargs.command(deriveCommand)`; the handler sets process.exitCode. */
+export const deriveCommand = {
+  command: "derive",
+  describe: "Derive a chain-signature public key (and Ethereum address for secp256k1) for an account and path",
+  builder: {
+    root: { type: "string", demandOption: true, describe: "domain root key (secp256k1:... or ed25519:...), from the contract's public_key view" },
+    predecessor: { type: "string", demandOption: true, describe: "account that calls sign (the predecessor)" },
+    path: { type: "string", demandOption: true, describe: "derivation path, e.g. ethereum-1" },
+    json: { type: "boolean", default: false, describe: "print one JSON object" },
+  } satisfies Record<string, Options>,
+  handler: async (argv: DeriveArgs): Promise<void> => {
+    process.exitCode = await runDerive(argv, consoleSink);
+  },
+};

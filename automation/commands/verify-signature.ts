@@ -1,0 +1,63 @@
+// `verify-signature --public-key <key> --payload <hex> --signature '<response JSON>' [--json]`:
+// checks a signer-contract `sign` response (either scheme, the exact JSON the contract returns)
+// against a (derived) public key and the payload that was signed.
+// Exit codes: 0 verifies, 1 does not (with the reason), 2 malformed input. The crypto library
+// is imported inside the run function so that registering this command stays cheap.
+import type { Options } from "yargs";
+
+export interface OutputSink {
+  stdout(line: string): void;
+  stderr(line: string): void;
+}
+
+export interface VerifySignatureArgs {
+  publicKey: string;
+  payload: string;
+  signature: string;
+  json?: boolean;
+}
+
+export async function runVerifySignature(args: VerifySignatureArgs, out: OutputSink): Promise<number> {
+  const cs = await import("../../lib/chainsig/index.js");
+  let verdict;
+  try {
+    for (const [name, value] of [["public-key", args.publicKey], ["payload", args.payload], ["signature", args.signature]] as const) {
+      if (typeof value !== "string") throw new cs.ChainSigError("bad-argument", `--${name} is required and must be a string`);
+    }
+    const key = cs.parsePublicKey(args.publicKey);
+    const payload = cs.parseHex(args.payload.trim(), { what: "payload", allow0x: true, code: "bad-payload" });
+    const response = cs.parseSignResponse(args.signature);
+    verdict = cs.verifySignResponse(key, payload, response);
+  } catch (e) {
+    if (!(e instanceof cs.ChainSigError)) throw e;
+    out.stderr(`verify-signature: ${e.message}`);
+    if (args.json) out.stdout(JSON.stringify({ valid: false, code: "malformed", error: e.message }));
+    return 2;
+  }
+  if (args.json) {
+    out.stdout(JSON.stringify({ valid: verdict.ok, code: verdict.code, scheme: verdict.scheme, reason: verdict.reason }));
+  } else {
+    out.stdout(verdict.ok ? `OK: ${verdict.reason}` : `FAIL (${verdict.code}): ${verdict.reason}`);
+  }
+  return verdict.ok ? 0 : 1;
+}
+
+const consoleSink: OutputSink = {
+  stdout: (line) => process.stdout.write(line + "\n"),
+  stderr: (line) => process.stderr.write(line + "\n"),
+};
+
+/** yargs registration: `yargs.command(verifySignatureCommand)`; the handler sets process.exitCode. */
+export const verifySignatureCommand = {
+  command: "verify-signature",
+  describe: "Verify a signer-contract sign response against a public key and payload (exit 0 valid, 1 invalid, 2 malformed)",
+  builder: {
+    "public-key": { type: "string", demandOption: true, describe: "expected (derived) key, secp256k1:... or ed25519:..." },
+    payload: { type: "string", demandOption: true, describe: "signed payload as hex (ECDSA: the 32-byte hash)" },
+    signature: { type: "string", demandOption: true, describe: "the contract's sign response JSON" },
+    json: { type: "boolean", default: false, describe: "print one JSON object" },
+  } satisfies Record<string, Options>,
+  handler: async (argv: VerifySignatureArgs): Promise<void> => {
+    process.exitCode = await runVerifySignature(argv, consoleSink);
+  },
+};
