@@ -1,0 +1,192 @@
+#!/bin/bash
+# near-localnet run-op: runs one NEAR operation of the ops bundle on this instance.
+# Body of the stack-owned SSM Command document "<prefix>-run-op" (infra/ssm-documents.ts).
+#
+# Settings (environment variables; the document sets the first five from its parameters,
+# which SSM has already checked against strict allowedPatterns):
+#   OPERATION       operation name, ^[a-z][a-z0-9-]{0,63}$; "faucet-start" (re)starts the
+#                   detached faucet container instead of a one-shot run
+#   PAYLOAD         base64 (standard alphabet) of a JSON object; never holds a key
+#   BUNDLE_URI      s3://bucket/key of the ops bundle (dist/ops.mjs)
+#   BUNDLE_SHA256   sha256 of the bundle; the bundle is kept as $OPS_DIR/<sha256>.mjs
+#   NODE_IMAGE      container image with node (default node:22-slim)
+#   AWS_REGION      optional; else AWS_SSM_REGION_NAME (set by the SSM agent), else IMDSv2
+#   OPS_DIR         optional, default /opt/near-localnet/ops
+#   LOG_DIR         optional, default /var/log/near-localnet/ops (full stdout/stderr of the last run)
+#   STDOUT_LIMIT    optional, default 20000 bytes of stdout returned (SSM keeps 24000 characters)
+#   STDERR_LIMIT    optional, default 6000 bytes of stderr returned (SSM keeps the FIRST 8000)
+#   FAUCET_SETTLE_SECONDS  optional, default 5: how long a started faucet must stay up
+#   ROOT            optional prefix of every absolute path (tests)
+#
+# Output: stdout carries only the ops bundle's JSON lines (or, when this script itself fails,
+# one {"event":"result","ok":false,...} line); progress and diagnostics go to stderr.
+# Exit code: the operation's exit code (0 ok, 1 failed, 2 malformed request); 1 when this
+# script fails (download, checksum, docker), 2 when a setting is malformed.
+set -euo pipefail
+
+ROOT="${ROOT:-}"
+OPS_DIR="${OPS_DIR:-/opt/near-localnet/ops}"
+LOG_DIR="${LOG_DIR:-/var/log/near-localnet/ops}"
+STDOUT_LIMIT="${STDOUT_LIMIT:-20000}"
+STDERR_LIMIT="${STDERR_LIMIT:-6000}"
+FAUCET_SETTLE_SECONDS="${FAUCET_SETTLE_SECONDS:-5}"
+NODE_IMAGE="${NODE_IMAGE:-node:22-slim}"
+CONTAINER_OPS_DIR="/opt/near-localnet/ops"
+FAUCET_CONTAINER="near-faucet"
+
+log() { printf '[run-op] %s\n' "$*" >&2; }
+
+json_escape() {
+  local s="$1"
+  s="${s//\\/\\\\}"
+  s="${s//\"/\\\"}"
+  s="${s//$'\n'/\\n}"
+  s="${s//$'\r'/\\r}"
+  s="${s//$'\t'/\\t}"
+  printf '%s' "$s"
+}
+
+# fail <exit code> <CODE> <message>: one result line on stdout, the message on stderr.
+fail() {
+  local rc="$1" code="$2" message="$3"
+  log "error ${code}: ${message}"
+  printf '{"event":"result","ok":false,"operation":"%s","error":{"code":"%s","message":"%s"}}\n' \
+    "$(json_escape "${OPERATION:-}")" "$code" "$(json_escape "$message")"
+  exit "$rc"
+}
+
+# ---- settings ----------------------------------------------------------------------------
+[[ "${OPERATION:-}" =~ ^[a-z][a-z0-9-]{0,63}$ ]] || fail 2 BAD_REQUEST "OPERATION must match ^[a-z][a-z0-9-]{0,63}$"
+[[ -n "${PAYLOAD:-}" && "$PAYLOAD" =~ ^[A-Za-z0-9+/]+={0,2}$ && $(( ${#PAYLOAD} % 4 )) -eq 0 ]] \
+  || fail 2 BAD_REQUEST "PAYLOAD must be standard base64 of a JSON object"
+[[ "${BUNDLE_URI:-}" =~ ^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9_./-]+$ ]] \
+  || fail 2 BAD_REQUEST "BUNDLE_URI must be s3://<bucket>/<key>"
+[[ "${BUNDLE_SHA256:-}" =~ ^[a-f0-9]{64}$ ]] || fail 2 BAD_REQUEST "BUNDLE_SHA256 must be 64 lower-case hex characters"
+[[ "$NODE_IMAGE" =~ ^[a-z0-9][a-z0-9._/:@-]*$ ]] || fail 2 BAD_REQUEST "NODE_IMAGE is not an image reference"
+[[ "$STDOUT_LIMIT" =~ ^[0-9]+$ && "$STDERR_LIMIT" =~ ^[0-9]+$ && "$FAUCET_SETTLE_SECONDS" =~ ^[0-9]+$ ]] \
+  || fail 2 BAD_REQUEST "STDOUT_LIMIT, STDERR_LIMIT and FAUCET_SETTLE_SECONDS must be whole numbers"
+
+command -v docker >/dev/null 2>&1 || fail 1 DOCKER_MISSING "docker is not installed on this instance"
+
+# ---- region --------------------------------------------------------------------------------
+region="${AWS_REGION:-${AWS_SSM_REGION_NAME:-}}"
+if [[ -z "$region" ]]; then
+  token="$(curl -sf -m 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+    http://169.254.169.254/latest/api/token || true)"
+  if [[ -n "$token" ]]; then
+    region="$(curl -sf -m 3 -H "X-aws-ec2-metadata-token: ${token}" \
+      http://169.254.169.254/latest/meta-data/placement/region || true)"
+  fi
+  unset token
+fi
+[[ "$region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || fail 1 REGION_UNKNOWN "cannot determine the AWS region (AWS_REGION, AWS_SSM_REGION_NAME, IMDS)"
+
+# ---- bundle ----------------------------------------------------------------------------------
+bundle_dir="${ROOT}${OPS_DIR}"
+bundle="${bundle_dir}/${BUNDLE_SHA256}.mjs"
+sha_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+install -d -m 0755 "$bundle_dir"
+if [[ -f "$bundle" && "$(sha_of "$bundle")" == "$BUNDLE_SHA256" ]]; then
+  log "bundle ${BUNDLE_SHA256} already present"
+else
+  log "downloading ${BUNDLE_URI}"
+  tmp="$(mktemp "${bundle_dir}/.download.XXXXXX")"
+  if ! aws s3 cp --only-show-errors --region "$region" "$BUNDLE_URI" "$tmp" >&2; then
+    rm -f "$tmp"
+    fail 1 BUNDLE_DOWNLOAD_FAILED "cannot download ${BUNDLE_URI} (does the instance role allow s3:GetObject on it?)"
+  fi
+  got="$(sha_of "$tmp")"
+  if [[ "$got" != "$BUNDLE_SHA256" ]]; then
+    rm -f "$tmp"
+    fail 1 BUNDLE_CHECKSUM_MISMATCH "${BUNDLE_URI} has sha256 ${got}, expected ${BUNDLE_SHA256}; refusing to run it"
+  fi
+  chmod 0644 "$tmp"
+  mv -f "$tmp" "$bundle"
+  log "bundle ${BUNDLE_SHA256} verified"
+fi
+
+# ---- image -----------------------------------------------------------------------------------
+if ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
+  log "pulling ${NODE_IMAGE}"
+  docker pull --quiet "$NODE_IMAGE" >&2 || fail 1 IMAGE_PULL_FAILED "cannot pull ${NODE_IMAGE}"
+fi
+
+container_bundle="${CONTAINER_OPS_DIR}/${BUNDLE_SHA256}.mjs"
+
+# ---- faucet-start: the long-running exception ----------------------------------------------
+if [[ "$OPERATION" == "faucet-start" ]]; then
+  payload_sha="$(printf '%s' "$PAYLOAD" | sha256sum | cut -d' ' -f1)"
+  spec="${BUNDLE_SHA256}.${payload_sha}.${NODE_IMAGE}"
+  action="unchanged"
+  running="$(docker ps -q --filter "name=^${FAUCET_CONTAINER}\$" --filter "label=near-localnet.spec=${spec}" --filter status=running)"
+  if [[ -z "$running" ]]; then
+    action="started"
+    log "(re)starting ${FAUCET_CONTAINER}"
+    docker rm -f "$FAUCET_CONTAINER" >/dev/null 2>&1 || true
+    docker run -d --name "$FAUCET_CONTAINER" --restart unless-stopped --init --network host \
+      --label "near-localnet.spec=${spec}" --log-opt max-size=10m --log-opt max-file=3 \
+      -e "AWS_REGION=${region}" -v "${bundle_dir}:${CONTAINER_OPS_DIR}:ro" \
+      "$NODE_IMAGE" node "$container_bundle" faucet "$PAYLOAD" >/dev/null \
+      || fail 1 FAUCET_START_FAILED "docker run of ${FAUCET_CONTAINER} failed"
+    sleep "$FAUCET_SETTLE_SECONDS"
+    running="$(docker ps -q --filter "name=^${FAUCET_CONTAINER}\$" --filter status=running)"
+    if [[ -z "$running" ]]; then
+      docker logs --tail 50 "$FAUCET_CONTAINER" >&2 2>&1 || true
+      fail 1 FAUCET_NOT_RUNNING "${FAUCET_CONTAINER} is not running ${FAUCET_SETTLE_SECONDS}s after its start (logs above)"
+    fi
+  else
+    log "${FAUCET_CONTAINER} already runs this bundle and payload"
+  fi
+  printf '{"event":"result","ok":true,"operation":"faucet-start","result":{"container":"%s","action":"%s","bundleSha256":"%s","image":"%s"}}\n' \
+    "$FAUCET_CONTAINER" "$action" "$BUNDLE_SHA256" "$(json_escape "$NODE_IMAGE")"
+  exit 0
+fi
+
+# ---- one-shot operation ----------------------------------------------------------------------
+log_dir="${ROOT}${LOG_DIR}"
+install -d -m 0750 "$log_dir"
+out="${log_dir}/${OPERATION}.stdout"
+err="${log_dir}/${OPERATION}.stderr"
+name="near-op-${OPERATION}-$$"
+# A cancelled SSM command must not leave the container running.
+trap 'docker rm -f "$name" >/dev/null 2>&1 || true; exit 143' TERM INT HUP
+
+log "running ${OPERATION} in ${NODE_IMAGE} (bundle ${BUNDLE_SHA256})"
+rc=0
+docker run --rm --name "$name" --init --network host \
+  -e "AWS_REGION=${region}" -v "${bundle_dir}:${CONTAINER_OPS_DIR}:ro" \
+  "$NODE_IMAGE" node "$container_bundle" "$OPERATION" "$PAYLOAD" >"$out" 2>"$err" || rc=$?
+
+# stderr: SSM returns only its first 8000 characters, so hand back the tail, which holds the error.
+err_size="$(wc -c <"$err")"
+if (( err_size > STDERR_LIMIT )); then
+  printf '[run-op] %s earlier bytes of stderr omitted; full text in %s\n' "$(( err_size - STDERR_LIMIT ))" "${LOG_DIR}/${OPERATION}.stderr" >&2
+  tail -c "$STDERR_LIMIT" "$err" >&2
+else
+  cat "$err" >&2
+fi
+
+# stdout: SSM returns only its first 24000 characters. Keep the final (result) line whole and as
+# many of the last step lines as fit in STDOUT_LIMIT.
+out_size="$(wc -c <"$out")"
+if (( out_size <= STDOUT_LIMIT )); then
+  cat "$out"
+else
+  mapfile -t lines <"$out"
+  count="${#lines[@]}"
+  last="${lines[count-1]}"
+  budget=$(( STDOUT_LIMIT - ${#last} - 1 ))
+  first="$(( count - 1 ))"
+  while (( first > 0 )) && (( budget - ${#lines[first-1]} - 1 >= 0 )); do
+    budget=$(( budget - ${#lines[first-1]} - 1 ))
+    first=$(( first - 1 ))
+  done
+  log "stdout was ${out_size} bytes; dropped the first ${first} of ${count} lines (full text in ${LOG_DIR}/${OPERATION}.stdout)"
+  printf '%s\n' "${lines[@]:first}"
+fi
+
+if (( rc != 0 )); then
+  log "${OPERATION} exited with ${rc}"
+fi
+exit "$rc"

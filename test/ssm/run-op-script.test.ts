@@ -1,0 +1,236 @@
+// scripts/ssm/run-op.sh run for real with stub docker/aws/curl/sleep; the stub docker runs the
+// "container" command with the real node, so the fake bundle's output travels the whole path.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO, b64, jsonLines, runBash, sandbox, sha256, type Sandbox } from "./helpers.js";
+
+const SCRIPT = join(REPO, "scripts", "ssm", "run-op.sh");
+
+function runOp(sb: Sandbox, env: Record<string, string | undefined>) {
+  return runBash(SCRIPT, sb, {
+    OPERATION: "echo",
+    PAYLOAD: b64({ account: "wrap.localnet", key: "ssm:/near-localnet/localnet-account-key" }),
+    BUNDLE_URI: sb.bundleUri,
+    BUNDLE_SHA256: sb.bundleSha,
+    NODE_IMAGE: "node:22-slim",
+    AWS_REGION: "us-east-2",
+    FAUCET_SETTLE_SECONDS: "0",
+    ...env,
+  });
+}
+
+const dockerLines = (sb: Sandbox) => sb.readLog().filter((l) => l.startsWith("docker "));
+
+describe("run-op.sh: one-shot operations", () => {
+  test("first run downloads and verifies the bundle, pulls the image, runs the operation, passes stdout through", () => {
+    const sb = sandbox();
+    const r = runOp(sb, {});
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual([
+      { event: "step", name: "echo", detail: "one" },
+      {
+        event: "result",
+        ok: true,
+        operation: "echo",
+        result: { input: { account: "wrap.localnet", key: "ssm:/near-localnet/localnet-account-key" }, region: "us-east-2" },
+      },
+    ]);
+    expect(r.stderr).toContain("progress: echo");
+    const bundle = join(sb.root, "opt/near-localnet/ops", `${sb.bundleSha}.mjs`);
+    expect(sha256(readFileSync(bundle))).toBe(sb.bundleSha);
+    expect(readdirSync(join(sb.root, "opt/near-localnet/ops"))).toEqual([`${sb.bundleSha}.mjs`]);
+    const log = sb.readLog();
+    expect(log.filter((l) => l.startsWith("aws "))).toEqual([
+      expect.stringMatching(/^aws s3 cp --only-show-errors --region us-east-2 s3:\/\/near-localnet-ops-bucket\/ops\/bundle\.mjs /),
+    ]);
+    expect(dockerLines(sb)).toEqual([
+      "docker image inspect node:22-slim",
+      "docker pull --quiet node:22-slim",
+      expect.stringMatching(
+        new RegExp(
+          `^docker run --rm --name near-op-echo-[0-9]+ --init --network host -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro node:22-slim node /opt/near-localnet/ops/${sb.bundleSha}\\.mjs echo [A-Za-z0-9+/=]+$`,
+        ),
+      ),
+    ]);
+    // the full stdout and stderr of the run are kept on the instance
+    expect(readFileSync(join(sb.root, "var/log/near-localnet/ops/echo.stderr"), "utf8")).toBe("progress: echo\n");
+  });
+
+  test("a second run reuses the verified bundle and the present image", () => {
+    const sb = sandbox();
+    expect(runOp(sb, {}).status).toBe(0);
+    const before = sb.readLog().length;
+    const r = runOp(sb, {});
+    expect(r.status).toBe(0);
+    const second = sb.readLog().slice(before);
+    expect(second.some((l) => l.startsWith("aws "))).toBe(false);
+    expect(second.filter((l) => l.startsWith("docker pull"))).toEqual([]);
+    expect(r.stderr).toContain(`bundle ${sb.bundleSha} already present`);
+  });
+
+  test("refuses a bundle whose sha256 differs, keeping nothing of it", () => {
+    const sb = sandbox();
+    const expected = "ab".repeat(32);
+    const r = runOp(sb, { BUNDLE_SHA256: expected });
+    expect(r.status).toBe(1);
+    expect(jsonLines(r.stdout)).toEqual([
+      {
+        event: "result",
+        ok: false,
+        operation: "echo",
+        error: {
+          code: "BUNDLE_CHECKSUM_MISMATCH",
+          message: `${sb.bundleUri} has sha256 ${sb.bundleSha}, expected ${expected}; refusing to run it`,
+        },
+      },
+    ]);
+    expect(readdirSync(join(sb.root, "opt/near-localnet/ops"))).toEqual([]);
+    expect(dockerLines(sb).some((l) => l.startsWith("docker run"))).toBe(false);
+  });
+
+  test("a corrupted cached bundle is downloaded again", () => {
+    const sb = sandbox();
+    expect(runOp(sb, {}).status).toBe(0);
+    const bundle = join(sb.root, "opt/near-localnet/ops", `${sb.bundleSha}.mjs`);
+    writeFileSync(bundle, "tampered");
+    const r = runOp(sb, {});
+    expect(r.status).toBe(0);
+    expect(sha256(readFileSync(bundle))).toBe(sb.bundleSha);
+    expect(sb.readLog().filter((l) => l.startsWith("aws ")).length).toBe(2);
+  });
+
+  test("a failed download is reported with its cause", () => {
+    const sb = sandbox();
+    const r = runOp(sb, { BUNDLE_URI: "s3://near-localnet-ops-bucket/ops/missing.mjs" });
+    expect(r.status).toBe(1);
+    const [line] = jsonLines(r.stdout);
+    expect(line).toMatchObject({ ok: false, error: { code: "BUNDLE_DOWNLOAD_FAILED" } });
+    expect(r.stderr).toContain("404");
+  });
+
+  test("the operation's failure passes through: exit code, result line, and the TAIL of stderr", () => {
+    const sb = sandbox();
+    const r = runOp(sb, { OPERATION: "boom" });
+    expect(r.status).toBe(1);
+    expect(jsonLines(r.stdout)).toEqual([
+      { event: "result", ok: false, operation: "boom", error: { code: "CONTRACT_PANIC", message: "nope" } },
+    ]);
+    expect(r.stderr).toContain("END-OF-STDERR: contract panicked: nope");
+    expect(r.stderr).toMatch(/\[run-op\] \d+ earlier bytes of stderr omitted; full text in \/var\/log\/near-localnet\/ops\/boom\.stderr/);
+    expect(r.stderr.length).toBeLessThan(7000);
+    expect(r.stderr).toContain("[run-op] boom exited with 1");
+  });
+
+  test("long stdout is cut to the limit keeping whole trailing lines and the result line", () => {
+    const sb = sandbox();
+    const r = runOp(sb, { OPERATION: "chatty" });
+    expect(r.status).toBe(0);
+    expect(Buffer.byteLength(r.stdout)).toBeLessThanOrEqual(20000);
+    const lines = jsonLines(r.stdout);
+    expect(lines[lines.length - 1]).toEqual({ event: "result", ok: true, operation: "chatty", result: { steps: 400 } });
+    expect(lines[lines.length - 2]).toMatchObject({ event: "step", name: "step-399" });
+    expect(lines.length).toBeLessThan(401);
+    expect(lines.length).toBeGreaterThan(100);
+    const dropped = 401 - lines.length;
+    expect(r.stderr).toContain(`dropped the first ${dropped} of 401 lines`);
+    const full = readFileSync(join(sb.root, "var/log/near-localnet/ops/chatty.stdout"), "utf8");
+    expect(full.trim().split("\n")).toHaveLength(401);
+  });
+
+  test.each([
+    ["OPERATION", "Bad;op", "OPERATION must match"],
+    ["OPERATION", "", "OPERATION must match"],
+    ["PAYLOAD", "e30", "PAYLOAD must be standard base64"],
+    ["PAYLOAD", "e30=';", "PAYLOAD must be standard base64"],
+    ["BUNDLE_URI", "https://example.com/x.mjs", "BUNDLE_URI must be"],
+    ["BUNDLE_SHA256", "ABC", "BUNDLE_SHA256 must be"],
+    ["NODE_IMAGE", "node:22 --privileged", "NODE_IMAGE is not"],
+  ])("malformed %s (%j) exits 2 before touching anything", (name, value, message) => {
+    const sb = sandbox();
+    const r = runOp(sb, { [name]: value });
+    expect(r.status).toBe(2);
+    const [line] = jsonLines(r.stdout);
+    expect(line).toMatchObject({ event: "result", ok: false, error: { code: "BAD_REQUEST" } });
+    expect((line.error as { message: string }).message).toContain(message);
+    expect(sb.readLog()).toEqual([]);
+  });
+
+  test("region comes from AWS_SSM_REGION_NAME, else from IMDSv2", () => {
+    const sb = sandbox();
+    let r = runOp(sb, { AWS_REGION: undefined, AWS_SSM_REGION_NAME: "ap-south-1" });
+    expect(r.status).toBe(0);
+    expect((jsonLines(r.stdout)[1].result as { region: string }).region).toBe("ap-south-1");
+    r = runOp(sb, { AWS_REGION: undefined, STUB_IMDS_REGION: "eu-west-1" });
+    expect(r.status).toBe(0);
+    expect((jsonLines(r.stdout)[1].result as { region: string }).region).toBe("eu-west-1");
+    const curls = sb.readLog().filter((l) => l.startsWith("curl "));
+    expect(curls[0]).toContain("-X PUT");
+    expect(curls[1]).toContain("X-aws-ec2-metadata-token:\\ stub-token");
+  });
+
+  test("no region anywhere is a clear failure", () => {
+    const sb = sandbox();
+    const r = runOp(sb, { AWS_REGION: undefined });
+    expect(r.status).toBe(1);
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ error: { code: "REGION_UNKNOWN" } });
+  });
+});
+
+describe("run-op.sh: faucet-start", () => {
+  const faucetPayload = b64({ port: 3031, key: "ssm:/near-localnet/faucet-key" });
+
+  test("starts the detached faucet container with the bundle, payload label and restart policy", () => {
+    const sb = sandbox();
+    const r = runOp(sb, { OPERATION: "faucet-start", PAYLOAD: faucetPayload });
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual([
+      {
+        event: "result",
+        ok: true,
+        operation: "faucet-start",
+        result: { container: "near-faucet", action: "started", bundleSha256: sb.bundleSha, image: "node:22-slim" },
+      },
+    ]);
+    const spec = `${sb.bundleSha}.${sha256(faucetPayload)}.node:22-slim`;
+    const run = dockerLines(sb).filter((l) => l.startsWith("docker run"));
+    expect(run).toEqual([
+      `docker run -d --name near-faucet --restart unless-stopped --init --network host --label near-localnet.spec=${spec} --log-opt max-size=10m --log-opt max-file=3 -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro node:22-slim node /opt/near-localnet/ops/${sb.bundleSha}.mjs faucet ${faucetPayload}`,
+    ]);
+    expect(existsSync(join(sb.state, "container-near-faucet"))).toBe(true);
+  });
+
+  test("leaves a faucet running the same bundle and payload alone; restarts it when the payload changes", () => {
+    const sb = sandbox();
+    expect(runOp(sb, { OPERATION: "faucet-start", PAYLOAD: faucetPayload }).status).toBe(0);
+    let mark = sb.readLog().length;
+    let r = runOp(sb, { OPERATION: "faucet-start", PAYLOAD: faucetPayload });
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ result: { action: "unchanged" } });
+    expect(
+      sb
+        .readLog()
+        .slice(mark)
+        .filter((l) => l.startsWith("docker run") || l.startsWith("docker rm")),
+    ).toEqual([]);
+
+    mark = sb.readLog().length;
+    r = runOp(sb, { OPERATION: "faucet-start", PAYLOAD: b64({ port: 3031, key: "ssm:/other" }) });
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ result: { action: "started" } });
+    const changes = sb
+      .readLog()
+      .slice(mark)
+      .filter((l) => l.startsWith("docker run") || l.startsWith("docker rm"));
+    expect(changes[0]).toBe("docker rm -f near-faucet");
+    expect(changes[1]).toMatch(/^docker run -d --name near-faucet /);
+  });
+
+  test("a faucet that does not stay up fails the command with its logs", () => {
+    const sb = sandbox();
+    const r = runOp(sb, { OPERATION: "faucet-start", PAYLOAD: faucetPayload, STUB_FAUCET_DIES: "1", FAUCET_SETTLE_SECONDS: "3" });
+    expect(r.status).toBe(1);
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ ok: false, operation: "faucet-start", error: { code: "FAUCET_NOT_RUNNING" } });
+    expect(r.stderr).toContain("log of near-faucet");
+    expect(sb.readLog()).toContain("sleep 3");
+  });
+});
