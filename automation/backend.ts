@@ -1,0 +1,97 @@
+// Defaults that work without any service account, and the prerequisite checks that give a
+// clear message before Pulumi starts: state in a local file backend inside the project
+// (PULUMI_BACKEND_URL overrides), secrets with a passphrase (PULUMI_CONFIG_PASSPHRASE or
+// PULUMI_CONFIG_PASSPHRASE_FILE, or a secretsprovider in Pulumi.<stack>.yaml), the Pulumi CLI
+// on PATH, AWS credentials.
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { MISSING_AWS_MESSAGE, MISSING_CLI_MESSAGE, MISSING_PASSPHRASE_MESSAGE } from "./engine.js";
+
+export const STATE_DIR = ".pulumi-state";
+
+export interface BackendChoice {
+  url: string;
+  /** True when the default (project-local file backend) is used. */
+  isDefault: boolean;
+}
+
+export function backendFor(env: NodeJS.ProcessEnv, repoDir: string): BackendChoice {
+  const given = env.PULUMI_BACKEND_URL?.trim();
+  if (given) return { url: given, isDefault: false };
+  return { url: `file://${resolve(repoDir, STATE_DIR)}`, isDefault: true };
+}
+
+/** Creates the project-local state directory, git-ignored from inside so state never gets committed. */
+export function ensureLocalState(repoDir: string): string {
+  const dir = resolve(repoDir, STATE_DIR);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ignore = join(dir, ".gitignore");
+  if (!existsSync(ignore)) writeFileSync(ignore, "# Pulumi state of this checkout: never commit it.\n*\n");
+  return dir;
+}
+
+/** The secretsprovider line of Pulumi.<stack>.yaml, if any. */
+export function stackSecretsProvider(repoDir: string, stack: string): string | undefined {
+  const file = join(repoDir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) return undefined;
+  const m = /^secretsprovider:\s*(\S+)/m.exec(readFileSync(file, "utf8"));
+  return m?.[1];
+}
+
+/** null when secrets can be decrypted, otherwise the message explaining what to set. */
+export function passphraseProblem(env: NodeJS.ProcessEnv, repoDir: string, stack: string, backend: string): string | null {
+  const provider = stackSecretsProvider(repoDir, stack);
+  if (provider && provider !== "passphrase") return null; // awskms://, gcpkms://, ... manage their own keys
+  if (!provider && /^https?:\/\//.test(backend)) return null; // Pulumi Cloud: the service encrypts secrets
+  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) return null;
+  const file = env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  if (file) {
+    if (existsSync(file)) return null;
+    return `PULUMI_CONFIG_PASSPHRASE_FILE points at ${file}, which does not exist. ${MISSING_PASSPHRASE_MESSAGE}`;
+  }
+  return MISSING_PASSPHRASE_MESSAGE;
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The Pulumi CLI's root (the directory holding bin/pulumi) or "PATH", or null when none is found. */
+export function findPulumiCli(env: NodeJS.ProcessEnv): { root?: string } | null {
+  if (env.PULUMI_CLI_ROOT) {
+    return executable(join(env.PULUMI_CLI_ROOT, "bin", "pulumi")) ? { root: env.PULUMI_CLI_ROOT } : null;
+  }
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (dir && executable(join(dir, "pulumi"))) return {};
+  }
+  const home = join(env.HOME ?? homedir(), ".pulumi");
+  if (executable(join(home, "bin", "pulumi"))) return { root: home };
+  return null;
+}
+
+export function missingCliMessage(): string {
+  return MISSING_CLI_MESSAGE;
+}
+
+/**
+ * Resolves AWS credentials with the SDK's default chain (env, profile, SSO, web identity,
+ * container, instance role). Returns null when found, otherwise the message. Loads the SDK lazily.
+ */
+export async function awsCredentialsProblem(region?: string): Promise<string | null> {
+  const { SSMClient } = await import("@aws-sdk/client-ssm");
+  const client = new SSMClient({ region: region ?? process.env.AWS_REGION ?? "us-east-1", maxAttempts: 1 });
+  try {
+    const creds = await client.config.credentials();
+    return creds?.accessKeyId ? null : MISSING_AWS_MESSAGE;
+  } catch (err) {
+    return `${MISSING_AWS_MESSAGE} (${(err as Error).message.split("\n")[0]})`;
+  } finally {
+    client.destroy();
+  }
+}

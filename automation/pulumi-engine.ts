@@ -1,0 +1,143 @@
+// The Automation-API adapter: a thin implementation of Engine over a LocalWorkspace on the
+// repository directory (the same program `pulumi up` runs). @pulumi/pulumi is loaded lazily,
+// only by commands that need an engine.
+import {
+  EngineError,
+  classifyEngineError,
+  type Engine,
+  type OpOptions,
+  type OpResult,
+  type ResourceProgress,
+} from "./engine.js";
+import { backendFor, ensureLocalState, findPulumiCli, missingCliMessage, passphraseProblem } from "./backend.js";
+import type { OutputValue } from "./stack-outputs.js";
+
+export interface PulumiEngineOptions {
+  stack: string;
+  workDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** false for read-only commands: a missing stack is an error instead of being created. */
+  create?: boolean;
+}
+
+type AutoEvent = {
+  resourcePreEvent?: { metadata: { op: string; urn: string; type: string } };
+  resOutputsEvent?: { metadata: { op: string; urn: string; type: string } };
+  resOpFailedEvent?: { metadata: { op: string; urn: string; type: string } };
+  diagnosticEvent?: { message: string; severity: string; urn?: string };
+};
+
+function nameOf(urn: string): string {
+  const i = urn.lastIndexOf("::");
+  return i >= 0 ? urn.slice(i + 2) : urn;
+}
+
+/** Maps engine events to ResourceProgress (exported for tests). */
+export function toProgress(ev: AutoEvent): ResourceProgress | undefined {
+  const pick = (
+    m: { op: string; urn: string; type: string } | undefined,
+    status: ResourceProgress["status"],
+  ): ResourceProgress | undefined => (m ? { op: m.op, urn: m.urn, type: m.type, name: nameOf(m.urn), status } : undefined);
+  return (
+    pick(ev.resourcePreEvent?.metadata, "started") ??
+    pick(ev.resOutputsEvent?.metadata, "done") ??
+    pick(ev.resOpFailedEvent?.metadata, "failed")
+  );
+}
+
+function changes(summary: { resourceChanges?: Record<string, number> } | undefined): Record<string, number> {
+  return { ...(summary?.resourceChanges ?? {}) };
+}
+
+export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Engine> {
+  const env = opts.env ?? process.env;
+  const cli = findPulumiCli(env);
+  if (!cli) throw new EngineError("missing-cli", missingCliMessage());
+  const backend = backendFor(env, opts.workDir);
+  if (backend.isDefault) ensureLocalState(opts.workDir);
+  const passphrase = passphraseProblem(env, opts.workDir, opts.stack, backend.url);
+  if (passphrase) throw new EngineError("missing-passphrase", passphrase);
+
+  const auto = await import("@pulumi/pulumi/automation/index.js");
+  let stack: import("@pulumi/pulumi/automation/index.js").Stack;
+  try {
+    const pulumiCommand = await auto.PulumiCommand.get({ root: cli.root });
+    const wsOpts = {
+      workDir: opts.workDir,
+      pulumiCommand,
+      envVars: { PULUMI_BACKEND_URL: backend.url, PULUMI_SKIP_UPDATE_CHECK: "true" },
+      ...(backend.isDefault ? { secretsProvider: "passphrase" } : {}),
+    };
+    const args = { stackName: opts.stack, workDir: opts.workDir };
+    stack = opts.create === false
+      ? await auto.LocalWorkspace.selectStack(args, wsOpts)
+      : await auto.LocalWorkspace.createOrSelectStack(args, wsOpts);
+  } catch (err) {
+    throw classifyEngineError(err);
+  }
+
+  let current: AbortController | undefined;
+
+  async function run<T>(fn: (common: Record<string, unknown>) => Promise<T>, o: OpOptions): Promise<T> {
+    const controller = new AbortController();
+    current = controller;
+    let buffer = "";
+    const common = {
+      target: o.targets,
+      exclude: o.excludes,
+      color: "never" as const,
+      signal: controller.signal,
+      onEvent: (ev: AutoEvent) => {
+        const p = toProgress(ev);
+        if (p) o.onProgress?.(p);
+      },
+      onOutput: (chunk: string) => {
+        if (!o.onOutput) return;
+        buffer += chunk;
+        const lines = buffer.split("\n");
+        buffer = lines.pop() ?? "";
+        for (const line of lines) o.onOutput(line);
+      },
+    };
+    try {
+      return await fn(common);
+    } catch (err) {
+      throw classifyEngineError(err, controller.signal.aborted);
+    } finally {
+      if (buffer && o.onOutput) o.onOutput(buffer);
+      if (current === controller) current = undefined;
+    }
+  }
+
+  return {
+    stack: opts.stack,
+    async up(o: OpOptions): Promise<OpResult> {
+      return run(async (c) => ({ changes: changes((await stack.up(c)).summary) }), o);
+    },
+    async preview(o: OpOptions): Promise<OpResult> {
+      return run(async (c) => {
+        const r = await stack.preview({ ...c, diff: true });
+        return { changes: { ...(r.changeSummary ?? {}) } as Record<string, number>, text: r.stdout };
+      }, o);
+    },
+    async refresh(o: OpOptions): Promise<OpResult> {
+      return run(
+        async (c) => ({ changes: changes((await stack.refresh({ ...c, clearPendingCreates: o.clearPendingCreates })).summary) }),
+        o,
+      );
+    },
+    async destroy(o: OpOptions): Promise<OpResult> {
+      return run(async (c) => ({ changes: changes((await stack.destroy(c)).summary) }), o);
+    },
+    async outputs(): Promise<Record<string, OutputValue>> {
+      try {
+        return (await stack.outputs()) as Record<string, OutputValue>;
+      } catch (err) {
+        throw classifyEngineError(err);
+      }
+    },
+    cancel(): void {
+      current?.abort();
+    },
+  };
+}
