@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 // The monitor class is not re-exported from the runtime index.
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
-import { getStore } from "@pulumi/pulumi/runtime/state.js";
+import * as runtimeState from "@pulumi/pulumi/runtime/state.js";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -142,7 +142,7 @@ export function installMocks(opts: { project: string; stack: string; region: str
     });
   pulumi.runtime.setMockOptions(monitor, opts.project, opts.stack, opts.preview ?? false);
   // As setMocks does: secrets and resource references on, output values off.
-  const store = getStore() as any;
+  const store = (runtimeState as unknown as { getStore(): Record<string, boolean> }).getStore();
   store.supportsSecrets = true;
   store.supportsResourceReferences = true;
   store.supportsOutputValues = false;

@@ -13,7 +13,7 @@ export interface Harness {
 }
 
 export function harness(config: Record<string, string>, stack = "localnet"): Harness {
-  const full = { "aws:region": "us-east-1", ...config };
+  const full: Record<string, string> = { "aws:region": "us-east-1", ...config };
   pulumi.runtime.setAllConfig(full);
   const records = installMocks({ project: "near-localnet", stack, region: full["aws:region"] });
   const cfg = loadConfig((k) => full[k], stack);
