@@ -3,7 +3,7 @@
 // secp256k1 also the uncompressed SEC1 hex and the Ethereum address.
 // Exit codes: 0 derived, 2 malformed input. The crypto library is imported inside the run
 // function so that registering this command (and `--help`) stays cheap.
-import type { Options } from "yargs";
+import type { ArgumentsCamelCase, CommandModule, Options } from "yargs";
 
 export interface OutputSink {
   stdout(line: string): void;
@@ -74,7 +74,7 @@ export const consoleSink: OutputSink = {
 };
 
 /** yargs registration: `yargs.command(deriveCommand)`; the handler sets process.exitCode. */
-export const deriveCommand = {
+export const deriveCommand: CommandModule<object, DeriveArgs> & { builder: Record<string, Options> } = {
   command: "derive",
   describe: "Derive a chain-signature public key (and Ethereum address for secp256k1) for an account and path",
   builder: {
@@ -82,8 +82,8 @@ export const deriveCommand = {
     predecessor: { type: "string", demandOption: true, describe: "account that calls sign (the predecessor)" },
     path: { type: "string", demandOption: true, describe: "derivation path, e.g. ethereum-1" },
     json: { type: "boolean", default: false, describe: "print one JSON object" },
-  } satisfies Record<string, Options>,
-  handler: async (argv: DeriveArgs): Promise<void> => {
+  },
+  handler: async (argv: ArgumentsCamelCase<DeriveArgs>): Promise<void> => {
     process.exitCode = await runDerive(argv, consoleSink);
   },
 };

@@ -3,7 +3,7 @@
 // against a (derived) public key and the payload that was signed.
 // Exit codes: 0 verifies, 1 does not (with the reason), 2 malformed input. The crypto library
 // is imported inside the run function so that registering this command stays cheap.
-import type { Options } from "yargs";
+import type { ArgumentsCamelCase, CommandModule, Options } from "yargs";
 
 export interface OutputSink {
   stdout(line: string): void;
@@ -48,7 +48,7 @@ const consoleSink: OutputSink = {
 };
 
 /** yargs registration: `yargs.command(verifySignatureCommand)`; the handler sets process.exitCode. */
-export const verifySignatureCommand = {
+export const verifySignatureCommand: CommandModule<object, VerifySignatureArgs> & { builder: Record<string, Options> } = {
   command: "verify-signature",
   describe: "Verify a signer-contract sign response against a public key and payload (exit 0 valid, 1 invalid, 2 malformed)",
   builder: {
@@ -56,8 +56,8 @@ export const verifySignatureCommand = {
     payload: { type: "string", demandOption: true, describe: "signed payload as hex (ECDSA: the 32-byte hash)" },
     signature: { type: "string", demandOption: true, describe: "the contract's sign response JSON" },
     json: { type: "boolean", default: false, describe: "print one JSON object" },
-  } satisfies Record<string, Options>,
-  handler: async (argv: VerifySignatureArgs): Promise<void> => {
+  },
+  handler: async (argv: ArgumentsCamelCase<VerifySignatureArgs>): Promise<void> => {
     process.exitCode = await runVerifySignature(argv, consoleSink);
   },
 };
