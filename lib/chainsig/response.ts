@@ -85,6 +85,14 @@ function parseEd25519(obj: Record<string, unknown>): Ed25519SignResponse {
   return { scheme: "Ed25519", signature: Uint8Array.from(sig as number[]) };
 }
 
+/** Parse the `SuccessValue` (base64 of the JSON answer) of a finished `sign` transaction. */
+export function parseSignSuccessValue(successValue: string): SignResponse {
+  if (typeof successValue !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(successValue) || successValue.length % 4 !== 0) {
+    throw new SignResponseError("SuccessValue is not base64");
+  }
+  return parseSignResponse(Buffer.from(successValue, "base64").toString("utf8"));
+}
+
 /** The response object exactly as the contract serialises it (key order, upper-case hex). */
 export function toSignResponseJson(response: SignResponse): SignResponseJson {
   if (response.scheme === "Secp256k1") {

@@ -15,6 +15,7 @@ import {
   formatPublicKey,
   formatSignResponse,
   parseSignResponse,
+  parseSignSuccessValue,
   publicKeyFromBytes,
   publicKeyViewArgs,
   toHex,
@@ -278,6 +279,15 @@ describe("strict response parsing", () => {
     const json = valid();
     const lower = JSON.parse(JSON.stringify(json).toLowerCase().replace('"secp256k1"', '"Secp256k1"'));
     expect(formatSignResponse(parseSignResponse(lower))).toBe(JSON.stringify(json));
+  });
+
+  it("reads a transaction's base64 SuccessValue", () => {
+    const text = JSON.stringify(valid());
+    expect(formatSignResponse(parseSignSuccessValue(Buffer.from(text).toString("base64")))).toBe(text);
+    expect(() => parseSignSuccessValue("not base64!")).toThrow("SuccessValue is not base64");
+    expect(() => parseSignSuccessValue(Buffer.from('"Request has timed out."').toString("base64"))).toThrow(
+      "sign response must be a JSON object",
+    );
   });
 
   it.each<[string, unknown, string]>([
