@@ -48,8 +48,8 @@ export interface MpcOutputs {
 }
 
 export interface OpsBundleLocation {
-  bucket: string;
-  key: string;
+  /** s3://bucket/key */
+  uri: string;
   sha256: string;
 }
 
@@ -164,7 +164,14 @@ export function outputValues(raw: Record<string, OutputValue | unknown>): Record
 export function parseStackOutputs(raw: Record<string, OutputValue | unknown>): StackOutputs {
   const values = outputValues(raw);
   const problems: string[] = [];
-  const bundle = location(values.opsBundle);
+  const rawBundle = values.opsBundle;
+  let bundle: OpsBundleLocation | undefined;
+  if (isObject(rawBundle)) {
+    const loc = location(rawBundle);
+    const uri = optStr(rawBundle, "uri") ?? (loc ? `s3://${loc.bucket}/${loc.key}` : undefined);
+    const sha256 = optStr(rawBundle, "sha256");
+    if (uri && sha256) bundle = { uri, sha256 };
+  }
   return {
     base: parseBase(values.base, problems),
     services: parseServices(values.services),

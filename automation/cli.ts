@@ -1,0 +1,435 @@
+// `npm run automate -- <command>`: the driver's command line (yargs). Only light modules are
+// imported here; the Pulumi engine, the AWS SDK and the crypto library load inside the
+// commands that need them, so `--help`, `synth` argument errors and derive/verify start fast.
+import { realpathSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { EXIT, destroyLayers, renderTimeline, stagedUp, type DriverDeps, type RunReport } from "./driver.js";
+import { EngineError, classifyEngineError, type Engine } from "./engine.js";
+import { evaluateLayer, redact } from "./health.js";
+import { LAYERS, LAYER_IDS, layerSelection, parseLayer, type LayerId } from "./layers.js";
+import { processOut, type LogTarget, type Out, type Probes } from "./probes.js";
+import { maskedOutputs, parseStackOutputs, type StackOutputs } from "./stack-outputs.js";
+import { buildStatus, collectStatus, renderStatusMarkdown } from "./status.js";
+
+export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Everything a command needs from the outside world; tests pass fakes. */
+export interface CliContext {
+  out: Out;
+  env: NodeJS.ProcessEnv;
+  workDir: string;
+  /** create=false for read-only commands (a missing stack is reported, not created). */
+  makeEngine(stack: string, create: boolean): Promise<Engine>;
+  makeProbes(stack: string, outputs: StackOutputs): Promise<Probes>;
+  /** Asks on the terminal; undefined when there is no terminal. */
+  confirm?: (question: string, expected: string) => Promise<boolean>;
+  /** Ctrl-C wiring: returns a signal aborted on the first SIGINT. */
+  interrupts?: (onInterrupt: () => void) => { signal: AbortSignal; dispose(): void };
+  now?: () => number;
+}
+
+function defaultContext(): CliContext {
+  return {
+    out: processOut,
+    env: process.env,
+    workDir: REPO_DIR,
+    async makeEngine(stack, create) {
+      const { createPulumiEngine } = await import("./pulumi-engine.js");
+      return createPulumiEngine({ stack, workDir: REPO_DIR, create });
+    },
+    async makeProbes(stack, outputs) {
+      const { createSsmProbes } = await import("./ssm-probes.js");
+      return createSsmProbes({ stack, outputs });
+    },
+    confirm: process.stdin.isTTY
+      ? (question, expected) =>
+          new Promise((done) => {
+            const rl = createInterface({ input: process.stdin, output: process.stderr });
+            rl.question(question, (answer) => {
+              rl.close();
+              done(answer.trim() === expected);
+            });
+          })
+      : undefined,
+    interrupts(onInterrupt) {
+      const controller = new AbortController();
+      let count = 0;
+      const handler = () => {
+        count += 1;
+        if (count === 1) {
+          process.stderr.write(
+            "\nCtrl-C: cancelling the running Pulumi operation (it finishes in-flight steps and saves state); press Ctrl-C again to exit at once.\n",
+          );
+          controller.abort();
+          onInterrupt();
+        } else {
+          process.exit(EXIT.cancelled);
+        }
+      };
+      process.on("SIGINT", handler);
+      return { signal: controller.signal, dispose: () => process.off("SIGINT", handler) };
+    },
+  };
+}
+
+interface Common {
+  stack: string;
+  json?: boolean;
+}
+
+function fail(ctx: CliContext, err: unknown): number {
+  const e = err instanceof EngineError ? err : classifyEngineError(err);
+  ctx.out.stderr(`error: ${e.message}`);
+  if (e.detail && e.kind === "failed") ctx.out.stderr(e.detail);
+  return e.kind === "concurrent-update" ? EXIT.locked : e.kind === "cancelled" ? EXIT.cancelled : EXIT.failed;
+}
+
+function printReport(ctx: CliContext, report: RunReport, json: boolean | undefined): void {
+  if (json) ctx.out.stdout(JSON.stringify(report));
+  else for (const line of renderTimeline(report)) ctx.out.stdout(line);
+}
+
+/** Runs an engine-driven command with Ctrl-C mapped to engine.cancel(). */
+async function withEngine(
+  ctx: CliContext,
+  stack: string,
+  create: boolean,
+  fn: (engine: Engine, signal?: AbortSignal) => Promise<number>,
+): Promise<number> {
+  let engine: Engine;
+  try {
+    engine = await ctx.makeEngine(stack, create);
+  } catch (err) {
+    return fail(ctx, err);
+  }
+  const intr = ctx.interrupts?.(() => engine.cancel());
+  try {
+    return await fn(engine, intr?.signal);
+  } catch (err) {
+    return fail(ctx, classifyEngineError(err, intr?.signal.aborted));
+  } finally {
+    intr?.dispose();
+  }
+}
+
+async function readOutputs(engine: Engine): Promise<StackOutputs> {
+  return parseStackOutputs(await engine.outputs());
+}
+
+/** Resolves `logs <node>`: "base", "mpc-node-1", "1", an account id or an instance id. */
+export function resolveLogTarget(node: string, outputs: StackOutputs, container?: string): LogTarget {
+  const base = outputs.base;
+  if (base && (node === "base" || node === "neard" || node === base.instanceId)) {
+    return { instanceId: base.instanceId, container: container ?? "neard", label: "base" };
+  }
+  if ((node === "faucet" || node === "near-faucet") && base) {
+    return { instanceId: base.instanceId, container: "near-faucet", label: "faucet" };
+  }
+  const nodes = outputs.mpc?.nodes ?? [];
+  const m = /^(?:mpc-node-)?(\d+)$/.exec(node);
+  const found =
+    (m ? nodes.find((n) => n.accountId.startsWith(`mpc-node-${m[1]}.`)) ?? nodes[Number(m[1])] : undefined) ??
+    nodes.find((n) => n.accountId === node || n.instanceId === node || n.accountId.split(".")[0] === node);
+  if (found) return { instanceId: found.instanceId, container: container ?? "mpc-node", label: found.accountId };
+  const known = ["base", "faucet", ...nodes.map((n) => n.accountId.split(".")[0])];
+  throw new EngineError("failed", `unknown node "${node}": use one of ${known.join(", ")} (or an instance id)`);
+}
+
+export function buildCli(argv: string[], ctx: CliContext) {
+  let code: number = EXIT.ok;
+  let usageError = false;
+  const set = (c: number) => {
+    code = c;
+  };
+  // yargs (exitProcess false) may still call a handler after a validation failure: skip it.
+  const guard =
+    <A>(fn: (a: A) => Promise<void>) =>
+    async (a: A): Promise<void> => {
+      if (!usageError) await fn(a);
+    };
+  const deps = (engine: Engine, probes: Probes, signal?: AbortSignal): DriverDeps => ({
+    engine,
+    probes,
+    out: ctx.out,
+    signal,
+    now: ctx.now,
+  });
+  const layerOpt = {
+    type: "string" as const,
+    describe: `layer: ${LAYER_IDS.join(" | ")} (or 1 | 2 | 3)`,
+    coerce: (v: string | undefined) => (v === undefined ? undefined : parseLayer(v)),
+  };
+
+  const cli = yargs(argv)
+    .scriptName("npm run automate --")
+    .usage("$0 <command> [options]")
+    .option("stack", { type: "string", default: "localnet", describe: "stack (environment) name", global: true })
+    .strict()
+    .demandCommand(1, "name a command (see --help)")
+    .recommendCommands()
+    .command(
+      "up",
+      "Deploy layer by layer, each followed by its health gate; resumes where a previous run stopped",
+      (y) =>
+        y
+          .option("layer", { ...layerOpt, describe: "deploy up to and including this layer (default: all)" })
+          .option("reconcile", { type: "boolean", default: false, describe: "run up on healthy layers too (applies program changes)" })
+          .option("skip-gates", { type: "boolean", default: false, describe: "do not run the health gates" })
+          .option("json", { type: "boolean", default: false, describe: "print the run report as JSON" }),
+      guard(async (a) =>
+        set(
+          await withEngine(ctx, a.stack, true, async (engine, signal) => {
+            const probes = await ctx.makeProbes(a.stack, parseStackOutputs({}));
+            const lazyProbes = await lazyOutputsProbes(ctx, a.stack, probes);
+            const report = await stagedUp(deps(engine, lazyProbes, signal), {
+              through: a.layer as LayerId | undefined,
+              reconcile: a.reconcile,
+              skipGates: a["skip-gates"],
+            });
+            printReport(ctx, report, a.json);
+            return report.exitCode;
+          }),
+        ),
+      ),
+    )
+    .command(
+      "preview",
+      "Show what up would change, per layer or for the whole stack",
+      (y) => y.option("layer", layerOpt).option("json", { type: "boolean", default: false }),
+      guard(async (a) =>
+        set(
+          await withEngine(ctx, a.stack, true, async (engine) => {
+            const sel = a.layer ? layerSelection(engine.stack, a.layer as LayerId) : {};
+            const r = await engine.preview({ ...sel, onOutput: a.json ? undefined : (l) => ctx.out.stderr(l) });
+            if (a.json) ctx.out.stdout(JSON.stringify({ stack: engine.stack, layer: a.layer ?? "all", changes: r.changes }));
+            else ctx.out.stdout(`changes: ${JSON.stringify(r.changes)}`);
+            return EXIT.ok;
+          }),
+        ),
+      ),
+    )
+    .command(
+      "refresh",
+      "Read the real state of a layer's resources (or the whole stack) into the state",
+      (y) =>
+        y.option("layer", layerOpt).option("clear-pending-creates", {
+          type: "boolean",
+          default: false,
+          describe: "drop pending creates left by an interrupted update",
+        }),
+      guard(async (a) =>
+        set(
+          await withEngine(ctx, a.stack, false, async (engine) => {
+            const sel = a.layer ? layerSelection(engine.stack, a.layer as LayerId) : {};
+            const r = await engine.refresh({ ...sel, clearPendingCreates: a["clear-pending-creates"], onOutput: (l) => ctx.out.stderr(l) });
+            ctx.out.stdout(`refreshed: ${JSON.stringify(r.changes)}`);
+            return EXIT.ok;
+          }),
+        ),
+      ),
+    )
+    .command(
+      "outputs",
+      "Print the stack outputs (secret values masked)",
+      (y) => y.option("json", { type: "boolean", default: false }),
+      guard(async (a) =>
+        set(
+          await withEngine(ctx, a.stack, false, async (engine) => {
+            const shown = maskedOutputs(await engine.outputs());
+            if (a.json) ctx.out.stdout(JSON.stringify(shown));
+            else for (const [k, v] of Object.entries(shown)) ctx.out.stdout(`${k}: ${JSON.stringify(v, null, 2)}`);
+            return EXIT.ok;
+          }),
+        ),
+      ),
+    )
+    .command(
+      "health",
+      "Run every layer's health gate inside the VPC (changes nothing)",
+      (y) => y.option("json", { type: "boolean", default: false }),
+      guard(async (a) =>
+        set(
+          await withEngine(ctx, a.stack, false, async (engine) => {
+            const outputs = await readOutputs(engine);
+            const input = await collectStatus(a.stack, outputs, await ctx.makeProbes(a.stack, outputs));
+            const verdicts = LAYERS.map((l) => evaluateLayer(l.id, outputs, input.probes));
+            if (a.json) ctx.out.stdout(JSON.stringify({ stack: a.stack, layers: verdicts, probeErrors: input.probeErrors }));
+            else
+              for (const v of verdicts) {
+                ctx.out.stdout(`${v.layer}: ${v.done ? "healthy" : "NOT healthy"}`);
+                for (const f of v.findings) ctx.out.stdout(`  - ${f.message}`);
+                const err = input.probeErrors?.[v.layer];
+                if (err) ctx.out.stdout(`  - probe failed: ${err}`);
+              }
+            return verdicts.every((v) => v.done) && !Object.keys(input.probeErrors ?? {}).length ? EXIT.ok : EXIT.failed;
+          }),
+        ),
+      ),
+    )
+    .command(
+      "logs <node>",
+      "Recent container logs of a node through SSM (base | faucet | mpc-node-<i> | <i> | instance id)",
+      (y) =>
+        y
+          .positional("node", { type: "string", demandOption: true })
+          .option("lines", { type: "number", default: 100, describe: "number of lines (1-999)" })
+          .option("container", { type: "string", choices: ["neard", "mpc-node", "near-faucet"] }),
+      guard(async (a) =>
+        set(
+          await withEngine(ctx, a.stack, false, async (engine) => {
+            if (!Number.isInteger(a.lines) || a.lines < 1 || a.lines > 999) {
+              ctx.out.stderr("error: --lines must be a whole number from 1 to 999");
+              return EXIT.usage;
+            }
+            const outputs = await readOutputs(engine);
+            const target = resolveLogTarget(a.node as string, outputs, a.container);
+            const probes = await ctx.makeProbes(a.stack, outputs);
+            ctx.out.stderr(`logs of ${target.container} on ${target.label} (${target.instanceId}):`);
+            for (const line of await probes.logs(target, a.lines)) ctx.out.stdout(redact(line));
+            return EXIT.ok;
+          }),
+        ),
+      ),
+    )
+    .command(
+      "status",
+      "Checkpoint report from live probes (Markdown; --json for data)",
+      (y) => y.option("json", { type: "boolean", default: false }),
+      guard(async (a) =>
+        set(
+          await withEngine(ctx, a.stack, false, async (engine) => {
+            const outputs = await readOutputs(engine);
+            const input = await collectStatus(a.stack, outputs, await ctx.makeProbes(a.stack, outputs));
+            const report = buildStatus(input);
+            ctx.out.stdout(a.json ? JSON.stringify(report) : renderStatusMarkdown(report));
+            return report.overall === "DONE" ? EXIT.ok : EXIT.failed;
+          }),
+        ),
+      ),
+    )
+    .command(
+      "destroy",
+      "Destroy layers, top first (explicit only; asks for the stack name unless --yes)",
+      (y) =>
+        y
+          .option("layer", { ...layerOpt, describe: "remove this layer and the ones above it, nothing below (default: all)" })
+          .option("yes", { type: "boolean", default: false, describe: "do not ask for confirmation" })
+          .option("json", { type: "boolean", default: false }),
+      guard(async (a) =>
+        set(
+          await withEngine(ctx, a.stack, false, async (engine, signal) => {
+            const report = await destroyLayers(deps(engine, NO_PROBES, signal), {
+              layer: a.layer as LayerId | undefined,
+              yes: a.yes,
+              confirm: ctx.confirm ? (q) => ctx.confirm!(q, engine.stack) : undefined,
+            });
+            if (report.layers.length) printReport(ctx, report, a.json);
+            return report.exitCode;
+          }),
+        ),
+      ),
+    )
+    .command(
+      "synth",
+      "Run the program offline under the mock runtime and write DIR/<stack>.json and DIR/scripts/",
+      (y) => y.option("out", { type: "string", demandOption: true, describe: "output directory" }),
+      guard(async (a) => {
+        const { runSynth } = await import("./synth.js");
+        set(await runSynth({ stack: a.stack, out: a.out }));
+      }),
+    )
+    .command(
+      "derive",
+      "Derive a chain-signature public key (and Ethereum address for secp256k1) for an account and path",
+      (y) =>
+        y
+          .option("root", { type: "string", demandOption: true, describe: "domain root key (secp256k1:... or ed25519:...)" })
+          .option("predecessor", { type: "string", demandOption: true, describe: "account that calls sign" })
+          .option("path", { type: "string", demandOption: true, describe: "derivation path" })
+          .option("json", { type: "boolean", default: false }),
+      guard(async (a) => {
+        const { runDerive } = await import("./commands/derive.js");
+        set(await runDerive({ root: a.root, predecessor: a.predecessor, path: a.path, json: a.json }, ctx.out));
+      }),
+    )
+    .command(
+      "verify-signature",
+      "Verify a signer-contract sign response (exit 0 valid, 1 invalid, 2 malformed)",
+      (y) =>
+        y
+          .option("public-key", { type: "string", demandOption: true, describe: "expected (derived) public key" })
+          .option("payload", { type: "string", demandOption: true, describe: "signed payload, hex" })
+          .option("signature", { type: "string", demandOption: true, describe: "the contract's sign response JSON" })
+          .option("json", { type: "boolean", default: false }),
+      guard(async (a) => {
+        const { runVerifySignature } = await import("./commands/verify-signature.js");
+        set(
+          await runVerifySignature(
+            { publicKey: a["public-key"], payload: a.payload, signature: a.signature, json: a.json },
+            ctx.out,
+          ),
+        );
+      }),
+    )
+    .epilogue(
+      "State: file://<repo>/.pulumi-state unless PULUMI_BACKEND_URL is set; secrets: PULUMI_CONFIG_PASSPHRASE(_FILE). " +
+        "Exit codes: 0 ok, 1 failed, 2 usage, 3 stack locked by another run, 130 cancelled.",
+    )
+    .help()
+    .version(false)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      usageError = true;
+      ctx.out.stderr(`error: ${msg ?? err?.message}`);
+      ctx.out.stderr("Run with --help for usage.");
+      code = EXIT.usage;
+    });
+  return { cli, code: () => code };
+}
+
+const NO_PROBES: Probes = {
+  base: () => Promise.reject(new Error("no probes")),
+  services: () => Promise.reject(new Error("no probes")),
+  mpc: () => Promise.reject(new Error("no probes")),
+  logs: () => Promise.reject(new Error("no probes")),
+};
+
+/** Probes built once the stack exists: `up` creates it, so outputs are read at each gate. */
+async function lazyOutputsProbes(ctx: CliContext, stack: string, initial: Probes): Promise<Probes> {
+  let built: Probes | undefined;
+  const get = async (outputs: StackOutputs) => (built ??= outputs.base ? await ctx.makeProbes(stack, outputs) : initial);
+  return {
+    base: async (o) => (await get(o)).base(o),
+    services: async (o) => (await get(o)).services(o),
+    mpc: async (o) => (await get(o)).mpc(o),
+    logs: async (t, n) => (built ?? initial).logs(t, n),
+  };
+}
+
+export async function main(argv: string[], ctx: CliContext = defaultContext()): Promise<number> {
+  const { cli, code } = buildCli(argv, ctx);
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    if (code() === EXIT.ok) return fail(ctx, err);
+  }
+  return code();
+}
+
+const invokedDirectly = (() => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  main(hideBin(process.argv)).then((c) => {
+    process.exitCode = c;
+  });
+}

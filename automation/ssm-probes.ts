@@ -1,0 +1,246 @@
+// The real Probes: read-only checks inside the VPC through the SSM channel (lib/ssm). Runtime
+// facts come from the stack's diagnostics document (containers, logs, /status, :8080/health,
+// /metrics); on-chain facts from the ops bundle's `check` operation run on the base instance.
+//
+// ASSUMED `check` contract (to align with ops/ when it lands):
+//   payload {"accounts":[<account id>...], "views":[{"contractId","method","args"}]}
+//   result  {"accounts":{<id>:{"exists":bool,"codeHash":string}}, "views":[{"contractId","method","result"?,"error"?}]}
+import type { BaseProbe, ContainerProbe, MpcContractProbe, MpcNodeProbe, MpcProbe, SecretStatus, ServicesProbe } from "./health.js";
+import type { LogTarget, Probes } from "./probes.js";
+import type { StackOutputs } from "./stack-outputs.js";
+
+export interface DiagResult {
+  exitCode: number;
+  stdout: string;
+}
+
+export interface CheckRequest {
+  accounts?: string[];
+  views?: Array<{ contractId: string; method: string; args?: Record<string, unknown> }>;
+}
+
+export interface CheckResult {
+  accounts?: Record<string, { exists: boolean; codeHash?: string }>;
+  views?: Array<{ contractId: string; method: string; result?: unknown; error?: string }>;
+}
+
+export interface SsmProbeTransport {
+  /** Runs one diagnostics probe on an instance; non-zero exits resolve too. */
+  diag(instanceId: string, probe: string, extra?: { container?: string; lines?: number }): Promise<DiagResult>;
+  /** Runs the ops `check` operation on the base instance. */
+  check(request: CheckRequest): Promise<CheckResult>;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Splits diagnostics' "GET <url> -> HTTP <code>\n<body>" output. */
+export function parseHttpProbe(stdout: string): { code: number; body: string } {
+  const m = /^GET \S+ -> HTTP (\d{3})\n?([\s\S]*)$/.exec(stdout.trimStart());
+  return m ? { code: Number(m[1]), body: m[2].trim() } : { code: 0, body: stdout };
+}
+
+/** Parses the `containers` probe table ("name status restarts started image"). */
+export function parseContainers(stdout: string): ContainerProbe[] {
+  return stdout
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((p) => p.length >= 3 && p[0])
+    .map(([name, status, restarts]) => ({
+      name,
+      status,
+      running: status === "running",
+      restartCount: Number(restarts) || 0,
+    }));
+}
+
+/** A metric's value from the `mpc-metrics` probe (first series of that name). */
+export function metricValue(stdout: string, name: string): number | undefined {
+  const re = new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)`, "m");
+  const m = re.exec(stdout);
+  return m ? Number(m[2]) : undefined;
+}
+
+/** Secret problems reported by the MPC bootstrap (scripts/mpc-node/bootstrap.sh messages). */
+export function secretFindingsFromLog(lines: string[]): Array<{ name: string; status: SecretStatus }> {
+  const found = new Map<string, SecretStatus>();
+  for (const line of lines) {
+    const m = /secret '([^']+)'[^:]*?(is empty or a placeholder|is not a NEAR key|decodes to|contains whitespace|must be exactly 32 hex)/.exec(line);
+    if (m) found.set(m[1], m[2] === "is empty or a placeholder" ? "placeholder" : "malformed");
+    const r = /cannot read secret '([^']+)'/.exec(line);
+    if (r) found.set(r[1], "missing");
+  }
+  return [...found].map(([name, status]) => ({ name, status }));
+}
+
+function keyOf(o: unknown): string | undefined {
+  return o && typeof o === "object" && !Array.isArray(o) ? Object.keys(o)[0] : typeof o === "string" ? o : undefined;
+}
+
+/** Reads the signer contract's `state` view (3.x: {"Running":{keyset,parameters,domains}} etc.). */
+export function parseContractState(state: unknown): Pick<MpcContractProbe, "state" | "threshold" | "participants" | "keysetDomains" | "domains"> {
+  const name = keyOf(state);
+  const body = name && state && typeof state === "object" ? ((state as Record<string, any>)[name] ?? {}) : {};
+  const params = body.parameters ?? body.current_params ?? {};
+  const thresholdRaw = params.threshold;
+  const threshold = typeof thresholdRaw === "number" ? thresholdRaw : typeof thresholdRaw?.value === "number" ? thresholdRaw.value : undefined;
+  const list = params.participants?.participants;
+  const participants = Array.isArray(list) ? list.map((p: unknown) => (Array.isArray(p) ? String(p[0]) : String((p as any)?.account_id ?? p))) : undefined;
+  const keyDomains = body.keyset?.domains;
+  const keysetDomains = Array.isArray(keyDomains) ? keyDomains.map((d: any) => Number(d.domain_id ?? d.id)) : undefined;
+  const domainList = body.domains?.domains;
+  const domains = Array.isArray(domainList)
+    ? domainList.map((d: any) => ({ id: Number(d.id), scheme: d.scheme ?? d.protocol, purpose: d.purpose }))
+    : undefined;
+  return { state: name, threshold, participants, keysetDomains, domains };
+}
+
+export function makeSsmProbes(t: SsmProbeTransport): Probes {
+  async function container(instanceId: string, name: string): Promise<ContainerProbe | undefined> {
+    const r = await t.diag(instanceId, "containers");
+    const c = parseContainers(r.stdout).find((x) => x.name === name);
+    if (c && (!c.running || c.restartCount > 0)) {
+      const logs = await t.diag(instanceId, "logs", { container: name, lines: 20 });
+      c.lastLogLines = logs.stdout.split("\n").filter(Boolean);
+    }
+    return c;
+  }
+
+  async function nearStatus(instanceId: string): Promise<Record<string, any> | undefined> {
+    const r = parseHttpProbe((await t.diag(instanceId, "near-status")).stdout);
+    if (r.code !== 200) return undefined;
+    try {
+      return JSON.parse(r.body);
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    async base(o: StackOutputs): Promise<BaseProbe> {
+      const b = o.base!;
+      const probe: BaseProbe = { rpcReachable: false, container: await container(b.instanceId, "neard") };
+      const first = await nearStatus(b.instanceId);
+      if (!first) return { ...probe, error: "GET /status on :3030 failed" };
+      probe.rpcReachable = true;
+      probe.chainId = first.chain_id;
+      probe.nodePublicKey = first.node_public_key;
+      const h1 = Number(first.sync_info?.latest_block_height);
+      await t.sleep(3000);
+      const second = await nearStatus(b.instanceId);
+      const h2 = Number(second?.sync_info?.latest_block_height);
+      probe.blockHeight = Number.isFinite(h2) ? h2 : h1;
+      probe.blocksAdvancing = Number.isFinite(h1) && Number.isFinite(h2) ? h2 > h1 : undefined;
+      const chk = await t.check({ accounts: [b.rootAccountId] });
+      probe.rootAccountExists = chk.accounts?.[b.rootAccountId]?.exists;
+      return probe;
+    },
+
+    async services(o: StackOutputs): Promise<ServicesProbe> {
+      const contracts = o.services?.contracts ?? {};
+      const accounts = Object.keys(contracts);
+      const chk = await t.check({ accounts });
+      const probe: ServicesProbe = {
+        contracts: accounts.map((accountId) => {
+          const a = chk.accounts?.[accountId];
+          return {
+            accountId,
+            expectedCodeHash: contracts[accountId],
+            actualCodeHash: a?.exists ? a.codeHash : undefined,
+            error: a ? undefined : "no answer for this account",
+          };
+        }),
+      };
+      if (o.services?.faucetUrl && o.base) {
+        const c = await container(o.base.instanceId, "near-faucet");
+        probe.faucet = c ? { ok: c.running && c.restartCount < 3, detail: `container ${c.status}, ${c.restartCount} restarts` } : { ok: false, detail: "no near-faucet container" };
+      }
+      return probe;
+    },
+
+    async mpc(o: StackOutputs): Promise<MpcProbe> {
+      const m = o.mpc!;
+      const chk = await t.check({
+        accounts: [m.contractId],
+        views: [{ contractId: m.contractId, method: "state", args: {} }],
+      });
+      const view = chk.views?.find((v) => v.method === "state");
+      const contract: MpcContractProbe = view?.error || !view
+        ? { reachable: false, error: view?.error ?? "no answer for the state view" }
+        : { reachable: true, codeHash: chk.accounts?.[m.contractId]?.codeHash, ...parseContractState(view.result) };
+      const nodes = await Promise.all(
+        m.nodes.map(async (n): Promise<MpcNodeProbe> => {
+          const p: MpcNodeProbe = { accountId: n.accountId, instanceId: n.instanceId, privateIp: n.privateIp, reachable: false };
+          try {
+            p.container = await container(n.instanceId, "mpc-node");
+            p.reachable = true;
+            p.live = parseHttpProbe((await t.diag(n.instanceId, "mpc-health")).stdout).code === 200;
+            const metrics = await t.diag(n.instanceId, "mpc-metrics");
+            if (metrics.exitCode === 0) p.indexerHeight = metricValue(metrics.stdout, "mpc_indexer_latest_block_height");
+            const secrets = secretFindingsFromLog(p.container?.lastLogLines ?? []);
+            if (secrets.length) p.secrets = secrets;
+          } catch (err) {
+            p.error = (err as Error).message;
+          }
+          return p;
+        }),
+      );
+      return { contract, nodes };
+    },
+
+    async logs(target: LogTarget, lines: number): Promise<string[]> {
+      const r = await t.diag(target.instanceId, "logs", { container: target.container, lines });
+      return r.stdout.split("\n");
+    },
+  };
+}
+
+/** Wires the probes to AWS: an SSMClient, the stack's documents and ops bundle. */
+export async function createSsmProbes(o: { stack: string; outputs: StackOutputs; region?: string }): Promise<Probes> {
+  const [{ SSMClient }, channel, runOp] = await Promise.all([
+    import("@aws-sdk/client-ssm"),
+    import("../lib/ssm/channel.js"),
+    import("../lib/ssm/run-op.js"),
+  ]);
+  const client = new SSMClient(o.region ? { region: o.region } : {});
+  const need = (v: string | undefined, what: string): string => {
+    if (!v) throw new Error(`the stack exports no ${what}: deploy Layer 1 first (npm run automate -- up --layer base)`);
+    return v;
+  };
+  return makeSsmProbes({
+    async diag(instanceId, probe, extra) {
+      const parameters: Record<string, string> = { probe };
+      if (extra?.container) parameters.container = extra.container;
+      if (extra?.lines) parameters.lines = String(extra.lines);
+      try {
+        const r = await channel.runOperation({
+          client,
+          instanceId,
+          documentName: need(o.outputs.diagnosticsDocument, "diagnosticsDocument"),
+          parameters,
+          timeoutSeconds: 60,
+        });
+        return { exitCode: r.exitCode, stdout: r.stdout };
+      } catch (err) {
+        const e = err as InstanceType<typeof channel.SsmChannelError>;
+        if (e instanceof channel.SsmChannelError && e.code === "COMMAND_FAILED") return { exitCode: e.exitCode ?? 1, stdout: e.stdout };
+        throw err;
+      }
+    },
+    async check(request) {
+      const base = o.outputs.base;
+      const bundle = o.outputs.opsBundle;
+      if (!base || !bundle) throw new Error("the stack exports no base instance or ops bundle");
+      const r = await runOp.runNearOperation<CheckResult>({
+        client,
+        instanceId: base.instanceId,
+        documentName: need(o.outputs.opsDocument, "opsDocument"),
+        operation: "check",
+        payload: { ...request } as Record<string, unknown>,
+        bundle: { uri: bundle.uri, sha256: bundle.sha256 },
+        timeoutSeconds: 120,
+      });
+      return r.result.result;
+    },
+    sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
+  });
+}
