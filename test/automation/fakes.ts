@@ -1,0 +1,224 @@
+// Test doubles for the driver: a recording engine, canned probes and stack outputs.
+import { EngineError, type Engine, type OpOptions, type OpResult } from "../../automation/engine.js";
+import type { BaseProbe, MpcProbe, ServicesProbe } from "../../automation/health.js";
+import type { LogTarget, Out, Probes } from "../../automation/probes.js";
+import type { OutputValue, StackOutputs } from "../../automation/stack-outputs.js";
+
+export const STACK = "localnet";
+export const NODE_KEY = "ed25519:7PGseFbWxvYVgZ89K1uTJKYoKetWs7BJtbyXDzfbAcqX";
+export const PINNED = {
+  "wrap.localnet": "4Yz5ZqvvoG9LvqpfgoZLR5Ge5cb6n3SzkvmQrWYxG3CX",
+  "whitelist.localnet": "BZ3MxGkP6Jp7qK6sj6Zb5ZMPDQGXeAaGHuWYmwjVmQ2z",
+  "poolv1.localnet": "8rGNbmyaP2dhbcbsnLTUFWAJWDmQ8ZrMqfHH9uPxDafx",
+};
+export const SIGNER_HASH = "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL";
+
+export function rawOutputs(layers: Array<"base" | "services" | "mpc">): Record<string, OutputValue> {
+  const o: Record<string, OutputValue> = {
+    opsDocument: { value: "near-localnet-run-op", secret: false },
+    diagnosticsDocument: { value: "near-localnet-diagnostics", secret: false },
+    opsBundle: { value: { bucket: "near-localnet-ops", key: "ops/abc.mjs", sha256: "a".repeat(64) }, secret: false },
+  };
+  if (layers.includes("base")) {
+    o.base = {
+      secret: false,
+      value: {
+        instanceId: "i-0base",
+        privateIp: "10.0.1.10",
+        rpcUrl: "http://10.0.1.10:3030",
+        chainId: "localnet",
+        rootAccountId: "localnet",
+        bootNodes: [`${NODE_KEY}@10.0.1.10:24567`],
+        genesis: { bucket: "near-localnet-genesis", key: "genesis.json", sha256: "b".repeat(64) },
+      },
+    };
+  }
+  if (layers.includes("services")) {
+    o.services = { secret: false, value: { contracts: { ...PINNED }, faucetUrl: "http://10.0.1.10:3000" } };
+  }
+  if (layers.includes("mpc")) {
+    o.mpc = {
+      secret: false,
+      value: {
+        nodes: [0, 1, 2].map((i) => ({
+          instanceId: `i-0mpc${i}`,
+          privateIp: `10.0.2.${10 + i}`,
+          accountId: `mpc-node-${i}.localnet`,
+          p2pPublicKey: `ed25519:P2pKey${i}`,
+        })),
+        contractId: "v1.signer.localnet",
+        domains: [
+          { id: 0, protocol: "CaitSith", purpose: "Sign" },
+          { id: 1, protocol: "Frost", purpose: "Sign" },
+        ],
+        threshold: 2,
+      },
+    };
+  }
+  return o;
+}
+
+export interface Call {
+  op: "up" | "preview" | "refresh" | "destroy";
+  targets?: string[];
+  excludes?: string[];
+  clearPendingCreates?: boolean;
+}
+
+/** Layer of a call, from its selection (the exclude form is Layer 1). */
+export function callLayer(c: Call): string {
+  if (c.excludes) return "base";
+  const t = c.targets?.[0] ?? "";
+  return t.endsWith("::services") ? "services" : t.endsWith("::mpc") ? "mpc" : t.endsWith("::base") ? "base" : "all";
+}
+
+export class FakeEngine implements Engine {
+  readonly stack = STACK;
+  calls: Call[] = [];
+  deployed: Array<"base" | "services" | "mpc"> = [];
+  /** Errors to throw from `up` per layer (once each). */
+  failUp: Partial<Record<string, Error>> = {};
+  failRefresh: Partial<Record<string, Error>> = {};
+  failDestroy: Partial<Record<string, Error>> = {};
+  outputsError?: Error;
+  cancelled = 0;
+
+  constructor(deployed: Array<"base" | "services" | "mpc"> = []) {
+    this.deployed = [...deployed];
+  }
+
+  private record(op: Call["op"], o: OpOptions): string {
+    const call: Call = { op };
+    if (o.targets) call.targets = o.targets;
+    if (o.excludes) call.excludes = o.excludes;
+    if (o.clearPendingCreates) call.clearPendingCreates = true;
+    this.calls.push(call);
+    return callLayer(call);
+  }
+
+  async up(o: OpOptions): Promise<OpResult> {
+    const l = this.record("up", o);
+    o.onProgress?.({ op: "create", urn: `urn:x::${l}`, type: "aws:ec2/instance:Instance", name: `${l}-node`, status: "started" });
+    const err = this.failUp[l];
+    if (err) {
+      delete this.failUp[l];
+      throw err;
+    }
+    if (!this.deployed.includes(l as never)) this.deployed.push(l as never);
+    return { changes: { create: 1 } };
+  }
+  async preview(o: OpOptions): Promise<OpResult> {
+    this.record("preview", o);
+    return { changes: { same: 1 } };
+  }
+  async refresh(o: OpOptions): Promise<OpResult> {
+    const l = this.record("refresh", o);
+    const err = this.failRefresh[l];
+    if (err) throw err;
+    return { changes: { same: 1 } };
+  }
+  async destroy(o: OpOptions): Promise<OpResult> {
+    const l = this.record("destroy", o);
+    const err = this.failDestroy[l];
+    if (err) throw err;
+    this.deployed = this.deployed.filter((d) => d !== l);
+    return { changes: { delete: 1 } };
+  }
+  async outputs(): Promise<Record<string, OutputValue>> {
+    if (this.outputsError) throw this.outputsError;
+    return rawOutputs(this.deployed);
+  }
+  cancel(): void {
+    this.cancelled += 1;
+  }
+}
+
+export function healthyBase(): BaseProbe {
+  return {
+    rpcReachable: true,
+    chainId: "localnet",
+    blockHeight: 1200,
+    blocksAdvancing: true,
+    rootAccountExists: true,
+    nodePublicKey: NODE_KEY,
+    container: { name: "neard", running: true, restartCount: 0, status: "running" },
+  };
+}
+
+export function healthyServices(): ServicesProbe {
+  return {
+    contracts: Object.entries(PINNED).map(([accountId, h]) => ({ accountId, expectedCodeHash: h, actualCodeHash: h })),
+    faucet: { ok: true },
+  };
+}
+
+export function healthyMpc(): MpcProbe {
+  return {
+    contract: {
+      reachable: true,
+      state: "Running",
+      codeHash: SIGNER_HASH,
+      threshold: 2,
+      participants: ["mpc-node-0.localnet", "mpc-node-1.localnet", "mpc-node-2.localnet"],
+      keysetDomains: [0, 1],
+    },
+    nodes: [0, 1, 2].map((i) => ({
+      accountId: `mpc-node-${i}.localnet`,
+      instanceId: `i-0mpc${i}`,
+      privateIp: `10.0.2.${10 + i}`,
+      reachable: true,
+      live: true,
+      indexerHeight: 1195,
+      container: { name: "mpc-node", running: true, restartCount: 0, status: "running" },
+      secrets: [
+        { name: "mpc-node-" + i + "-mpc_account_sk", status: "ok" as const },
+        { name: "mpc-node-" + i + "-mpc_secret_store_key", status: "ok" as const },
+      ],
+      bootNodes: [`${NODE_KEY}@10.0.1.10:24567`],
+    })),
+  };
+}
+
+export class FakeProbes implements Probes {
+  calls: string[] = [];
+  baseResult: BaseProbe = healthyBase();
+  servicesResult: ServicesProbe = healthyServices();
+  mpcResult: MpcProbe = healthyMpc();
+  logLines: string[] = ["line 1", "line 2"];
+  async base(_o: StackOutputs): Promise<BaseProbe> {
+    this.calls.push("base");
+    return this.baseResult;
+  }
+  async services(_o: StackOutputs): Promise<ServicesProbe> {
+    this.calls.push("services");
+    return this.servicesResult;
+  }
+  async mpc(_o: StackOutputs): Promise<MpcProbe> {
+    this.calls.push("mpc");
+    return this.mpcResult;
+  }
+  async logs(t: LogTarget, lines: number): Promise<string[]> {
+    this.calls.push(`logs ${t.instanceId} ${t.container} ${lines}`);
+    return this.logLines;
+  }
+}
+
+export class MemoryOut implements Out {
+  out: string[] = [];
+  err: string[] = [];
+  stdout(line: string): void {
+    this.out.push(line);
+  }
+  stderr(line: string): void {
+    this.err.push(line);
+  }
+}
+
+/** What the Automation API throws when the file backend's lock is held (errors.js). */
+export function lockedError(): Error {
+  const e = new Error("code: 255\n stdout: \n stderr: error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.");
+  e.name = "ConcurrentUpdateError";
+  return e;
+}
+
+export { EngineError };
