@@ -25,9 +25,9 @@ export const SSM_STDERR_LIMIT = 8000;
 export type SsmChannelErrorCode =
   | "COMMAND_FAILED" // the command ran and exited non-zero (or SSM marked it Failed)
   | "TIMEOUT" // our bound passed (the command was cancelled) or SSM's execution timeout hit
-  | "UNDELIVERABLE" // the agent never received it (Undeliverable, Delivery Timed Out, Terminated)
+  | "UNDELIVERABLE" // the agent never received it (Undeliverable, Delivery Timed Out)
   | "NOT_MANAGED" // the instance is not (yet) a managed, online SSM instance
-  | "CANCELLED" // someone cancelled the command
+  | "CANCELLED" // someone (or SSM: Terminated) cancelled the command
   | "ABORTED" // the caller's AbortSignal fired (the command was cancelled)
   | "SEND_FAILED"; // SendCommand was refused (document, parameters, permissions)
 
@@ -311,7 +311,7 @@ function finish(inv: GetCommandInvocationCommandOutput, commandId: string, opts:
   const tail = tailLines(stderr, 20);
   const withTail = (text: string) => (tail ? `${text}\n--- stderr (tail) ---\n${tail}` : text);
   const details = outcome.statusDetails.replace(/\s+/g, "");
-  if (details === "Undeliverable" || details === "DeliveryTimedOut" || details === "Terminated") {
+  if (details === "Undeliverable" || details === "DeliveryTimedOut") {
     throw new SsmChannelError(
       "UNDELIVERABLE",
       `${where} was not delivered (${outcome.statusDetails}): is the instance running with the SSM agent online?`,
@@ -321,7 +321,7 @@ function finish(inv: GetCommandInvocationCommandOutput, commandId: string, opts:
   if (outcome.status === "TimedOut" || details === "ExecutionTimedOut") {
     throw new SsmChannelError("TIMEOUT", withTail(`${where} hit the document's execution timeout (${outcome.statusDetails})`), d);
   }
-  if (outcome.status === "Cancelled") {
+  if (outcome.status === "Cancelled" || details === "Terminated") {
     throw new SsmChannelError("CANCELLED", withTail(`${where} was cancelled`), d);
   }
   throw new SsmChannelError("COMMAND_FAILED", withTail(`${where} failed with exit code ${outcome.exitCode} (${outcome.status})`), d);
