@@ -1,0 +1,160 @@
+import { describe, expect, it } from "@jest/globals";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main, resolveLogTarget, type CliContext } from "../../automation/cli.js";
+import { backendFor, ensureLocalState, passphraseProblem } from "../../automation/backend.js";
+import { classifyEngineError } from "../../automation/engine.js";
+import { parseStackOutputs } from "../../automation/stack-outputs.js";
+import { FakeEngine, FakeProbes, MemoryOut, callLayer, lockedError, rawOutputs } from "./fakes.js";
+
+function ctx(engine: FakeEngine, extra: Partial<CliContext> = {}) {
+  const out = new MemoryOut();
+  const probes = new FakeProbes();
+  const made: Array<{ stack: string; create: boolean }> = [];
+  const c: CliContext = {
+    out,
+    env: {},
+    workDir: "/nonexistent",
+    async makeEngine(stack, create) {
+      made.push({ stack, create });
+      return engine;
+    },
+    async makeProbes() {
+      return probes;
+    },
+    ...extra,
+  };
+  return { c, out, probes, made };
+}
+
+describe("cli", () => {
+  it("destroy --layer mpc --yes removes Layer 3 only and prints the timeline", async () => {
+    const engine = new FakeEngine(["base", "services", "mpc"]);
+    const { c, out, made } = ctx(engine);
+    expect(await main(["destroy", "--layer", "mpc", "--yes"], c)).toBe(0);
+    expect(engine.calls.map((x) => `${x.op}:${callLayer(x)}`)).toEqual(["destroy:mpc"]);
+    expect(made).toEqual([{ stack: "localnet", create: false }]);
+    expect(out.out.join("\n")).toMatch(/Layer 3 mpc +destroyed/);
+  });
+
+  it("destroy without --yes asks for the stack name; a wrong answer destroys nothing", async () => {
+    const engine = new FakeEngine(["base"]);
+    const asked: Array<[string, string]> = [];
+    const { c } = ctx(engine, { confirm: async (q, expected) => (asked.push([q, expected]), false) });
+    expect(await main(["destroy", "--stack", "dev"], c)).toBe(2);
+    expect(asked[0][1]).toBe("localnet"); // the engine's stack name is what must be typed
+    expect(engine.calls).toEqual([]);
+  });
+
+  it("a locked stack exits 3 with the lock message", async () => {
+    const engine = new FakeEngine();
+    engine.failUp.base = lockedError();
+    const { c, out } = ctx(engine);
+    expect(await main(["up", "--json"], c)).toBe(3);
+    const report = JSON.parse(out.out[0]);
+    expect(report.layers[0].error.kind).toBe("concurrent-update");
+  });
+
+  it("a missing Pulumi CLI is reported before anything runs", async () => {
+    const { c, out } = ctx(new FakeEngine(), {
+      makeEngine: async () => {
+        throw Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT" });
+      },
+    });
+    expect(await main(["preview"], c)).toBe(1);
+    expect(out.err[0]).toMatch(/^error: The Pulumi CLI was not found on PATH/);
+  });
+
+  it("bad arguments are usage errors (exit 2) and run nothing", async () => {
+    const engine = new FakeEngine();
+    const { c, out, made } = ctx(engine);
+    expect(await main(["destroy", "--layer", "4", "--yes"], c)).toBe(2);
+    expect(out.err[0]).toBe('error: unknown layer "4": use one of base, services, mpc (or 1, 2, 3)');
+    expect(await main(["synth"], c)).toBe(2);
+    expect(await main(["sign-test"], c)).toBe(2);
+    expect(made).toEqual([]);
+  });
+
+  it("outputs masks secret values", async () => {
+    const engine = new FakeEngine(["base"]);
+    engine.outputs = async () => ({ ...rawOutputs(["base"]), faucetKey: { value: "ed25519:supersecret", secret: true } });
+    const { c, out } = ctx(engine);
+    expect(await main(["outputs", "--json"], c)).toBe(0);
+    const shown = JSON.parse(out.out[0]);
+    expect(shown.faucetKey).toBe("[secret]");
+    expect(shown.base.instanceId).toBe("i-0base");
+    expect(out.out.join("")).not.toContain("supersecret");
+  });
+
+  it("logs resolves the node and asks the probes for that container", async () => {
+    const engine = new FakeEngine(["base", "services", "mpc"]);
+    const { c, out, probes } = ctx(engine);
+    expect(await main(["logs", "mpc-node-2", "--lines", "50"], c)).toBe(0);
+    expect(probes.calls).toEqual(["logs i-0mpc2 mpc-node 50"]);
+    expect(out.out).toEqual(["line 1", "line 2"]);
+  });
+
+  it("status prints the Markdown checkpoint and exits 1 when a layer is NOT DONE", async () => {
+    const engine = new FakeEngine(["base", "services"]);
+    const { c, out } = ctx(engine);
+    expect(await main(["status"], c)).toBe(1);
+    expect(out.out[0]).toContain("# Checkpoint: near-localnet stack `localnet` - NOT DONE");
+  });
+
+  it("preview of one layer passes that layer's selection", async () => {
+    const engine = new FakeEngine(["base"]);
+    const { c } = ctx(engine);
+    expect(await main(["preview", "--layer", "2", "--json"], c)).toBe(0);
+    expect(engine.calls.map((x) => `${x.op}:${callLayer(x)}`)).toEqual(["preview:services"]);
+  });
+});
+
+describe("log targets", () => {
+  const outputs = parseStackOutputs(rawOutputs(["base", "services", "mpc"]));
+  it("accepts base, faucet, an index, a node name, an account or an instance id", () => {
+    expect(resolveLogTarget("base", outputs)).toEqual({ instanceId: "i-0base", container: "neard", label: "base" });
+    expect(resolveLogTarget("faucet", outputs).container).toBe("near-faucet");
+    expect(resolveLogTarget("1", outputs).instanceId).toBe("i-0mpc1");
+    expect(resolveLogTarget("mpc-node-2", outputs).instanceId).toBe("i-0mpc2");
+    expect(resolveLogTarget("mpc-node-0.localnet", outputs).instanceId).toBe("i-0mpc0");
+    expect(resolveLogTarget("i-0mpc1", outputs).label).toBe("mpc-node-1.localnet");
+    expect(() => resolveLogTarget("mpc-node-7", outputs)).toThrow('unknown node "mpc-node-7": use one of base, faucet, mpc-node-0, mpc-node-1, mpc-node-2');
+  });
+});
+
+describe("engine errors", () => {
+  it("classifies lock conflicts, credentials, passphrase and cancellations", () => {
+    expect(classifyEngineError(lockedError()).kind).toBe("concurrent-update");
+    expect(classifyEngineError(new Error("stderr: [409] Conflict: Another update is currently in progress.")).kind).toBe("concurrent-update");
+    expect(classifyEngineError(new Error("error: No valid credential sources found for AWS Provider.")).kind).toBe("missing-credentials");
+    expect(classifyEngineError(new Error("error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE")).kind).toBe("missing-passphrase");
+    expect(classifyEngineError(new Error("anything"), true).kind).toBe("cancelled");
+    const failed = classifyEngineError(new Error("Diagnostics:\n  aws:ec2:Instance (x):\n    error: creating EC2 Instance: InvalidAMIID.NotFound"));
+    expect(failed.kind).toBe("failed");
+    expect(failed.message).toBe("    error: creating EC2 Instance: InvalidAMIID.NotFound");
+  });
+});
+
+describe("backend defaults", () => {
+  it("uses a git-ignored file backend inside the project unless PULUMI_BACKEND_URL is set", () => {
+    const dir = mkdtempSync(join(tmpdir(), "automation-"));
+    expect(backendFor({}, dir)).toEqual({ url: `file://${dir}/.pulumi-state`, isDefault: true });
+    expect(backendFor({ PULUMI_BACKEND_URL: "s3://bucket/state" }, dir)).toEqual({ url: "s3://bucket/state", isDefault: false });
+    ensureLocalState(dir);
+    expect(readFileSync(join(dir, ".pulumi-state", ".gitignore"), "utf8")).toContain("\n*\n");
+  });
+
+  it("explains a missing passphrase, and accepts a passphrase, a file, a KMS provider or Pulumi Cloud", () => {
+    const dir = mkdtempSync(join(tmpdir(), "automation-"));
+    const file = `file://${dir}/.pulumi-state`;
+    expect(passphraseProblem({}, dir, "localnet", file)).toMatch(/^No secrets passphrase\. .*PULUMI_CONFIG_PASSPHRASE_FILE/);
+    expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE: "" }, dir, "localnet", file)).toBeNull();
+    expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, "nope") }, dir, "localnet", file)).toMatch(/does not exist/);
+    writeFileSync(join(dir, "pass"), "x");
+    expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, "pass") }, dir, "localnet", file)).toBeNull();
+    expect(passphraseProblem({}, dir, "localnet", "https://api.pulumi.com")).toBeNull();
+    writeFileSync(join(dir, "Pulumi.localnet.yaml"), "secretsprovider: awskms://alias/near-localnet\nconfig: {}\n");
+    expect(passphraseProblem({}, dir, "localnet", file)).toBeNull();
+  });
+});
