@@ -147,7 +147,7 @@ uuid=$(blkid -o value -s UUID "$dev")
 [[ -n "$uuid" ]] || die "no filesystem UUID on $dev"
 reload=0
 mkdir -p "$R/etc/systemd/system/docker.service.d" "$DATA"
-touch "$R/etc/fstab"
+[[ -e "$R/etc/fstab" ]] || : >"$R/etc/fstab"
 { grep -v " $MNT " "$R/etc/fstab" || true; echo "UUID=$uuid $MNT $fs defaults,nofail 0 2"; } >"$RUN/fstab"
 chmod 0644 "$RUN/fstab"
 put "$RUN/fstab" "$R/etc/fstab" && reload=1
@@ -256,7 +256,7 @@ want="$MPC_IMAGE $hash"
 have=$(docker inspect --type container -f "{{.Config.Image}} {{index .Config.Labels \"$LABEL\"}} {{.State.Status}}" "$C" 2>/dev/null) || have=""
 case "$have" in
   "$want running" | "$want restarting") log "container $C is up to date" ;;
-  "$want "*) log "starting the existing container $C"; docker start "$C" >/dev/null ;;
+  "$want exited" | "$want created") log "starting the existing container $C"; docker start "$C" >/dev/null ;;
   *)
     if [[ -n "$have" ]]; then
       log "replacing container $C (image or configuration changed)"
