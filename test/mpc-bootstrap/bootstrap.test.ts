@@ -566,5 +566,8 @@ describe("mpc-node bootstrap: user data", () => {
     expect(Buffer.byteLength(text)).toBeLessThan(USER_DATA_LIMIT - 1536);
     for (const secret of Object.values(sb.keys)) expect(text).not.toContain(secret);
     expect(text).toContain(`cat > "$LIB_DIR/near-config.jq"`);
+    const syntax = spawnSync("bash", ["-n"], { input: text, encoding: "utf8" });
+    expect(syntax.stderr).toBe("");
+    expect(syntax.status).toBe(0);
   });
 });
