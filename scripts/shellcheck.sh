@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck every shell script the project ships (scripts/**/*.sh and .ci/run).
+# Lint every shell script the project ships (scripts/**/*.sh, .ci/run, test stubs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v shellcheck >/dev/null 2>&1; then
