@@ -94,7 +94,7 @@ export class NearBase extends pulumi.ComponentResource {
     const rootKeyParam = secureParam("root-account-key", `${base.rootAccountId}-account-key`, rootKey.secretKey, `full-access secret key of ${base.rootAccountId}`);
     const rootIdParam = new aws.ssm.Parameter(
       "root-account-id",
-      { name: ssmName(cfg, `${base.rootAccountId}-account-id`), type: "String", value: base.rootAccountId, description: "the localnet root account", tags: tags("root-account-id") },
+      { name: ssmName(cfg, `${base.rootAccountId}-account-id`), type: "String", insecureValue: base.rootAccountId, description: "the localnet root account", tags: tags("root-account-id") },
       p,
     );
 
