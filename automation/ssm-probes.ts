@@ -2,9 +2,10 @@
 // facts come from the stack's diagnostics document (containers, logs, /status, :8080/health,
 // /metrics); on-chain facts from the ops bundle's `check` operation run on the base instance.
 //
-// ASSUMED `check` contract (to align with ops/ when it lands):
-//   payload {"accounts":[<account id>...], "views":[{"contractId","method","args"}]}
-//   result  {"accounts":{<id>:{"exists":bool,"codeHash":string}}, "views":[{"contractId","method","result"?,"error"?}]}
+// On-chain facts use two ops operations (ops/main.ts): `check` with {"blocks":false,"accounts":
+// [{"accountId"}...]} (one step line {"check":"account","accountId","codeHash"|null} per account,
+// whether the gate passes or fails with CHECK_FAILED) and `view` {"contractId","method","args"}
+// -> {"value"}. CheckRequest/CheckResult below are this module's own view of both.
 import type { BaseProbe, ContainerProbe, MpcContractProbe, MpcNodeProbe, MpcProbe, SecretStatus, ServicesProbe } from "./health.js";
 import type { LogTarget, Probes } from "./probes.js";
 import type { StackOutputs } from "./stack-outputs.js";
@@ -194,6 +195,17 @@ export function makeSsmProbes(t: SsmProbeTransport): Probes {
   };
 }
 
+/** Account facts from the step lines of the ops `check` operation (present on success and on CHECK_FAILED). */
+export function accountsFromCheckSteps(steps: Array<Record<string, unknown>>): CheckResult["accounts"] {
+  const accounts: NonNullable<CheckResult["accounts"]> = {};
+  for (const st of steps) {
+    if (st.check !== "account" || typeof st.accountId !== "string") continue;
+    const codeHash = typeof st.codeHash === "string" ? st.codeHash : undefined;
+    accounts[st.accountId] = codeHash ? { exists: true, codeHash } : { exists: false };
+  }
+  return accounts;
+}
+
 /** Wires the probes to AWS: an SSMClient, the stack's documents and ops bundle. */
 export async function createSsmProbes(o: { stack: string; outputs: StackOutputs; region?: string }): Promise<Probes> {
   const [{ SSMClient }, channel, runOp] = await Promise.all([
@@ -230,16 +242,38 @@ export async function createSsmProbes(o: { stack: string; outputs: StackOutputs;
       const base = o.outputs.base;
       const bundle = o.outputs.opsBundle;
       if (!base || !bundle) throw new Error("the stack exports no base instance or ops bundle");
-      const r = await runOp.runNearOperation<CheckResult>({
-        client,
-        instanceId: base.instanceId,
-        documentName: need(o.outputs.opsDocument, "opsDocument"),
-        operation: "check",
-        payload: { ...request } as Record<string, unknown>,
-        bundle: { uri: bundle.uri, sha256: bundle.sha256 },
-        timeoutSeconds: 120,
-      });
-      return r.result.result;
+      const run = <T>(operation: string, payload: Record<string, unknown>) =>
+        runOp.runNearOperation<T>({
+          client,
+          instanceId: base.instanceId,
+          documentName: need(o.outputs.opsDocument, "opsDocument"),
+          operation,
+          payload,
+          bundle: { uri: bundle.uri, sha256: bundle.sha256 },
+          timeoutSeconds: 120,
+        });
+      const result: CheckResult = {};
+      if (request.accounts?.length) {
+        const payload = { blocks: false, accounts: request.accounts.map((accountId) => ({ accountId })) };
+        try {
+          result.accounts = accountsFromCheckSteps((await run("check", payload)).steps as Array<Record<string, unknown>>);
+        } catch (err) {
+          const e = err as InstanceType<typeof runOp.RunOpError>;
+          if (!(e instanceof runOp.RunOpError) || e.code !== "CHECK_FAILED") throw err;
+          result.accounts = accountsFromCheckSteps(e.steps as Array<Record<string, unknown>>);
+        }
+      }
+      result.views = await Promise.all(
+        (request.views ?? []).map(async (v) => {
+          try {
+            const r = await run<{ value: unknown }>("view", { contractId: v.contractId, method: v.method, args: v.args ?? {} });
+            return { contractId: v.contractId, method: v.method, result: r.result.result.value };
+          } catch (err) {
+            return { contractId: v.contractId, method: v.method, error: (err as Error).message };
+          }
+        }),
+      );
+      return result;
     },
     sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
   });

@@ -106,3 +106,19 @@ describe("probes over the transport", () => {
     expect(checks).toEqual([{ accounts: ["localnet"] }]);
   });
 });
+
+describe("ops check steps", () => {
+  it("turns the check operation's account step lines into account facts", async () => {
+    const { accountsFromCheckSteps } = await import("../../automation/ssm-probes.js");
+    expect(
+      accountsFromCheckSteps([
+        { event: "step", check: "rpc", ok: true },
+        { event: "step", check: "account", ok: true, accountId: "localnet", codeHash: "11111111111111111111111111111111", expected: null },
+        { event: "step", check: "account", ok: false, accountId: "wrap.localnet", codeHash: null, expected: null },
+      ]),
+    ).toEqual({
+      localnet: { exists: true, codeHash: "11111111111111111111111111111111" },
+      "wrap.localnet": { exists: false },
+    });
+  });
+});
