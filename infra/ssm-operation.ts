@@ -51,6 +51,13 @@ export interface SsmOperationArgs {
   dir?: pulumi.Input<string>;
 }
 
+function isPlainJson(value: unknown): boolean {
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) return false;
+  if (Array.isArray(value)) return value.every(isPlainJson);
+  if (value !== null && typeof value === "object") return Object.values(value).every(isPlainJson);
+  return true;
+}
+
 export class SsmOperation<T extends Record<string, unknown> = Record<string, unknown>> extends pulumi.ComponentResource {
   readonly command: command.local.Command;
   /** The final result line printed by ssm-run (JSON). */
@@ -74,6 +81,8 @@ export class SsmOperation<T extends Record<string, unknown> = Record<string, unk
       if (!Number.isInteger(n) || n < min) throw new Error(`SsmOperation ${name}: ${what} must be a whole number >= ${min}`);
     }
 
+    // A payload known now is checked now; one holding Outputs is checked when they resolve.
+    if (isPlainJson(args.payload)) encodePayload(args.payload as Record<string, unknown>);
     const payload = pulumi.output(args.payload).apply((p) => encodePayload(p as Record<string, unknown>));
     const environment: Record<string, pulumi.Input<string>> = {
       [SSM_RUN_ENV.instanceId]: args.instanceId,

@@ -174,7 +174,7 @@ test("a refused SendCommand (bad parameters) is SEND_FAILED with the service's w
 test("throttling while polling is retried; a persistent non-transient error is not", async () => {
   ssm
     .on(GetCommandInvocationCommand)
-    .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: {} }))
+    .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", Message: "Rate exceeded", $metadata: {} }))
     .resolves({ Status: "Success", StatusDetails: "Success", ResponseCode: 0, StandardOutputContent: "" });
   await expect(runOperation(base())).resolves.toMatchObject({ status: "Success" });
 

@@ -32,13 +32,13 @@ describe("parseOpsOutput", () => {
 
   test("an ok:false result parses, and expectOpsSuccess turns it into OpsOperationError", () => {
     expect(parseOpsOutput(failed).result).toEqual(JSON.parse(failed));
-    const err = (() => {
-      try {
-        expectOpsSuccess(`${step}\n${failed}`);
-      } catch (e) {
-        return e as OpsOperationError;
-      }
-    })()!;
+    let err: OpsOperationError | undefined;
+    try {
+      expectOpsSuccess(`${step}\n${failed}`);
+    } catch (e) {
+      err = e as OpsOperationError;
+    }
+    if (!err) throw new Error("expectOpsSuccess did not throw");
     expect(err).toBeInstanceOf(OpsOperationError);
     expect(err.code).toBe("ACCOUNT_KEY_MISMATCH");
     expect(err.message).toBe("ensure-account failed: ACCOUNT_KEY_MISMATCH: wrap.localnet has another key");
