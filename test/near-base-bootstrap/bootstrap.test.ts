@@ -226,6 +226,25 @@ describe("near-base bootstrap: later instances and reruns", () => {
     expect(s.s3Object()).toBe(s.homeFile("genesis.json"));
   });
 
+  test("keys whose base58 starts with '1' (leading zero bytes) decode and match", () => {
+    const seed = new Uint8Array(32).fill(7);
+    seed[0] = 0;
+    const node = keyPair(seed);
+    expect(node.secretKey.startsWith("ed25519:1")).toBe(true);
+    const vseed = new Uint8Array(32).fill(9);
+    vseed[0] = 21;
+    vseed[1] = 0;
+    const validator = keyPair(vseed); // its public key's first byte is 0
+    expect(validator.publicKey.startsWith("ed25519:1")).toBe(true);
+    const s = sandbox();
+    s.putParam(NODE_PARAM, node.secretKey);
+    s.putParam(VALIDATOR_PARAM, validator.secretKey);
+    const r = s.run({ NODE_PUBLIC_KEY: node.publicKey, VALIDATOR_PUBLIC_KEY: validator.publicKey });
+    expect(r.stderr).not.toContain("error");
+    expect(r.status).toBe(0);
+    expect(JSON.parse(s.homeFile("validator_key.json")).secret_key).toBe(validator.secretKey);
+  });
+
   test("a crash during init is redone on the next run, never leaving a config.json", () => {
     const s = sandbox();
     const r1 = s.run({ STUB_FAIL_INIT: "1" });
