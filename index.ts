@@ -35,3 +35,8 @@ export const baseLayer = {
   artifactsBucket: base.artifactsBucket,
 };
 export { baseLayer as base };
+
+// The in-VPC operations channel (owned by Layer 1, used by every layer's gate and by the driver).
+export const opsDocument = base.opsDocument;
+export const diagnosticsDocument = base.diagnosticsDocument;
+export const opsBundle = base.opsBundle;

@@ -10,6 +10,7 @@ import { nearKeyPair } from "./keys.js";
 import { nameTags, physicalName, ssmName } from "./naming.js";
 import { createNetwork } from "./network.js";
 import { NodeHost } from "./node-host.js";
+import { OpsChannel, type OpsBundleRef } from "./ops-channel.js";
 import { renderUserData } from "./render.js";
 
 export const RPC_PORT = 3030;
@@ -52,6 +53,11 @@ export class NearBase extends pulumi.ComponentResource {
   public readonly rootPublicKey: pulumi.Output<string>;
   public readonly rootAccountKeyParameter: pulumi.Output<string>;
   public readonly rootAccountIdParameter: pulumi.Output<string>;
+  /** The in-VPC operations channel: SSM documents and the NEAR operations bundle. */
+  public readonly ops: OpsChannel;
+  public readonly opsDocument: pulumi.Output<string>;
+  public readonly diagnosticsDocument: pulumi.Output<string>;
+  public readonly opsBundle: OpsBundleRef;
 
   constructor(name: string, args: NearBaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("near-localnet:index:NearBase", name, {}, opts);
@@ -112,6 +118,8 @@ export class NearBase extends pulumi.ComponentResource {
     );
     new aws.s3.BucketOwnershipControls("artifacts-ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, p);
 
+    const ops = new OpsChannel("ops", { namePrefix: physicalName(cfg, "ops"), bucket: bucket.bucket, tags: tags("ops") }, p);
+
     const host = new NodeHost(
       "base",
       {
@@ -166,6 +174,7 @@ export class NearBase extends pulumi.ComponentResource {
             Resource: s3BucketArn(arns, bucket.bucket),
             Condition: { StringEquals: { "s3:prefix": GENESIS_KEY } },
           },
+          ops.bundleReadStatement(arns),
         ],
       },
       { ...p, dependsOn: [nodeKeyParam, validatorKeyParam] },
@@ -216,6 +225,10 @@ export class NearBase extends pulumi.ComponentResource {
     this.rootPublicKey = rootKey.publicKey;
     this.rootAccountKeyParameter = rootKeyParam.name;
     this.rootAccountIdParameter = rootIdParam.name;
+    this.ops = ops;
+    this.opsDocument = ops.runOpDocument;
+    this.diagnosticsDocument = ops.diagnosticsDocument;
+    this.opsBundle = ops.bundle;
 
     this.registerOutputs({
       instanceId: this.instanceId,

@@ -76,6 +76,7 @@ test("IAM: SSM core, read only its own two keys, write only its genesis object",
     },
     { Sid: "WriteOwnGenesis", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `arn:aws:s3:::${bucket}/${GENESIS_KEY}` },
     { Sid: "SeeOwnGenesis", Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringEquals: { "s3:prefix": GENESIS_KEY } } },
+    { Sid: "ReadOpsBundle", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/ops/*` },
   ]);
   const assume = JSON.parse((h.one("aws:iam/role:Role").inputs as any).assumeRolePolicy);
   expect(assume.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);
@@ -124,11 +125,22 @@ test("outputs: boot nodes from program-held values, RPC URL, chain id", async ()
   expect(await valueOf(base.rootAccountKeyParameter)).toBe("/near-localnet/localnet-account-key");
 });
 
+test("the operations channel: two SSM documents and the bundle stored under its sha256", async () => {
+  const docs = h.byType("aws:ssm/document:Document").map((d) => (d.inputs as any).name).sort();
+  expect(docs).toEqual(["near-localnet-localnet-ops-diagnostics", "near-localnet-localnet-ops-run-op"]);
+  const sha = await valueOf(base.opsBundle.sha256);
+  expect(sha).toMatch(/^[0-9a-f]{64}$/);
+  const obj = h.one("aws:s3/bucketObjectv2:BucketObjectv2");
+  expect((obj.inputs as any).key).toBe(`ops/${sha}.mjs`);
+  expect(await valueOf(base.opsBundle.uri)).toBe(`s3://${(obj.inputs as any).bucket}/ops/${sha}.mjs`);
+  expect(await valueOf(base.opsDocument)).toBe("near-localnet-localnet-ops-run-op");
+});
+
 test("every child is parented inside the component", () => {
   const component = h.one("near-localnet:index:NearBase");
-  const host = h.one("near-localnet:index:NodeHost");
+  const inner = ["NodeHost", "OpsChannel", "SsmDocuments"].map((t) => h.one(`near-localnet:index:${t}`).urn);
   for (const r of h.records) {
     if (r === component) continue;
-    expect([component.urn, host.urn]).toContain(r.parent);
+    expect([component.urn, ...inner]).toContain(r.parent);
   }
 });

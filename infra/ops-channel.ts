@@ -1,0 +1,67 @@
+// The in-VPC operations channel, owned by Layer 1 so every layer's gate can use it: the
+// stack's two SSM Command documents (run-op, diagnostics) and the NEAR operations bundle,
+// built from ops/ at deploy time and stored under its sha256 in the artifacts bucket.
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { buildOpsBundle } from "../ops/build.js";
+import type { ArnContext } from "./aws-arns.js";
+import { s3ObjectArn } from "./aws-arns.js";
+import type { PolicyStatement } from "./node-host.js";
+import { SsmDocuments } from "./ssm-documents.js";
+
+export const OPS_BUNDLE_PREFIX = "ops/";
+
+export interface OpsChannelArgs {
+  /** Prefix of the document names (<prefix>-run-op, <prefix>-diagnostics). */
+  namePrefix: string;
+  bucket: pulumi.Input<string>;
+  tags: Record<string, string>;
+}
+
+/** Where a bundle lives and what it must hash to: what SsmOperation and the driver send. */
+export interface OpsBundleRef {
+  uri: pulumi.Output<string>;
+  sha256: pulumi.Output<string>;
+}
+
+export class OpsChannel extends pulumi.ComponentResource {
+  public readonly runOpDocument: pulumi.Output<string>;
+  public readonly diagnosticsDocument: pulumi.Output<string>;
+  public readonly bundle: OpsBundleRef;
+  private readonly bucket: pulumi.Input<string>;
+
+  constructor(name: string, args: OpsChannelArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("near-localnet:index:OpsChannel", name, {}, opts);
+    this.bucket = args.bucket;
+    const docs = new SsmDocuments("ssm", { namePrefix: args.namePrefix, tags: args.tags }, { parent: this });
+
+    // One build per program run, to a file of this process (parallel runs do not collide).
+    const built = pulumi.output(buildOpsBundle(join(tmpdir(), `near-localnet-ops-${process.pid}.mjs`)));
+    const object = new aws.s3.BucketObjectv2(
+      "ops-bundle",
+      {
+        bucket: args.bucket,
+        key: pulumi.interpolate`${OPS_BUNDLE_PREFIX}${built.sha256}.mjs`,
+        source: built.path.apply((p) => new pulumi.asset.FileAsset(p)),
+        contentType: "text/javascript",
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+
+    this.runOpDocument = docs.runOpName;
+    this.diagnosticsDocument = docs.diagnosticsName;
+    this.bundle = {
+      uri: pulumi.interpolate`s3://${object.bucket}/${object.key}`,
+      sha256: built.sha256,
+    };
+    this.registerOutputs({ runOpDocument: this.runOpDocument, diagnosticsDocument: this.diagnosticsDocument, bundle: this.bundle });
+  }
+
+  /** Lets an instance role fetch the operations bundle (any version of it) and nothing else. */
+  bundleReadStatement(arns: ArnContext): PolicyStatement {
+    return { Sid: "ReadOpsBundle", Effect: "Allow", Action: ["s3:GetObject"], Resource: s3ObjectArn(arns, this.bucket, `${OPS_BUNDLE_PREFIX}*`) };
+  }
+}
