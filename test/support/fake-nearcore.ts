@@ -679,7 +679,10 @@ export class FakeNearcore {
       throw parseFailure(`Failed to decode transaction: ${errMessage(e)}`);
     }
     const tx = signed.transaction;
-    const txBytes = tx.encode();
+    // a signed transaction is borsh(Transaction) followed by borsh(Signature): 1 + 64 bytes for
+    // ed25519, 1 + 65 for secp256k1; the hash is sha256 of the transaction part
+    const sigLen = signed.signature?.secp256k1Signature ? 66 : 65;
+    const txBytes = bytes.subarray(0, bytes.length - sigLen);
     const hashBytes = sha256(txBytes);
     const hash = baseEncode(hashBytes);
     const actions = (tx.actions as any[]).map(actionName);
