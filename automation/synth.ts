@@ -86,7 +86,7 @@ export async function synthesize(o: { stack: string; projectDir?: string }): Pro
   const { installMocks, settle } = await import("./mocks.js");
   pulumi.runtime.setAllConfig(config, secretKeys);
   const records = installMocks({ project: projectFile.name, stack: o.stack, region });
-  const main = join(projectDir, projectFile.main ?? "index.ts");
+  const main = resolve(projectDir, projectFile.main ?? "index.ts");
   await import(pathToFileURL(main).href);
   await settle();
   return {
