@@ -23,7 +23,8 @@ export function parseKeyRef(ref: unknown): { kind: "ssm" | "secretsmanager" | "e
   if (!m) {
     throw new OpsError(
       "KEY_REF_INVALID",
-      `key reference ${JSON.stringify(typeof ref === "string" ? ref.slice(0, 80) : ref)} is not "ssm:<name>", "secretsmanager:<id>" or "env:<VAR>"`,
+      // never quote the value: a key pasted where a reference belongs must not reach a log
+      `a key reference (${typeof ref === "string" ? `scheme "${ref.split(":")[0].slice(0, 16)}"` : typeof ref}) is not "ssm:<name>", "secretsmanager:<id>" or "env:<VAR>"`,
     );
   }
   return { kind: m[1] as "ssm" | "secretsmanager" | "env", name: m[2] };
