@@ -106,6 +106,13 @@ export class SignerModel {
     }
   }
 
+  /** Every participant votes for `domains` (as if each node had sent vote_add_domains): keygen starts. */
+  voteAll(domains: Json[]): void {
+    let ps = this.protocolState;
+    for (const t of ps.Running.parameters.participants.participants) ps = recordVote(ps, t[1], structuredClone(domains));
+    this.protocolState = ps;
+  }
+
   /** The root key of a domain in the keyset, in the `public_key` view's string form. */
   publicKeyOf(domainId: number): string | undefined {
     const running = this.protocolState?.Running;
@@ -188,27 +195,31 @@ export class SignerModel {
             const expected = running.domains.next_domain_id + i;
             if (d.id !== expected) throw new ContractPanic(`Newly proposed domain IDs are not contiguous. Expected id: ${expected}`);
           });
-          running.add_domains_votes.proposal_by_account[String(me[1])] = domains;
-          const same = Object.values(running.add_domains_votes.proposal_by_account).filter(
-            (v) => JSON.stringify(v) === JSON.stringify(domains),
-          ).length;
-          if (same === n) {
-            const registry = { domains: [...running.domains.domains, ...domains], next_domain_id: running.domains.next_domain_id + domains.length };
-            s.protocol_state = {
-              Initializing: {
-                domains: registry,
-                epoch_id: running.keyset.epoch_id,
-                generated_keys: [...running.keyset.domains],
-                generating_key: { epoch_id: running.keyset.epoch_id, domain: domains[0], parameters: running.parameters, instance: null, next_attempt_id: 0 },
-                cancel_votes: [],
-              },
-            };
-          }
+          s.protocol_state = recordVote(s.protocol_state, me[1], domains);
           ctx.state.set("STATE", s);
         },
       },
     };
   }
+}
+
+/** Records a participant's add-domains vote; when every participant voted the same, keygen starts. */
+function recordVote(ps: Json, participantId: number, domains: Json[]): Json {
+  const running = ps.Running;
+  running.add_domains_votes.proposal_by_account[String(participantId)] = domains;
+  const n = running.parameters.participants.participants.length;
+  const same = Object.values(running.add_domains_votes.proposal_by_account).filter((v) => JSON.stringify(v) === JSON.stringify(domains)).length;
+  if (same < n) return ps;
+  const registry = { domains: [...running.domains.domains, ...domains], next_domain_id: running.domains.next_domain_id + domains.length };
+  return {
+    Initializing: {
+      domains: registry,
+      epoch_id: running.keyset.epoch_id,
+      generated_keys: [...running.keyset.domains],
+      generating_key: { epoch_id: running.keyset.epoch_id, domain: domains[0], parameters: running.parameters, instance: null, next_attempt_id: 0 },
+      cancel_votes: [],
+    },
+  };
 }
 
 export function runningState(domains: Json, keyset: Json, parameters: Json): Json {
