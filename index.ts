@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, type ConfigGetter } from "./infra/config.js";
 import { NearBase } from "./infra/near-base.js";
+import { NearServices } from "./infra/services.js";
 
 const configs = new Map<string, pulumi.Config>();
 const get: ConfigGetter = (key) => {
@@ -35,6 +36,16 @@ export const baseLayer = {
   artifactsBucket: base.artifactsBucket,
 };
 export { baseLayer as base };
+
+const services = new NearServices("services", { config: cfg, base });
+
+/** Layer 2 outputs. */
+export const servicesLayer = {
+  contracts: services.contracts,
+  faucetUrl: services.faucetUrl,
+  faucetAccountId: services.faucetAccountId,
+};
+export { servicesLayer as services };
 
 // The in-VPC operations channel (owned by Layer 1, used by every layer's gate and by the driver).
 export const opsDocument = base.opsDocument;

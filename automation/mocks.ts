@@ -49,7 +49,24 @@ export function redact(value: unknown): unknown {
   return value;
 }
 
-export function mockState(args: pulumi.runtime.MockResourceArgs, region: string): { id: string; state: Record<string, unknown> } {
+/** What a mocked SSM operation "printed": the `result` of its final line, by operation and payload. */
+export type CommandResults = (operation: string, payload: Record<string, unknown>) => Record<string, unknown>;
+
+/** stdout of a local.Command as the real one prints it: the genesis wait, or an ops result line. */
+function mockCommandStdout(env: Record<string, string>, results: CommandResults): string | undefined {
+  if (env.GENESIS_BUCKET) return JSON.stringify({ sha256: createHash("sha256").update("mock-genesis").digest("hex"), bytes: 4096 });
+  const operation = env.SSM_RUN_OPERATION;
+  if (!operation) return undefined;
+  let payload: Record<string, unknown> = {};
+  if (typeof env.SSM_RUN_PAYLOAD === "string" && env.SSM_RUN_PAYLOAD !== UNKNOWN) payload = JSON.parse(Buffer.from(env.SSM_RUN_PAYLOAD, "base64").toString("utf8"));
+  return JSON.stringify({ event: "result", ok: true, operation, result: results(operation, payload) });
+}
+
+export function mockState(
+  args: pulumi.runtime.MockResourceArgs,
+  region: string,
+  results: CommandResults = () => ({}),
+): { id: string; state: Record<string, unknown> } {
   const i = args.inputs as Record<string, any>;
   const id = `${args.name}-id`;
   const arn = (service: string, what: string) => `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${what}`;
@@ -86,6 +103,8 @@ export function mockState(args: pulumi.runtime.MockResourceArgs, region: string)
       return { id: arn("secretsmanager", `secret:${i.name}-AbCdEf`), state: { ...i, arn: arn("secretsmanager", `secret:${i.name}-AbCdEf`) } };
     case "aws:ssm/document:Document":
       return { id: i.name ?? id, state: { ...i } };
+    case "command:local:Command":
+      return { id, state: { ...i, stdout: mockCommandStdout(i.environment ?? {}, results) ?? "", stderr: "" } };
     default:
       return { id, state: { ...i } };
   }
@@ -117,10 +136,10 @@ export function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Rec
  * Installs the mock runtime and returns the live list of registered resources.
  * Must run before the program's modules create resources.
  */
-export function installMocks(opts: { project: string; stack: string; region: string; preview?: boolean }): RecordedResource[] {
+export function installMocks(opts: { project: string; stack: string; region: string; preview?: boolean; commandResults?: CommandResults }): RecordedResource[] {
   const records: RecordedResource[] = [];
   const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => mockState(args, opts.region),
+    newResource: (args) => mockState(args, opts.region, opts.commandResults),
     call: (args) => mockCall(args, opts.region),
   };
   const monitor = new MockMonitor(mocks) as any;

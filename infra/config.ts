@@ -29,7 +29,6 @@ export interface BaseConfig {
 }
 
 export interface ServicesConfig {
-  coreContractsCommit: string;
   faucetPort: number;
   faucetBalanceNear: string;
   faucetMaxPerRequestNear: string;
@@ -93,7 +92,6 @@ export const DEFAULTS = {
   rootBalanceNear: "1000000000",
   validatorAccountId: "node0",
   gcNumEpochsToKeep: 10000,
-  coreContractsCommit: "1c58c1f54121c3344750db636d4946d5edfb7267",
   faucetPort: 3031,
   faucetBalanceNear: "100000",
   faucetMaxPerRequestNear: "100",
@@ -118,7 +116,6 @@ const ARM_FAMILY = /^[a-z]+\d+[a-z]*g[a-z]*\./;
 const NAME_PREFIX = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
 const VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const IMAGE = /^[a-z0-9]+([._/-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-const COMMIT = /^[0-9a-f]{40}$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
@@ -307,7 +304,6 @@ export function loadConfig(get: ConfigGetter, stack: string): LocalnetConfig {
     bad("faucetMaxPerAccount", faucetMaxPerAccountNear, `must be at least ${full("faucetMaxPerRequest")} (${faucetMaxPerRequestNear})`, faucetMaxPerRequestNear);
   }
   const services: ServicesConfig = {
-    coreContractsCommit: str("coreContractsCommit", DEFAULTS.coreContractsCommit, COMMIT, "must be a full 40-character git commit of near/core-contracts", DEFAULTS.coreContractsCommit),
     faucetPort: int("faucetPort", DEFAULTS.faucetPort, 1024, 65535, "3031"),
     faucetBalanceNear,
     faucetMaxPerRequestNear,

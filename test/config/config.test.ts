@@ -97,6 +97,5 @@ describe("helpers", () => {
   test("DEFAULTS pin the releases DESIGN names", () => {
     expect(DEFAULTS.nearcoreVersion).toBe("2.13.3");
     expect(DEFAULTS.mpcVersion).toBe("3.14.1");
-    expect(DEFAULTS.coreContractsCommit).toBe("1c58c1f54121c3344750db636d4946d5edfb7267");
   });
 });

@@ -1,7 +1,7 @@
 // Runs components under Pulumi's mock runtime (automation/mocks.ts) with a given config and
 // gives tests the recorded resources and resolved outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, settle, type RecordedResource } from "../../automation/mocks.js";
+import { installMocks, settle, type CommandResults, type RecordedResource } from "../../automation/mocks.js";
 import { loadConfig, type LocalnetConfig } from "../../infra/config.js";
 
 export interface Harness {
@@ -12,10 +12,10 @@ export interface Harness {
   one: (type: string, name?: string) => RecordedResource;
 }
 
-export function harness(config: Record<string, string>, stack = "localnet"): Harness {
+export function harness(config: Record<string, string>, stack = "localnet", commandResults?: CommandResults): Harness {
   const full: Record<string, string> = { "aws:region": "us-east-1", ...config };
   pulumi.runtime.setAllConfig(full);
-  const records = installMocks({ project: "near-localnet", stack, region: full["aws:region"] });
+  const records = installMocks({ project: "near-localnet", stack, region: full["aws:region"], commandResults });
   const cfg = loadConfig((k) => full[k], stack);
   const byType = (type: string) => records.filter((r) => r.type === type);
   return {
