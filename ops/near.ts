@@ -21,6 +21,7 @@ import {
   AccessKeyDoesNotExistError,
   AccountDoesNotExistError,
   InvalidNonceError,
+  TooLargeContractStateError,
   TransactionTimeoutError,
   UnknownTransactionError,
 } from "near-api-js/rpc-errors";
@@ -226,10 +227,17 @@ export async function view(conn: NearConnection, contractId: string, method: str
 /** Whether the contract's storage holds `key` (near-sdk keeps an initialised contract under "STATE"). */
 export async function stateKeyExists(conn: NearConnection, contractId: string, key: string): Promise<boolean> {
   return rpc(conn, `view_state ${contractId}`, async () => {
-    const r = (await conn.provider.viewContractState({ contractId, prefix: key, blockQuery: { finality: "final" } })) as {
-      values: { key: string }[];
-    };
-    return r.values.some((v) => Buffer.from(v.key, "base64").toString("utf8") === key);
+    try {
+      const r = (await conn.provider.viewContractState({ contractId, prefix: key, blockQuery: { finality: "final" } })) as {
+        values: { key: string }[];
+      };
+      return r.values.some((v) => Buffer.from(v.key, "base64").toString("utf8") === key);
+    } catch (e) {
+      // nearcore refuses view_state above trie_viewer_state_size_limit (50 kB of state by
+      // default): a contract holding that much state has been initialised
+      if (e instanceof TooLargeContractStateError) return true;
+      throw e;
+    }
   });
 }
 

@@ -208,6 +208,21 @@ describe("deployContract", () => {
     expect(files.hits("/w_near.wasm")).toBe(hits);
   });
 
+  it("treats a contract whose state is too large to view as initialised", async () => {
+    const kp = chain.addAccount("wrap.localnet", { amount: 5n * NEAR, code: wrapWasm.bytes });
+    chain.contractState("wrap.localnet").set("STATE", { total_supply: "0" });
+    chain.stateSizeLimit = 0;
+    const r = await deployContract(conn, {
+      accountId: "wrap.localnet",
+      wasm: { url: files.url("/w_near.wasm"), sha256: wrapWasm.sha256, size: wrapWasm.size },
+      signer: { accountId: "wrap.localnet", keyPair: kp },
+      init: { method: "new", args: {} },
+    });
+    expect(r.action).toBe("unchanged");
+    expect(chain.requests).toContain("query");
+    expect(chain.txCount).toBe(0);
+  });
+
   it("WASM_CHECKSUM_MISMATCH sends nothing", async () => {
     const e = await fails(
       deployContract(conn, {

@@ -47,6 +47,7 @@
  *   chain.injectInvalidNonce(times = 1)   next send_tx(s) fail with InvalidNonce as if another
  *     client had used that nonce (the key's nonce is raised to the transaction's).
  *   chain.advanceBlocks(n)   chain.height   chain.advanceOnStatus = true (each status call makes a block)
+ *   chain.stateSizeLimit (default 50 000): view_state above it fails with TOO_LARGE_CONTRACT_STATE
  *   chain.sentTransactions  every signed transaction received (decoded), accepted or not
  *   chain.appliedTransactions   chain.txCount (= sentTransactions.length)   chain.requests (method log)
  *   chain.resetCounters()
@@ -209,6 +210,8 @@ export class FakeNearcore {
   readonly chainId: string;
   url = "";
   advanceOnStatus = false;
+  /** view_state refuses accounts with more state bytes than this (nearcore: trie_viewer_state_size_limit). */
+  stateSizeLimit = 50_000;
   readonly sentTransactions: SentTransaction[] = [];
   readonly appliedTransactions: SentTransaction[] = [];
   readonly requests: string[] = [];
@@ -577,6 +580,15 @@ export class FakeNearcore {
         return { code_base64: b64(a.code), hash: a.codeHash, ...at };
       case "view_state": {
         if (!a) throw unknownAccount();
+        const stateBytes = storageUsage(a) - ACCOUNT_BASE_STORAGE - a.keys.size * ACCESS_KEY_STORAGE - (a.code?.length ?? 0);
+        if (stateBytes > this.stateSizeLimit)
+          throw new RpcFailure(
+            handlerError(
+              "TOO_LARGE_CONTRACT_STATE",
+              { contract_account_id: accountId, ...at },
+              `State of contract ${accountId} is too large to be viewed`,
+            ),
+          );
         const prefix = Buffer.from(p.prefix_base64 ?? "", "base64").toString("utf8");
         const values = [...a.state]
           .filter(([k]) => k.startsWith(prefix))
