@@ -13,7 +13,7 @@ export const NEAR = 10n ** 24n;
 export const CONTRACT = "v1.signer.localnet";
 // a smaller stand-in than the real 1,182,130 bytes: signing and decoding a 1.2 MB deploy costs
 // seconds per run in the fake, and nothing here depends on the size beyond the storage check
-export const wasm = fakeWasm(120_000);
+export const wasm = fakeWasm(20_000);
 
 export interface Net {
   chain: FakeNearcore;

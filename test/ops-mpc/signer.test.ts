@@ -42,8 +42,8 @@ describe("signerPlan", () => {
     const pinned = net.options({ balances: { contract: "11 NEAR" } });
     delete pinned.wasm;
     expect(() => signerPlan(pinned)).toThrow("the contract balance 11 NEAR cannot pay for the 1182130-byte code's storage (11.8213 NEAR)");
-    expect(() => signerPlan(net.options({ balances: { contract: "1.2 NEAR" } }))).toThrow("120000-byte code's storage (1.2 NEAR)");
-    expect(signerPlan(net.options({ balances: { contract: "1.3 NEAR" } })).plan.steps[1]).toMatchObject({ balance: (13n * NEAR) / 10n + "" });
+    expect(() => signerPlan(net.options({ balances: { contract: "0.2 NEAR" } }))).toThrow("20000-byte code's storage (0.2 NEAR)");
+    expect(signerPlan(net.options({ balances: { contract: "0.3 NEAR" } })).plan.steps[1]).toMatchObject({ balance: (3n * NEAR) / 10n + "" });
     const opts = net.options();
     opts.nodes[2].accountPublicKey = opts.nodes[0].accountPublicKey;
     expect(() => signerPlan(opts)).toThrow("share the same account key");
