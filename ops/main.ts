@@ -1,5 +1,6 @@
 // CLI entry of the NEAR operations bundle:  node ops.mjs <operation> <payload>
-//   <operation>  ^[a-z][a-z0-9-]{0,63}$ : apply | check | view | call | faucet
+//   <operation>  ^[a-z][a-z0-9-]{0,63}$ : apply | check | view | call | faucet, plus the mpc-* and
+//                sign-test operations of ops/mpc and ops/sign-test
 //   <payload>    base64 (standard alphabet) of a JSON object; keys only as references
 // stdout: JSON lines only, zero or more {"event":"step",...} then exactly one
 //   {"event":"result","ok":true,"operation":op,"result":{...}}  or
@@ -11,6 +12,8 @@ import { startFaucet, type FaucetConfig } from "./faucet.js";
 import { KeyResolver, type KeyClients } from "./keys.js";
 import { DEFAULT_RPC_URL, TGAS, callMethod, connect, toYocto, view, type ConnectOptions } from "./near.js";
 import { apply, check, isValidAccountId, toGas, type CheckInput } from "./plan.js";
+import { mpcOperations } from "./mpc/index.js";
+import { signTestOperations } from "./sign-test/index.js";
 
 export const OPERATION_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -87,6 +90,9 @@ export const OPERATIONS: Record<string, Operation> = {
     await handle.close();
     return { stopped: true, funded: Object.fromEntries([...handle.ledger].map(([k, v]) => [k, v.toString()])) };
   },
+  // Layer 3 (signer contract set-up, votes, keygen) and the chain-signature sign test
+  ...mpcOperations,
+  ...signTestOperations,
 };
 
 function decodePayload(text: string | undefined): Record<string, unknown> {
