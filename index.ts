@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, type ConfigGetter } from "./infra/config.js";
 import { NearBase } from "./infra/near-base.js";
 import { NearServices } from "./infra/services.js";
+import { ChainSignatures } from "./infra/mpc.js";
 
 const configs = new Map<string, pulumi.Config>();
 const get: ConfigGetter = (key) => {
@@ -46,6 +47,28 @@ export const servicesLayer = {
   faucetAccountId: services.faucetAccountId,
 };
 export { servicesLayer as services };
+
+const mpc = new ChainSignatures("mpc", { config: cfg, base, services });
+
+/** Layer 3 outputs. */
+export const mpcLayer = {
+  nodes: mpc.nodes.map((n) => ({
+    instanceId: n.instanceId,
+    privateIp: n.privateIp,
+    address: n.address,
+    url: n.url,
+    accountId: n.accountId,
+    accountPublicKey: n.accountPublicKey,
+    p2pPublicKey: n.p2pPublicKey,
+  })),
+  contractId: mpc.contractId,
+  codeHash: mpc.codeHash,
+  threshold: mpc.threshold,
+  domains: mpc.domains,
+  rootKeys: mpc.rootKeys,
+  namespace: mpc.namespace,
+};
+export { mpcLayer as mpc };
 
 // The in-VPC operations channel (owned by Layer 1, used by every layer's gate and by the driver).
 export const opsDocument = base.opsDocument;
