@@ -13,6 +13,8 @@ import type { KeyResolver } from "../keys.js";
 import { apply, type AccountStep, type DeployStep, type KeyRef, type Plan, type StepLine } from "../plan.js";
 import {
   DEFAULT_RPC_URL,
+  EMPTY_CODE_HASH,
+  codeHashFromSha256,
   connect,
   formatNear,
   sendTransaction,
@@ -77,6 +79,8 @@ export interface SignerPlan {
   init: SignerInitSpec;
   /** The node accounts in participant order. */
   nodeAccountIds: string[];
+  /** The contract's expected on-chain code hash (base58 of the wasm's sha256). */
+  codeHash: string;
 }
 
 const invalid = (m: string) => new OpsError("INVALID_INPUT", m);
@@ -137,7 +141,12 @@ export function signerPlan(opts: SignerPlanOptions): SignerPlan {
   if (opts.rpcUrl) plan.rpcUrl = opts.rpcUrl;
   if (opts.chainId) plan.chainId = opts.chainId;
   if (opts.wasmCacheDir) plan.wasmCacheDir = opts.wasmCacheDir;
-  return { plan, init: { contractId, signerAccountId: contractId, args }, nodeAccountIds: nodes.map((n) => n.accountId) };
+  return {
+    plan,
+    init: { contractId, signerAccountId: contractId, args },
+    nodeAccountIds: nodes.map((n) => n.accountId),
+    codeHash: codeHashFromSha256(wasm.sha256),
+  };
 }
 
 // ------------------------------------------------------------------------------------------ init guard
@@ -145,7 +154,7 @@ export function signerPlan(opts: SignerPlanOptions): SignerPlan {
 /** Reads and parses `state`; NotInitialized when the contract has no state yet (or no code). */
 export async function readSignerState(conn: NearConnection, contractId: string): Promise<ContractState> {
   const account = await viewAccount(conn, contractId);
-  if (!account || account.codeHash === "11111111111111111111111111111111") return { phase: "NotInitialized" };
+  if (!account || account.codeHash === EMPTY_CODE_HASH) return { phase: "NotInitialized" };
   // before init the real contract's `state` view panics ("Calling default not allowed."): near-sdk
   // keeps the state under "STATE", so its absence is the reliable sign
   if (!(await stateKeyExists(conn, contractId, "STATE"))) return { phase: "NotInitialized" };
@@ -197,6 +206,19 @@ export async function checkSignerInit(conn: NearConnection, spec: SignerInitSpec
   );
 }
 
+/** CHECK_FAILED when the contract account holds initialised state under code other than the pinned wasm. */
+export async function checkContractCode(conn: NearConnection, contractId: string, expectedCodeHash: string): Promise<void> {
+  const account = await viewAccount(conn, contractId);
+  if (!account || account.codeHash === EMPTY_CODE_HASH || account.codeHash === expectedCodeHash) return;
+  if (!(await stateKeyExists(conn, contractId, "STATE"))) return; // code without state: redeploying is safe
+  throw new OpsError(
+    "CHECK_FAILED",
+    `${contractId} runs code ${account.codeHash} with initialised state, not the pinned signer release (code hash ${expectedCodeHash}); ` +
+      `redeploying over its state is refused: upgrade it through the contract's update votes or use a fresh contract account`,
+    { contractId, codeHash: account.codeHash, expectedCodeHash },
+  );
+}
+
 export interface InitResult {
   action: "initialised" | "unchanged";
   contractId: string;
@@ -238,7 +260,10 @@ export async function setupSigner(opts: SignerPlanOptions, deps: SetupDeps): Pro
   const sp = signerPlan(opts);
   const conn =
     deps.connection ?? (await connect(sp.plan.rpcUrl ?? DEFAULT_RPC_URL, { ...deps.connectOptions, expectChainId: sp.plan.chainId ?? deps.connectOptions?.expectChainId }));
-  // fail before creating anything when the contract already has other participants
+  // fail before creating anything when the contract runs other code with state (apply would
+  // redeploy over it: a version change needs the contract's own update/migrate path) or already
+  // has other participants
+  await checkContractCode(conn, sp.init.contractId, sp.codeHash);
   await checkSignerInit(conn, sp.init);
   const applied = await apply(sp.plan, { keys: deps.keys, emit: deps.emit, connection: conn });
   const keyRef = sp.plan.keys[sp.init.signerAccountId];

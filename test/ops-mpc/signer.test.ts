@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mpcOperations, signerPlan, SIGNER_WASM, type SignerPlanOptions } from "../../ops/mpc/index.js";
 import { codeHashOf } from "../support/fake-nearcore.js";
+import { fakeWasm } from "../support/static-server.js";
 import { CONTRACT, NEAR, fails, node, startNet, wasm, type Net } from "./harness.js";
 
 let net: Net;
@@ -36,6 +37,7 @@ describe("signerPlan", () => {
     expect(sp.init.signerAccountId).toBe(CONTRACT);
     expect(sp.init.args.parameters.participants.participants.map((t) => t[0])).toEqual([node(0), node(1), node(2)]);
     expect(sp.nodeAccountIds).toEqual([node(0), node(1), node(2)]);
+    expect(sp.codeHash).toBe("F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL");
   });
 
   it("rejects a contract balance that cannot hold the code, shared node keys, foreign node accounts", () => {
@@ -129,6 +131,16 @@ describe("mpc-setup-signer", () => {
 
     const e2 = await fails(setup(net.options({ threshold: 3 })));
     expect(e2.message).toMatch(/on-chain threshold 2, .*configured threshold 3/);
+    expect(net.chain.txCount).toBe(0);
+  });
+
+  it("refuses to redeploy over an initialised contract running other code", async () => {
+    await setup(net.options());
+    net.chain.resetCounters();
+    const other = fakeWasm(2_000);
+    const e = await fails(setup(net.options({ wasm: { url: net.files.url("/other.wasm"), sha256: other.sha256, size: other.size } })));
+    expect(e.code).toBe("CHECK_FAILED");
+    expect(e.message).toContain(`${CONTRACT} runs code ${codeHashOf(wasm.bytes)} with initialised state, not the pinned signer release (code hash ${codeHashOf(other.bytes)})`);
     expect(net.chain.txCount).toBe(0);
   });
 
