@@ -11,6 +11,8 @@ export interface OutputValue {
 export interface GenesisLocation {
   bucket: string;
   key: string;
+  /** s3://bucket/key (index.ts exports it with the location). */
+  uri?: string;
   sha256: string;
 }
 
@@ -20,31 +22,70 @@ export interface BaseOutputs {
   rpcUrl: string;
   chainId: string;
   rootAccountId: string;
+  /**
+   * The published boot nodes as a list. index.ts exports ONE string,
+   * "ed25519:<node public key>@<private ip>:24567" (neard's comma-separated format), split here.
+   */
   bootNodes: string[];
+  /** The base node's peer id (neard node_key.json public key) as published. */
+  nodePublicKey?: string;
+  rootPublicKey?: string;
+  /** SSM SecureString parameter holding the root account's key (a name, never the key). */
+  rootAccountKeyParameter?: string;
+  artifactsBucket?: string;
   genesis?: GenesisLocation;
 }
 
 export interface ServicesOutputs {
   /** accountId -> expected (pinned) on-chain code hash. */
   contracts: Record<string, string>;
+  /** http://<base private ip>:<faucet port> */
   faucetUrl?: string;
+  /** The account that pays the faucet's top-ups (faucet.<root>). */
+  faucetAccountId?: string;
 }
 
 export interface MpcNodeOutputs {
   instanceId: string;
   privateIp: string;
+  /** Stable DNS name of the node (Cloud Map). */
+  address?: string;
+  /** Participant URL written on chain, http://<address>:<p2p port>. */
+  url?: string;
   accountId: string;
+  accountPublicKey?: string;
   p2pPublicKey: string;
+}
+
+export interface MpcDomainOutput {
+  id: number;
+  /** secp256k1 | ed25519 */
+  scheme?: string;
+  /** CaitSith | Frost | ... */
+  protocol?: string;
+  /** Sign | CKD | ForeignTx */
+  purpose?: string;
+  [extra: string]: unknown;
+}
+
+export interface MpcRootKeyOutput {
+  domainId: number;
+  scheme: string;
+  publicKey: string;
 }
 
 export interface MpcOutputs {
   nodes: MpcNodeOutputs[];
   contractId: string;
-  /** Domains as configured, e.g. [{id:0, protocol:"CaitSith", purpose:"Sign"}]. */
-  domains: Array<Record<string, unknown>>;
+  /** Domains as configured, e.g. [{id:0, scheme:"secp256k1", protocol:"CaitSith", purpose:"Sign"}]. */
+  domains: MpcDomainOutput[];
   threshold: number;
-  /** Pinned signer contract code hash (base58), when the layer exports it. */
+  /** Pinned signer contract code hash (base58). */
   codeHash?: string;
+  /** Each domain's root public key, once key generation completed. */
+  rootKeys: MpcRootKeyOutput[];
+  /** Cloud Map namespace of the node addresses. */
+  namespace?: string;
 }
 
 export interface OpsBundleLocation {
@@ -87,18 +128,26 @@ function location(v: unknown): GenesisLocation | undefined {
   const bucket = optStr(v, "bucket");
   const key = optStr(v, "key");
   const sha256 = optStr(v, "sha256");
-  return bucket && key && sha256 ? { bucket, key, sha256 } : undefined;
+  const uri = optStr(v, "uri");
+  return bucket && key && sha256 ? { bucket, key, sha256, ...(uri ? { uri } : {}) } : undefined;
+}
+
+/** neard's boot_nodes format: comma-separated "ed25519:<key>@<host>:<port>" entries. */
+export function splitBootNodes(value: string): string[] {
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function parseBase(v: unknown, problems: string[]): BaseOutputs | undefined {
   if (!isObject(v)) return undefined;
   const p: string[] = [];
   const bootRaw = v.bootNodes;
-  const bootNodes = Array.isArray(bootRaw)
-    ? bootRaw.filter((b): b is string => typeof b === "string")
-    : typeof bootRaw === "string"
-      ? bootRaw.split(",").map((s) => s.trim()).filter(Boolean)
-      : [];
+  let bootNodes: string[] = [];
+  if (typeof bootRaw === "string") bootNodes = splitBootNodes(bootRaw);
+  else if (Array.isArray(bootRaw)) bootNodes = bootRaw.filter((b): b is string => typeof b === "string");
+  else p.push("base.bootNodes is missing or not a string");
   const out: BaseOutputs = {
     instanceId: str(v, "instanceId", "base", p),
     privateIp: str(v, "privateIp", "base", p),
@@ -106,21 +155,33 @@ function parseBase(v: unknown, problems: string[]): BaseOutputs | undefined {
     chainId: str(v, "chainId", "base", p),
     rootAccountId: str(v, "rootAccountId", "base", p),
     bootNodes,
+    nodePublicKey: optStr(v, "nodePublicKey"),
+    rootPublicKey: optStr(v, "rootPublicKey"),
+    rootAccountKeyParameter: optStr(v, "rootAccountKeyParameter"),
+    artifactsBucket: optStr(v, "artifactsBucket"),
     genesis: location(v.genesis),
   };
   problems.push(...p);
   return out.instanceId ? out : undefined;
 }
 
-function parseServices(v: unknown): ServicesOutputs | undefined {
+function parseServices(v: unknown, problems: string[]): ServicesOutputs | undefined {
   if (!isObject(v)) return undefined;
   const contracts: Record<string, string> = {};
   if (isObject(v.contracts)) {
     for (const [account, hash] of Object.entries(v.contracts)) {
       if (typeof hash === "string") contracts[account] = hash;
+      else problems.push(`services.contracts["${account}"] is not a code hash string`);
     }
+  } else if (v.contracts !== undefined) {
+    problems.push("services.contracts is not an object of account -> code hash");
   }
-  return { contracts, faucetUrl: optStr(v, "faucetUrl") };
+  return { contracts, faucetUrl: optStr(v, "faucetUrl"), faucetAccountId: optStr(v, "faucetAccountId") };
+}
+
+function num(v: unknown): number | undefined {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
 }
 
 function parseMpc(v: unknown, problems: string[]): MpcOutputs | undefined {
@@ -128,27 +189,59 @@ function parseMpc(v: unknown, problems: string[]): MpcOutputs | undefined {
   const nodes: MpcNodeOutputs[] = [];
   if (Array.isArray(v.nodes)) {
     v.nodes.forEach((n, i) => {
+      const where = `mpc.nodes[${i}]`;
       if (!isObject(n)) {
-        problems.push(`mpc.nodes[${i}] is not an object`);
+        problems.push(`${where} is not an object`);
         return;
       }
       const p: string[] = [];
       nodes.push({
-        instanceId: str(n, "instanceId", `mpc.nodes[${i}]`, p),
-        privateIp: str(n, "privateIp", `mpc.nodes[${i}]`, p),
-        accountId: str(n, "accountId", `mpc.nodes[${i}]`, p),
-        p2pPublicKey: str(n, "p2pPublicKey", `mpc.nodes[${i}]`, p),
+        instanceId: str(n, "instanceId", where, p),
+        privateIp: str(n, "privateIp", where, p),
+        address: optStr(n, "address"),
+        url: optStr(n, "url"),
+        accountId: str(n, "accountId", where, p),
+        accountPublicKey: optStr(n, "accountPublicKey"),
+        p2pPublicKey: str(n, "p2pPublicKey", where, p),
       });
       problems.push(...p);
     });
+  } else if (v.nodes !== undefined) {
+    problems.push("mpc.nodes is not a list");
   }
-  const threshold = typeof v.threshold === "number" ? v.threshold : Number(v.threshold);
+  const domains: MpcDomainOutput[] = [];
+  if (Array.isArray(v.domains)) {
+    v.domains.forEach((d, i) => {
+      const id = isObject(d) ? num(d.id) : undefined;
+      if (!isObject(d) || id === undefined) {
+        problems.push(`mpc.domains[${i}] has no numeric id`);
+        return;
+      }
+      domains.push({ ...d, id });
+    });
+  }
+  const rootKeys: MpcRootKeyOutput[] = [];
+  if (Array.isArray(v.rootKeys)) {
+    v.rootKeys.forEach((k, i) => {
+      const domainId = isObject(k) ? num(k.domainId) : undefined;
+      const publicKey = isObject(k) ? optStr(k, "publicKey") : undefined;
+      if (!isObject(k) || domainId === undefined || !publicKey) {
+        problems.push(`mpc.rootKeys[${i}] needs a numeric domainId and a publicKey`);
+        return;
+      }
+      rootKeys.push({ domainId, scheme: optStr(k, "scheme") ?? "", publicKey });
+    });
+  }
+  const contractId = optStr(v, "contractId");
+  if (!contractId) problems.push("mpc.contractId is missing or not a string");
   return {
     nodes,
-    contractId: optStr(v, "contractId") ?? "",
-    domains: Array.isArray(v.domains) ? v.domains.filter(isObject) : [],
-    threshold: Number.isFinite(threshold) ? threshold : 0,
-    codeHash: optStr(v, "codeHash") ?? optStr(v, "contractCodeHash"),
+    contractId: contractId ?? "",
+    domains,
+    threshold: num(v.threshold) ?? 0,
+    codeHash: optStr(v, "codeHash"),
+    rootKeys,
+    namespace: optStr(v, "namespace"),
   };
 }
 
@@ -167,14 +260,14 @@ export function parseStackOutputs(raw: Record<string, OutputValue | unknown>): S
   const rawBundle = values.opsBundle;
   let bundle: OpsBundleLocation | undefined;
   if (isObject(rawBundle)) {
-    const loc = location(rawBundle);
-    const uri = optStr(rawBundle, "uri") ?? (loc ? `s3://${loc.bucket}/${loc.key}` : undefined);
+    const uri = optStr(rawBundle, "uri");
     const sha256 = optStr(rawBundle, "sha256");
     if (uri && sha256) bundle = { uri, sha256 };
+    else problems.push("opsBundle needs uri and sha256");
   }
   return {
     base: parseBase(values.base, problems),
-    services: parseServices(values.services),
+    services: parseServices(values.services, problems),
     mpc: parseMpc(values.mpc, problems),
     opsDocument: typeof values.opsDocument === "string" ? values.opsDocument : undefined,
     diagnosticsDocument: typeof values.diagnosticsDocument === "string" ? values.diagnosticsDocument : undefined,

@@ -84,8 +84,8 @@ export function signDomains(outputs: StackOutputs): SignTestDomainSpec[] {
 
 /** The SSM parameter holding the root account's key: the output when exported, else the stack's naming rule. */
 export function rootKeyParameter(stack: string, outputs: StackOutputs): string {
-  const exported = (outputs.base as unknown as Record<string, unknown> | undefined)?.rootAccountKeyParameter;
-  if (typeof exported === "string" && exported.startsWith("/")) return exported;
+  const exported = outputs.base?.rootAccountKeyParameter;
+  if (exported && exported.startsWith("/")) return exported;
   const root = outputs.base?.rootAccountId || "localnet";
   return stack === "localnet" ? `/near-localnet/${root}-account-key` : `/near-localnet/${stack}/${root}-account-key`;
 }

@@ -13,11 +13,15 @@ export const PINNED = {
 };
 export const SIGNER_HASH = "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL";
 
+export const ROOT_KEY_PARAMETER = "/near-localnet/localnet-account-key";
+export const BUNDLE = { uri: "s3://near-localnet-localnet-artifacts/ops/abc.mjs", sha256: "a".repeat(64) };
+
+/** Stack outputs exactly as index.ts exports them (Automation API {value, secret} pairs). */
 export function rawOutputs(layers: Array<"base" | "services" | "mpc">): Record<string, OutputValue> {
   const o: Record<string, OutputValue> = {
-    opsDocument: { value: "near-localnet-run-op", secret: false },
-    diagnosticsDocument: { value: "near-localnet-diagnostics", secret: false },
-    opsBundle: { value: { bucket: "near-localnet-ops", key: "ops/abc.mjs", sha256: "a".repeat(64) }, secret: false },
+    opsDocument: { value: "near-localnet-localnet-run-op", secret: false },
+    diagnosticsDocument: { value: "near-localnet-localnet-diagnostics", secret: false },
+    opsBundle: { value: { ...BUNDLE }, secret: false },
   };
   if (layers.includes("base")) {
     o.base = {
@@ -27,14 +31,30 @@ export function rawOutputs(layers: Array<"base" | "services" | "mpc">): Record<s
         privateIp: "10.0.1.10",
         rpcUrl: "http://10.0.1.10:3030",
         chainId: "localnet",
+        bootNodes: `${NODE_KEY}@10.0.1.10:24567`,
+        nodePublicKey: NODE_KEY,
+        genesis: {
+          bucket: "near-localnet-localnet-artifacts",
+          key: "genesis/genesis.json",
+          uri: "s3://near-localnet-localnet-artifacts/genesis/genesis.json",
+          sha256: "b".repeat(64),
+        },
         rootAccountId: "localnet",
-        bootNodes: [`${NODE_KEY}@10.0.1.10:24567`],
-        genesis: { bucket: "near-localnet-genesis", key: "genesis.json", sha256: "b".repeat(64) },
+        rootPublicKey: "ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp",
+        rootAccountKeyParameter: ROOT_KEY_PARAMETER,
+        rootAccountIdParameter: "/near-localnet/localnet-account-id",
+        vpcId: "vpc-0abc",
+        subnetIds: ["subnet-0abc"],
+        securityGroupId: "sg-0base",
+        artifactsBucket: "near-localnet-localnet-artifacts",
       },
     };
   }
   if (layers.includes("services")) {
-    o.services = { secret: false, value: { contracts: { ...PINNED }, faucetUrl: "http://10.0.1.10:3000" } };
+    o.services = {
+      secret: false,
+      value: { contracts: { ...PINNED }, faucetUrl: "http://10.0.1.10:3031", faucetAccountId: "faucet.localnet" },
+    };
   }
   if (layers.includes("mpc")) {
     o.mpc = {
@@ -43,15 +63,24 @@ export function rawOutputs(layers: Array<"base" | "services" | "mpc">): Record<s
         nodes: [0, 1, 2].map((i) => ({
           instanceId: `i-0mpc${i}`,
           privateIp: `10.0.2.${10 + i}`,
+          address: `mpc-node-${i}.localnet.near-localnet.internal`,
+          url: `http://mpc-node-${i}.localnet.near-localnet.internal:3000`,
           accountId: `mpc-node-${i}.localnet`,
+          accountPublicKey: `ed25519:AccountKey${i}`,
           p2pPublicKey: `ed25519:P2pKey${i}`,
         })),
         contractId: "v1.signer.localnet",
-        domains: [
-          { id: 0, protocol: "CaitSith", purpose: "Sign" },
-          { id: 1, protocol: "Frost", purpose: "Sign" },
-        ],
+        codeHash: SIGNER_HASH,
         threshold: 2,
+        domains: [
+          { id: 0, scheme: "secp256k1", protocol: "CaitSith", purpose: "Sign" },
+          { id: 1, scheme: "ed25519", protocol: "Frost", purpose: "Sign" },
+        ],
+        rootKeys: [
+          { domainId: 0, scheme: "Secp256k1", publicKey: "secp256k1:RootKey0" },
+          { domainId: 1, scheme: "Ed25519", publicKey: "ed25519:RootKey1" },
+        ],
+        namespace: "localnet.near-localnet.internal",
       },
     };
   }

@@ -29,7 +29,15 @@ let root: KeyPair;
 
 function outputs(extra: Partial<StackOutputs> = {}): StackOutputs {
   return {
-    base: { instanceId: INSTANCE, privateIp: "10.0.1.5", rpcUrl: "http://10.0.1.5:3030", chainId: "localnet", rootAccountId: "localnet", bootNodes: [] },
+    base: {
+      instanceId: INSTANCE,
+      privateIp: "10.0.1.5",
+      rpcUrl: "http://10.0.1.5:3030",
+      chainId: "localnet",
+      rootAccountId: "localnet",
+      bootNodes: [],
+      rootAccountKeyParameter: ROOT_PARAM,
+    },
     mpc: {
       nodes: [],
       contractId: CONTRACT,
@@ -38,6 +46,7 @@ function outputs(extra: Partial<StackOutputs> = {}): StackOutputs {
         { id: 1, protocol: "Frost", reconstruction_threshold: 2, purpose: "Sign" },
       ],
       threshold: 2,
+      rootKeys: [],
     },
     opsDocument: "near-localnet-run-op",
     opsBundle: { uri: "s3://near-localnet-artifacts/ops/bundle.mjs", sha256: SHA },
@@ -242,11 +251,13 @@ describe("sign-test command", () => {
 });
 
 describe("sign-test payload from the stack outputs", () => {
-  it("names the root key parameter of another stack, or the exported one", () => {
-    expect(signTestPayload("dev", outputs(), {}).funder).toEqual({ accountId: "localnet", keyRef: "ssm:/near-localnet/dev/localnet-account-key" });
+  it("names the exported root key parameter, or the stack's naming rule when the output is absent", () => {
     const o = outputs();
-    (o.base as unknown as Record<string, unknown>).rootAccountKeyParameter = "/custom/root-key";
+    o.base!.rootAccountKeyParameter = "/custom/root-key";
     expect(signTestPayload("dev", o, {}).funder).toEqual({ accountId: "localnet", keyRef: "ssm:/custom/root-key" });
+    delete o.base!.rootAccountKeyParameter;
+    expect(signTestPayload("dev", o, {}).funder).toEqual({ accountId: "localnet", keyRef: "ssm:/near-localnet/dev/localnet-account-key" });
+    expect(signTestPayload("localnet", o, {}).funder).toEqual({ accountId: "localnet", keyRef: `ssm:${ROOT_PARAM}` });
   });
 
   it("passes tester, path, tester key and timeout through", () => {
