@@ -195,7 +195,7 @@ const DIAGNOSTICS_PARAMETERS: ScriptParameter[] = [
     env: "LINES",
     spec: {
       type: "String",
-      description: `Number of last log lines for the "logs" probe.`,
+      description: `Number of last log lines for the "logs" and "mpc-bootstrap" probes.`,
       default: "100",
       allowedPattern: LOG_LINES_PATTERN,
       interpolationType: "ENV_VAR",

@@ -52,6 +52,8 @@ export const DIAGNOSTIC_PROBES = [
   "mpc-public-data",
   "system",
   "ops-bundles",
+  "mpc-bootstrap",
+  "sign-test-result",
 ] as const;
 export type DiagnosticProbe = (typeof DIAGNOSTIC_PROBES)[number];
 

@@ -5,10 +5,14 @@
 #
 # Settings (environment variables; the document sets them from allowed-values parameters):
 #   PROBE      containers | logs | near-status | near-health | mpc-health | mpc-metrics |
-#              mpc-public-data | system | ops-bundles
+#              mpc-public-data | system | ops-bundles | mpc-bootstrap | sign-test-result
 #   CONTAINER  for "logs": neard | mpc-node | near-faucet (default neard)
-#   LINES      for "logs": number of last lines, 1 to 999 (default 100)
+#   LINES      for "logs" and "mpc-bootstrap": number of last lines, 1 to 999 (default 100)
 #   OPS_DIR    optional, default /opt/near-localnet/ops
+#   OPS_LOG_DIR     optional, default /var/log/near-localnet/ops (run-op's copy of each operation's
+#                   last stdout; "sign-test-result" reads sign-test.stdout there)
+#   CLOUD_INIT_LOG  optional, default /var/log/cloud-init-output.log ("mpc-bootstrap")
+#   MPC_HOME        optional, default /srv/mpc/home (the MPC node's neard config.json)
 #   OUTPUT_LIMIT  optional, default 20000 bytes of output (SSM returns 24000 characters)
 #   ROOT       optional prefix of every absolute path (tests)
 #
@@ -22,6 +26,9 @@ CONTAINER="${CONTAINER:-neard}"
 LINES="${LINES:-100}"
 OPS_DIR="${OPS_DIR:-/opt/near-localnet/ops}"
 OUTPUT_LIMIT="${OUTPUT_LIMIT:-20000}"
+OPS_LOG_DIR="${OPS_LOG_DIR:-/var/log/near-localnet/ops}"
+CLOUD_INIT_LOG="${CLOUD_INIT_LOG:-/var/log/cloud-init-output.log}"
+MPC_HOME="${MPC_HOME:-/srv/mpc/home}"
 
 die() { printf '[diagnostics] %s\n' "$2" >&2; exit "$1"; }
 
@@ -51,6 +58,13 @@ http_probe() {
 }
 
 limit() { tail -c "$OUTPUT_LIMIT"; }
+
+# Defence in depth for text read from logs: anything shaped like a NEAR secret key (long base58
+# after the curve prefix; public keys are ~44 characters) or a 32-hex store key is replaced.
+redact() {
+  sed -E -e 's/(ed25519|secp256k1):[1-9A-HJ-NP-Za-km-z]{60,}/\1:[redacted]/g' \
+    -e 's/(^|[^0-9A-Fa-f])[0-9A-Fa-f]{32}([^0-9A-Fa-f]|$)/\1[redacted-hex]\2/g'
+}
 
 probe() {
   case "$PROBE" in
@@ -92,12 +106,33 @@ probe() {
     ops-bundles)
       ls -l "${ROOT}${OPS_DIR}" 2>&1 || die 1 "${OPS_DIR} does not exist"
       ;;
+    mpc-bootstrap)
+      # The MPC bootstrap's own log lines (never values of secrets: it names them only) and the
+      # boot nodes its neard config.json holds now.
+      local config="${ROOT}${MPC_HOME}/config.json" log="${ROOT}${CLOUD_INIT_LOG}" boot
+      if [[ ! -f "$config" ]]; then
+        printf 'boot_nodes -\n'
+      elif boot="$(jq -r '.network.boot_nodes // ""' "$config" 2>/dev/null)"; then
+        printf 'boot_nodes %s\n' "${boot:--}"
+      else
+        printf 'boot_nodes ?\n'
+      fi
+      [[ -f "$log" ]] || die 1 "${CLOUD_INIT_LOG} does not exist"
+      grep -F ' mpc-bootstrap: ' "$log" | tail -n "$LINES" | redact || true
+      ;;
+    sign-test-result)
+      # The last line run-op kept of the last sign-test run: its result line once it finished.
+      local out="${ROOT}${OPS_LOG_DIR}/sign-test.stdout"
+      [[ -f "$out" ]] || die 1 "no sign test has run on this instance (${OPS_LOG_DIR}/sign-test.stdout is missing)"
+      printf 'modified %s\n' "$(date -u -r "$out" +%Y-%m-%dT%H:%M:%SZ)"
+      tail -n 1 "$out"
+      ;;
   esac
 }
 
 case "$PROBE" in
-  containers | logs | near-status | near-health | mpc-health | mpc-metrics | mpc-public-data | system | ops-bundles) ;;
-  *) die 2 "PROBE must be one of containers, logs, near-status, near-health, mpc-health, mpc-metrics, mpc-public-data, system, ops-bundles" ;;
+  containers | logs | near-status | near-health | mpc-health | mpc-metrics | mpc-public-data | system | ops-bundles | mpc-bootstrap | sign-test-result) ;;
+  *) die 2 "PROBE must be one of containers, logs, near-status, near-health, mpc-health, mpc-metrics, mpc-public-data, system, ops-bundles, mpc-bootstrap, sign-test-result" ;;
 esac
 
 out="$(mktemp)"
