@@ -405,7 +405,7 @@ async function lazyOutputsProbes(ctx: CliContext, stack: string, initial: Probes
   return {
     base: async (o) => (await get(o)).base(o),
     services: async (o) => (await get(o)).services(o),
-    mpc: async (o) => (await get(o)).mpc(o),
+    mpc: async (o, opts) => (await get(o)).mpc(o, opts),
     logs: async (t, n) => (built ?? initial).logs(t, n),
   };
 }

@@ -51,6 +51,28 @@ export interface ServicesProbe {
 
 export type SecretStatus = "ok" | "placeholder" | "malformed" | "missing";
 
+/** What the node's bootstrap (cloud-init user data) reported in its last run. */
+export interface BootstrapProbe {
+  /** done: the last run finished; failed: it stopped at an ERROR; running: no end line yet. */
+  state: "done" | "failed" | "running" | "unknown";
+  /** The ERROR text of a failed run (names secrets, never their values). */
+  error?: string;
+  /** The bootstrap's log lines of its last run (redacted on the instance). */
+  lines: string[];
+}
+
+/** The last sign test's result, as the base instance kept it (run-op's sign-test.stdout). */
+export interface LastSignTestProbe {
+  /** passed / failed: the test ran to its verdict; error: the operation failed (its code);
+   *  incomplete: no result line (still running, or killed). */
+  state: "passed" | "failed" | "error" | "incomplete";
+  /** When the result file was last written (ISO, UTC). */
+  at?: string;
+  summary: string;
+  requests?: Array<{ domainId: number; scheme: string; verdict: string; latencyMs?: number; detail: string }>;
+  error?: { code: string; message: string };
+}
+
 export interface MpcNodeProbe {
   accountId: string;
   instanceId: string;
@@ -63,7 +85,10 @@ export interface MpcNodeProbe {
   live?: boolean;
   /** mpc_indexer_latest_block_height from /metrics. */
   indexerHeight?: number;
+  /** MPC peers with a live connection (mpc_network_live_connections from /metrics). */
   peers?: number;
+  /** The bootstrap's last run (read-only probe of the cloud-init output). */
+  bootstrap?: BootstrapProbe;
   /** Format checks of this node's secrets, done on the instance; values never leave it. */
   secrets?: Array<{ name: string; status: SecretStatus }>;
   /** Boot nodes in the node's neard config.json. */
@@ -86,6 +111,8 @@ export interface MpcContractProbe {
 export interface MpcProbe {
   contract: MpcContractProbe;
   nodes: MpcNodeProbe[];
+  /** The last end-to-end sign test (read on the base instance); undefined when none ran. */
+  lastSignTest?: LastSignTestProbe;
 }
 
 export interface LayerProbes {
@@ -115,6 +142,8 @@ export type FindingKind =
   | "secret-malformed"
   | "secret-missing"
   | "stale-boot-nodes"
+  | "bootstrap-failed"
+  | "sign-test"
   | "outputs";
 
 export interface Finding {
@@ -307,6 +336,14 @@ export function evaluateMpc(
         kind,
         subject,
         message: `secret ${s.name} is ${s.status === "placeholder" ? "a placeholder" : s.status} (value not shown)`,
+      });
+    }
+    if (n.bootstrap?.state === "failed" && !(n.secrets ?? []).some((s) => s.status !== "ok")) {
+      f.push({
+        kind: "bootstrap-failed",
+        subject,
+        message: `${node.accountId}: the bootstrap stopped: ${n.bootstrap.error ?? "see its log"}`,
+        evidence: n.bootstrap.lines.slice(-5).map(redact),
       });
     }
     f.push(...containerFindings(subject, n.container));

@@ -11,10 +11,16 @@ export interface LogTarget {
   label: string;
 }
 
+export interface MpcProbeOptions {
+  /** Read this many last container log lines from EVERY node (failure diagnostics); default:
+   *  only from nodes whose container is down or has restarted. */
+  logLines?: number;
+}
+
 export interface Probes {
   base(outputs: StackOutputs): Promise<BaseProbe>;
   services(outputs: StackOutputs): Promise<ServicesProbe>;
-  mpc(outputs: StackOutputs): Promise<MpcProbe>;
+  mpc(outputs: StackOutputs, options?: MpcProbeOptions): Promise<MpcProbe>;
   /** Recent container log lines (redacted by the caller before display). */
   logs(target: LogTarget, lines: number): Promise<string[]>;
 }

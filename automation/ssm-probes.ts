@@ -6,9 +6,19 @@
 // [{"accountId"}...]} (one step line {"check":"account","accountId","codeHash"|null} per account,
 // whether the gate passes or fails with CHECK_FAILED) and `view` {"contractId","method","args"}
 // -> {"value"}. CheckRequest/CheckResult below are this module's own view of both.
-import type { BaseProbe, ContainerProbe, MpcContractProbe, MpcNodeProbe, MpcProbe, SecretStatus, ServicesProbe } from "./health.js";
-import type { LogTarget, Probes } from "./probes.js";
-import type { StackOutputs } from "./stack-outputs.js";
+import type {
+  BaseProbe,
+  BootstrapProbe,
+  ContainerProbe,
+  LastSignTestProbe,
+  MpcContractProbe,
+  MpcNodeProbe,
+  MpcProbe,
+  SecretStatus,
+  ServicesProbe,
+} from "./health.js";
+import type { LogTarget, MpcProbeOptions, Probes } from "./probes.js";
+import { splitBootNodes, type StackOutputs } from "./stack-outputs.js";
 
 export interface DiagResult {
   exitCode: number;
@@ -73,6 +83,78 @@ export function secretFindingsFromLog(lines: string[]): Array<{ name: string; st
   return [...found].map(([name, status]) => ({ name, status }));
 }
 
+/** Number of peers with a live MPC connection (mpc_network_live_connections{...,peer_participant_id} 1). */
+export function livePeers(stdout: string): number | undefined {
+  const peers = new Map<string, boolean>();
+  for (const m of stdout.matchAll(/^mpc_network_live_connections\{([^}]*)\} (\S+)$/gm)) {
+    const peer = /peer_participant_id="([^"]*)"/.exec(m[1])?.[1] ?? m[1];
+    peers.set(peer, (peers.get(peer) ?? false) || Number(m[2]) > 0);
+  }
+  return peers.size ? [...peers.values()].filter(Boolean).length : undefined;
+}
+
+/** Lines of the MPC bootstrap probe after its "boot_nodes" header. */
+const BOOTSTRAP_MARK = " mpc-bootstrap: ";
+
+/**
+ * Reads the `mpc-bootstrap` probe: the node's current boot nodes ("-" when it has no config.json,
+ * "?" when unreadable) and the state of the bootstrap's LAST run (lines after the last "done:").
+ */
+export function parseBootstrapProbe(stdout: string): { bootNodes?: string[]; bootstrap: BootstrapProbe } {
+  const lines = stdout.split("\n").filter((l) => l.trim() !== "");
+  let bootNodes: string[] | undefined;
+  if (lines[0]?.startsWith("boot_nodes ")) {
+    const v = lines.shift()!.slice("boot_nodes ".length).trim();
+    if (v !== "-" && v !== "?") bootNodes = splitBootNodes(v);
+  }
+  const log = lines.filter((l) => l.includes(BOOTSTRAP_MARK));
+  const text = (l: string) => l.slice(l.indexOf(BOOTSTRAP_MARK) + BOOTSTRAP_MARK.length);
+  let lastDone = -1;
+  log.forEach((l, i) => {
+    if (text(l).startsWith("done:")) lastDone = i;
+  });
+  const after = log.slice(lastDone + 1);
+  const error = after.map(text).find((t) => t.startsWith("ERROR: "));
+  const bootstrap: BootstrapProbe = error
+    ? { state: "failed", error: error.slice("ERROR: ".length), lines: after }
+    : after.length > 0
+      ? { state: "running", lines: after }
+      : lastDone >= 0
+        ? { state: "done", lines: log.slice(-5) }
+        : { state: "unknown", lines: [] };
+  return { bootNodes, bootstrap };
+}
+
+/** Reads the `sign-test-result` probe: "modified <time>" then the last line of sign-test.stdout. */
+export function parseSignTestProbe(stdout: string): LastSignTestProbe | undefined {
+  const lines = stdout.split("\n").filter((l) => l.trim() !== "");
+  const at = lines[0]?.startsWith("modified ") ? lines.shift()!.slice("modified ".length).trim() : undefined;
+  if (lines.length === 0) return at ? { state: "incomplete", at, summary: "the last sign test left no output" } : undefined;
+  let line: Record<string, any>;
+  try {
+    line = JSON.parse(lines[lines.length - 1]);
+  } catch {
+    return { state: "incomplete", at, summary: "the last sign test's output is not a JSON line" };
+  }
+  if (line?.event !== "result") return { state: "incomplete", at, summary: "the last sign test has no result line (still running, or stopped)" };
+  if (line.ok !== true) {
+    const code = String(line.error?.code ?? "FAILED");
+    const message = String(line.error?.message ?? "no message");
+    return { state: "error", at, summary: `the sign test could not run: ${code}: ${message}`, error: { code, message } };
+  }
+  const r = line.result ?? {};
+  const requests = Array.isArray(r.requests)
+    ? r.requests.map((q: Record<string, any>) => ({
+        domainId: Number(q.domainId),
+        scheme: String(q.scheme ?? "?"),
+        verdict: String(q.verdict ?? "?"),
+        ...(typeof q.latencyMs === "number" ? { latencyMs: q.latencyMs } : {}),
+        detail: String(q.contractError ?? q.detail ?? ""),
+      }))
+    : undefined;
+  return { state: r.ok === true ? "passed" : "failed", at, summary: String(r.summary ?? (r.ok ? "passed" : "failed")), requests };
+}
+
 function keyOf(o: unknown): string | undefined {
   return o && typeof o === "object" && !Array.isArray(o) ? Object.keys(o)[0] : typeof o === "string" ? o : undefined;
 }
@@ -95,12 +177,17 @@ export function parseContractState(state: unknown): Pick<MpcContractProbe, "stat
   return { state: name, threshold, participants, keysetDomains, domains };
 }
 
+/** Log lines read from a container that restarts or is down (and on request, from every node). */
+export const DEFAULT_LOG_LINES = 20;
+/** Bootstrap log lines read per node: one bootstrap run writes about 20. */
+export const BOOTSTRAP_LOG_LINES = 120;
+
 export function makeSsmProbes(t: SsmProbeTransport): Probes {
-  async function container(instanceId: string, name: string): Promise<ContainerProbe | undefined> {
+  async function container(instanceId: string, name: string, alwaysLogs = 0): Promise<ContainerProbe | undefined> {
     const r = await t.diag(instanceId, "containers");
     const c = parseContainers(r.stdout).find((x) => x.name === name);
-    if (c && (!c.running || c.restartCount > 0)) {
-      const logs = await t.diag(instanceId, "logs", { container: name, lines: 20 });
+    if (c && (alwaysLogs > 0 || !c.running || c.restartCount > 0)) {
+      const logs = await t.diag(instanceId, "logs", { container: name, lines: alwaysLogs || DEFAULT_LOG_LINES });
       c.lastLogLines = logs.stdout.split("\n").filter(Boolean);
     }
     return c;
@@ -158,7 +245,7 @@ export function makeSsmProbes(t: SsmProbeTransport): Probes {
       return probe;
     },
 
-    async mpc(o: StackOutputs): Promise<MpcProbe> {
+    async mpc(o: StackOutputs, opts: MpcProbeOptions = {}): Promise<MpcProbe> {
       const m = o.mpc!;
       const chk = await t.check({
         accounts: [m.contractId],
@@ -172,20 +259,37 @@ export function makeSsmProbes(t: SsmProbeTransport): Probes {
         m.nodes.map(async (n): Promise<MpcNodeProbe> => {
           const p: MpcNodeProbe = { accountId: n.accountId, instanceId: n.instanceId, privateIp: n.privateIp, reachable: false };
           try {
-            p.container = await container(n.instanceId, "mpc-node");
+            p.container = await container(n.instanceId, "mpc-node", opts.logLines ?? 0);
             p.reachable = true;
             p.live = parseHttpProbe((await t.diag(n.instanceId, "mpc-health")).stdout).code === 200;
             const metrics = await t.diag(n.instanceId, "mpc-metrics");
-            if (metrics.exitCode === 0) p.indexerHeight = metricValue(metrics.stdout, "mpc_indexer_latest_block_height");
-            const secrets = secretFindingsFromLog(p.container?.lastLogLines ?? []);
-            if (secrets.length) p.secrets = secrets;
+            if (metrics.exitCode === 0) {
+              p.indexerHeight = metricValue(metrics.stdout, "mpc_indexer_latest_block_height");
+              p.peers = livePeers(metrics.stdout);
+            }
+            const boot = parseBootstrapProbe((await t.diag(n.instanceId, "mpc-bootstrap", { lines: BOOTSTRAP_LOG_LINES })).stdout);
+            if (boot.bootNodes) p.bootNodes = boot.bootNodes;
+            p.bootstrap = boot.bootstrap;
+            const secrets = new Map<string, SecretStatus>();
+            const sources = [...(boot.bootstrap.state === "failed" ? boot.bootstrap.lines : []), ...(p.container?.lastLogLines ?? [])];
+            for (const s of secretFindingsFromLog(sources)) secrets.set(s.name, s.status);
+            if (secrets.size) p.secrets = [...secrets].map(([name, status]) => ({ name, status }));
           } catch (err) {
             p.error = (err as Error).message;
           }
           return p;
         }),
       );
-      return { contract, nodes };
+      const probe: MpcProbe = { contract, nodes };
+      if (o.base) {
+        try {
+          const r = await t.diag(o.base.instanceId, "sign-test-result");
+          if (r.exitCode === 0) probe.lastSignTest = parseSignTestProbe(r.stdout);
+        } catch {
+          // the sign test's record is evidence, not a gate: an unreadable one is left out
+        }
+      }
+      return probe;
     },
 
     async logs(target: LogTarget, lines: number): Promise<string[]> {
