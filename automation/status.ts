@@ -6,6 +6,7 @@ import {
   redact,
   type Finding,
   type FindingKind,
+  type LastSignTestProbe,
   type LayerProbes,
   type LayerVerdict,
   DEFAULT_SIGNER_CODE_HASH,
@@ -38,6 +39,8 @@ export interface StatusReport {
   evidence: EvidenceRow[];
   layers: Array<LayerVerdict & { title: string; index: number }>;
   findings: Finding[];
+  /** The last end-to-end sign test as the stack's base instance recorded it; null when none ran. */
+  signTest: LastSignTestProbe | null;
   nextActions: string[];
 }
 
@@ -153,12 +156,43 @@ function evidence(input: StatusInput, verdicts: LayerVerdict[]): EvidenceRow[] {
       if (n?.container) parts.push(`${n.container.status ?? (n.container.running ? "running" : "stopped")}, ${n.container.restartCount} restarts`);
       if (n?.live !== undefined) parts.push(n.live ? "/health 200" : "/health failing");
       if (n?.indexerHeight !== undefined) parts.push(`indexer ${n.indexerHeight}`);
+      if (n?.peers !== undefined) parts.push(`peers ${n.peers}/${o.mpc.nodes.length - 1}`);
+      if (n?.bootstrap && n.bootstrap.state !== "done") parts.push(`bootstrap ${n.bootstrap.state}`);
+      if (n?.bootNodes && bad("stale-boot-nodes", node.accountId)) parts.push("boot nodes STALE");
       if (n?.secrets) parts.push(`secrets ${n.secrets.every((s) => s.status === "ok") ? "ok" : "INVALID"}`);
       const failed = verdicts.some((v) => v.findings.some((f) => f.subject.startsWith(node.accountId)));
       rows.push(row(`MPC node ${node.accountId}`, parts.join("; "), n ? (failed ? "FAIL" : "ok") : ""));
     }
+    if (p.mpc) {
+      const t = p.mpc.lastSignTest;
+      rows.push(
+        row(
+          "Sign test (last run)",
+          t ? `${SIGN_TEST_WORD[t.state]}: ${t.summary}${t.at ? ` (${t.at})` : ""}` : "never run",
+          !t || t.state === "incomplete" ? "" : t.state === "passed" ? "ok" : "FAIL",
+        ),
+      );
+    }
   }
   return rows;
+}
+
+const SIGN_TEST_WORD: Record<LastSignTestProbe["state"], string> = {
+  passed: "PASS",
+  failed: "FAIL",
+  error: "ERROR",
+  incomplete: "INCOMPLETE",
+};
+
+/** A failed last sign test keeps Layer 3 NOT DONE in the checkpoint (not in the `up` gate, which runs its own). */
+function signTestFinding(input: StatusInput): Finding | undefined {
+  const t = input.probes.mpc?.lastSignTest;
+  if (!t || !input.outputs.mpc || (t.state !== "failed" && t.state !== "error")) return undefined;
+  return {
+    kind: "sign-test",
+    subject: input.outputs.mpc.contractId,
+    message: `the last sign test${t.at ? ` (${t.at})` : ""} did not pass: ${t.summary}`,
+  };
 }
 
 function summary(input: StatusInput, verdicts: LayerVerdict[]): StatusReport["summary"] {
@@ -191,6 +225,8 @@ function summary(input: StatusInput, verdicts: LayerVerdict[]): StatusReport["su
         ? `signer contract ${o.mpc.contractId} is ${c.state ?? "unknown"} with keys for ${c.keysetDomains?.length ?? 0}/${o.mpc.domains.length} domains`
         : `signer contract ${o.mpc.contractId} could not be read`,
     );
+    const t = p.mpc.lastSignTest;
+    chain.push(t ? `last sign test ${SIGN_TEST_WORD[t.state]} (${t.summary})` : "no sign test has run yet");
   }
   const runtime: string[] = [];
   if (p.base?.container) {
@@ -203,6 +239,10 @@ function summary(input: StatusInput, verdicts: LayerVerdict[]): StatusReport["su
     if (loops.length) runtime.push(`restart loop on ${loops.map((f) => f.subject).join(", ")}`);
     const secrets = verdicts.flatMap((v) => v.findings).filter((f) => f.kind.startsWith("secret-"));
     if (secrets.length) runtime.push(`invalid secrets on ${[...new Set(secrets.map((f) => f.subject))].join(", ")}`);
+    const boot = verdicts.flatMap((v) => v.findings).filter((f) => f.kind === "bootstrap-failed");
+    if (boot.length) runtime.push(`bootstrap failed on ${boot.map((f) => f.subject).join(", ")}`);
+    const stale = verdicts.flatMap((v) => v.findings).filter((f) => f.kind === "stale-boot-nodes" && f.subject !== "base.bootNodes");
+    if (stale.length) runtime.push(`stale boot nodes on ${stale.map((f) => f.subject).join(", ")}`);
   }
   return {
     deploy,
@@ -215,7 +255,7 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function actions(stack: string, verdicts: LayerVerdict[]): string[] {
+function actions(stack: string, verdicts: LayerVerdict[], input: StatusInput): string[] {
   const s = stack === "localnet" ? "" : ` --stack ${stack}`;
   const a = (args: string) => `\`npm run automate -- ${args}${s}\``;
   const out: string[] = [];
@@ -249,6 +289,20 @@ function actions(stack: string, verdicts: LayerVerdict[]): string[] {
         case "stale-boot-nodes":
           add(`Boot nodes are stale: ${a("up --reconcile")} re-renders them from the running base node.`);
           break;
+        case "bootstrap-failed":
+          add(
+            `The bootstrap of ${node} stopped (its last lines are in the findings below): fix the cause, then re-run it with ${a(
+              "up --layer mpc --reconcile",
+            )}.`,
+          );
+          break;
+        case "sign-test":
+          add(
+            `Re-run the end-to-end test: ${a("sign-test")}. "Request has timed out." means the nodes did not answer: check the MPC node rows above and ${a(
+              "logs mpc-node-0",
+            )}.`,
+          );
+          break;
         case "contract-state":
         case "domains":
           add(`Key generation is not complete: every node must be live and connected; watch ${a("status")} and ${a("logs mpc-node-0")}.`);
@@ -260,6 +314,10 @@ function actions(stack: string, verdicts: LayerVerdict[]): string[] {
           add(`Fix: ${f.message}; then ${a("health")}.`);
       }
     }
+  }
+  const mpcDone = verdicts.find((v) => v.layer === "mpc")?.done;
+  if (mpcDone && input.probes.mpc && !input.probes.mpc.lastSignTest) {
+    add(`Prove the stack end to end: ${a("sign-test")} (no sign test has run yet).`);
   }
   if (out.length === 0) add(`Nothing to do: the stack is healthy. Re-check any time with ${a("status")}.`);
   return out;
@@ -277,6 +335,12 @@ export function buildStatus(input: StatusInput): StatusReport {
   });
   for (const problem of input.outputs.problems) {
     verdicts[0].findings.push({ kind: "outputs", subject: "stack outputs", message: problem });
+    verdicts[0].done = false;
+  }
+  const signTest = signTestFinding(input);
+  if (signTest) {
+    verdicts[2].findings.push(signTest);
+    verdicts[2].done = false;
   }
   return {
     stack: input.stack,
@@ -286,7 +350,8 @@ export function buildStatus(input: StatusInput): StatusReport {
     evidence: evidence(input, verdicts),
     layers: verdicts.map((v) => ({ ...v, title: layerDef(v.layer).title, index: layerDef(v.layer).index })),
     findings: verdicts.flatMap((v) => v.findings),
-    nextActions: actions(input.stack, verdicts),
+    signTest: input.probes.mpc?.lastSignTest ?? null,
+    nextActions: actions(input.stack, verdicts, input),
   };
 }
 
@@ -305,6 +370,16 @@ export function renderStatusMarkdown(r: StatusReport): string {
   lines.push("## Evidence", "");
   lines.push("| Item | Value | Check |", "| --- | --- | --- |");
   for (const e of r.evidence) lines.push(`| ${cell(e.item)} | ${cell(e.value)} | ${e.check} |`);
+  if (r.signTest?.requests?.length) {
+    lines.push("", "## Last sign test", "");
+    lines.push(`${SIGN_TEST_WORD[r.signTest.state]}: ${r.signTest.summary}${r.signTest.at ? ` (${r.signTest.at})` : ""}`, "");
+    lines.push("| Domain | Scheme | Verdict | Latency | Detail |", "| --- | --- | --- | --- | --- |");
+    for (const q of r.signTest.requests) {
+      lines.push(
+        `| ${q.domainId} | ${cell(q.scheme)} | ${cell(q.verdict)} | ${q.latencyMs === undefined ? "-" : `${q.latencyMs} ms`} | ${cell(redact(q.detail))} |`,
+      );
+    }
+  }
   lines.push("", "## Layers", "");
   for (const l of r.layers) {
     lines.push(`- **Layer ${l.index} ${l.title} (${l.layer}): ${l.done ? "DONE" : "NOT DONE"}**`);

@@ -198,6 +198,8 @@ export function healthyMpc(): MpcProbe {
       reachable: true,
       live: true,
       indexerHeight: 1195,
+      peers: 2,
+      bootstrap: { state: "done" as const, lines: [`2026-11-24T09:00:00Z mpc-bootstrap: done: node ${i}`] },
       container: { name: "mpc-node", running: true, restartCount: 0, status: "running" },
       secrets: [
         { name: "mpc-node-" + i + "-mpc_account_sk", status: "ok" as const },
@@ -205,6 +207,15 @@ export function healthyMpc(): MpcProbe {
       ],
       bootNodes: [`${NODE_KEY}@10.0.1.10:24567`],
     })),
+    lastSignTest: {
+      state: "passed",
+      at: "2026-11-24T09:30:00Z",
+      summary: "2/2 requests verified, 2/2 derived keys match",
+      requests: [
+        { domainId: 0, scheme: "Secp256k1", verdict: "verified", latencyMs: 4100, detail: "Secp256k1 signature verifies" },
+        { domainId: 1, scheme: "Ed25519", verdict: "verified", latencyMs: 3900, detail: "Ed25519 signature verifies" },
+      ],
+    },
   };
 }
 

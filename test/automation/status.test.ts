@@ -26,7 +26,7 @@ describe("status checkpoint", () => {
     const summary = section(md, "Executive summary");
     expect(summary).toContain("- **Deploy state:** All 3 layers are deployed.");
     expect(summary).toContain(
-      "- **On-chain state:** Chain localnet at block 1200; 3/3 core contracts run their pinned code; signer contract v1.signer.localnet is Running with keys for 2/2 domains.",
+      "- **On-chain state:** Chain localnet at block 1200; 3/3 core contracts run their pinned code; signer contract v1.signer.localnet is Running with keys for 2/2 domains; last sign test PASS (2/2 requests verified, 2/2 derived keys match).",
     );
     expect(summary).toContain("- **Node runtime health:** Neard running (0 restarts); 3/3 MPC nodes live.");
     const evidence = section(md, "Evidence");
@@ -39,8 +39,23 @@ describe("status checkpoint", () => {
     expect(evidence).toContain("| Threshold | 2 of 3 | ok |");
     expect(evidence).toContain("| Domains (keys) | 0:CaitSith/Sign, 1:Frost/Sign; keys for [0, 1] | ok |");
     expect(evidence).toContain(
-      "| MPC node mpc-node-1.localnet | i-0mpc1; 10.0.2.11; running, 0 restarts; /health 200; indexer 1195; secrets ok | ok |",
+      "| MPC node mpc-node-1.localnet | i-0mpc1; 10.0.2.11; running, 0 restarts; /health 200; indexer 1195; peers 2/2; secrets ok | ok |",
     );
+    expect(evidence).toContain("| Sign test (last run) | PASS: 2/2 requests verified, 2/2 derived keys match (2026-11-24T09:30:00Z) | ok |");
+    expect(section(md, "Last sign test")).toBe(
+      [
+        "## Last sign test",
+        "",
+        "PASS: 2/2 requests verified, 2/2 derived keys match (2026-11-24T09:30:00Z)",
+        "",
+        "| Domain | Scheme | Verdict | Latency | Detail |",
+        "| --- | --- | --- | --- | --- |",
+        "| 0 | Secp256k1 | verified | 4100 ms | Secp256k1 signature verifies |",
+        "| 1 | Ed25519 | verified | 3900 ms | Ed25519 signature verifies |",
+        "",
+      ].join("\n"),
+    );
+    expect(JSON.parse(JSON.stringify(r)).signTest.state).toBe("passed");
     expect(evidence).not.toContain("| FAIL |");
     expect(section(md, "Layers")).toBe(
       "## Layers\n\n- **Layer 1 NEAR Base (base): DONE**\n- **Layer 2 NEAR Services (services): DONE**\n- **Layer 3 Chain Signatures (mpc): DONE**\n",
@@ -81,7 +96,7 @@ describe("status checkpoint", () => {
     expect(layers).toContain("    2026-11-24T09:59:02Z signer key ed25519:[redacted] rejected");
     expect(md).not.toContain("3D4YudUahN1nawWogh8pAKSj92sUNMdbZGjn7kERKzYoTy8tnFQuwoGUC51DowKqorvkr2pytJSnwuSbsNVfqygr");
     expect(section(md, "Executive summary")).toContain("2/3 MPC nodes live; restart loop on mpc-node-1.localnet (i-0mpc1).");
-    expect(section(md, "Evidence")).toContain("| MPC node mpc-node-1.localnet | i-0mpc1; 10.0.2.11; restarting, 14 restarts; /health failing; indexer 1195; secrets ok | FAIL |");
+    expect(section(md, "Evidence")).toContain("| MPC node mpc-node-1.localnet | i-0mpc1; 10.0.2.11; restarting, 14 restarts; /health failing; indexer 1195; peers 2/2; secrets ok | FAIL |");
     const actions = section(md, "Next actions");
     expect(actions).toContain("Read why mpc-node-1.localnet restarts: `npm run automate -- logs mpc-node-1.localnet`");
     expect(actions).toContain("Key generation is not complete");
@@ -135,6 +150,93 @@ describe("status checkpoint", () => {
     expect(stale.map((f) => f.subject)).toEqual(["base.bootNodes", "mpc-node-2.localnet (i-0mpc2)"]);
     expect(md).toContain("do not name the running node (ed25519:NewNodeKeyAfterReinit111111111111111111111@10.0.1.10:24567)");
     expect(md).toContain("mpc-node-2.localnet boots from ed25519:OldKey@10.0.1.99:24567, but Layer 1 publishes");
+    expect(section(md, "Evidence")).toContain("| MPC node mpc-node-2.localnet | i-0mpc2; 10.0.2.12; running, 0 restarts; /health 200; indexer 1195; peers 2/2; boot nodes STALE; secrets ok | FAIL |");
+    expect(section(md, "Executive summary")).toContain("stale boot nodes on mpc-node-2.localnet (i-0mpc2)");
+    expect(section(md, "Next actions")).toContain("Boot nodes are stale: `npm run automate -- up --reconcile` re-renders them from the running base node.");
+  });
+
+  it("a bootstrap that stopped before the container started: the error and its last lines, never a secret", () => {
+    const mpc = healthyMpc();
+    mpc.nodes[0] = {
+      ...mpc.nodes[0],
+      live: false,
+      container: undefined,
+      indexerHeight: undefined,
+      peers: undefined,
+      secrets: undefined,
+      bootstrap: {
+        state: "failed",
+        error: "genesis sha256 mismatch: s3://b/genesis.json has 1111, expected 2222",
+        lines: [
+          "2026-11-24T09:00:01Z mpc-bootstrap: fetching s3://b/genesis.json",
+          "2026-11-24T09:00:02Z mpc-bootstrap: ERROR: genesis sha256 mismatch: s3://b/genesis.json has 1111, expected 2222",
+        ],
+      },
+    };
+    const { r, md } = report({ base: healthyBase(), services: healthyServices(), mpc });
+    expect(r.findings.map((f) => f.kind)).toEqual(["bootstrap-failed", "node-not-live"]);
+    const layers = section(md, "Layers");
+    expect(layers).toContain(
+      "  - mpc-node-0.localnet: the bootstrap stopped: genesis sha256 mismatch: s3://b/genesis.json has 1111, expected 2222\n    ```\n    2026-11-24T09:00:01Z mpc-bootstrap: fetching s3://b/genesis.json\n",
+    );
+    expect(section(md, "Evidence")).toContain("| MPC node mpc-node-0.localnet | i-0mpc0; 10.0.2.10; /health failing; bootstrap failed | FAIL |");
+    expect(section(md, "Executive summary")).toContain("2/3 MPC nodes live; bootstrap failed on mpc-node-0.localnet (i-0mpc0).");
+    expect(section(md, "Next actions")).toContain(
+      "The bootstrap of mpc-node-0.localnet stopped (its last lines are in the findings below): fix the cause, then re-run it with `npm run automate -- up --layer mpc --reconcile`.",
+    );
+  });
+
+  it("placeholder secrets found by the bootstrap are reported by name; the failed bootstrap is not reported twice", () => {
+    const mpc = healthyMpc();
+    mpc.nodes[2] = {
+      ...mpc.nodes[2],
+      live: false,
+      container: undefined,
+      secrets: [{ name: "mpc-node-2-account-sk", status: "placeholder" }],
+      bootstrap: {
+        state: "failed",
+        error: "secret 'mpc-node-2-account-sk' (NEAR account key) is empty or a placeholder: store the real value in Secrets Manager",
+        lines: [],
+      },
+    };
+    const { r, md } = report({ base: healthyBase(), services: healthyServices(), mpc });
+    expect(r.findings.map((f) => f.kind)).toEqual(["secret-placeholder", "node-not-live"]);
+    expect(section(md, "Layers")).toContain("  - secret mpc-node-2-account-sk is a placeholder (value not shown)");
+  });
+
+  it("a failed last sign test keeps Layer 3 NOT DONE, with the contract's error per request", () => {
+    const mpc = healthyMpc();
+    mpc.lastSignTest = {
+      state: "failed",
+      at: "2026-11-24T09:45:00Z",
+      summary: "1/2 requests verified, 2/2 derived keys match",
+      requests: [
+        { domainId: 0, scheme: "Secp256k1", verdict: "contract-error", latencyMs: 98000, detail: "Request has timed out." },
+        { domainId: 1, scheme: "Ed25519", verdict: "verified", latencyMs: 3900, detail: "Ed25519 signature verifies" },
+      ],
+    };
+    const { r, md } = report({ base: healthyBase(), services: healthyServices(), mpc });
+    expect(r.overall).toBe("NOT DONE");
+    expect(r.layers.map((l) => l.done)).toEqual([true, true, false]);
+    expect(section(md, "Layers")).toContain(
+      "  - the last sign test (2026-11-24T09:45:00Z) did not pass: 1/2 requests verified, 2/2 derived keys match",
+    );
+    expect(section(md, "Evidence")).toContain("| Sign test (last run) | FAIL: 1/2 requests verified, 2/2 derived keys match (2026-11-24T09:45:00Z) | FAIL |");
+    expect(section(md, "Last sign test")).toContain("| 0 | Secp256k1 | contract-error | 98000 ms | Request has timed out. |");
+    expect(section(md, "Next actions")).toContain("1. Re-run the end-to-end test: `npm run automate -- sign-test`.");
+  });
+
+  it("no sign test yet: DONE, 'never run' in the evidence and the sign test as the next action", () => {
+    const mpc = healthyMpc();
+    delete mpc.lastSignTest;
+    const { r, md } = report({ base: healthyBase(), services: healthyServices(), mpc });
+    expect(r.overall).toBe("DONE");
+    expect(r.signTest).toBeNull();
+    expect(section(md, "Evidence")).toContain("| Sign test (last run) | never run |  |");
+    expect(md).not.toContain("## Last sign test");
+    expect(section(md, "Next actions")).toBe(
+      "## Next actions\n\n1. Prove the stack end to end: `npm run automate -- sign-test` (no sign test has run yet).\n",
+    );
   });
 
   it("partial deploy: layers without outputs are NOT DONE and not probed; JSON carries the same verdicts", async () => {
