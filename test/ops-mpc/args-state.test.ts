@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
 import { KeyPair } from "near-api-js";
-import { OpsError } from "../../ops/errors.js";
 import {
   SIGNER_CODE_HASH,
   SIGNER_WASM,
@@ -17,6 +16,7 @@ import {
   type ParticipantSpec,
 } from "../../ops/mpc/index.js";
 import { codeHashFromSha256 } from "../../ops/near.js";
+import { throws } from "../support/ops.js";
 
 const P2P = [
   "ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp",
@@ -29,16 +29,6 @@ const participants = (n: number): ParticipantSpec[] =>
     p2pPublicKey: i < P2P.length ? P2P[i] : KeyPair.fromRandom("ed25519").getPublicKey().toString(),
     url: `http://10.0.1.${10 + i}:3000`,
   }));
-
-function thrown(f: () => unknown): OpsError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof OpsError) return e;
-    throw e;
-  }
-  throw new Error("expected an OpsError");
-}
 
 describe("pinned release", () => {
   it("the code hash is base58 of the pinned sha256, the URL pinned to a commit", () => {
@@ -89,14 +79,14 @@ describe("initArgs", () => {
     [1, 1, "below the minimum of 2"],
     [2, 3, "exceeds the number of participants (2)"],
   ])("rejects n=%i threshold=%i: %s", (n, t, msg) => {
-    const e = thrown(() => initArgs({ threshold: t, participants: participants(n) }));
+    const e = throws(() => initArgs({ threshold: t, participants: participants(n) }));
     expect(e.code).toBe("INVALID_INPUT");
     expect(e.message).toContain(msg);
   });
 
   it("rejects a non-integer threshold", () => {
-    expect(thrown(() => validateThreshold(2.5, 3)).message).toContain("not a whole number");
-    expect(thrown(() => validateThreshold("2", 3)).message).toContain("not a whole number");
+    expect(throws(() => validateThreshold(2.5, 3)).message).toContain("not a whole number");
+    expect(throws(() => validateThreshold("2", 3)).message).toContain("not a whole number");
   });
 
   it("minThreshold follows the contract's max(2, ceil(3n/5))", () => {
@@ -115,14 +105,14 @@ describe("initArgs", () => {
     ];
     for (const [patch, msg] of cases) {
       const list = base.map((p, i) => (i === 1 ? { ...p, ...patch } : p));
-      const e = thrown(() => initArgs({ threshold: 2, participants: list }));
+      const e = throws(() => initArgs({ threshold: 2, participants: list }));
       expect(e.code).toBe("INVALID_INPUT");
       expect(e.message).toContain("participant 1");
       expect(e.message).toContain(msg);
     }
-    const dup = thrown(() => initArgs({ threshold: 2, participants: [base[0], base[1], { ...base[2], p2pPublicKey: base[0].p2pPublicKey }] }));
+    const dup = throws(() => initArgs({ threshold: 2, participants: [base[0], base[1], { ...base[2], p2pPublicKey: base[0].p2pPublicKey }] }));
     expect(dup.message).toContain("duplicate P2P public key");
-    expect(thrown(() => initArgs({ threshold: 2, participants: [] })).message).toContain("non-empty");
+    expect(throws(() => initArgs({ threshold: 2, participants: [] })).message).toContain("non-empty");
   });
 });
 
@@ -141,11 +131,11 @@ describe("addDomainsArgs", () => {
   });
 
   it("rejects unknown or repeated schemes and bad thresholds", () => {
-    expect(thrown(() => addDomainsArgs(["secp256r1"], 2)).message).toContain('unknown signature scheme "secp256r1"');
-    expect(thrown(() => addDomainsArgs(["ed25519", "ED25519"], 2)).message).toContain("listed twice");
-    expect(thrown(() => addDomainsArgs([], 2)).message).toContain("non-empty");
-    expect(thrown(() => addDomainsArgs(["ed25519"], 1)).message).toContain("at least 2");
-    expect(thrown(() => addDomainsArgs(["ed25519"], 4, { participants: 3 })).message).toContain("exceeds the number of participants (3)");
+    expect(throws(() => addDomainsArgs(["secp256r1"], 2)).message).toContain('unknown signature scheme "secp256r1"');
+    expect(throws(() => addDomainsArgs(["ed25519", "ED25519"], 2)).message).toContain("listed twice");
+    expect(throws(() => addDomainsArgs([], 2)).message).toContain("non-empty");
+    expect(throws(() => addDomainsArgs(["ed25519"], 1)).message).toContain("at least 2");
+    expect(throws(() => addDomainsArgs(["ed25519"], 4, { participants: 3 })).message).toContain("exceeds the number of participants (3)");
   });
 });
 
@@ -283,7 +273,7 @@ describe("parseContractState", () => {
       [runningJson({ add_domains_votes: { proposal_by_account: { alice: [] } } }), "key is not a participant id"],
     ];
     for (const [json, msg] of cases) {
-      const e = thrown(() => parseContractState(json, "v1.signer.localnet"));
+      const e = throws(() => parseContractState(json, "v1.signer.localnet"));
       expect(e.code).toBe("CHECK_FAILED");
       expect(e.message).toContain("v1.signer.localnet");
       expect(e.message).toContain(msg);

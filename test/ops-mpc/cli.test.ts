@@ -24,7 +24,7 @@ async function cli(op: string, payload: unknown) {
   const code = await run([op, Buffer.from(JSON.stringify(payload)).toString("base64")], {
     stdout: (l) => void out.push(l),
     stderr: (t) => void (err += t),
-    keyClients: { env: net.env },
+    keyClients: net.keys.clients(),
     connectOptions: { pollMs: 10 },
   });
   const lines = out.map((l) => JSON.parse(l) as Record<string, any>);

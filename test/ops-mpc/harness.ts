@@ -1,13 +1,13 @@
 // A fake localnet for the MPC operations: fake-nearcore with the root account, a stand-in signer
-// wasm (served over loopback HTTP, registered with the SignerModel), node keys as env: references.
+// wasm (served over loopback HTTP, registered with the signer contract model, NotInitialized until
+// the set-up's init), node keys as env: references.
 import { KeyPair } from "near-api-js";
-import { KeyResolver } from "../../ops/keys.js";
 import { type SignerPlanOptions } from "../../ops/mpc/index.js";
 import type { MpcOpContext } from "../../ops/mpc/operations.js";
-import { OpsError } from "../../ops/errors.js";
 import { FakeNearcore, codeHashOf } from "../support/fake-nearcore.js";
+import { FakeKeys, opContext } from "../support/ops.js";
 import { StaticServer, fakeWasm } from "../support/static-server.js";
-import { SignerModel } from "./signer-model.js";
+import { SignerContractModel } from "../support/signer-contract-model.js";
 
 export const NEAR = 10n ** 24n;
 export const CONTRACT = "v1.signer.localnet";
@@ -18,10 +18,13 @@ export const wasm = fakeWasm(20_000);
 export interface Net {
   chain: FakeNearcore;
   files: StaticServer;
-  model: SignerModel;
+  model: SignerContractModel;
   root: KeyPair;
   nodeKeys: KeyPair[];
   p2pKeys: string[];
+  /** The key source: ROOT_KEY and NODE<i>_KEY as env: references. */
+  keys: FakeKeys;
+  /** keys.env (live: a variable added later resolves too). */
   env: Record<string, string>;
   ctx: MpcOpContext;
   lines: Record<string, unknown>[];
@@ -34,21 +37,14 @@ export async function startNet(n = 3): Promise<Net> {
   const files = await StaticServer.start({ "/signer.wasm": wasm.bytes });
   const chain = await FakeNearcore.start({ chainId: "localnet" });
   const root = chain.addAccount("localnet", { amount: 1_000_000n * NEAR });
-  const model = new SignerModel();
-  chain.registerContract(codeHashOf(wasm.bytes), model.behaviour);
-  model.bind(chain, CONTRACT);
+  const model = new SignerContractModel();
+  chain.registerContract(codeHashOf(wasm.bytes), model.behaviour());
+  model.attach(chain, CONTRACT);
   const nodeKeys = Array.from({ length: n }, () => KeyPair.fromRandom("ed25519"));
   const p2pKeys = Array.from({ length: n }, () => KeyPair.fromRandom("ed25519").getPublicKey().toString());
-  const env: Record<string, string> = { ROOT_KEY: root.toString() };
-  nodeKeys.forEach((k, i) => (env[`NODE${i}_KEY`] = k.toString()));
-  const lines: Record<string, unknown>[] = [];
-  const logs: string[] = [];
-  const ctx: MpcOpContext = {
-    keys: new KeyResolver({ env }),
-    emit: (l) => void lines.push(l),
-    log: (m) => void logs.push(m),
-    connectOptions: { pollMs: 10 },
-  };
+  const keys = new FakeKeys({ "env:ROOT_KEY": root });
+  nodeKeys.forEach((k, i) => keys.set(`env:NODE${i}_KEY`, k));
+  const { lines, logs, ...ctx } = opContext(keys);
   const options = (over: Partial<SignerPlanOptions> = {}): SignerPlanOptions => ({
     rpcUrl: chain.url,
     chainId: "localnet",
@@ -69,7 +65,8 @@ export async function startNet(n = 3): Promise<Net> {
     root,
     nodeKeys,
     p2pKeys,
-    env,
+    keys,
+    env: keys.env,
     ctx,
     lines,
     logs,
@@ -81,14 +78,6 @@ export async function startNet(n = 3): Promise<Net> {
   };
 }
 
-export async function fails(p: Promise<unknown>): Promise<OpsError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof OpsError) return e;
-    throw e;
-  }
-  throw new Error("expected an OpsError");
-}
+export { fails } from "../support/ops.js";
 
 export const node = (i: number) => `mpc-node-${i}.localnet`;

@@ -1,25 +1,16 @@
 import { beforeEach, describe, expect, it } from "@jest/globals";
 import { mockClient } from "aws-sdk-client-mock";
-import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import { GetParameterCommand, GetParametersByPathCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { KeyPair } from "near-api-js";
 import { KeyResolver, parseKeyRef } from "../../ops/keys.js";
 import { OpsError } from "../../ops/errors.js";
+import { FakeKeys, fails } from "../support/ops.js";
 
 const ssmMock = mockClient(SSMClient);
 const smMock = mockClient(SecretsManagerClient);
 const kp = KeyPair.fromRandom("ed25519");
 const secret = kp.toString();
-
-async function code(p: Promise<unknown>): Promise<OpsError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof OpsError) return e;
-    throw e;
-  }
-  throw new Error("expected an OpsError");
-}
 
 beforeEach(() => {
   ssmMock.reset();
@@ -74,10 +65,10 @@ describe("key references", () => {
 
   it("KEY_NOT_FOUND for a missing parameter or variable", async () => {
     ssmMock.on(GetParameterCommand).rejects(new ParameterNotFound({ message: "nope", $metadata: {} }));
-    const e = await code(new KeyResolver({ ssm: new SSMClient({ region: "us-east-1" }) }).resolve("ssm:/missing"));
+    const e = await fails(new KeyResolver({ ssm: new SSMClient({ region: "us-east-1" }) }).resolve("ssm:/missing"));
     expect(e.code).toBe("KEY_NOT_FOUND");
     expect(e.message).toBe("key ssm:/missing does not exist");
-    expect((await code(new KeyResolver({ env: {} }).resolve("env:NOPE"))).code).toBe("KEY_NOT_FOUND");
+    expect((await fails(new KeyResolver({ env: {} }).resolve("env:NOPE"))).code).toBe("KEY_NOT_FOUND");
   });
 
   it("KEY_INVALID for a value that is not a NEAR secret key, never echoing the value", async () => {
@@ -86,10 +77,37 @@ describe("key references", () => {
     const other = KeyPair.fromRandom("ed25519").toString();
     values.push(`${secret.slice(0, 20)}${other.slice(20)}`);
     for (const v of values) {
-      const e = await code(new KeyResolver({ env: { K: v } }).resolve("env:K"));
+      const e = await fails(new KeyResolver({ env: { K: v } }).resolve("env:K"));
       expect(e.code).toBe("KEY_INVALID");
       expect(e.message).toContain("env:K");
       expect(e.message).not.toContain(v);
     }
+  });
+});
+
+describe("the shared fake key source (test/support/ops.ts) answers the resolver like AWS", () => {
+  it("resolves env:, ssm: and secretsmanager: references and records the AWS reads", async () => {
+    const other = KeyPair.fromRandom("ed25519");
+    const keys = new FakeKeys({ "env:ROOT_KEY": kp, "ssm:/near-localnet/localnet-account-key": kp })
+      .set("secretsmanager:mpc-node-0", JSON.stringify({ account_id: "mpc-node-0.localnet", private_key: other.toString() }));
+    const r = keys.resolver();
+    expect((await r.resolve("env:ROOT_KEY")).toString()).toBe(secret);
+    expect((await r.resolve("ssm:/near-localnet/localnet-account-key")).toString()).toBe(secret);
+    expect((await r.resolve("secretsmanager:mpc-node-0")).toString()).toBe(other.toString());
+    expect(keys.reads).toEqual(["ssm:/near-localnet/localnet-account-key", "secretsmanager:mpc-node-0"]);
+    // env is live: a variable set after the resolver was made resolves too
+    keys.env.LATE = other.toString();
+    expect((await r.resolve("env:LATE")).toString()).toBe(other.toString());
+  });
+
+  it("missing keys are KEY_NOT_FOUND; an SSM read without decryption never sees the value", async () => {
+    const keys = new FakeKeys({ "ssm:/a": kp, "secretsmanager:b": kp }).delete("secretsmanager:b");
+    const r = keys.resolver();
+    expect((await fails(r.resolve("ssm:/missing"))).message).toBe("key ssm:/missing does not exist");
+    expect((await fails(r.resolve("secretsmanager:b"))).message).toBe("key secretsmanager:b does not exist");
+    expect((await fails(r.resolve("env:NOPE"))).code).toBe("KEY_NOT_FOUND");
+    const raw = await keys.clients().ssm!.send(new GetParameterCommand({ Name: "/a" }));
+    expect(raw.Parameter?.Value).not.toContain(secret.slice(8));
+    await expect(keys.clients().ssm!.send(new GetParametersByPathCommand({ Path: "/" }) as never)).rejects.toThrow("unexpected SSM call");
   });
 });

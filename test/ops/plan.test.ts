@@ -12,20 +12,10 @@ import {
   type StepLine,
 } from "../../ops/plan.js";
 import { KeyResolver } from "../../ops/keys.js";
-import { OpsError } from "../../ops/errors.js";
+import { fails } from "../support/ops.js";
 import { callMethod, connect, view } from "../../ops/near.js";
 
 const NEAR = 10n ** 24n;
-
-async function fails(p: Promise<unknown>): Promise<OpsError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof OpsError) return e;
-    throw e;
-  }
-  throw new Error("expected an OpsError");
-}
 
 describe("coreContractsPlan", () => {
   it("pins the three core contracts, funds them as the recipe, guards add_factory, adds the faucet account", () => {

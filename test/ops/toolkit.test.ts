@@ -15,7 +15,7 @@ import {
   type NearConnection,
   type Signer,
 } from "../../ops/near.js";
-import { OpsError } from "../../ops/errors.js";
+import { fails } from "../support/ops.js";
 import { actions } from "near-api-js";
 
 const NEAR = 10n ** 24n;
@@ -28,16 +28,6 @@ let chain: FakeNearcore;
 let conn: NearConnection;
 let root: Signer;
 const logs: string[] = [];
-
-async function fails(p: Promise<unknown>): Promise<OpsError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof OpsError) return e;
-    throw e;
-  }
-  throw new Error("expected an OpsError");
-}
 
 beforeEach(async () => {
   files ??= await StaticServer.start({ "/whitelist.wasm": whitelistWasm.bytes, "/w_near.wasm": wrapWasm.bytes });

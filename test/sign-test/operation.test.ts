@@ -5,7 +5,6 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { JsonRpcProvider, KeyPair } from "near-api-js";
 import { formatPublicKey, secp256k1Uncompressed } from "../../lib/chainsig/index.js";
 import { OpsError } from "../../ops/errors.js";
-import { KeyResolver } from "../../ops/keys.js";
 import {
   DEFAULT_SIGN_TEST_PATH,
   parseSignTestPayload,
@@ -14,6 +13,7 @@ import {
   type SignTestResult,
 } from "../../ops/sign-test/index.js";
 import { FakeNearcore } from "../support/fake-nearcore.js";
+import { fails, opContext } from "../support/ops.js";
 import { SIGN_TIMEOUT_MESSAGE, SignerContractModel, testPrivateKey } from "../support/signer-contract-model.js";
 
 const NEAR = 10n ** 24n;
@@ -27,12 +27,7 @@ let lines: Record<string, unknown>[];
 let logs: string[];
 
 function ctx(env: Record<string, string> = { ROOT_KEY: root.toString() }, connectOptions = {}): SignTestOperationContext {
-  return {
-    keys: new KeyResolver({ env }),
-    emit: (l) => lines.push(l),
-    log: (m) => logs.push(m),
-    connectOptions: { pollMs: 10, ...connectOptions },
-  };
+  return opContext(env, connectOptions, { lines, logs });
 }
 
 function payload(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -50,16 +45,6 @@ async function runOp(p: Record<string, unknown>, c = ctx()): Promise<SignTestRes
   const r = await signTestOperations["sign-test"](p, c);
   // what ops/main.ts prints must survive JSON (no bigint, no Uint8Array)
   return JSON.parse(JSON.stringify(r)) as SignTestResult;
-}
-
-async function fails(p: Promise<unknown>): Promise<OpsError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof OpsError) return e;
-    throw e;
-  }
-  throw new Error("expected an OpsError");
 }
 
 beforeEach(async () => {
