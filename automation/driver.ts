@@ -12,8 +12,9 @@ import {
   type LayerDef,
   type LayerId,
 } from "./layers.js";
+import { collectMpcDiagnostics, type MpcDiagnostics } from "./diagnostics.js";
 import type { Out, Probes } from "./probes.js";
-import { parseStackOutputs, type StackOutputs } from "./stack-outputs.js";
+import { mpcFromState, parseStackOutputs, type StackOutputs } from "./stack-outputs.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, cancelled: 130 } as const;
 
@@ -25,9 +26,23 @@ export interface DriverDeps {
   now?: () => number;
   /** Aborted on Ctrl-C: the running operation is cancelled and no further step starts. */
   signal?: AbortSignal;
+  /** The end-to-end sign test (the final gate of `up` once Layer 3 is healthy). */
+  signTest?: (outputs: StackOutputs) => Promise<SignTestGate>;
 }
 
-export type StepName = "confirm" | "up" | "gate" | "refresh" | "destroy";
+/** What the sign test step reports to the driver. */
+export interface SignTestGate {
+  ok: boolean;
+  /** One line, e.g. "2/2 requests verified, 2/2 derived keys match" or "NOT_MANAGED: ...". */
+  summary: string;
+  /** The per-request table (human), printed in the progress and kept in the report. */
+  lines: string[];
+  /** The operation's result object (the sign-test command's --json output). */
+  result?: Record<string, unknown>;
+  error?: { code: string; message: string };
+}
+
+export type StepName = "confirm" | "up" | "gate" | "refresh" | "destroy" | "sign-test";
 
 export interface StepRecord {
   step: StepName;
@@ -53,6 +68,10 @@ export interface RunReport {
   stack: string;
   layers: LayerRun[];
   failedLayer?: LayerId;
+  /** The final gate's result (absent when skipped or not reached). */
+  signTest?: SignTestGate;
+  /** Set when Layer 3 failed: the per-node runtime evidence and the contract state. */
+  diagnostics?: MpcDiagnostics;
   nextActions: string[];
 }
 
@@ -62,6 +81,8 @@ export interface UpOptions {
   /** Run `up` on every layer even when it is healthy (applies program changes). */
   reconcile?: boolean;
   skipGates?: boolean;
+  /** Do not run the end-to-end sign test after Layer 3 (it also does not run with skipGates). */
+  skipSignTest?: boolean;
 }
 
 export function formatDuration(ms: number): string {
@@ -251,7 +272,7 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
       // Clear pending creates and re-read the layer's real state, so that the next run starts
       // from the truth. Not after a lock conflict (someone else holds the stack), a cancel, or
       // a local prerequisite error (nothing ran).
-      if (!["concurrent-update", "cancelled", "missing-cli", "missing-credentials", "missing-passphrase"].includes(error.kind)) {
+      if (!NO_RUN_KINDS.includes(error.kind)) {
         try {
           await r.step(run, def, "refresh", (elapsed) =>
             engine.refresh({
@@ -264,7 +285,18 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
           r.log(`${tag(def)} refresh also failed: ${(refreshErr as Error).message}`);
         }
       }
+      if (def.id === "mpc" && !NO_RUN_KINDS.includes(error.kind)) {
+        report.diagnostics = await layer3Diagnostics(r, deps, probes);
+      }
       report.nextActions = failureActions(engine.stack, def.id, error, run.verdict);
+    }
+  }
+  const mpcRun = report.layers.find((l) => l.layer === "mpc");
+  if (mpcRun && !report.failedLayer && !r.aborted) {
+    if (opts.skipSignTest || opts.skipGates || !deps.signTest) {
+      r.log(`${tag(layerDef("mpc"))} sign-test: skipped${opts.skipSignTest ? " (--skip-sign-test)" : opts.skipGates ? " (--skip-gates)" : ""}`);
+    } else {
+      await finalSignTest(r, deps, report, mpcRun, probes);
     }
   }
   if (r.aborted && !report.failedLayer) {
@@ -273,6 +305,78 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
     report.nextActions = failureActions(engine.stack, "base", new EngineError("cancelled", "cancelled"));
   }
   return report;
+}
+
+/** Failures where nothing ran on the stack (or someone else holds it): no refresh, no probes. */
+const NO_RUN_KINDS: string[] = ["concurrent-update", "cancelled", "missing-cli", "missing-credentials", "missing-passphrase"];
+
+async function layer3Diagnostics(r: Runner, deps: DriverDeps, probes: LayerProbes): Promise<MpcDiagnostics | undefined> {
+  let outputs: StackOutputs;
+  try {
+    outputs = await r.outputs();
+  } catch (err) {
+    r.log(`${tag(layerDef("mpc"))} diagnostics: cannot read the stack outputs: ${(err as Error).message}`);
+    return undefined;
+  }
+  // A first deploy that failed (e.g. at the keygen wait) exports no mpc outputs: find the MPC
+  // instances in the state instead.
+  if (!outputs.mpc?.nodes.length && deps.engine.resources) {
+    try {
+      const mpc = mpcFromState(await deps.engine.resources(), outputs.base?.rootAccountId || "localnet");
+      if (mpc) outputs = { ...outputs, mpc };
+    } catch (err) {
+      r.log(`${tag(layerDef("mpc"))} diagnostics: cannot read the stack state: ${(err as Error).message}`);
+    }
+  }
+  const d = await collectMpcDiagnostics(deps.probes, outputs, probes.base?.blockHeight);
+  for (const line of d?.lines ?? []) r.log(line);
+  return d;
+}
+
+/**
+ * The final gate: the end-to-end sign test once Layer 3 is healthy. A failure fails Layer 3 and
+ * the run (exit 1) with the per-request results and Layer 3 diagnostics. No refresh: the deploy
+ * itself succeeded (nothing is pending), the failure is at runtime.
+ */
+async function finalSignTest(r: Runner, deps: DriverDeps, report: RunReport, run: LayerRun, probes: LayerProbes): Promise<void> {
+  const def = layerDef("mpc");
+  let gate: SignTestGate;
+  try {
+    gate = await r.step(run, def, "sign-test", async (elapsed) => {
+      const g = await deps.signTest!(await r.outputs());
+      for (const line of g.lines) r.log(`${tag(def)} sign-test: ${line}`);
+      r.log(`${tag(def)} sign-test: ${g.ok ? "PASS" : "FAIL"}: ${g.summary} (${elapsed()})`);
+      return g;
+    });
+  } catch (err) {
+    const e = err instanceof EngineError ? err : classifyEngineError(err, r.aborted);
+    gate = { ok: false, summary: e.message, lines: [], error: { code: e.kind, message: e.message } };
+    if (e.kind === "cancelled") {
+      run.outcome = "failed";
+      run.error = { kind: e.kind, message: e.message };
+      report.failedLayer = "mpc";
+      report.ok = false;
+      report.exitCode = EXIT.cancelled;
+      report.nextActions = failureActions(report.stack, "mpc", e);
+      return;
+    }
+  }
+  report.signTest = gate;
+  if (gate.ok) return;
+  run.steps[run.steps.length - 1].ok = false;
+  run.outcome = "failed";
+  run.error = { kind: "sign-test", message: `the end-to-end sign test failed: ${gate.summary}` };
+  report.failedLayer = "mpc";
+  report.ok = false;
+  report.exitCode = EXIT.failed;
+  r.log(`${tag(def)} FAILED: ${run.error.message}`);
+  report.diagnostics = await layer3Diagnostics(r, deps, probes);
+  const s = report.stack === "localnet" ? "" : ` --stack ${report.stack}`;
+  report.nextActions = [
+    'Read the per-request results and the Layer 3 diagnostics above: a contract error such as "Request has timed out." means the MPC nodes did not respond (not live, indexer behind, peers missing).',
+    `Re-run the test alone: \`${cmd(`sign-test${s}`)}\`, or \`${cmd(`up${s}`)}\` (healthy layers are left alone).`,
+    "Nothing was destroyed or refreshed: every layer is deployed; the failure is at runtime.",
+  ];
 }
 
 export interface DestroyOptions {
@@ -351,6 +455,11 @@ export function renderTimeline(report: RunReport): string[] {
     if (run.error) lines.push(`      error: ${run.error.message}`);
     for (const f of run.verdict?.done === false ? run.verdict.findings : []) lines.push(`      NOT DONE: ${f.message}`);
   }
+  if (report.signTest) {
+    lines.push(`Sign test: ${report.signTest.ok ? "PASS" : "FAIL"}: ${report.signTest.summary}`);
+    for (const l of report.signTest.lines) lines.push(`  ${l}`);
+  }
+  if (report.diagnostics) lines.push(...report.diagnostics.lines);
   lines.push(report.ok ? "Result: OK" : `Result: FAILED (exit ${report.exitCode})`);
   if (report.nextActions.length) {
     lines.push("Next:");

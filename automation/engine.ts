@@ -1,6 +1,6 @@
 // The engine interface the driver is written against. The Automation-API adapter
 // (pulumi-engine.ts) is a thin implementation of it; tests use a recording fake.
-import type { OutputValue } from "./stack-outputs.js";
+import type { OutputValue, StateResource } from "./stack-outputs.js";
 
 export type EngineOp = "up" | "preview" | "refresh" | "destroy";
 
@@ -39,6 +39,8 @@ export interface Engine {
   refresh(opts: OpOptions): Promise<OpResult>;
   destroy(opts: OpOptions): Promise<OpResult>;
   outputs(): Promise<Record<string, OutputValue>>;
+  /** The resources recorded in the stack's state (read-only; for failure diagnostics). */
+  resources?(): Promise<StateResource[]>;
   /** Ask the running operation to stop (graceful: the engine finishes in-flight steps and saves state). */
   cancel(): void;
 }

@@ -10,7 +10,7 @@ import {
   type ResourceProgress,
 } from "./engine.js";
 import { backendFor, ensureLocalState, findPulumiCli, missingCliMessage, passphraseProblem } from "./backend.js";
-import type { OutputValue } from "./stack-outputs.js";
+import type { OutputValue, StateResource } from "./stack-outputs.js";
 
 export interface PulumiEngineOptions {
   stack: string;
@@ -132,6 +132,15 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
     async outputs(): Promise<Record<string, OutputValue>> {
       try {
         return (await stack.outputs()) as Record<string, OutputValue>;
+      } catch (err) {
+        throw classifyEngineError(err);
+      }
+    },
+    async resources(): Promise<StateResource[]> {
+      try {
+        const exported = await stack.exportStack();
+        const list = (exported.deployment as { resources?: StateResource[] } | undefined)?.resources ?? [];
+        return list.map((r) => ({ urn: r.urn, type: r.type, outputs: r.outputs }));
       } catch (err) {
         throw classifyEngineError(err);
       }

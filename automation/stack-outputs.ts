@@ -282,3 +282,39 @@ export function maskedOutputs(raw: Record<string, OutputValue>): Record<string, 
   for (const [k, v] of Object.entries(raw)) shown[k] = v.secret ? "[secret]" : v.value;
   return shown;
 }
+
+/** One resource of the stack's state (the Automation API's exported deployment). */
+export interface StateResource {
+  urn: string;
+  type: string;
+  outputs?: Record<string, unknown>;
+}
+
+const MPC_INSTANCE = /::mpc-node-(\d+)-instance$/;
+
+/**
+ * Layer 3 as far as the state knows it, for failure diagnostics when the stack exports no `mpc`
+ * outputs yet (a first deploy that failed, e.g. at the keygen wait): the MPC instances that exist,
+ * with the account ids and contract id the program derives from the root account.
+ */
+export function mpcFromState(resources: StateResource[], rootAccountId: string): MpcOutputs | undefined {
+  const nodes: Array<MpcNodeOutputs & { index: number }> = [];
+  for (const r of resources) {
+    const m = MPC_INSTANCE.exec(r.urn);
+    if (!m || r.type !== "aws:ec2/instance:Instance" || !r.urn.includes("near-localnet:index:ChainSignatures$")) continue;
+    const id = r.outputs?.id;
+    if (typeof id !== "string" || !id) continue;
+    const ip = r.outputs?.privateIp;
+    const index = Number(m[1]);
+    nodes.push({ index, instanceId: id, privateIp: typeof ip === "string" ? ip : "", accountId: `mpc-node-${index}.${rootAccountId}`, p2pPublicKey: "" });
+  }
+  if (nodes.length === 0) return undefined;
+  nodes.sort((a, b) => a.index - b.index);
+  return {
+    nodes: nodes.map(({ index: _i, ...n }) => n),
+    contractId: `v1.signer.${rootAccountId}`,
+    domains: [],
+    threshold: 0,
+    rootKeys: [],
+  };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
-import { EXIT, destroyLayers, renderTimeline, stagedUp } from "../../automation/driver.js";
+import { EXIT, destroyLayers, renderTimeline, stagedUp, type SignTestGate } from "../../automation/driver.js";
 import { layerTargets } from "../../automation/layers.js";
-import { FakeEngine, FakeProbes, MemoryOut, callLayer, healthyMpc, lockedError } from "./fakes.js";
+import { FakeEngine, FakeProbes, MemoryOut, callLayer, healthyMpc, lockedError, mpcInstancesInState } from "./fakes.js";
 
 const BASE_EXCLUDES = [...layerTargets("localnet", "services"), ...layerTargets("localnet", "mpc")];
 
@@ -191,5 +191,166 @@ describe("destroy", () => {
     expect(report.exitCode).toBe(EXIT.failed);
     expect(engine.calls.map((c) => callLayer(c))).toEqual(["mpc", "services"]);
     expect(report.layers.map((l) => l.outcome)).toEqual(["destroyed", "failed", "not-run"]);
+  });
+});
+
+describe("the sign test as the final gate of up", () => {
+  const PASS: SignTestGate = {
+    ok: true,
+    summary: "2/2 requests verified, 2/2 derived keys match",
+    lines: ["DOMAIN  SCHEME     VERDICT", "0       Secp256k1  verified", "1       Ed25519    verified"],
+  };
+
+  it("runs once, after Layer 3 is healthy, with the outputs; the timeline shows it", async () => {
+    const { engine, probes, deps, out } = setup(["base", "services", "mpc"]);
+    const seen: string[] = [];
+    const report = await stagedUp({
+      ...deps,
+      signTest: async (o) => {
+        seen.push(`${o.mpc?.contractId} after ${probes.calls.join(",")}`);
+        return PASS;
+      },
+    });
+    expect(report.exitCode).toBe(EXIT.ok);
+    expect(seen).toEqual(["v1.signer.localnet after base,services,mpc"]);
+    expect(engine.calls).toEqual([]);
+    expect(report.signTest).toEqual(PASS);
+    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["confirm:true", "sign-test:true"]);
+    expect(out.err).toContain("[3/3 mpc] sign-test:   0       Secp256k1  verified".replace("   0", " 0"));
+    const text = renderTimeline(report).join("\n");
+    expect(text).toContain("Sign test: PASS: 2/2 requests verified, 2/2 derived keys match\n  DOMAIN  SCHEME     VERDICT");
+    expect(text).toMatch(/Layer 3 mpc +healthy, left alone .*\(confirm ok \d+s, sign-test ok \d+s\)/);
+  });
+
+  it("a failing sign test fails Layer 3 and the run with the per-request result and Layer 3 diagnostics; no refresh, no destroy", async () => {
+    const { engine, probes, deps } = setup();
+    const failed: SignTestGate = {
+      ok: false,
+      summary: "1/2 requests verified, 2/2 derived keys match",
+      lines: ["0       Secp256k1  contract-error  Request has timed out."],
+    };
+    const report = await stagedUp({ ...deps, signTest: async () => failed });
+    expect(report.exitCode).toBe(EXIT.failed);
+    expect(report.failedLayer).toBe("mpc");
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["up:base", "up:services", "up:mpc"]);
+    expect(report.layers[2].outcome).toBe("failed");
+    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["up:true", "gate:true", "sign-test:false"]);
+    expect(report.layers[2].error).toEqual({ kind: "sign-test", message: "the end-to-end sign test failed: 1/2 requests verified, 2/2 derived keys match" });
+    expect(probes.calls).toEqual(["base", "services", "mpc", "mpc logs=20"]);
+    expect(report.diagnostics?.nodes).toHaveLength(3);
+    const text = renderTimeline(report).join("\n");
+    expect(text).toContain("Sign test: FAIL: 1/2 requests verified, 2/2 derived keys match\n  0       Secp256k1  contract-error  Request has timed out.");
+    expect(text).toContain("Layer 3 diagnostics:");
+    expect(report.nextActions[1]).toBe("Re-run the test alone: `npm run automate -- sign-test`, or `npm run automate -- up` (healthy layers are left alone).");
+  });
+
+  it("a sign test that cannot run (channel error) fails the same way", async () => {
+    const { deps } = setup(["base", "services", "mpc"]);
+    const report = await stagedUp({
+      ...deps,
+      signTest: async () => {
+        throw new Error("sign-test on i-0base failed: NOT_MANAGED");
+      },
+    });
+    expect(report.exitCode).toBe(EXIT.failed);
+    expect(report.signTest).toMatchObject({ ok: false, error: { code: "failed" } });
+    expect(report.layers[2].error?.message).toContain("NOT_MANAGED");
+  });
+
+  it("is skipped with --skip-sign-test, with --skip-gates, and when Layer 3 is not in the plan", async () => {
+    for (const opts of [{ skipSignTest: true }, { skipGates: true }, { through: "services" as const }]) {
+      const { deps, out } = setup(["base", "services", "mpc"]);
+      let ran = 0;
+      const report = await stagedUp({ ...deps, signTest: async () => (ran++, PASS) }, opts);
+      expect(ran).toBe(0);
+      expect(report.ok).toBe(true);
+      expect(report.signTest).toBeUndefined();
+      if (opts.skipSignTest) expect(out.err).toContain("[3/3 mpc] sign-test: skipped (--skip-sign-test)");
+    }
+  });
+
+  it("is not run when an earlier layer failed", async () => {
+    const { engine, deps } = setup();
+    engine.failUp.services = new Error("error: boom");
+    let ran = 0;
+    await stagedUp({ ...deps, signTest: async () => (ran++, PASS) });
+    expect(ran).toBe(0);
+  });
+});
+
+describe("Layer 3 failure diagnostics", () => {
+  it("a keygen timeout in Layer 3's first up: per node /health, indexer vs base, peers, restarts, last log lines, and the contract state", async () => {
+    const { engine, probes, deps } = setup(["base", "services"]);
+    // the failed first deploy exports no mpc outputs: the instances come from the state
+    engine.stateResources = [
+      { urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$near-localnet:index:NodeHost$aws:ec2/instance:Instance::base-instance", type: "aws:ec2/instance:Instance", outputs: { id: "i-0base" } },
+      ...mpcInstancesInState(),
+    ];
+    engine.failUp.mpc = new Error(
+      "error: command:local:Command resource 'mpc-keygen-wait' failed: TIMEOUT: keygen did not complete in 1800s (state Initializing)",
+    );
+    const mpc = healthyMpc();
+    mpc.contract = { ...mpc.contract, state: "Initializing", keysetDomains: [] };
+    mpc.nodes[0] = { ...mpc.nodes[0], peers: 1, container: { ...mpc.nodes[0].container!, lastLogLines: ["2026-11-24T10:00:00Z INFO waiting for peers"] } };
+    mpc.nodes[1] = {
+      ...mpc.nodes[1],
+      live: false,
+      indexerHeight: undefined,
+      peers: undefined,
+      container: {
+        name: "mpc-node",
+        running: false,
+        status: "restarting",
+        restartCount: 7,
+        exitCode: 1,
+        lastLogLines: [
+          "2026-11-24T10:00:01Z ERROR near_signer_key ed25519:3D4YudUahN1nawWogh8pAKSj92sUNMdbZGjn7kERKzYoTy8tnFQuwoGUC51DowKqorvkr2pytJSnwuSbsNVfqygr rejected",
+        ],
+      },
+    };
+    mpc.nodes[2] = { ...mpc.nodes[2], reachable: false, error: "InvalidInstanceId: i-0mpc2 is not managed by SSM", container: undefined };
+    probes.mpcResult = mpc;
+    const report = await stagedUp(deps);
+    expect(report.failedLayer).toBe("mpc");
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["up:mpc", "refresh:mpc"]);
+    expect(probes.calls).toEqual(["base", "services", "mpc logs=20"]);
+    expect(report.diagnostics?.lines).toEqual([
+      "Layer 3 diagnostics:",
+      "  contract v1.signer.localnet: state Initializing, code F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL (pinned), threshold 2, participants [mpc-node-0.localnet, mpc-node-1.localnet, mpc-node-2.localnet], keys for domains []",
+      "  mpc-node-0.localnet (i-0mpc0, 10.0.2.10): /health 200, indexer 1195 (base 1200), peers 1/2, container running (0 restarts), bootstrap done, boot nodes as published",
+      "    last log lines:",
+      "      2026-11-24T10:00:00Z INFO waiting for peers",
+      "  mpc-node-1.localnet (i-0mpc1, 10.0.2.11): /health FAILING, indexer height unknown (no /metrics), peers unknown, container restarting (7 restarts, exit 1), bootstrap done, boot nodes as published",
+      "    last log lines:",
+      "      2026-11-24T10:00:01Z ERROR near_signer_key ed25519:[redacted] rejected",
+      "  mpc-node-2.localnet (i-0mpc2, 10.0.2.12): did not answer through SSM: InvalidInstanceId: i-0mpc2 is not managed by SSM",
+    ]);
+    const text = renderTimeline(report).join("\n");
+    expect(text).toContain("      error: error: command:local:Command resource 'mpc-keygen-wait' failed: TIMEOUT");
+    expect(text).toContain("Layer 3 diagnostics:\n  contract v1.signer.localnet: state Initializing");
+    expect(JSON.stringify(report)).not.toContain("3D4YudUahN1nawWogh8pAKSj92sUNMdbZGjn7kERKzYoTy8tnFQuwoGUC51DowKqorvkr2pytJSnwuSbsNVfqygr");
+  });
+
+  it("a probe that fails during diagnostics is reported, the run still ends with the Layer 3 failure", async () => {
+    const { engine, probes, deps } = setup(["base", "services"]);
+    engine.stateResources = mpcInstancesInState();
+    engine.failUp.mpc = new Error("error: boom");
+    probes.mpcError = new Error("SSM throttled");
+    const report = await stagedUp(deps);
+    expect(report.exitCode).toBe(EXIT.failed);
+    expect(report.diagnostics?.lines.slice(0, 3)).toEqual([
+      "Layer 3 diagnostics:",
+      "  probe failed: SSM throttled",
+      "  contract v1.signer.localnet: not probed",
+    ]);
+  });
+
+  it("no diagnostics for a lower layer's failure or a lock conflict", async () => {
+    const { engine, deps } = setup(["base"]);
+    engine.failUp.services = new Error("error: boom");
+    expect((await stagedUp(deps)).diagnostics).toBeUndefined();
+    const locked = setup(["base", "services"]);
+    locked.engine.failUp.mpc = lockedError();
+    expect((await stagedUp(locked.deps)).diagnostics).toBeUndefined();
   });
 });

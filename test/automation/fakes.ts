@@ -1,8 +1,8 @@
 // Test doubles for the driver: a recording engine, canned probes and stack outputs.
 import { EngineError, type Engine, type OpOptions, type OpResult } from "../../automation/engine.js";
 import type { BaseProbe, MpcProbe, ServicesProbe } from "../../automation/health.js";
-import type { LogTarget, Out, Probes } from "../../automation/probes.js";
-import type { OutputValue, StackOutputs } from "../../automation/stack-outputs.js";
+import type { LogTarget, MpcProbeOptions, Out, Probes } from "../../automation/probes.js";
+import type { OutputValue, StackOutputs, StateResource } from "../../automation/stack-outputs.js";
 
 export const STACK = "localnet";
 export const NODE_KEY = "ed25519:7PGseFbWxvYVgZ89K1uTJKYoKetWs7BJtbyXDzfbAcqX";
@@ -87,6 +87,15 @@ export function rawOutputs(layers: Array<"base" | "services" | "mpc">): Record<s
   return o;
 }
 
+/** The MPC instances as the state records them after a failed first deploy of Layer 3. */
+export function mpcInstancesInState(): StateResource[] {
+  return [0, 1, 2].map((i) => ({
+    urn: `urn:pulumi:localnet::near-localnet::near-localnet:index:ChainSignatures$near-localnet:index:NodeHost$aws:ec2/instance:Instance::mpc-node-${i}-instance`,
+    type: "aws:ec2/instance:Instance",
+    outputs: { id: `i-0mpc${i}`, privateIp: `10.0.2.${10 + i}`, instanceType: "t3.large" },
+  }));
+}
+
 export interface Call {
   op: "up" | "preview" | "refresh" | "destroy";
   targets?: string[];
@@ -110,6 +119,8 @@ export class FakeEngine implements Engine {
   failRefresh: Partial<Record<string, Error>> = {};
   failDestroy: Partial<Record<string, Error>> = {};
   outputsError?: Error;
+  /** What resources() returns: the state's resources. */
+  stateResources: StateResource[] = [];
   cancelled = 0;
 
   constructor(deployed: Array<"base" | "services" | "mpc"> = []) {
@@ -156,6 +167,9 @@ export class FakeEngine implements Engine {
   async outputs(): Promise<Record<string, OutputValue>> {
     if (this.outputsError) throw this.outputsError;
     return rawOutputs(this.deployed);
+  }
+  async resources(): Promise<StateResource[]> {
+    return this.stateResources;
   }
   cancel(): void {
     this.cancelled += 1;
@@ -224,6 +238,7 @@ export class FakeProbes implements Probes {
   baseResult: BaseProbe = healthyBase();
   servicesResult: ServicesProbe = healthyServices();
   mpcResult: MpcProbe = healthyMpc();
+  mpcError?: Error;
   logLines: string[] = ["line 1", "line 2"];
   async base(_o: StackOutputs): Promise<BaseProbe> {
     this.calls.push("base");
@@ -233,8 +248,9 @@ export class FakeProbes implements Probes {
     this.calls.push("services");
     return this.servicesResult;
   }
-  async mpc(_o: StackOutputs): Promise<MpcProbe> {
-    this.calls.push("mpc");
+  async mpc(_o: StackOutputs, options?: MpcProbeOptions): Promise<MpcProbe> {
+    this.calls.push(options?.logLines ? `mpc logs=${options.logLines}` : "mpc");
+    if (this.mpcError) throw this.mpcError;
     return this.mpcResult;
   }
   async logs(t: LogTarget, lines: number): Promise<string[]> {

@@ -84,3 +84,23 @@ describe("stack outputs as index.ts exports them", () => {
     expect(maskedOutputs({ a: { value: "x", secret: false }, b: { value: "ed25519:zzz", secret: true } })).toEqual({ a: "x", b: "[secret]" });
   });
 });
+
+describe("Layer 3 from the state", () => {
+  it("finds the MPC instances of ChainSignatures, in node order, with the derived account and contract ids", async () => {
+    const { mpcFromState } = await import("../../automation/stack-outputs.js");
+    const { mpcInstancesInState } = await import("./fakes.js");
+    const resources = [
+      { urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$near-localnet:index:NodeHost$aws:ec2/instance:Instance::base-instance", type: "aws:ec2/instance:Instance", outputs: { id: "i-0base" } },
+      ...mpcInstancesInState().reverse(),
+      { urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:ChainSignatures$near-localnet:index:NodeHost$aws:ebs/volume:Volume::mpc-node-0-data", type: "aws:ebs/volume:Volume", outputs: { id: "vol-1" } },
+    ];
+    expect(mpcFromState(resources, "localnet")).toEqual({
+      nodes: [0, 1, 2].map((i) => ({ instanceId: `i-0mpc${i}`, privateIp: `10.0.2.${10 + i}`, accountId: `mpc-node-${i}.localnet`, p2pPublicKey: "" })),
+      contractId: "v1.signer.localnet",
+      domains: [],
+      threshold: 0,
+      rootKeys: [],
+    });
+    expect(mpcFromState(resources.slice(0, 1), "localnet")).toBeUndefined();
+  });
+});
