@@ -917,19 +917,7 @@ export class FakeNearcore {
       } else if (act.addKey) {
         const pk = PublicKey.from(act.addKey.publicKey).toString();
         if (r.keys.has(pk)) fail(index, { AddKeyAlreadyExists: { account_id: receiverId, public_key: pk } });
-        const perm = act.addKey.accessKey.permission;
-        r.keys.set(pk, {
-          nonce: 0n,
-          permission: perm.fullAccess
-            ? "FullAccess"
-            : {
-                FunctionCall: {
-                  allowance: perm.functionCall.allowance == null ? null : String(perm.functionCall.allowance),
-                  receiver_id: perm.functionCall.receiverId,
-                  method_names: perm.functionCall.methodNames,
-                },
-              },
-        });
+        r.keys.set(pk, { nonce: 0n, permission: permissionView(act.addKey.accessKey.permission) });
       } else if (act.deleteKey) {
         const pk = PublicKey.from(act.deleteKey.publicKey).toString();
         if (!r.keys.delete(pk)) fail(index, { DeleteKeyDoesNotExist: { account_id: receiverId, public_key: pk } });
@@ -1025,26 +1013,26 @@ function actionName(a: any): string {
   if (a.stake) return "Stake";
   return Object.keys(a).find((k) => k !== "enum") ?? "Unknown";
 }
+/** An AddKey action's permission as nearcore's views show it. */
+function permissionView(perm: any): AccessKeyRec["permission"] {
+  return perm.fullAccess
+    ? "FullAccess"
+    : {
+        FunctionCall: {
+          allowance: perm.functionCall.allowance == null ? null : String(perm.functionCall.allowance),
+          receiver_id: perm.functionCall.receiverId,
+          method_names: perm.functionCall.methodNames,
+        },
+      };
+}
 function actionView(a: any): unknown {
   if (a.createAccount) return "CreateAccount";
   if (a.transfer) return { Transfer: { deposit: String(a.transfer.deposit) } };
   if (a.addKey) {
-    const perm = a.addKey.accessKey.permission;
     return {
       AddKey: {
         public_key: PublicKey.from(a.addKey.publicKey).toString(),
-        access_key: {
-          nonce: 0,
-          permission: perm.fullAccess
-            ? "FullAccess"
-            : {
-                FunctionCall: {
-                  allowance: perm.functionCall.allowance == null ? null : String(perm.functionCall.allowance),
-                  receiver_id: perm.functionCall.receiverId,
-                  method_names: perm.functionCall.methodNames,
-                },
-              },
-        },
+        access_key: { nonce: 0, permission: permissionView(a.addKey.accessKey.permission) },
       },
     };
   }
