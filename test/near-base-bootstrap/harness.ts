@@ -1,11 +1,10 @@
 // Runs scripts/near-base/bootstrap.sh for real with bash, in a temporary ROOT, with the stub
 // commands of ./stubs first on PATH (they log to <state>/calls.log) and the real jq.
-import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ed25519 } from "@noble/curves/ed25519.js";
+import { logLines, removeTempDir, runScript, tempDir } from "../support/script-sandbox.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, "..", "..");
@@ -59,7 +58,7 @@ export interface RunResult {
 }
 
 export class Sandbox {
-  readonly dir = mkdtempSync(join(tmpdir(), "near-base-"));
+  readonly dir = tempDir("near-base-");
   readonly root = join(this.dir, "root");
   readonly state = join(this.dir, "state");
   readonly home = join(this.root, "srv", "near");
@@ -132,8 +131,7 @@ export class Sandbox {
   run(extraEnv: Record<string, string> = {}, unset: string[] = []): RunResult {
     const log = join(this.state, "calls.log");
     writeFileSync(log, "");
-    const env: Record<string, string> = {
-      PATH: `${STUBS}:${process.env.PATH}`,
+    const env: Record<string, string | undefined> = {
       HOME: this.dir,
       LANG: "C.UTF-8",
       ROOT: this.root,
@@ -142,15 +140,12 @@ export class Sandbox {
       ...this.env,
       ...extraEnv,
     };
-    for (const name of unset) delete env[name];
-    const r = spawnSync("bash", [SCRIPT], { env, encoding: "utf8", timeout: 20000 });
-    const calls = readFileSync(log, "utf8").split("\n").filter((l) => l.length > 0);
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+    for (const name of unset) env[name] = undefined;
+    return { ...runScript(SCRIPT, STUBS, env), calls: logLines(log) };
   }
 
   cleanup(): void {
-    chmodSync(this.dir, 0o700);
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTempDir(this.dir);
   }
 }
 
@@ -161,4 +156,20 @@ export function balanceSum(genesis: { records: Array<Record<string, any>> }): bi
     if (r.Account) sum += BigInt(r.Account.account.amount) + BigInt(r.Account.account.locked);
   }
   return sum;
+}
+
+/**
+ * The two records genesis-patch.jq appends for the root account (DESIGN: an Account with the empty
+ * code hash and storage_usage 182, and its full-access key with nonce 0), as nearcore 2.13 writes them.
+ */
+export function rootAccountRecords(publicKey: string, amount = "1000000000000000000000000000000000", accountId = "localnet"): object[] {
+  return [
+    {
+      Account: {
+        account_id: accountId,
+        account: { amount, locked: "0", code_hash: "11111111111111111111111111111111", storage_usage: 182, version: "V1" },
+      },
+    },
+    { AccessKey: { account_id: accountId, public_key: publicKey, access_key: { nonce: 0, permission: "FullAccess" } } },
+  ];
 }

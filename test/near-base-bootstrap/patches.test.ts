@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FIXTURES, LIB, balanceSum } from "./harness.js";
+import { FIXTURES, LIB, balanceSum, rootAccountRecords } from "./harness.js";
 
 const ROOT_KEY = "ed25519:5BGSaf6YjVm7565VzWQHNxoyEjwr3jUpRJSGjREvU9dB";
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
@@ -39,21 +39,7 @@ describe("genesis-patch.jq", () => {
   test("appends the root account and its full-access key, leaving everything else alone", () => {
     const out = ok(patchGenesis(GENESIS));
     expect(out.records.slice(0, 4)).toEqual(original.records);
-    expect(out.records.slice(4)).toEqual([
-      {
-        Account: {
-          account_id: "localnet",
-          account: {
-            amount: "1000000000000000000000000000000000",
-            locked: "0",
-            code_hash: "11111111111111111111111111111111",
-            storage_usage: 182,
-            version: "V1",
-          },
-        },
-      },
-      { AccessKey: { account_id: "localnet", public_key: ROOT_KEY, access_key: { nonce: 0, permission: "FullAccess" } } },
-    ]);
+    expect(out.records.slice(4)).toEqual(rootAccountRecords(ROOT_KEY));
     const { records: _r, total_supply: _t, ...rest } = out;
     const { records: _r0, total_supply: _t0, ...rest0 } = original;
     expect(rest).toEqual(rest0);
