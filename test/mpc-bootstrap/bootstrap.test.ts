@@ -4,22 +4,12 @@
 // filesystem) so that a second run sees what the first one left, like a reboot would.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KeyPair } from "near-api-js";
 import { renderUserData, USER_DATA_LIMIT } from "../../infra/render.js";
+import { logLines, removeTempDir, runScript, tempDir } from "../support/script-sandbox.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "..", "..");
@@ -56,7 +46,7 @@ function freshKeys(): Keys {
 }
 
 class Sandbox {
-  readonly dir = mkdtempSync(join(tmpdir(), "mpc-bootstrap-"));
+  readonly dir = tempDir("mpc-bootstrap-");
   readonly root = join(this.dir, "root");
   readonly state = join(this.dir, "state");
   readonly secrets = join(this.dir, "secrets");
@@ -117,24 +107,19 @@ class Sandbox {
 
   run(over: Record<string, string> = {}, extraEnv: Record<string, string> = {}) {
     writeFileSync(this.log, "");
-    const r = spawnSync("bash", [SCRIPT], {
-      encoding: "utf8",
-      env: {
-        PATH: `${STUBS}:${process.env.PATH}`,
-        HOME: this.dir,
-        ROOT: this.root,
-        LIB_DIR: LIB,
-        STUB_LOG: this.log,
-        STUB_STATE: this.state,
-        STUB_SECRETS: this.secrets,
-        STUB_S3: this.s3,
-        RETRY_DELAY: "0",
-        ...this.settings(over),
-        ...extraEnv,
-      },
+    const r = runScript(SCRIPT, STUBS, {
+      HOME: this.dir,
+      ROOT: this.root,
+      LIB_DIR: LIB,
+      STUB_LOG: this.log,
+      STUB_STATE: this.state,
+      STUB_SECRETS: this.secrets,
+      STUB_S3: this.s3,
+      RETRY_DELAY: "0",
+      ...this.settings(over),
+      ...extraEnv,
     });
-    const calls = readFileSync(this.log, "utf8").split("\n").filter(Boolean);
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+    return { ...r, calls: logLines(this.log) };
   }
 
   file(rel: string): string {
@@ -142,7 +127,7 @@ class Sandbox {
   }
 
   cleanup(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTempDir(this.dir);
   }
 }
 
