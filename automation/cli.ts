@@ -7,13 +7,15 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { EXIT, destroyLayers, renderTimeline, stagedUp, type DriverDeps, type RunReport } from "./driver.js";
+import type { SsmSender } from "../lib/ssm/channel.js";
+import { EXIT, destroyLayers, renderTimeline, stagedUp, type DriverDeps, type RunReport, type SignTestGate } from "./driver.js";
 import { EngineError, classifyEngineError, type Engine } from "./engine.js";
 import { evaluateLayer, redact } from "./health.js";
 import { LAYERS, LAYER_IDS, layerSelection, parseLayer, type LayerId } from "./layers.js";
 import { processOut, type LogTarget, type Out, type Probes } from "./probes.js";
 import { maskedOutputs, parseStackOutputs, type StackOutputs } from "./stack-outputs.js";
 import { buildStatus, collectStatus, renderStatusMarkdown } from "./status.js";
+import { signTestOptions } from "./commands/sign-test.js";
 
 export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -30,6 +32,43 @@ export interface CliContext {
   /** Ctrl-C wiring: returns a signal aborted on the first SIGINT. */
   interrupts?: (onInterrupt: () => void) => { signal: AbortSignal; dispose(): void };
   now?: () => number;
+  /** The SSM channel used by sign-test and fund (default: an SSMClient from the environment). */
+  channel?: ChannelOverrides;
+}
+
+/** What tests inject into the commands that run an ops operation through SSM. */
+export interface ChannelOverrides {
+  client?: SsmSender;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  pollIntervalMs?: number;
+}
+
+/** The sign test as `up`'s final gate: the sign-test command's --json run, parsed. */
+async function signTestGate(ctx: CliContext, stack: string, outputs: StackOutputs, signal?: AbortSignal): Promise<SignTestGate> {
+  const { runSignTest, renderSignTestTable } = await import("./commands/sign-test.js");
+  let json: string | undefined;
+  const code = await runSignTest(
+    { json: true },
+    { stdout: (l) => (json = l), stderr: (l) => ctx.out.stderr(l) },
+    { stack, outputs, signal, ...ctx.channel },
+  );
+  let parsed: Record<string, any> | undefined;
+  try {
+    parsed = json ? JSON.parse(json) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed) return { ok: false, summary: `the sign test printed no result (exit ${code})`, lines: [] };
+  if (parsed.error) {
+    const error = { code: String(parsed.error.code), message: String(parsed.error.message) };
+    return { ok: false, summary: `${error.code}: ${error.message}`, lines: [], error };
+  }
+  return {
+    ok: code === 0 && parsed.ok === true,
+    summary: String(parsed.summary ?? "no summary"),
+    lines: renderSignTestTable(parsed as never),
+    result: parsed,
+  };
 }
 
 function defaultContext(): CliContext {
@@ -91,6 +130,19 @@ function fail(ctx: CliContext, err: unknown): number {
 function printReport(ctx: CliContext, report: RunReport, json: boolean | undefined): void {
   if (json) ctx.out.stdout(JSON.stringify(report));
   else for (const line of renderTimeline(report)) ctx.out.stdout(line);
+}
+
+/** Runs a command's own argument checks before any engine or AWS client exists; false = usage error reported. */
+function usageOk(ctx: CliContext, check: () => void, set: (code: number) => void): boolean {
+  try {
+    check();
+    return true;
+  } catch (err) {
+    ctx.out.stderr(`error: ${(err as Error).message}`);
+    ctx.out.stderr("Run with --help for usage.");
+    set(EXIT.usage);
+    return false;
+  }
 }
 
 /** Runs an engine-driven command with Ctrl-C mapped to engine.cancel(). */
@@ -178,18 +230,23 @@ export function buildCli(argv: string[], ctx: CliContext) {
         y
           .option("layer", { ...layerOpt, describe: "deploy up to and including this layer (default: all)" })
           .option("reconcile", { type: "boolean", default: false, describe: "run up on healthy layers too (applies program changes)" })
-          .option("skip-gates", { type: "boolean", default: false, describe: "do not run the health gates" })
+          .option("skip-gates", { type: "boolean", default: false, describe: "do not run the health gates (nor the sign test)" })
+          .option("skip-sign-test", { type: "boolean", default: false, describe: "do not run the end-to-end sign test after Layer 3" })
           .option("json", { type: "boolean", default: false, describe: "print the run report as JSON" }),
       guard(async (a) =>
         set(
           await withEngine(ctx, a.stack, true, async (engine, signal) => {
             const probes = await ctx.makeProbes(a.stack, parseStackOutputs({}));
             const lazyProbes = await lazyOutputsProbes(ctx, a.stack, probes);
-            const report = await stagedUp(deps(engine, lazyProbes, signal), {
-              through: a.layer as LayerId | undefined,
-              reconcile: a.reconcile,
-              skipGates: a["skip-gates"],
-            });
+            const report = await stagedUp(
+              { ...deps(engine, lazyProbes, signal), signTest: (outputs) => signTestGate(ctx, a.stack, outputs, signal) },
+              {
+                through: a.layer as LayerId | undefined,
+                reconcile: a.reconcile,
+                skipGates: a["skip-gates"],
+                skipSignTest: a["skip-sign-test"],
+              },
+            );
             printReport(ctx, report, a.json);
             return report.exitCode;
           }),
@@ -310,6 +367,48 @@ export function buildCli(argv: string[], ctx: CliContext) {
           }),
         ),
       ),
+    )
+    .command(
+      "sign-test",
+      "End-to-end chain-signature test inside the VPC: derive, sign on every signing domain, verify (--json for data)",
+      (y) => y.options(signTestOptions),
+      guard(async (a) => {
+        const { runSignTest, checkSignTestArgs } = await import("./commands/sign-test.js");
+        const args = {
+          json: a.json,
+          tester: a.tester,
+          path: a.path,
+          testerKeyRef: a["tester-key-ref"],
+          funderKeyRef: a["funder-key-ref"],
+          timeoutSeconds: a.timeout,
+        };
+        if (!usageOk(ctx, () => checkSignTestArgs(args), set)) return;
+        set(
+          await withEngine(ctx, a.stack, false, (engine, signal) =>
+            runSignTest(args, ctx.out, { stack: a.stack, outputs: () => readOutputs(engine), signal, ...ctx.channel }),
+          ),
+        );
+      }),
+    )
+    .command(
+      "fund <account> [amount]",
+      "NEAR from the stack's faucet (amount in NEAR, default the faucet's); --public-key creates <name>.<root> with that key",
+      (y) =>
+        y
+          .positional("account", { type: "string", demandOption: true, describe: "account to fund (or create)" })
+          .positional("amount", { type: "string", describe: 'amount: "5", "0.5 NEAR" or "<digits>yocto"' })
+          .option("public-key", { type: "string", describe: "create the account with this ed25519 public key (full access)" })
+          .option("json", { type: "boolean", default: false, describe: "print one JSON object" }),
+      guard(async (a) => {
+        const { runFund, checkFundArgs } = await import("./commands/fund.js");
+        const args = { account: a.account as string, amount: a.amount, publicKey: a["public-key"], json: a.json };
+        if (!usageOk(ctx, () => checkFundArgs(args), set)) return;
+        set(
+          await withEngine(ctx, a.stack, false, async (engine, signal) =>
+            runFund(args, ctx.out, { stack: a.stack, outputs: await readOutputs(engine), signal, ...ctx.channel }),
+          ),
+        );
+      }),
     )
     .command(
       "destroy",

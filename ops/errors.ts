@@ -30,6 +30,9 @@ export type OpsErrorCode =
   | "POSTCONDITION_FAILED"
   | "TX_FAILED"
   | "INVALID_INPUT"
+  | "FAUCET_LIMIT"
+  | "FAUCET_REJECTED"
+  | "FAUCET_UNAVAILABLE"
   | "INTERNAL";
 
 export class OpsError extends Error {

@@ -1,5 +1,5 @@
 // CLI entry of the NEAR operations bundle:  node ops.mjs <operation> <payload>
-//   <operation>  ^[a-z][a-z0-9-]{0,63}$ : apply | check | view | call | faucet, plus the mpc-* and
+//   <operation>  ^[a-z][a-z0-9-]{0,63}$ : apply | check | view | call | faucet | fund, plus the mpc-* and
 //                sign-test operations of ops/mpc and ops/sign-test
 //   <payload>    base64 (standard alphabet) of a JSON object; keys only as references
 // stdout: JSON lines only, zero or more {"event":"step",...} then exactly one
@@ -9,6 +9,7 @@
 import { pathToFileURL } from "node:url";
 import { OpsError } from "./errors.js";
 import { startFaucet, type FaucetConfig } from "./faucet.js";
+import { fund } from "./fund.js";
 import { KeyResolver, type KeyClients } from "./keys.js";
 import { DEFAULT_RPC_URL, TGAS, callMethod, connect, toYocto, view, type ConnectOptions } from "./near.js";
 import { apply, check, isValidAccountId, toGas, type CheckInput } from "./plan.js";
@@ -90,6 +91,8 @@ export const OPERATIONS: Record<string, Operation> = {
     await handle.close();
     return { stopped: true, funded: Object.fromEntries([...handle.ledger].map(([k, v]) => [k, v.toString()])) };
   },
+  // asks the local faucet (on this instance) to fund or create an account: `npm run automate -- fund`
+  fund: async (payload, ctx) => fund(payload, ctx.log),
   // Layer 3 (signer contract set-up, votes, keygen) and the chain-signature sign test
   ...mpcOperations,
   ...signTestOperations,

@@ -92,16 +92,10 @@ export function rootKeyParameter(stack: string, outputs: StackOutputs): string {
 
 const KEY_REF = /^(ssm|secretsmanager|env):\S+$/;
 
-/** The operation's payload, from the stack outputs: references to keys only, never a key. */
-export function signTestPayload(stack: string, outputs: StackOutputs, args: SignTestArgs): Record<string, unknown> {
-  const base = outputs.base;
-  const mpc = outputs.mpc;
-  if (!base) throw new Error("the stack exports no base layer: deploy it first (npm run automate -- up)");
-  if (!mpc?.contractId) throw new Error("the stack exports no signer contract: deploy Layer 3 first (npm run automate -- up --layer mpc)");
-  const root = base.rootAccountId || "localnet";
-  const funderKeyRef = args.funderKeyRef ?? `ssm:${rootKeyParameter(stack, outputs)}`;
+/** Argument checks that need no stack (run before anything is contacted); throws SignTestUsageError. */
+export function checkSignTestArgs(args: SignTestArgs): void {
   for (const [flag, ref] of [
-    ["--funder-key-ref", funderKeyRef],
+    ["--funder-key-ref", args.funderKeyRef],
     ["--tester-key-ref", args.testerKeyRef],
   ] as const) {
     if (ref !== undefined && !KEY_REF.test(ref)) {
@@ -112,6 +106,18 @@ export function signTestPayload(stack: string, outputs: StackOutputs, args: Sign
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600) {
     throw new SignTestUsageError("--timeout must be a number of seconds from 1 to 3600");
   }
+}
+
+/** The operation's payload, from the stack outputs: references to keys only, never a key. */
+export function signTestPayload(stack: string, outputs: StackOutputs, args: SignTestArgs): Record<string, unknown> {
+  checkSignTestArgs(args);
+  const base = outputs.base;
+  const mpc = outputs.mpc;
+  if (!base) throw new Error("the stack exports no base layer: deploy it first (npm run automate -- up)");
+  if (!mpc?.contractId) throw new Error("the stack exports no signer contract: deploy Layer 3 first (npm run automate -- up --layer mpc)");
+  const root = base.rootAccountId || "localnet";
+  const funderKeyRef = args.funderKeyRef ?? `ssm:${rootKeyParameter(stack, outputs)}`;
+  const timeoutSeconds = args.timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
   const tester: Record<string, unknown> = { accountId: args.tester ?? `${DEFAULT_TESTER_PREFIX}.${root}` };
   if (args.testerKeyRef) tester.keyRef = args.testerKeyRef;
   return {

@@ -72,7 +72,8 @@ describe("cli", () => {
     expect(await main(["destroy", "--layer", "4", "--yes"], c)).toBe(2);
     expect(out.err[0]).toBe('error: unknown layer "4": use one of base, services, mpc (or 1, 2, 3)');
     expect(await main(["synth"], c)).toBe(2);
-    expect(await main(["sign-test"], c)).toBe(2);
+    expect(await main(["sign-test", "--timeout", "0"], c)).toBe(2);
+    expect(await main(["fund"], c)).toBe(2);
     expect(made).toEqual([]);
   });
 
