@@ -1,10 +1,9 @@
 // Shared set-up for running the SSM document scripts with the stubs in test/ssm/stubs.
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { logLines, runScript, tempDir, type ScriptResult } from "../support/script-sandbox.js";
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, "..", "..");
@@ -46,7 +45,7 @@ export interface Sandbox {
 }
 
 export function sandbox(bundle = FAKE_BUNDLE): Sandbox {
-  const dir = mkdtempSync(join(tmpdir(), "ssm-test-"));
+  const dir = tempDir("ssm-test-");
   const sb = {
     dir,
     root: join(dir, "root"),
@@ -56,9 +55,7 @@ export function sandbox(bundle = FAKE_BUNDLE): Sandbox {
     http: join(dir, "http"),
     bundleSha: sha256(bundle),
     bundleUri: "s3://near-localnet-ops-bucket/ops/bundle.mjs",
-    readLog(): string[] {
-      return existsSync(sb.log) ? readFileSync(sb.log, "utf8").trim().split("\n").filter(Boolean) : [];
-    },
+    readLog: () => logLines(sb.log),
   };
   for (const d of [sb.root, sb.state, sb.http, join(sb.s3, "near-localnet-ops-bucket", "ops")]) mkdirSync(d, { recursive: true });
   writeFileSync(join(sb.s3, "near-localnet-ops-bucket", "ops", "bundle.mjs"), bundle);
@@ -66,29 +63,19 @@ export function sandbox(bundle = FAKE_BUNDLE): Sandbox {
   return sb;
 }
 
-export interface RunResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type RunResult = ScriptResult;
 
 /** Runs a bash program (file path) with the stubs first on PATH and a clean environment. */
 export function runBash(file: string, sb: Sandbox, env: Record<string, string | undefined>): RunResult {
-  const base: Record<string, string> = {
-    PATH: `${STUBS}:${process.env.PATH}`,
+  return runScript(file, STUBS, {
     HOME: sb.dir,
     STUB_LOG: sb.log,
     STUB_STATE: sb.state,
     STUB_S3_DIR: sb.s3,
     STUB_HTTP_DIR: sb.http,
     ROOT: sb.root,
-  };
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete base[k];
-    else base[k] = v;
-  }
-  const r = spawnSync("bash", [file], { env: base, encoding: "utf8", timeout: 20000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    ...env,
+  });
 }
 
 export function b64(value: unknown): string {

@@ -25,7 +25,7 @@ const ENV = {
   AWS_REGION: "eu-central-1",
 };
 
-function run(env: Record<string, string | undefined>) {
+function run(env: Record<string, string | undefined>, progressEveryMs = 1_000_000) {
   let out = "";
   let err = "";
   let t = 0;
@@ -42,7 +42,7 @@ function run(env: Record<string, string | undefined>) {
     sleep: async (ms) => {
       t += ms;
     },
-    progressEveryMs: 1_000_000,
+    progressEveryMs,
   });
   return done.then((code) => ({ code, out, err, regions }));
 }
@@ -97,19 +97,7 @@ test("progress repeats a state only after progressEveryMs", async () => {
     .resolvesOnce({ Status: "InProgress" })
     .resolvesOnce({ Status: "InProgress" })
     .resolves({ Status: "Success", ResponseCode: 0, StandardOutputContent: '{"event":"result","ok":true,"operation":"ensure-account","result":{}}' });
-  let err = "";
-  let t = 0;
-  await main({
-    env: ENV,
-    makeClient: (region) => new SSMClient({ region }),
-    stdout: { write: () => true },
-    stderr: { write: (s: string) => (err += s) },
-    now: () => t,
-    sleep: async (ms) => {
-      t += ms;
-    },
-    progressEveryMs: 2000,
-  });
+  const { err } = await run(ENV, 2000);
   expect(err.match(/: InProgress \(\d+s/g)).toEqual([": InProgress (0s", ": InProgress (2s"]);
 });
 
