@@ -12,6 +12,7 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 
 export const MOCK_ACCOUNT = "123456789012";
 export const MOCK_AMI = "ami-0mock0000000000al2023";
@@ -36,7 +37,7 @@ function mockIp(name: string): string {
   return `10.42.${d[0] % 128}.${10 + (d[1] % 200)}`;
 }
 
-/** Replaces secrets by "[secret]", unknowns by "[unknown]", resource references by their URN. */
+/** Replaces secrets by "[secret]", unknowns by "[unknown]", file assets by "[file asset]", resource references by their URN. */
 export function redact(value: unknown): unknown {
   if (value === UNKNOWN) return "[unknown]";
   if (Array.isArray(value)) return value.map(redact);
@@ -44,6 +45,8 @@ export function redact(value: unknown): unknown {
     const o = value as Record<string, unknown>;
     if (o[SIG_KEY] === SECRET_VALUE_SIG) return "[secret]";
     if (o[SIG_KEY] === RESOURCE_SIG) return o.urn;
+    // A file asset's path is local to the machine that ran the program; its content is what counts.
+    if (o[SIG_KEY] === ASSET_SIG) return "[file asset]";
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, redact(v)]));
   }
   return value;

@@ -132,6 +132,7 @@ test("the operations channel: two SSM documents and the bundle stored under its 
   expect(sha).toMatch(/^[0-9a-f]{64}$/);
   const obj = h.one("aws:s3/bucketObjectv2:BucketObjectv2");
   expect((obj.inputs as any).key).toBe(`ops/${sha}.mjs`);
+  expect((obj.inputs as any).source).toBe("[file asset]");
   expect(await valueOf(base.opsBundle.uri)).toBe(`s3://${(obj.inputs as any).bucket}/ops/${sha}.mjs`);
   expect(await valueOf(base.opsDocument)).toBe("near-localnet-localnet-ops-run-op");
 });
