@@ -454,13 +454,7 @@ export class FakeNearcore {
       case "EXPERIMENTAL_tx_status":
         return this.txStatus(params, method === "EXPERIMENTAL_tx_status");
       default:
-        throw new RpcFailure({
-          name: "REQUEST_VALIDATION_ERROR",
-          cause: { name: "METHOD_NOT_FOUND", info: { method_name: method } },
-          code: -32601,
-          message: "Method not found",
-          data: method,
-        });
+        throw validationFailure("METHOD_NOT_FOUND", { method_name: method }, -32601, "Method not found", method);
     }
   }
 
@@ -982,14 +976,12 @@ function handlerError(name: string, info: unknown, data: string) {
 function timeoutFailure(): RpcFailure {
   return new RpcFailure(handlerError("TIMEOUT_ERROR", {}, "Timeout"));
 }
+/** nearcore's REQUEST_VALIDATION_ERROR (an error about the request itself, not the chain). */
+function validationFailure(cause: string, info: unknown, code: number, message: string, data: unknown): RpcFailure {
+  return new RpcFailure({ name: "REQUEST_VALIDATION_ERROR", cause: { name: cause, info }, code, message, data });
+}
 function parseFailure(message: string): RpcFailure {
-  return new RpcFailure({
-    name: "REQUEST_VALIDATION_ERROR",
-    cause: { name: "PARSE_ERROR", info: { error_message: message } },
-    code: -32700,
-    message: "Parse error",
-    data: message,
-  });
+  return validationFailure("PARSE_ERROR", { error_message: message }, -32700, "Parse error", message);
 }
 function finalStatus(waitUntil: string): string {
   return waitUntil === "NONE" ? "NONE" : waitUntil === "INCLUDED" ? "INCLUDED" : waitUntil === "INCLUDED_FINAL" ? "INCLUDED_FINAL" : waitUntil === "EXECUTED" ? "EXECUTED" : waitUntil === "FINAL" ? "FINAL" : "EXECUTED_OPTIMISTIC";
