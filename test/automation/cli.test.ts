@@ -103,6 +103,35 @@ describe("cli", () => {
     expect(out.out[0]).toContain("# Checkpoint: near-localnet stack `localnet` - NOT DONE");
   });
 
+  it("up ends with the sign test through the channel; a failing one fails the run with Layer 3 diagnostics", async () => {
+    const engine = new FakeEngine(["base", "services", "mpc"]);
+    const sent: string[] = [];
+    const client = {
+      async send(cmd: { constructor: { name: string }; input: { Parameters?: Record<string, string[]> } }) {
+        sent.push(`${cmd.constructor.name} ${cmd.input.Parameters?.operation?.[0] ?? ""}`);
+        throw Object.assign(new Error("Instances [[i-0base]] not in a valid state for account"), { name: "InvalidInstanceId" });
+      },
+    };
+    const { c, out } = ctx(engine, { channel: { client, sleep: async () => {}, pollIntervalMs: 1 } });
+    expect(await main(["up", "--json"], c)).toBe(1);
+    expect(sent).toEqual(["SendCommandCommand sign-test"]);
+    const report = JSON.parse(out.out[0]);
+    expect(report.failedLayer).toBe("mpc");
+    expect(report.signTest).toMatchObject({ ok: false, error: { code: "NOT_MANAGED" } });
+    expect(report.layers[2].steps.map((s: { step: string; ok: boolean }) => `${s.step}:${s.ok}`)).toEqual(["confirm:true", "sign-test:false"]);
+    expect(report.diagnostics.lines[0]).toBe("Layer 3 diagnostics:");
+    expect(engine.calls).toEqual([]);
+  });
+
+  it("up --skip-sign-test sends nothing through the channel", async () => {
+    const engine = new FakeEngine(["base", "services", "mpc"]);
+    const client = { send: async () => Promise.reject(new Error("must not be called")) };
+    const { c, out } = ctx(engine, { channel: { client } });
+    expect(await main(["up", "--skip-sign-test"], c)).toBe(0);
+    expect(out.err).toContain("[3/3 mpc] sign-test: skipped (--skip-sign-test)");
+    expect(out.out.at(-1)).toBe("Result: OK");
+  });
+
   it("preview of one layer passes that layer's selection", async () => {
     const engine = new FakeEngine(["base"]);
     const { c } = ctx(engine);
