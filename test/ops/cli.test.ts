@@ -74,7 +74,7 @@ describe("the bundle", () => {
     expect(unknown.lines[0]).toMatchObject({ ok: false, operation: "deploy-everything", error: { code: "UNKNOWN_OPERATION" } });
     // the one bundle carries every layer's operations
     expect(unknown.lines[0].error.message).toBe(
-      'unknown operation "deploy-everything" (known: apply, check, view, call, faucet, mpc-setup-signer, mpc-vote-domains, mpc-wait-keygen, mpc-root-keys, sign-test)',
+      'unknown operation "deploy-everything" (known: apply, check, view, call, faucet, fund, mpc-setup-signer, mpc-vote-domains, mpc-wait-keygen, mpc-root-keys, sign-test)',
     );
   });
 
