@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { KeyPair } from "near-api-js";
 import { mpcOperations } from "../../ops/mpc/index.js";
+import { opContext } from "../support/ops.js";
 import { CONTRACT, fails, node, startNet, type Net } from "./harness.js";
 
 const D0 = { id: 0, protocol: "CaitSith", reconstruction_threshold: 2, purpose: "Sign" };
@@ -160,9 +161,14 @@ describe("mpc-wait-keygen", () => {
   it("keeps polling through a transient RPC failure", async () => {
     net.model.voteAll([D0, D1]);
     net.model.finishKeygen();
-    net.chain.failNext(2, "http503", { method: "query" });
-    const r = await wait({ timeoutMs: 10_000 });
+    // 4 failed views: 3 exhaust the read retries of ops/near.ts, so the wait loop itself must poll
+    // again. Without near-api-js's own 5xx retries (their back-off starts at 200 ms): httpRetries is
+    // handed to near-api-js as its number of ATTEMPTS, so 1 means none.
+    net.chain.failNext(4, "http503", { method: "query" });
+    const ctx = opContext(net.keys, { httpRetries: 1 });
+    const r = await mpcOperations["mpc-wait-keygen"]({ rpcUrl: net.chain.url, timeoutMs: 10_000, pollMs: 5 }, ctx);
     expect(r.phase).toBe("Running");
+    expect(ctx.logs.filter((l) => l.endsWith("; retrying"))).toEqual([expect.stringMatching(/^poll 1: /)]);
   });
 });
 
