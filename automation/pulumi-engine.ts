@@ -62,6 +62,8 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
   let stack: import("@pulumi/pulumi/automation/index.js").Stack;
   try {
     const pulumiCommand = await auto.PulumiCommand.get({ root: cli.root });
+    const tooOld = cliTooOld(pulumiCommand.version?.version);
+    if (tooOld) throw new EngineError("missing-cli", tooOld);
     const wsOpts = {
       workDir: opts.workDir,
       pulumiCommand,
@@ -149,4 +151,21 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
       current?.abort();
     },
   };
+}
+
+/** Layer 1 is deployed with --exclude (layers 2 and 3), which the Pulumi CLI has since 3.160. */
+export const MIN_PULUMI_CLI = [3, 160, 0] as const;
+
+/** A message when the CLI version is older than MIN_PULUMI_CLI, else undefined. */
+export function cliTooOld(version: string | undefined): string | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version ?? "");
+  if (!m) return undefined;
+  const v = [Number(m[1]), Number(m[2]), Number(m[3])];
+  for (let i = 0; i < 3; i++) {
+    if (v[i] !== MIN_PULUMI_CLI[i]) {
+      if (v[i] > MIN_PULUMI_CLI[i]) return undefined;
+      return `The Pulumi CLI is ${version}; the driver needs ${MIN_PULUMI_CLI.join(".")} or newer (per-layer deploys use --exclude). Update it: https://www.pulumi.com/docs/install/`;
+    }
+  }
+  return undefined;
 }
