@@ -3,6 +3,9 @@ import { buildStatus, collectStatus, renderStatusMarkdown } from "../../automati
 import { parseStackOutputs } from "../../automation/stack-outputs.js";
 import { FakeProbes, PINNED, healthyBase, healthyMpc, healthyServices, rawOutputs } from "./fakes.js";
 import type { LayerProbes } from "../../automation/health.js";
+import { ed25519FromSeed } from "../../lib/near-keys.js";
+// A secret key made here (never a committed literal), for the redaction checks.
+const TEST_SECRET_KEY = ed25519FromSeed(new Uint8Array(32).fill(7)).secretKey;
 
 const AT = "2026-11-24T10:00:00.000Z";
 const ALL = parseStackOutputs(rawOutputs(["base", "services", "mpc"]));
@@ -76,7 +79,7 @@ describe("status checkpoint", () => {
         exitCode: 1,
         lastLogLines: [
           "2026-11-24T09:59:01Z loading secrets",
-          "2026-11-24T09:59:02Z signer key ed25519:3D4YudUahN1nawWogh8pAKSj92sUNMdbZGjn7kERKzYoTy8tnFQuwoGUC51DowKqorvkr2pytJSnwuSbsNVfqygr rejected",
+          `2026-11-24T09:59:02Z signer key ${TEST_SECRET_KEY} rejected`,
           "2026-11-24T09:59:02Z Error: MPC_SECRET_STORE_KEY must be 32 hex characters",
         ],
       },
@@ -94,7 +97,7 @@ describe("status checkpoint", () => {
     expect(layers).toContain("  - contract state is Initializing, expected Running");
     expect(layers).toContain("  - no key yet for domain 1 (keyset covers [0])");
     expect(layers).toContain("    2026-11-24T09:59:02Z signer key ed25519:[redacted] rejected");
-    expect(md).not.toContain("3D4YudUahN1nawWogh8pAKSj92sUNMdbZGjn7kERKzYoTy8tnFQuwoGUC51DowKqorvkr2pytJSnwuSbsNVfqygr");
+    expect(md).not.toContain(TEST_SECRET_KEY.slice(8));
     expect(section(md, "Executive summary")).toContain("2/3 MPC nodes live; restart loop on mpc-node-1.localnet (i-0mpc1).");
     expect(section(md, "Evidence")).toContain("| MPC node mpc-node-1.localnet | i-0mpc1; 10.0.2.11; restarting, 14 restarts; /health failing; indexer 1195; peers 2/2; secrets ok | FAIL |");
     const actions = section(md, "Next actions");

@@ -4,10 +4,11 @@ import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DIAGNOSTIC_PROBES } from "../../lib/ssm/patterns.js";
 import { REPO, runBash, sandbox, type Sandbox } from "./helpers.js";
+import { ed25519FromSeed } from "../../lib/near-keys.js";
 
 const SCRIPT = join(REPO, "scripts", "ssm", "diagnostics.sh");
-const SECRET_KEY =
-  "ed25519:3D4YudUahN1nawWogh8pAKSj92sUNMdbZGjn7kERKzYoTy8tnFQuwoGUC51DowKqorvkr2pytJSnwuSbsNVfqygr";
+// A secret key made here (never a committed literal), for the redaction checks.
+const SECRET_KEY = ed25519FromSeed(new Uint8Array(32).fill(7)).secretKey;
 const STORE_KEY = "0123456789abcdef0123456789ABCDEF";
 const PUBLIC_KEY = "ed25519:7PGseFbWxvYVgZ89K1uTJKYoKetWs7BJtbyXDzfbAcqX";
 
