@@ -44,8 +44,10 @@ export interface ConnectOptions {
   /** Fail with CHAIN_ID_MISMATCH unless the node reports this chain id. */
   expectChainId?: string;
   log?: Log;
-  /** Retries of near-api-js on HTTP 5xx/408 answers (its own back-off). */
+  /** Retries after the first attempt on HTTP 5xx/408 answers (near-api-js's own back-off). Default 4. */
   httpRetries?: number;
+  /** First back-off pause of those retries, growing 1.5x each time. Default 200 ms. */
+  httpRetryWaitMs?: number;
 }
 
 export interface NearConnection {
@@ -71,8 +73,10 @@ class TimedProvider extends JsonRpcProvider {
     url: string,
     private readonly timeoutMs: number,
     retries: number,
+    wait: number,
   ) {
-    super({ url }, { retries, wait: 200, backoff: 1.5 });
+    // near-api-js counts attempts, not retries.
+    super({ url }, { retries: retries + 1, wait, backoff: 1.5 });
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override async sendJsonRpc(method: any, params: any): Promise<any> {
@@ -96,7 +100,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.
 
 /** Connects to a NEAR RPC: checks that it answers `status` (RPC_UNREACHABLE otherwise) and its chain id. */
 export async function connect(rpcUrl: string = DEFAULT_RPC_URL, opts: ConnectOptions = {}): Promise<NearConnection> {
-  const provider = new TimedProvider(rpcUrl, opts.requestTimeoutMs ?? 15_000, opts.httpRetries ?? 4);
+  const provider = new TimedProvider(rpcUrl, opts.requestTimeoutMs ?? 15_000, opts.httpRetries ?? 4, opts.httpRetryWaitMs ?? 200);
   let status: { chain_id: string; sync_info: { latest_block_height: number } };
   try {
     status = (await provider.viewNodeStatus()) as typeof status;

@@ -162,10 +162,9 @@ describe("mpc-wait-keygen", () => {
     net.model.voteAll([D0, D1]);
     net.model.finishKeygen();
     // 4 failed views: 3 exhaust the read retries of ops/near.ts, so the wait loop itself must poll
-    // again. Without near-api-js's own 5xx retries (their back-off starts at 200 ms): httpRetries is
-    // handed to near-api-js as its number of ATTEMPTS, so 1 means none.
+    // again. Without near-api-js's own 5xx retries (their back-off starts at 200 ms).
     net.chain.failNext(4, "http503", { method: "query" });
-    const ctx = opContext(net.keys, { httpRetries: 1 });
+    const ctx = opContext(net.keys, { httpRetries: 0 });
     const r = await mpcOperations["mpc-wait-keygen"]({ rpcUrl: net.chain.url, timeoutMs: 10_000, pollMs: 5 }, ctx);
     expect(r.phase).toBe("Running");
     expect(ctx.logs.filter((l) => l.endsWith("; retrying"))).toEqual([expect.stringMatching(/^poll 1: /)]);
