@@ -44,7 +44,7 @@ export async function awaitGenesis(o: AwaitGenesisOptions): Promise<{ sha256: st
     if (elapsed >= o.timeoutSeconds) {
       throw new Error(
         `timed out after ${elapsed}s waiting for the base node to publish s3://${o.bucket}/${o.key} (last: ${last}). ` +
-          "See the instance's /var/log/cloud-init-output.log (npm run automate -- logs base).",
+          "The base node's bootstrap log is /var/log/cloud-init-output.log on the instance; npm run automate -- status shows its state.",
       );
     }
     log(`waiting for genesis s3://${o.bucket}/${o.key}: ${last} (${elapsed}s elapsed)`);
