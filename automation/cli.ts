@@ -14,7 +14,7 @@ import { evaluateLayer, redact } from "./health.js";
 import { LAYERS, LAYER_IDS, layerSelection, parseLayer, type LayerId } from "./layers.js";
 import { processOut, type LogTarget, type Out, type Probes } from "./probes.js";
 import { maskedOutputs, parseStackOutputs, type StackOutputs } from "./stack-outputs.js";
-import { buildStatus, collectStatus, renderStatusMarkdown } from "./status.js";
+import { buildStatus, collectStatus, renderStatusMarkdown, type StatusInput } from "./status.js";
 import { signTestOptions } from "./commands/sign-test.js";
 
 export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -172,6 +172,18 @@ async function readOutputs(engine: Engine): Promise<StackOutputs> {
   return parseStackOutputs(await engine.outputs());
 }
 
+/** A read-only command over the stack's outputs and what the live probes answer about them (health, status). */
+function withLiveStatus(
+  ctx: CliContext,
+  stack: string,
+  fn: (outputs: StackOutputs, input: StatusInput) => number,
+): Promise<number> {
+  return withEngine(ctx, stack, false, async (engine) => {
+    const outputs = await readOutputs(engine);
+    return fn(outputs, await collectStatus(stack, outputs, await ctx.makeProbes(stack, outputs)));
+  });
+}
+
 /** Resolves `logs <node>`: "base", "mpc-node-1", "1", an account id or an instance id. */
 export function resolveLogTarget(node: string, outputs: StackOutputs, container?: string): LogTarget {
   const base = outputs.base;
@@ -310,9 +322,7 @@ export function buildCli(argv: string[], ctx: CliContext) {
       (y) => y.option("json", { type: "boolean", default: false }),
       guard(async (a) =>
         set(
-          await withEngine(ctx, a.stack, false, async (engine) => {
-            const outputs = await readOutputs(engine);
-            const input = await collectStatus(a.stack, outputs, await ctx.makeProbes(a.stack, outputs));
+          await withLiveStatus(ctx, a.stack, (outputs, input) => {
             const verdicts = LAYERS.map((l) => evaluateLayer(l.id, outputs, input.probes));
             if (a.json) ctx.out.stdout(JSON.stringify({ stack: a.stack, layers: verdicts, probeErrors: input.probeErrors }));
             else
@@ -358,9 +368,7 @@ export function buildCli(argv: string[], ctx: CliContext) {
       (y) => y.option("json", { type: "boolean", default: false }),
       guard(async (a) =>
         set(
-          await withEngine(ctx, a.stack, false, async (engine) => {
-            const outputs = await readOutputs(engine);
-            const input = await collectStatus(a.stack, outputs, await ctx.makeProbes(a.stack, outputs));
+          await withLiveStatus(ctx, a.stack, (_outputs, input) => {
             const report = buildStatus(input);
             ctx.out.stdout(a.json ? JSON.stringify(report) : renderStatusMarkdown(report));
             return report.overall === "DONE" ? EXIT.ok : EXIT.failed;

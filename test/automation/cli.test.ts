@@ -103,6 +103,45 @@ describe("cli", () => {
     expect(out.out[0]).toContain("# Checkpoint: near-localnet stack `localnet` - NOT DONE");
   });
 
+  it("health reads the outputs, probes the deployed layers and prints each verdict; a probe error fails it", async () => {
+    const engine = new FakeEngine(["base", "services", "mpc"]);
+    const { c, out, probes, made } = ctx(engine);
+    const asked: string[] = [];
+    c.makeProbes = async (stack, outputs) => {
+      asked.push(`${stack} ${outputs.base?.instanceId} ${outputs.mpc?.nodes.length}`);
+      return probes;
+    };
+    expect(await main(["health"], c)).toBe(0);
+    expect(made).toEqual([{ stack: "localnet", create: false }]);
+    expect(asked).toEqual(["localnet i-0base 3"]);
+    expect([...probes.calls].sort()).toEqual(["base", "mpc", "services"]);
+    expect(out.out).toEqual(["base: healthy", "services: healthy", "mpc: healthy"]);
+    expect(engine.calls).toEqual([]);
+
+    probes.mpcError = new Error("SSM timed out");
+    const text = ctx(engine, { makeProbes: async () => probes });
+    expect(await main(["health"], text.c)).toBe(1);
+    expect(text.out.out.slice(0, 2)).toEqual(["base: healthy", "services: healthy"]);
+    expect(text.out.out[2]).toBe("mpc: NOT healthy");
+    expect(text.out.out.at(-1)).toBe("  - probe failed: SSM timed out");
+    const json = ctx(engine, { makeProbes: async () => probes });
+    expect(await main(["health", "--json", "--stack", "dev"], json.c)).toBe(1);
+    const j = JSON.parse(json.out.out[0]);
+    expect(j.stack).toBe("dev");
+    expect(j.layers.map((v: { layer: string; done: boolean }) => `${v.layer}:${v.done}`)).toEqual(["base:true", "services:true", "mpc:false"]);
+    expect(j.probeErrors).toEqual({ mpc: "SSM timed out" });
+  });
+
+  it("status --json reads the outputs and probes once; exit 0 when every layer is DONE", async () => {
+    const engine = new FakeEngine(["base", "services", "mpc"]);
+    const { c, out, probes } = ctx(engine);
+    expect(await main(["status", "--json"], c)).toBe(0);
+    const report = JSON.parse(out.out[0]);
+    expect(report.overall).toBe("DONE");
+    expect(out.out).toHaveLength(1);
+    expect([...probes.calls].sort()).toEqual(["base", "mpc", "services"]);
+  });
+
   it("up ends with the sign test through the channel; a failing one fails the run with Layer 3 diagnostics", async () => {
     const engine = new FakeEngine(["base", "services", "mpc"]);
     const sent: string[] = [];
