@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { KeyPair } from "near-api-js";
 import { FakeNearcore } from "../support/fake-nearcore.js";
+import { startTestFaucet } from "../support/faucet.js";
 import { startFaucet, type FaucetHandle } from "../../ops/faucet.js";
 import { KeyResolver } from "../../ops/keys.js";
 import { OpsError } from "../../ops/errors.js";
@@ -23,19 +24,7 @@ const newKey = () => KeyPair.fromRandom("ed25519").getPublicKey().toString();
 beforeEach(async () => {
   chain = await FakeNearcore.start({ chainId: "localnet" });
   rootKey = chain.addAccount("localnet", { amount: 1_000_000n * NEAR }).toString();
-  faucet = await startFaucet(
-    {
-      rpcUrl: chain.url,
-      chainId: "localnet",
-      listen: { host: "127.0.0.1", port: 0 },
-      parentKey: "env:ROOT_KEY",
-      initialBalance: "10 NEAR",
-      maxPerRequest: "20 NEAR",
-      maxPerAccount: "25 NEAR",
-      maxBodyBytes: 512,
-    },
-    { keys: new KeyResolver({ env: { ROOT_KEY: rootKey } }), connectOptions: { pollMs: 10 } },
-  );
+  faucet = await startTestFaucet(chain, rootKey, { maxBodyBytes: 512 });
 });
 afterEach(async () => {
   await faucet.close();
