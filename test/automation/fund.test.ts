@@ -1,16 +1,17 @@
 // `fund`: the ops operation against the real faucet (ops/faucet.ts) on loopback over fake
 // nearcore, then the command and the CLI through an SSM client whose "base instance" runs the
-// ops CLI for real (as run-op would), so the whole path is exercised offline.
+// ops CLI for real (test/support/fake-ssm-instance.ts, as run-op would; the faucet answers on
+// 127.0.0.1:<port> here as it does there), so the whole path is exercised offline.
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { KeyPair } from "near-api-js";
 import { main, type CliContext } from "../../automation/cli.js";
 import { checkFundArgs, formatYocto, fundPayload, normalizeAmount, runFund } from "../../automation/commands/fund.js";
 import { parseStackOutputs, type StackOutputs } from "../../automation/stack-outputs.js";
-import { startFaucet, type FaucetHandle } from "../../ops/faucet.js";
-import { KeyResolver } from "../../ops/keys.js";
+import type { FaucetHandle } from "../../ops/faucet.js";
 import { run } from "../../ops/main.js";
 import { FakeNearcore } from "../support/fake-nearcore.js";
+import { startTestFaucet } from "../support/faucet.js";
+import { fakeSsmInstance } from "../support/fake-ssm-instance.js";
 import { FakeEngine, FakeProbes, MemoryOut, rawOutputs } from "./fakes.js";
 import { ed25519FromSeed } from "../../lib/near-keys.js";
 // A secret key made here (never a committed literal), for the redaction checks.
@@ -23,20 +24,9 @@ let port: number;
 
 beforeEach(async () => {
   chain = await FakeNearcore.start({ chainId: "localnet" });
-  const root = chain.addAccount("localnet", { amount: 1_000_000n * NEAR }).toString();
+  const root = chain.addAccount("localnet", { amount: 1_000_000n * NEAR });
   chain.addAccount("bob.localnet", { amount: 1n * NEAR });
-  faucet = await startFaucet(
-    {
-      rpcUrl: chain.url,
-      chainId: "localnet",
-      listen: { host: "127.0.0.1", port: 0 },
-      parentKey: "env:ROOT_KEY",
-      initialBalance: "10 NEAR",
-      maxPerRequest: "20 NEAR",
-      maxPerAccount: "25 NEAR",
-    },
-    { keys: new KeyResolver({ env: { ROOT_KEY: root } }), connectOptions: { pollMs: 10 } },
-  );
+  faucet = await startTestFaucet(chain, root);
   port = Number(new URL(faucet.url).port);
 });
 afterEach(async () => {
@@ -119,43 +109,6 @@ describe("ops fund operation", () => {
   });
 });
 
-/** An SSM client whose base instance runs the ops CLI (the faucet answers on 127.0.0.1:port). */
-function fakeInstance() {
-  const sent: Array<Record<string, string>> = [];
-  const invocations = new Map<string, { stdout: string; stderr: string; exit: number }>();
-  const client = {
-    async send(cmd: unknown) {
-      if (cmd instanceof SendCommandCommand) {
-        const params = Object.fromEntries(Object.entries(cmd.input.Parameters ?? {}).map(([k, v]) => [k, (v as string[])[0]]));
-        sent.push({ ...params, instanceId: cmd.input.InstanceIds![0], document: cmd.input.DocumentName! });
-        const out: string[] = [];
-        let stderr = "";
-        const exit = await run([params.operation, params.payload], {
-          stdout: (l) => out.push(l),
-          stderr: (t) => {
-            stderr += t;
-          },
-        });
-        const id = `cmd-${sent.length}`;
-        invocations.set(id, { stdout: out.map((l) => `${l}\n`).join(""), stderr, exit });
-        return { Command: { CommandId: id } };
-      }
-      if (cmd instanceof GetCommandInvocationCommand) {
-        const inv = invocations.get(cmd.input.CommandId!)!;
-        return {
-          Status: inv.exit === 0 ? "Success" : "Failed",
-          StatusDetails: inv.exit === 0 ? "Success" : "Failed",
-          ResponseCode: inv.exit,
-          StandardOutputContent: inv.stdout,
-          StandardErrorContent: inv.stderr,
-        };
-      }
-      throw new Error(`unexpected SSM call ${(cmd as object).constructor.name}`);
-    },
-  };
-  return { client, sent };
-}
-
 function stackOutputs(): StackOutputs {
   const raw = rawOutputs(["base", "services"]);
   (raw.services.value as Record<string, unknown>).faucetUrl = `http://10.0.1.10:${port}`;
@@ -164,7 +117,7 @@ function stackOutputs(): StackOutputs {
 
 describe("fund command", () => {
   it("sends the fund operation to the base instance with the faucet's port, prints what happened", async () => {
-    const inst = fakeInstance();
+    const inst = fakeSsmInstance();
     const out = new MemoryOut();
     const code = await runFund({ account: "bob.localnet", amount: "2.5" }, out, {
       stack: "localnet",
@@ -189,7 +142,7 @@ describe("fund command", () => {
   });
 
   it("a limit is a clear refusal (exit 1) with the faucet's 429 text; --json carries the code", async () => {
-    const deps = { stack: "localnet", outputs: stackOutputs(), client: fakeInstance().client, sleep: async () => {}, pollIntervalMs: 1 };
+    const deps = { stack: "localnet", outputs: stackOutputs(), client: fakeSsmInstance().client, sleep: async () => {}, pollIntervalMs: 1 };
     expect(await runFund({ account: "bob.localnet", amount: "20" }, new MemoryOut(), deps)).toBe(0);
     const out = new MemoryOut();
     expect(await runFund({ account: "bob.localnet", amount: "10 NEAR" }, out, deps)).toBe(1);
@@ -212,7 +165,7 @@ describe("fund command", () => {
     const code = await runFund({ account: "dave.localnet", publicKey: key, json: true }, out, {
       stack: "localnet",
       outputs: stackOutputs(),
-      client: fakeInstance().client,
+      client: fakeSsmInstance().client,
       sleep: async () => {},
       pollIntervalMs: 1,
     });
@@ -263,7 +216,7 @@ describe("fund and sign-test in the CLI", () => {
     const outputs = rawOutputs(["base", "services"]);
     (outputs.services.value as Record<string, unknown>).faucetUrl = `http://10.0.1.10:${port}`;
     engine.outputs = async () => outputs;
-    const inst = fakeInstance();
+    const inst = fakeSsmInstance();
     const { c, out, made } = cli(engine, { client: inst.client, sleep: async () => {}, pollIntervalMs: 1 });
     expect(await main(["fund", "bob.localnet", "3", "--json"], c)).toBe(0);
     expect(made).toEqual([false]);
@@ -284,7 +237,7 @@ describe("fund and sign-test in the CLI", () => {
   });
 
   it("sign-test on a stack without Layer 3: exit 1 with the deploy hint, nothing sent", async () => {
-    const inst = fakeInstance();
+    const inst = fakeSsmInstance();
     const { c, out } = cli(new FakeEngine(["base", "services"]), { client: inst.client });
     expect(await main(["sign-test", "--json"], c)).toBe(1);
     expect(JSON.parse(out.out[0]).error).toMatchObject({ code: "NOT_DEPLOYED" });

@@ -1,21 +1,14 @@
-// `sign-test` command against an injected SSM client. The fake "instance" behind the client runs
-// the real ops CLI (ops/main.ts run) with the sign-test operation against fake-nearcore and the
-// signer contract model; the root key is read "on the instance" from a fake SSM parameter store.
-import {
-  GetCommandInvocationCommand,
-  GetParameterCommand,
-  SendCommandCommand,
-} from "@aws-sdk/client-ssm";
+// `sign-test` command against an injected SSM client. The fake "instance" behind the client
+// (test/support/fake-ssm-instance.ts) runs the real ops CLI (ops/main.ts run) with the sign-test
+// operation against fake-nearcore and the signer contract model; the root key is read "on the
+// instance" from its parameter store (a FakeKeys).
 import { KeyPair } from "near-api-js";
 import { runSignTest, signDomains, signTestPayload, type SignTestArgs } from "../../automation/commands/sign-test.js";
 import type { StackOutputs } from "../../automation/stack-outputs.js";
-import { OPERATIONS, run } from "../../ops/main.js";
-import { signTestOperations } from "../../ops/sign-test/index.js";
 import { FakeNearcore } from "../support/fake-nearcore.js";
+import { fakeSsmInstance, type FakeSsmInstance } from "../support/fake-ssm-instance.js";
+import { FakeKeys } from "../support/ops.js";
 import { SIGN_TIMEOUT_MESSAGE, SignerContractModel } from "../support/signer-contract-model.js";
-
-// the lead registers the operation in ops/main.ts; until then the test adds it the same way
-Object.assign(OPERATIONS, signTestOperations);
 
 const NEAR = 10n ** 24n;
 const CONTRACT = "v1.signer.localnet";
@@ -55,55 +48,9 @@ function outputs(extra: Partial<StackOutputs> = {}): StackOutputs {
   };
 }
 
-/** An SSM client whose one instance runs the ops CLI for real; records every command sent. */
-function fakeInstance(opts: { failSend?: Error } = {}) {
-  const sent: Array<Record<string, string>> = [];
-  const invocations = new Map<string, { stdout: string; stderr: string; exit: number }>();
-  const parameterStore = {
-    send: async (cmd: unknown) => {
-      if (cmd instanceof GetParameterCommand && cmd.input.Name === ROOT_PARAM && cmd.input.WithDecryption) {
-        return { Parameter: { Name: ROOT_PARAM, Value: root.toString() } };
-      }
-      throw Object.assign(new Error("not found"), { name: "ParameterNotFound" });
-    },
-  };
-  const client = {
-    async send(cmd: unknown) {
-      if (cmd instanceof SendCommandCommand) {
-        if (opts.failSend) throw opts.failSend;
-        const params = Object.fromEntries(Object.entries(cmd.input.Parameters ?? {}).map(([k, v]) => [k, (v as string[])[0]]));
-        sent.push(params);
-        const id = `cmd-${sent.length}`;
-        // on the instance, neard answers on 127.0.0.1:3030; here it is the fake chain's port
-        const payload = JSON.parse(Buffer.from(params.payload, "base64").toString("utf8"));
-        const local = Buffer.from(JSON.stringify({ ...payload, rpcUrl: chain.url })).toString("base64");
-        const stdout: string[] = [];
-        let stderr = "";
-        const exit = await run([params.operation, local], {
-          stdout: (l) => stdout.push(l),
-          stderr: (t) => {
-            stderr += t;
-          },
-          keyClients: { ssm: parameterStore },
-          connectOptions: { pollMs: 10 },
-        });
-        invocations.set(id, { stdout: stdout.map((l) => `${l}\n`).join(""), stderr, exit });
-        return { Command: { CommandId: id } };
-      }
-      if (cmd instanceof GetCommandInvocationCommand) {
-        const inv = invocations.get(cmd.input.CommandId!)!;
-        return {
-          Status: inv.exit === 0 ? "Success" : "Failed",
-          StatusDetails: inv.exit === 0 ? "Success" : "Failed",
-          ResponseCode: inv.exit,
-          StandardOutputContent: inv.stdout,
-          StandardErrorContent: inv.stderr,
-        };
-      }
-      throw new Error(`unexpected SSM call ${(cmd as object).constructor.name}`);
-    },
-  };
-  return { client, sent };
+/** The base instance: its parameter store holds the root key; neard answers on the fake chain. */
+function fakeInstance(opts: { failSend?: Error } = {}): FakeSsmInstance {
+  return fakeSsmInstance({ keys: new FakeKeys({ [`ssm:${ROOT_PARAM}`]: root }), rpcUrl: chain.url, ...opts });
 }
 
 function capture() {
@@ -111,7 +58,7 @@ function capture() {
   return { out, sink: { stdout: (l: string) => out.stdout.push(l), stderr: (l: string) => out.stderr.push(l) } };
 }
 
-async function runCmd(args: SignTestArgs, o: StackOutputs, inst: ReturnType<typeof fakeInstance>, stack = "localnet") {
+async function runCmd(args: SignTestArgs, o: StackOutputs, inst: FakeSsmInstance, stack = "localnet") {
   const { out, sink } = capture();
   const code = await runSignTest(args, sink, { stack, outputs: o, client: inst.client, sleep: async () => {}, pollIntervalMs: 1 });
   return { code, ...out };
@@ -136,6 +83,8 @@ describe("sign-test command", () => {
     expect(inst.sent).toHaveLength(1);
     const p = inst.sent[0];
     expect(p).toMatchObject({
+      instanceId: INSTANCE,
+      document: "near-localnet-run-op",
       operation: "sign-test",
       bundleUri: "s3://near-localnet-artifacts/ops/bundle.mjs",
       bundleSha256: SHA,

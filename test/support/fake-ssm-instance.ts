@@ -1,0 +1,96 @@
+/**
+ * A fake SSM "instance" for the commands that run an ops operation through the run-op document
+ * (sign-test, fund): an SSM client whose SendCommand runs the ops CLI for real, in process
+ * (ops/main.ts run, as the document runs the bundle on the instance), and whose
+ * GetCommandInvocation answers with that run's stdout, stderr and exit code the way SSM does.
+ *
+ *   const inst = fakeSsmInstance({ keys: new FakeKeys({ "ssm:/near-localnet/x": root }), rpcUrl: chain.url });
+ *   await runSignTest(args, out, { ..., client: inst.client });
+ *   inst.sent   // every SendCommand: its parameters, plus instanceId and document
+ *
+ * Keys the operation reads by reference come from `keys` (a FakeKeys: the instance's parameter
+ * store and Secrets Manager); there is no other key source. On a real instance neard answers on
+ * 127.0.0.1:3030, the operations' default; `rpcUrl` puts the fake chain's URL into the payload
+ * instead (after it is recorded in `sent`, which keeps what the command really sent).
+ */
+import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import type { SsmSender } from "../../lib/ssm/channel.js";
+import { run } from "../../ops/main.js";
+import type { ConnectOptions } from "../../ops/near.js";
+import { FakeKeys } from "./ops.js";
+
+export interface FakeSsmInstanceOptions {
+  /** The key store "on the instance" (default: an empty one). */
+  keys?: FakeKeys;
+  /** Where neard answers; set as the payload's rpcUrl (default: the payload as sent). */
+  rpcUrl?: string;
+  /** The operation's connection options (default: poll every 10 ms). */
+  connectOptions?: ConnectOptions;
+  /** SendCommand throws this (e.g. an InvalidInstanceId error) instead of running anything. */
+  failSend?: Error;
+}
+
+/** One SendCommand as the instance received it: the document's parameters, the instance and the document. */
+export type SentCommand = Record<string, string> & { instanceId: string; document: string };
+
+export interface FakeSsmInstance {
+  client: SsmSender;
+  sent: SentCommand[];
+}
+
+interface Invocation {
+  stdout: string;
+  stderr: string;
+  exit: number;
+}
+
+export function fakeSsmInstance(opts: FakeSsmInstanceOptions = {}): FakeSsmInstance {
+  const keys = opts.keys ?? new FakeKeys();
+  const sent: SentCommand[] = [];
+  const invocations = new Map<string, Invocation>();
+
+  async function runOnInstance(operation: string, payload: string): Promise<Invocation> {
+    let local = payload;
+    if (opts.rpcUrl !== undefined) {
+      const decoded = JSON.parse(Buffer.from(payload, "base64").toString("utf8"));
+      local = Buffer.from(JSON.stringify({ ...decoded, rpcUrl: opts.rpcUrl })).toString("base64");
+    }
+    const stdout: string[] = [];
+    let stderr = "";
+    const exit = await run([operation, local], {
+      stdout: (l) => stdout.push(l),
+      stderr: (t) => {
+        stderr += t;
+      },
+      keyClients: keys.clients(),
+      connectOptions: opts.connectOptions ?? { pollMs: 10 },
+    });
+    return { stdout: stdout.map((l) => `${l}\n`).join(""), stderr, exit };
+  }
+
+  const client: SsmSender = {
+    async send(cmd: unknown) {
+      if (cmd instanceof SendCommandCommand) {
+        if (opts.failSend) throw opts.failSend;
+        const params = Object.fromEntries(Object.entries(cmd.input.Parameters ?? {}).map(([k, v]) => [k, (v as string[])[0]]));
+        sent.push({ ...params, instanceId: cmd.input.InstanceIds?.[0] ?? "", document: cmd.input.DocumentName ?? "" });
+        const id = `cmd-${sent.length}`;
+        invocations.set(id, await runOnInstance(params.operation, params.payload));
+        return { Command: { CommandId: id } };
+      }
+      if (cmd instanceof GetCommandInvocationCommand) {
+        const inv = invocations.get(cmd.input.CommandId ?? "");
+        if (!inv) throw Object.assign(new Error(`no invocation ${cmd.input.CommandId}`), { name: "InvocationDoesNotExist" });
+        return {
+          Status: inv.exit === 0 ? "Success" : "Failed",
+          StatusDetails: inv.exit === 0 ? "Success" : "Failed",
+          ResponseCode: inv.exit,
+          StandardOutputContent: inv.stdout,
+          StandardErrorContent: inv.stderr,
+        };
+      }
+      throw new Error(`fakeSsmInstance: unexpected SSM call ${(cmd as object).constructor.name}`);
+    },
+  };
+  return { client, sent };
+}
