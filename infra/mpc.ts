@@ -137,6 +137,9 @@ export class ChainSignatures extends pulumi.ComponentResource {
           amiId: cfg.amiId,
           dataVolumeGiB: mpc.dataVolumeGiB,
           publicIp: base.publicEgress,
+          publicIpDependsOn: base.publicIpDependsOn,
+          // MPC hosts read no SSM parameter: their keys are in Secrets Manager.
+          readableParameters: [],
           tags: tags(leaf),
           userData: (volumeId) =>
             pulumi.all([volumeId, genesis, base.bootNodes]).apply(([vol, g, bootNodes]) =>
@@ -193,7 +196,7 @@ export class ChainSignatures extends pulumi.ComponentResource {
     }
 
     // On chain, from the base instance: accounts, the pinned signer contract, guarded init.
-    const channel = { documentName: base.opsDocument, bundle: base.opsBundle, region: cfg.region };
+    const channel = { documentName: base.opsDocument, bundle: base.opsBundle, region: cfg.region, awsProfile: cfg.awsProfile };
     const setup = new SsmOperation(
       "signer-setup",
       {

@@ -16,7 +16,11 @@ export function physicalName(cfg: LocalnetConfig, leaf: string): string {
   return `${cfg.namePrefix}-${cfg.stack}-${leaf}`;
 }
 
-/** Tags on everything the stack creates (also set as the provider's default tags). */
+/** SSM parameter leaves of the keys the base host uses (its own, and Layer 2's on its behalf). */
+export const FAUCET_KEY_LEAF = "faucet-key";
+export const rootKeyLeaf = (cfg: LocalnetConfig) => `${cfg.base.rootAccountId}-account-key`;
+
+/** Tags on everything the stack creates. */
 export function baseTags(cfg: LocalnetConfig, extra: Record<string, string> = {}): Record<string, string> {
   return { ...cfg.tags, "near-localnet:stack": cfg.stack, ...extra };
 }

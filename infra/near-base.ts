@@ -5,9 +5,9 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalnetConfig } from "./config.js";
-import { arnContext, s3BucketArn, s3ObjectArn, ssmParameterArn } from "./aws-arns.js";
+import { arnContext, s3ObjectArn, ssmParameterArn } from "./aws-arns.js";
 import { nearKeyPair } from "./keys.js";
-import { nameTags, physicalName, ssmName } from "./naming.js";
+import { FAUCET_KEY_LEAF, nameTags, physicalName, rootKeyLeaf, ssmName } from "./naming.js";
 import { createNetwork } from "./network.js";
 import { NodeHost } from "./node-host.js";
 import { OpsChannel, type OpsBundleRef } from "./ops-channel.js";
@@ -38,6 +38,8 @@ export class NearBase extends pulumi.ComponentResource {
   public readonly availabilityZone: pulumi.Output<string>;
   /** Whether hosts need a public IP for egress (egress mode "public"). */
   public readonly publicEgress: boolean;
+  /** What a host's public IP must wait for (egress "public" in a created VPC). */
+  public readonly publicIpDependsOn: pulumi.Resource[] | undefined;
   public readonly securityGroupId: pulumi.Output<string>;
   public readonly instanceId: pulumi.Output<string>;
   public readonly privateIp: pulumi.Output<string>;
@@ -97,7 +99,7 @@ export class NearBase extends pulumi.ComponentResource {
       new aws.ssm.Parameter(resName, { name: ssmName(cfg, leaf), type: "SecureString", value, description, tags: tags(leaf) }, p);
     const nodeKeyParam = secureParam("node-key", "node-key", nodeKey.secretKey, "neard node (peer) secret key");
     const validatorKeyParam = secureParam("validator-key", "validator-key", validatorKey.secretKey, "neard validator secret key");
-    const rootKeyParam = secureParam("root-account-key", `${base.rootAccountId}-account-key`, rootKey.secretKey, `full-access secret key of ${base.rootAccountId}`);
+    const rootKeyParam = secureParam("root-account-key", rootKeyLeaf(cfg), rootKey.secretKey, `full-access secret key of ${base.rootAccountId}`);
     const rootIdParam = new aws.ssm.Parameter(
       "root-account-id",
       { name: ssmName(cfg, `${base.rootAccountId}-account-id`), type: "String", insecureValue: base.rootAccountId, description: "the localnet root account", tags: tags("root-account-id") },
@@ -166,16 +168,11 @@ export class NearBase extends pulumi.ComponentResource {
             Resource: [ssmParameterArn(arns, nodeKeyParam.name), ssmParameterArn(arns, validatorKeyParam.name)],
           },
           { Sid: "WriteOwnGenesis", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: s3ObjectArn(arns, bucket.bucket, GENESIS_KEY) },
-          {
-            // Lets head-object tell "missing" (404) from "forbidden" (403) for the genesis only.
-            Sid: "SeeOwnGenesis",
-            Effect: "Allow",
-            Action: ["s3:ListBucket"],
-            Resource: s3BucketArn(arns, bucket.bucket),
-            Condition: { StringEquals: { "s3:prefix": GENESIS_KEY } },
-          },
           ops.bundleReadStatement(arns),
         ],
+        // Its node keys, and the root and faucet keys Layer 2's operations use on this host.
+        readableParameters: [nodeKeyParam.name, validatorKeyParam.name, rootKeyParam.name, ssmName(cfg, FAUCET_KEY_LEAF)].map((n) => ssmParameterArn(arns, n)),
+        publicIpDependsOn: network.internetGateway ? [network.internetGateway] : undefined,
       },
       { ...p, dependsOn: [nodeKeyParam, validatorKeyParam] },
     );
@@ -190,7 +187,10 @@ export class NearBase extends pulumi.ComponentResource {
           AWS_REGION: cfg.region,
           GENESIS_BUCKET: bucket.bucket,
           GENESIS_KEY,
+          // The genesis of THIS data volume's chain: an object left by a replaced volume does not count.
+          DATA_VOLUME_ID: host.dataVolumeId,
           TIMEOUT_SECONDS: String(GENESIS_WAIT_SECONDS),
+          ...(cfg.awsProfile ? { AWS_PROFILE: cfg.awsProfile } : {}),
         },
         triggers: [host.instanceId, host.dataVolumeId],
         logging: "stderr",
@@ -204,6 +204,7 @@ export class NearBase extends pulumi.ComponentResource {
     this.subnetIds = network.subnetIds;
     this.availabilityZone = network.availabilityZone;
     this.publicEgress = network.publicIp;
+    this.publicIpDependsOn = network.internetGateway ? [network.internetGateway] : undefined;
     this.securityGroupId = sg.id;
     this.instanceId = host.instanceId;
     this.privateIp = host.privateIp;

@@ -13,10 +13,25 @@ export const DATA_DEVICE_NAME = "/dev/sdf";
 
 export interface PolicyStatement {
   Sid: string;
-  Effect: "Allow";
+  Effect: "Allow" | "Deny";
   Action: string[];
-  Resource: pulumi.Input<string> | pulumi.Input<string>[];
+  Resource?: pulumi.Input<string> | pulumi.Input<string>[];
+  NotResource?: pulumi.Input<string> | pulumi.Input<string>[];
   Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
+}
+
+/** Every way to read an SSM parameter. */
+export const SSM_PARAMETER_READS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"];
+
+/**
+ * AmazonSSMManagedInstanceCore allows ssm:GetParameter(s) on every parameter, and SecureStrings
+ * under the AWS-managed key decrypt for anyone who may read them: without this Deny every host
+ * could read every key in the account. The host keeps only the parameters it is given.
+ */
+export function parameterFence(readable: pulumi.Input<string>[]): PolicyStatement {
+  return readable.length === 0
+    ? { Sid: "NoParameters", Effect: "Deny", Action: SSM_PARAMETER_READS, Resource: "*" }
+    : { Sid: "NoOtherParameters", Effect: "Deny", Action: SSM_PARAMETER_READS, NotResource: readable };
 }
 
 export interface NodeHostArgs {
@@ -32,8 +47,12 @@ export interface NodeHostArgs {
   userData: (dataVolumeId: pulumi.Output<string>) => pulumi.Input<string>;
   /** Statements of the host's inline policy (its own secrets, its own objects). */
   policy: PolicyStatement[];
+  /** ARNs of the only SSM parameters the host may read (all others are denied). */
+  readableParameters: pulumi.Input<string>[];
   /** Attach an Elastic IP (egress mode "public"); inbound stays closed by the security group. */
   publicIp?: boolean;
+  /** What the Elastic IP must wait for (the internet gateway). */
+  publicIpDependsOn?: pulumi.Resource[];
   tags: Record<string, string>;
 }
 
@@ -64,13 +83,11 @@ export class NodeHost extends pulumi.ComponentResource {
       p,
     );
     new aws.iam.RolePolicyAttachment(`${name}-ssm-core`, { role: role.name, policyArn: SSM_CORE_POLICY_ARN }, p);
-    if (args.policy.length > 0) {
-      new aws.iam.RolePolicy(
-        `${name}-access`,
-        { role: role.name, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: args.policy }) },
-        p,
-      );
-    }
+    new aws.iam.RolePolicy(
+      `${name}-access`,
+      { role: role.name, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [...args.policy, parameterFence(args.readableParameters)] }) },
+      p,
+    );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, p);
 
     const eni = new aws.ec2.NetworkInterface(
@@ -78,7 +95,7 @@ export class NodeHost extends pulumi.ComponentResource {
       { subnetId: args.subnetId, securityGroups: args.securityGroupIds, description: `${tags.Name ?? name} (fixed address)`, tags },
       p,
     );
-    if (args.publicIp) new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", networkInterface: eni.id, tags }, p);
+    if (args.publicIp) new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", networkInterface: eni.id, tags }, { ...p, dependsOn: args.publicIpDependsOn });
 
     const volume = new aws.ebs.Volume(
       `${name}-data`,
@@ -95,14 +112,14 @@ export class NodeHost extends pulumi.ComponentResource {
         iamInstanceProfile: profile.name,
         primaryNetworkInterface: { networkInterfaceId: eni.id },
         metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2, instanceMetadataTags: "disabled" },
-        rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: 30, deleteOnTermination: true },
+        // Tags on the root device only: volumeTags would fight the data volume's own tags.
+        rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: 30, deleteOnTermination: true, tags: { ...tags, Name: `${tags.Name ?? name}-root` } },
         userData: args.userData(volume.id),
         // Bootstrap runs once per instance: a changed script means a fresh instance, which finds
         // the kept volume and converges.
         userDataReplaceOnChange: true,
         monitoring: false,
         tags,
-        volumeTags: tags,
       },
       {
         ...p,

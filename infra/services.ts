@@ -7,7 +7,7 @@ import { coreContractsExpectations, coreContractsPlan } from "../ops/plan.js";
 import { arnContext, ssmParameterArn } from "./aws-arns.js";
 import type { LocalnetConfig } from "./config.js";
 import { nearKeyPair } from "./keys.js";
-import { nameTags, ssmName } from "./naming.js";
+import { FAUCET_KEY_LEAF, nameTags, ssmName } from "./naming.js";
 import type { NearBase } from "./near-base.js";
 import { SsmOperation } from "./ssm-operation.js";
 
@@ -40,7 +40,7 @@ export class NearServices extends pulumi.ComponentResource {
     const faucetKey = nearKeyPair("faucet-key", p);
     const faucetKeyParam = new aws.ssm.Parameter(
       "faucet-key",
-      { name: ssmName(cfg, "faucet-key"), type: "SecureString", value: faucetKey.secretKey, description: `full-access secret key of ${faucetAccountId}`, tags: tags("faucet-key") },
+      { name: ssmName(cfg, FAUCET_KEY_LEAF), type: "SecureString", value: faucetKey.secretKey, description: `full-access secret key of ${faucetAccountId}`, tags: tags("faucet-key") },
       p,
     );
 
@@ -81,7 +81,7 @@ export class NearServices extends pulumi.ComponentResource {
 
     const rootKeyRef = pulumi.interpolate`ssm:${base.rootAccountKeyParameter}`;
     const faucetKeyRef = pulumi.interpolate`ssm:${faucetKeyParam.name}`;
-    const channel = { instanceId: base.instanceId, documentName: base.opsDocument, bundle: base.opsBundle, region: cfg.region };
+    const channel = { instanceId: base.instanceId, documentName: base.opsDocument, bundle: base.opsBundle, region: cfg.region, awsProfile: cfg.awsProfile };
 
     const contracts = new SsmOperation(
       "core-contracts",

@@ -78,7 +78,14 @@ test("IAM: node i reads only its own secrets, never node j's", () => {
     );
     const all = JSON.stringify(doc);
     for (const j of [0, 1, 2].filter((j) => j !== i)) expect(all).not.toContain(`mpc-node-${j}`);
-    expect(doc.Statement.map((s: any) => s.Sid)).toEqual(["ReadOwnSecrets", "ReadGenesis", "ReadOpsBundle"]);
+    expect(doc.Statement.map((s: any) => s.Sid)).toEqual(["ReadOwnSecrets", "ReadGenesis", "ReadOpsBundle", "NoParameters"]);
+    // The SSM core policy allows every parameter: MPC hosts are denied all of them (the root key above all).
+    expect(doc.Statement[3]).toEqual({
+      Sid: "NoParameters",
+      Effect: "Deny",
+      Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"],
+      Resource: "*",
+    });
   });
 });
 
