@@ -1,6 +1,7 @@
 // Run by Layer 1's `genesis-published` command: waits until the base node's first boot has
-// published the genesis, checks the bytes against the sha256 it declared, and prints
-// {"sha256","bytes"} as one JSON line. Progress goes to stderr.
+// published the genesis of its data volume (metadata sha256 and data-volume-id), checks the
+// bytes against the declared sha256, and prints {"sha256","bytes"} as one JSON line. Progress
+// goes to stderr.
 import { createHash } from "node:crypto";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 
@@ -8,6 +9,8 @@ export interface AwaitGenesisOptions {
   client: Pick<S3Client, "send">;
   bucket: string;
   key: string;
+  /** The base node's data volume: only a genesis published from it counts. */
+  dataVolumeId?: string;
   timeoutSeconds: number;
   pollMs?: number;
   log?: (line: string) => void;
@@ -25,14 +28,18 @@ export async function awaitGenesis(o: AwaitGenesisOptions): Promise<{ sha256: st
     try {
       const head = await o.client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key }));
       const declared = head.Metadata?.sha256;
-      if (declared) {
+      const volume = head.Metadata?.["data-volume-id"];
+      if (!declared) {
+        last = "object present without sha256 metadata (upload in progress?)";
+      } else if (o.dataVolumeId && volume !== o.dataVolumeId) {
+        last = `the object was published from data volume ${volume ?? "(unknown)"}, not ${o.dataVolumeId}`;
+      } else {
         const body = await o.client.send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key }));
         const bytes = await body.Body!.transformToByteArray();
         const actual = createHash("sha256").update(bytes).digest("hex");
         if (actual !== declared) throw new Error(`s3://${o.bucket}/${o.key}: declared sha256 ${declared} but the bytes hash to ${actual}`);
         return { sha256: actual, bytes: bytes.length };
       }
-      last = "object present without sha256 metadata (upload in progress?)";
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name === "NotFound" || e.$metadata?.httpStatusCode === 404) last = "not yet published";
@@ -63,6 +70,7 @@ async function main(): Promise<number> {
     client: new S3Client({ region: env.AWS_REGION }),
     bucket: env.GENESIS_BUCKET!,
     key: env.GENESIS_KEY!,
+    dataVolumeId: env.DATA_VOLUME_ID || undefined,
     timeoutSeconds: Number(env.TIMEOUT_SECONDS ?? 900),
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);

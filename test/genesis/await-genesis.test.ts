@@ -28,6 +28,19 @@ test("waits while the object is missing, then returns the verified sha256 and si
   expect(s3.commandCalls(HeadObjectCommand)[0].args[0].input).toEqual({ Bucket: "b", Key: "genesis/genesis.json" });
 });
 
+test("an object left by a replaced data volume does not count: wait for this volume's genesis", async () => {
+  const s3 = mockClient(S3Client);
+  s3.on(HeadObjectCommand)
+    .resolvesOnce({ Metadata: { sha256: "f".repeat(64), "data-volume-id": "vol-0old" } })
+    .resolves({ Metadata: { sha256: sha, "data-volume-id": "vol-0new" } });
+  s3.on(GetObjectCommand).resolves({ Body: body() });
+  const logs: string[] = [];
+  const r = await awaitGenesis({ client: new S3Client({ region: "us-east-1" }), bucket: "b", key: "k", dataVolumeId: "vol-0new", timeoutSeconds: 600, pollMs: 5000, log: (l) => logs.push(l), ...clock() });
+  expect(r).toEqual({ sha256: sha, bytes: bytes.length });
+  expect(logs).toEqual(["waiting for genesis s3://b/k: the object was published from data volume vol-0old, not vol-0new (0s elapsed)"]);
+  expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
+});
+
 test("bytes that do not match the declared sha256 fail at once", async () => {
   const s3 = mockClient(S3Client);
   s3.on(HeadObjectCommand).resolves({ Metadata: { sha256: "0".repeat(64) } });
