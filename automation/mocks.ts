@@ -124,6 +124,12 @@ export function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Rec
       return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "MOCK", id: MOCK_ACCOUNT };
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
       return { names: [`${region}a`, `${region}b`, `${region}c`], zoneIds: [], id: region };
+    case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
+      // Zone "a" offers nothing (as some real zones lack newer families); "b" and "c" offer everything asked.
+      const types: string[] = i.filters?.find((f: { name: string }) => f.name === "instance-type")?.values ?? [];
+      const zones = [`${region}b`, `${region}c`];
+      return { id: region, locations: zones.flatMap((z) => types.map(() => z)), instanceTypes: zones.flatMap(() => types), locationTypes: [], region };
+    }
     case "aws:ssm/getParameter:getParameter":
       return { name: i.name, value: MOCK_AMI, type: "String", id: i.name };
     case "aws:ec2/getVpc:getVpc":

@@ -49,6 +49,8 @@ export interface MpcConfig {
 export interface LocalnetConfig {
   stack: string;
   region: string;
+  /** aws:profile, passed on to the commands the program runs on the operator's machine. */
+  awsProfile?: string;
   namePrefix: string;
   tags: Record<string, string>;
   network: NetworkConfig;
@@ -113,6 +115,9 @@ const CHAIN_ID = /^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
 // Graviton families (t4g, m7g, c7gn, ...): the nearcore and MPC images are amd64-only.
 const ARM_FAMILY = /^[a-z]+\d+[a-z]*g[a-z]*\./;
+// Xen (pre-Nitro) families: their EBS volumes are not NVMe devices named by volume id, which the
+// bootstraps use to find the data volume.
+const XEN_FAMILY = /^(t1|t2|m1|m2|m3|m4|c1|c3|c4|r3|r4|i2|i3|d2|g2|g3|g3s|p2|p3|x1|x1e|h1|f1|cc2|cr1|hs1)\./;
 const NAME_PREFIX = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
 const VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const IMAGE = /^[a-z0-9]+([._/-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -213,6 +218,11 @@ export function loadConfig(get: ConfigGetter, stack: string): LocalnetConfig {
 
   // AWS
   const region = str("aws:region", undefined, REGION, "is not an AWS region name", "us-east-1");
+  const profileRaw = get("aws:profile");
+  const awsProfile =
+    profileRaw === undefined || profileRaw === null || profileRaw === ""
+      ? undefined
+      : str("aws:profile", undefined, /^[A-Za-z0-9_.@+-]{1,128}$/, "is not an AWS profile name", "default");
   const namePrefix = str("namePrefix", DEFAULTS.namePrefix, NAME_PREFIX, "must be 3-24 lowercase letters, digits or dashes, starting with a letter", DEFAULTS.namePrefix);
 
   const tagsRaw = get(full("tags"));
@@ -270,6 +280,7 @@ export function loadConfig(get: ConfigGetter, stack: string): LocalnetConfig {
   const instanceType = (key: string, def: string) => {
     const v = str(key, def, INSTANCE_TYPE, "is not an EC2 instance type (family.size, e.g. m6i.large)", def);
     if (INSTANCE_TYPE.test(v) && ARM_FAMILY.test(v)) bad(key, v, "is an Arm (Graviton) type; the nearcore and MPC images are amd64-only: use an x86_64 type", def);
+    else if (XEN_FAMILY.test(v)) bad(key, v, "is a pre-Nitro (Xen) type, whose data volume the bootstrap cannot find by id: use a Nitro type such as m6i, m7i, c6i or t3", def);
     return v;
   };
 
@@ -348,6 +359,7 @@ export function loadConfig(get: ConfigGetter, stack: string): LocalnetConfig {
   return {
     stack,
     region,
+    ...(awsProfile ? { awsProfile } : {}),
     namePrefix,
     tags,
     network,

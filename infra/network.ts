@@ -14,6 +14,25 @@ export interface NetworkOutputs {
   availabilityZone: pulumi.Output<string>;
   /** Whether instances get a public IP (egress "public"); inbound is still closed by security groups. */
   publicIp: boolean;
+  /** The internet gateway a public IP needs attached first (created VPCs only). */
+  internetGateway?: pulumi.Resource;
+}
+
+/**
+ * The availability zone: the configured one, or the first (by name) that offers every instance
+ * type the stack uses; not every zone offers every type.
+ */
+export function chooseZone(offerings: { locations: string[]; instanceTypes: string[] }, types: string[], region: string): string {
+  const zones = [...new Set(offerings.locations)].sort();
+  const offered = (zone: string, type: string) => offerings.locations.some((l, i) => l === zone && offerings.instanceTypes[i] === type);
+  const zone = zones.find((z) => types.every((t) => offered(z, t)));
+  if (!zone) {
+    throw new Error(
+      `no availability zone of ${region} offers all of ${types.join(", ")}: choose other instance types ` +
+        "(near-localnet:baseInstanceType, near-localnet:mpcInstanceType) or set near-localnet:availabilityZone",
+    );
+  }
+  return zone;
 }
 
 /** Splits a /16../28 CIDR into its two halves (nodes, and the NAT's public subnet). */
@@ -42,9 +61,12 @@ export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): Net
     };
   }
 
+  const types = [...new Set([cfg.base.instanceType, cfg.mpc.instanceType])];
   const az = net.availabilityZone
     ? pulumi.output(net.availabilityZone)
-    : aws.getAvailabilityZonesOutput({ state: "available" }, opts).names.apply((n) => n[0]);
+    : aws.ec2
+        .getInstanceTypeOfferingsOutput({ locationType: "availability-zone", filters: [{ name: "instance-type", values: types }] }, opts)
+        .apply((o) => chooseZone(o, types, cfg.region));
   const tags = (leaf: string) => nameTags(cfg, leaf, "base");
   const vpc = new aws.ec2.Vpc("vpc", { cidrBlock: net.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags("vpc") }, opts);
   const [nodesCidr, edgeCidr] = halves(net.cidr);
@@ -64,7 +86,7 @@ export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): Net
       opts,
     );
     new aws.ec2.RouteTableAssociation("nodes-routes", { subnetId: subnet.id, routeTableId: publicRoutes.id }, opts);
-    return { vpcId: vpc.id, vpcCidr: vpc.cidrBlock, subnetId: subnet.id, subnetIds: subnet.id.apply((id) => [id]), availabilityZone: az, publicIp: true };
+    return { vpcId: vpc.id, vpcCidr: vpc.cidrBlock, subnetId: subnet.id, subnetIds: subnet.id.apply((id) => [id]), availabilityZone: az, publicIp: true, internetGateway: igw };
   }
 
   // Default: nodes in a private subnet, outbound through one NAT gateway (not addressable at all).

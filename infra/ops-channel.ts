@@ -1,8 +1,10 @@
 // The in-VPC operations channel, owned by Layer 1 so every layer's gate can use it: the
 // stack's two SSM Command documents (run-op, diagnostics) and the NEAR operations bundle,
 // built from ops/ at deploy time and stored under its sha256 in the artifacts bucket.
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildOpsBundle } from "../ops/build.js";
@@ -12,6 +14,22 @@ import type { PolicyStatement } from "./node-host.js";
 import { SsmDocuments } from "./ssm-documents.js";
 
 export const OPS_BUNDLE_PREFIX = "ops/";
+/** Built bundles, by content (git-ignored): the file the upload reads stays put and is reused. */
+export const BUNDLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "dist", "ops");
+
+/** Builds the bundle once per run and files it under its sha256. */
+async function builtBundle(): Promise<{ path: string; sha256: string }> {
+  const scratch = join(tmpdir(), `near-localnet-ops-${process.pid}-${Date.now()}.mjs`);
+  try {
+    const built = await buildOpsBundle(scratch);
+    mkdirSync(BUNDLE_DIR, { recursive: true });
+    const path = join(BUNDLE_DIR, `${built.sha256}.mjs`);
+    copyFileSync(scratch, path);
+    return { path, sha256: built.sha256 };
+  } finally {
+    rmSync(scratch, { force: true });
+  }
+}
 
 export interface OpsChannelArgs {
   /** Prefix of the document names (<prefix>-run-op, <prefix>-diagnostics). */
@@ -37,8 +55,7 @@ export class OpsChannel extends pulumi.ComponentResource {
     this.bucket = args.bucket;
     const docs = new SsmDocuments("ssm", { namePrefix: args.namePrefix, tags: args.tags }, { parent: this });
 
-    // One build per program run, to a file of this process (parallel runs do not collide).
-    const built = pulumi.output(buildOpsBundle(join(tmpdir(), `near-localnet-ops-${process.pid}.mjs`)));
+    const built = pulumi.output(builtBundle());
     const object = new aws.s3.BucketObjectv2(
       "ops-bundle",
       {

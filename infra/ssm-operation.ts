@@ -49,6 +49,8 @@ export interface SsmOperationArgs {
   logging?: "stdout" | "stderr" | "stdoutAndStderr" | "none";
   /** Directory to run from; default Pulumi's working directory, the project root. */
   dir?: pulumi.Input<string>;
+  /** AWS profile for the local command (the stack's aws:profile); otherwise the environment's credentials. */
+  awsProfile?: string;
 }
 
 function isPlainJson(value: unknown): boolean {
@@ -97,6 +99,7 @@ export class SsmOperation<T extends Record<string, unknown> = Record<string, unk
       [SSM_RUN_ENV.region]: args.region,
     };
     if (args.nodeImage !== undefined) environment[SSM_RUN_ENV.nodeImage] = args.nodeImage;
+    if (args.awsProfile !== undefined) environment.AWS_PROFILE = args.awsProfile;
 
     const stepMinutes = Math.ceil((timeoutSeconds + onlineTimeoutSeconds + STEP_MARGIN_SECONDS) / 60);
     this.command = new command.local.Command(

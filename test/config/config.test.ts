@@ -40,6 +40,11 @@ describe("loadConfig", () => {
     expect(cfg2.network).toMatchObject({ subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] });
   });
 
+  test("aws:profile is kept for the local commands", () => {
+    expect(loadConfig(getter({ ...minimal, "aws:profile": "sandbox" }), "localnet").awsProfile).toBe("sandbox");
+    expect(loadConfig(getter(minimal), "localnet").awsProfile).toBeUndefined();
+  });
+
   test("tags, amounts with decimals, public egress", () => {
     const cfg = loadConfig(getter({ ...minimal, "near-localnet:tags": '{"team":"chain"}', "near-localnet:rootAccountBalance": "1.5", "near-localnet:egress": "public" }), "localnet");
     expect(cfg.tags).toEqual({ team: "chain" });
@@ -54,6 +59,8 @@ describe("loadConfig", () => {
     ["CIDR with host bits", { ...minimal, "near-localnet:vpcCidr": "10.42.1.0/16" }, /near-localnet:vpcCidr = "10\.42\.1\.0\/16": must be an IPv4 CIDR/],
     ["unknown instance type format", { ...minimal, "near-localnet:baseInstanceType": "large" }, /^near-localnet:baseInstanceType = "large": is not an EC2 instance type \(family\.size, e\.g\. m6i\.large\)\. Fix: pulumi config set near-localnet:baseInstanceType m6i\.large$/],
     ["arm instance type", { ...minimal, "near-localnet:mpcInstanceType": "m7g.large" }, /near-localnet:mpcInstanceType = "m7g\.large": is an Arm \(Graviton\) type/],
+    ["pre-Nitro instance type", { ...minimal, "near-localnet:baseInstanceType": "m4.large" }, /near-localnet:baseInstanceType = "m4\.large": is a pre-Nitro \(Xen\) type/],
+    ["malformed AWS profile", { ...minimal, "aws:profile": "my profile" }, /aws:profile = "my profile": is not an AWS profile name/],
     ["negative balance", { ...minimal, "near-localnet:rootAccountBalance": "-5" }, /^near-localnet:rootAccountBalance = "-5": must be a non-negative decimal amount of NEAR .* Fix: pulumi config set near-localnet:rootAccountBalance 1000000000$/],
     ["non-numeric balance", { ...minimal, "near-localnet:rootAccountBalance": "lots" }, /near-localnet:rootAccountBalance = "lots": must be a non-negative decimal amount of NEAR/],
     ["zero balance", { ...minimal, "near-localnet:rootAccountBalance": "0" }, /near-localnet:rootAccountBalance = "0": must be more than 0/],

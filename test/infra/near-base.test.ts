@@ -27,11 +27,15 @@ test("the instance: IMDSv2 only, encrypted root, no key pair, fixed ENI, AMI res
   expect(i.userDataReplaceOnChange).toBe(true);
   expect(i.primaryNetworkInterface.networkInterfaceId).toMatch(/^eni-/);
   expect(i.tags).toMatchObject({ Name: "near-localnet-localnet-base", team: "chain", "near-localnet:layer": "base" });
+  // Tags on the root device, not volumeTags (which would fight the data volume's own tags).
+  expect(i.volumeTags).toBeUndefined();
+  expect(i.rootBlockDevice.tags).toMatchObject({ Name: "near-localnet-localnet-base-root" });
 });
 
 test("chain data on its own encrypted volume, attached to the instance", () => {
   const vol = h.one("aws:ebs/volume:Volume");
-  expect(vol.inputs).toMatchObject({ encrypted: true, type: "gp3", size: 100, availabilityZone: "us-east-1a" });
+  // The mock region's zone "a" offers none of the types: the first zone that offers them all is chosen.
+  expect(vol.inputs).toMatchObject({ encrypted: true, type: "gp3", size: 100, availabilityZone: "us-east-1b" });
   const att = h.one("aws:ec2/volumeAttachment:VolumeAttachment");
   expect(att.inputs).toMatchObject({ deviceName: "/dev/sdf", stopInstanceBeforeDetaching: true });
 });
@@ -62,7 +66,7 @@ test("keys: SecureString parameters under the stack's prefix, values secret", ()
   expect(params["/near-localnet/localnet-account-id"]).toMatchObject({ type: "String", insecureValue: "localnet" });
 });
 
-test("IAM: SSM core, read only its own two keys, write only its genesis object", () => {
+test("IAM: SSM core, its own keys and no other parameter, write only its genesis object", () => {
   const attach = h.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
   expect((attach.inputs as any).policyArn).toBe("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
   const policy = JSON.parse((h.one("aws:iam/rolePolicy:RolePolicy").inputs as any).policy);
@@ -75,8 +79,14 @@ test("IAM: SSM core, read only its own two keys, write only its genesis object",
       Resource: [`arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/node-key`, `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/validator-key`],
     },
     { Sid: "WriteOwnGenesis", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `arn:aws:s3:::${bucket}/${GENESIS_KEY}` },
-    { Sid: "SeeOwnGenesis", Effect: "Allow", Action: ["s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}`, Condition: { StringEquals: { "s3:prefix": GENESIS_KEY } } },
     { Sid: "ReadOpsBundle", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/ops/*` },
+    {
+      // AmazonSSMManagedInstanceCore allows every parameter: everything but these four is denied.
+      Sid: "NoOtherParameters",
+      Effect: "Deny",
+      Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"],
+      NotResource: ["node-key", "validator-key", "localnet-account-key", "faucet-key"].map((k) => `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/${k}`),
+    },
   ]);
   const assume = JSON.parse((h.one("aws:iam/role:Role").inputs as any).assumeRolePolicy);
   expect(assume.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);
@@ -109,7 +119,8 @@ test("the genesis wait runs locally, re-runs only for a new instance or volume",
   const cmd = h.one("command:local:Command", "genesis-published");
   const i = cmd.inputs as any;
   expect(i.create).toBe("node --import tsx automation/await-genesis.ts");
-  expect(i.environment).toMatchObject({ AWS_REGION: "us-east-1", GENESIS_KEY, TIMEOUT_SECONDS: "900" });
+  expect(i.environment).toMatchObject({ AWS_REGION: "us-east-1", GENESIS_KEY, TIMEOUT_SECONDS: "900", DATA_VOLUME_ID: expect.stringMatching(/^vol-/) });
+  expect(i.environment.AWS_PROFILE).toBeUndefined();
   expect(i.triggers).toHaveLength(2);
   expect(i.triggers[0]).toMatch(/^i-/);
   expect(i.triggers[1]).toMatch(/^vol-/);

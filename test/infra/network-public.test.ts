@@ -19,5 +19,7 @@ test("the node's fixed interface carries an Elastic IP; ingress stays inside the
   const eip = h.one("aws:ec2/eip:Eip").inputs as any;
   expect(eip.networkInterface).toMatch(/^eni-/);
   expect(eip.domain).toBe("vpc");
+  // Associating a public address needs the gateway attached first.
+  expect(h.one("aws:ec2/eip:Eip").dependencies).toContain(h.one("aws:ec2/internetGateway:InternetGateway").urn);
   for (const r of h.byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) expect((r.inputs as any).cidrIpv4).toBe("10.7.0.0/20");
 });
