@@ -5,8 +5,9 @@
 #  NODE_KEY_PARAM, VALIDATOR_KEY_PARAM (SSM SecureStrings "ed25519:<base58 64 bytes>") and
 #  NODE_PUBLIC_KEY, VALIDATOR_PUBLIC_KEY they must match, VALIDATOR_ACCOUNT_ID, ROOT_ACCOUNT_ID,
 #  ROOT_PUBLIC_KEY, ROOT_BALANCE_YOCTO (account added to the genesis), GENESIS_BUCKET,
-#  GENESIS_KEY (published genesis), GC_NUM_EPOCHS_TO_KEEP. Optional: DATA_DEVICE,
-#  DATA_VOLUME_WAIT_SECONDS (900), LIB_DIR (the .jq patches), ROOT (path prefix, tests).
+#  GENESIS_KEY (published genesis, metadata sha256 and data-volume-id), GC_NUM_EPOCHS_TO_KEEP.
+#  Optional: DATA_DEVICE, DATA_VOLUME_WAIT_SECONDS (900), LIB_DIR (the .jq patches), ROOT (path
+#  prefix, tests).
 # Secret keys are never printed; key files are 0600.
 set -euo pipefail
 R=${ROOT:-}
@@ -107,6 +108,13 @@ grep -qs "^UUID=$uuid " "$R/etc/fstab" ||
 mkdir -p "$H"
 mountpoint -q "$H" || mount -t "$fs" "$dev" "$H"
 mountpoint -q "$H" || die "$H is not mounted"
+# After a reboot docker (so neard) starts only once /srv/near is mounted, never on an empty dir.
+conf=$R/etc/systemd/system/docker.service.d/10-near-data.conf
+unit=$'[Unit]\nRequiresMountsFor=/srv/near'
+if [[ $(cat "$conf" 2>/dev/null) != "$unit" ]]; then
+  mkdir -p "${conf%/*}" && echo "$unit" >"$conf"
+  systemctl daemon-reload
+fi
 
 pull() {
   docker image inspect "$NEAR_IMAGE" >/dev/null 2>&1 && return
@@ -156,14 +164,15 @@ else
 fi
 unset node_sk val_sk
 
-# Publish the genesis when the object is missing or differs.
+# Publish the genesis with its sha256 and this data volume's id unless the object has both: one
+# left by a replaced volume may match in sha256 yet belong to the old chain.
 sha=$(sha256sum "$H/genesis.json") && sha=${sha%% *}
 remote=$(aws s3api head-object --region "$AWS_REGION" --bucket "$GENESIS_BUCKET" --key "$GENESIS_KEY" \
-  --query Metadata.sha256 --output text 2>/dev/null) || remote=''
-if [[ $remote != "$sha" ]]; then
+  --query '[Metadata.sha256,Metadata."data-volume-id"]' --output text 2>/dev/null) || remote=''
+if [[ $remote != "$sha"$'\t'"$DATA_VOLUME_ID" ]]; then
   say "publishing the genesis to s3://$GENESIS_BUCKET/$GENESIS_KEY"
   aws s3 cp --region "$AWS_REGION" --only-show-errors --content-type application/json \
-    --metadata "sha256=$sha" "$H/genesis.json" "s3://$GENESIS_BUCKET/$GENESIS_KEY"
+    --metadata "sha256=$sha,data-volume-id=$DATA_VOLUME_ID" "$H/genesis.json" "s3://$GENESIS_BUCKET/$GENESIS_KEY"
 fi
 say "genesis sha256 $sha"
 

@@ -3,7 +3,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, sym
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { renderUserData } from "../../infra/render.js";
-import { DEVICE, IMAGE, NODE_PARAM, STUBS, Sandbox, VALIDATOR_PARAM, balanceSum, keyPair, rootAccountRecords } from "./harness.js";
+import { DEVICE, IMAGE, NODE_PARAM, STUBS, Sandbox, VALIDATOR_PARAM, VOLUME_ID, balanceSum, keyPair, rootAccountRecords } from "./harness.js";
+
+const DROP_IN = "etc/systemd/system/docker.service.d/10-near-data.conf";
+const HEAD_OBJECT =
+  "aws s3api head-object --region eu-central-1 --bucket near-localnet-genesis-123456789012 --key localnet/genesis.json " +
+  '--query [Metadata.sha256,Metadata."data-volume-id"] --output text';
 
 const sandboxes: Sandbox[] = [];
 function sandbox(): Sandbox {
@@ -104,6 +109,14 @@ describe("near-base bootstrap: first boot", () => {
     expect(r.calls.findIndex((c) => c.startsWith("mount "))).toBeLessThan(r.calls.findIndex((c) => / init /.test(c)));
   });
 
+  test("makes docker require the /srv/near mount (a drop-in, then one daemon-reload)", () => {
+    expect(readFileSync(join(s.root, DROP_IN), "utf8")).toBe("[Unit]\nRequiresMountsFor=/srv/near\n");
+    expect(r.calls.filter((c) => c.startsWith("systemctl daemon-reload"))).toEqual(["systemctl daemon-reload"]);
+    const at = (re: RegExp) => r.calls.findIndex((c) => re.test(c));
+    expect(at(/^mount /)).toBeLessThan(at(/^systemctl daemon-reload$/));
+    expect(at(/^systemctl daemon-reload$/)).toBeLessThan(at(/^docker run -d /));
+  });
+
   test("reads both keys from SSM with decryption, before touching the volume", () => {
     const ssm = r.calls.filter((c) => c.startsWith("aws ssm"));
     expect(ssm).toEqual([
@@ -113,13 +126,15 @@ describe("near-base bootstrap: first boot", () => {
     expect(r.calls.findIndex((c) => c.startsWith("aws ssm"))).toBeLessThan(r.calls.findIndex((c) => c.startsWith("blkid")));
   });
 
-  test("publishes the exact genesis bytes with their sha256 as metadata", () => {
+  test("publishes the exact genesis bytes with their sha256 and the data volume id as metadata", () => {
     const genesis = s.homeFile("genesis.json");
     const sha = createHash("sha256").update(genesis).digest("hex");
     expect(s.s3Object()).toBe(genesis);
-    expect(s.s3Sha()).toBe(sha);
-    expect(r.calls.filter((c) => c.startsWith("aws s3 "))).toEqual([
-      `aws s3 cp --region eu-central-1 --only-show-errors --content-type application/json --metadata sha256=${sha} ` +
+    expect(s.s3Metadata()).toEqual({ sha256: sha, "data-volume-id": VOLUME_ID });
+    expect(r.calls.filter((c) => c.startsWith("aws s3"))).toEqual([
+      HEAD_OBJECT,
+      `aws s3 cp --region eu-central-1 --only-show-errors --content-type application/json ` +
+        `--metadata sha256=${sha},data-volume-id=${VOLUME_ID} ` +
         `${s.home}/genesis.json s3://near-localnet-genesis-123456789012/localnet/genesis.json`,
     ]);
   });
@@ -146,12 +161,15 @@ describe("near-base bootstrap: first boot", () => {
       r2 = s.run();
     });
 
-    test("changes nothing: no init, no format, no upload, no new container", () => {
+    test("changes nothing: no init, no format, no upload, no new container, no daemon-reload", () => {
       expect(r2.status).toBe(0);
       expect(homeSnapshot(s)).toEqual(before);
-      for (const re of [/ init /, /^mkfs/, /^mount /, /^aws s3 cp/, /^docker (run|rm|start|pull)/, /^systemctl enable/, /^dnf /]) {
+      const reads = [/ init /, /^mkfs/, /^mount /, /^aws s3 cp/, /^docker (run|rm|start|pull)/, /^systemctl (enable|daemon-reload)/, /^dnf /];
+      for (const re of reads) {
         expect(r2.calls.filter((c) => re.test(c))).toEqual([]);
       }
+      expect(r2.calls.filter((c) => c.startsWith("aws s3"))).toEqual([HEAD_OBJECT]);
+      expect(readFileSync(join(s.root, DROP_IN), "utf8")).toBe("[Unit]\nRequiresMountsFor=/srv/near\n");
       expect(count(readFileSync(join(s.root, "etc", "fstab"), "utf8").split("\n"), /UUID=/)).toBe(1);
       expect(r2.stdout).toContain(`neard already runs ${IMAGE}`);
       expectNoSecrets(s, r2.stdout, r2.stderr, r2.calls.join("\n"));
@@ -174,6 +192,19 @@ describe("near-base bootstrap: later instances and reruns", () => {
     expect(count(r.calls, /^docker run -d --name neard /)).toBe(1);
     expect(s.homeFile("genesis.json")).toBe(genesis);
     expect(readFileSync(join(s.root, "etc", "fstab"), "utf8")).toMatch(/^UUID=\S+ \/srv\/near xfs defaults,nofail/);
+    // its root disk is new: the docker drop-in is written again
+    expect(readFileSync(join(s.root, DROP_IN), "utf8")).toBe("[Unit]\nRequiresMountsFor=/srv/near\n");
+    expect(count(r.calls, /^systemctl daemon-reload$/)).toBe(1);
+  });
+
+  test("a docker drop-in with other content is rewritten and systemd reloaded", () => {
+    const s = sandbox();
+    expect(s.run().status).toBe(0);
+    writeFileSync(join(s.root, DROP_IN), "[Unit]\nAfter=srv-near.mount\n");
+    const r = s.run();
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(s.root, DROP_IN), "utf8")).toBe("[Unit]\nRequiresMountsFor=/srv/near\n");
+    expect(count(r.calls, /^systemctl daemon-reload$/)).toBe(1);
   });
 
   test("a stopped container with the same image is started, not replaced", () => {
@@ -196,14 +227,42 @@ describe("near-base bootstrap: later instances and reruns", () => {
     expect(readFileSync(join(s.state, "containers", "neard"), "utf8")).toBe(`${IMAGE} true\n`);
   });
 
-  test("a genesis object that differs in S3 is uploaded again", () => {
+  test("a genesis object whose sha256 differs in S3 is uploaded again", () => {
     const s = sandbox();
     expect(s.run().status).toBe(0);
-    writeFileSync(join(s.state, "s3", s.env.GENESIS_BUCKET, s.env.GENESIS_KEY + ".sha256"), "0".repeat(64) + "\n");
+    const meta = s.s3Metadata()!;
+    s.setS3Metadata({ ...meta, sha256: "0".repeat(64) });
     const r = s.run();
     expect(r.status).toBe(0);
     expect(count(r.calls, /^aws s3 cp /)).toBe(1);
     expect(s.s3Object()).toBe(s.homeFile("genesis.json"));
+    expect(s.s3Metadata()).toEqual(meta);
+  });
+
+  test("a genesis object published from another data volume is uploaded again, even with the same sha256", () => {
+    const s = sandbox();
+    expect(s.run().status).toBe(0);
+    const meta = s.s3Metadata()!;
+    s.setS3Metadata({ ...meta, "data-volume-id": "vol-0fedcba9876543210" });
+    const r = s.run();
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c.startsWith("aws s3 cp "))).toEqual([
+      `aws s3 cp --region eu-central-1 --only-show-errors --content-type application/json ` +
+        `--metadata sha256=${meta.sha256},data-volume-id=${VOLUME_ID} ` +
+        `${s.home}/genesis.json s3://near-localnet-genesis-123456789012/localnet/genesis.json`,
+    ]);
+    expect(s.s3Metadata()).toEqual({ sha256: meta.sha256, "data-volume-id": VOLUME_ID });
+  });
+
+  test("a genesis object without the data volume id (published by an older bootstrap) is uploaded again", () => {
+    const s = sandbox();
+    expect(s.run().status).toBe(0);
+    const meta = s.s3Metadata()!;
+    s.setS3Metadata({ sha256: meta.sha256 });
+    const r = s.run();
+    expect(r.status).toBe(0);
+    expect(count(r.calls, /^aws s3 cp /)).toBe(1);
+    expect(s.s3Metadata()).toEqual(meta);
   });
 
   test("keys whose base58 starts with '1' (leading zero bytes) decode and match", () => {

@@ -119,9 +119,21 @@ export class Sandbox {
     return existsSync(path) ? readFileSync(path, "utf8") : undefined;
   }
 
-  s3Sha(): string | undefined {
-    const path = join(this.state, "s3", this.env.GENESIS_BUCKET, this.env.GENESIS_KEY + ".sha256");
-    return existsSync(path) ? readFileSync(path, "utf8").trim() : undefined;
+  /** The genesis object's user metadata as the stub aws recorded it (undefined: never uploaded). */
+  s3Metadata(): Record<string, string> | undefined {
+    const path = this.s3MetadataPath();
+    if (!existsSync(path)) return undefined;
+    const lines = readFileSync(path, "utf8").split("\n").filter(Boolean);
+    return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  }
+
+  /** Replaces the genesis object's user metadata (an object left by someone else). */
+  setS3Metadata(meta: Record<string, string>): void {
+    writeFileSync(this.s3MetadataPath(), Object.entries(meta).map(([k, v]) => `${k}=${v}\n`).join(""));
+  }
+
+  private s3MetadataPath(): string {
+    return join(this.state, "s3", this.env.GENESIS_BUCKET, this.env.GENESIS_KEY + ".metadata");
   }
 
   homeFile(name: string): string {
