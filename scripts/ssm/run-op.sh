@@ -16,6 +16,9 @@
 #   STDOUT_LIMIT    optional, default 20000 bytes of stdout returned (SSM keeps 24000 characters)
 #   STDERR_LIMIT    optional, default 6000 bytes of stderr returned (SSM keeps the FIRST 8000)
 #   FAUCET_SETTLE_SECONDS  optional, default 5: how long a started faucet must stay up
+#   DOCKER_WAIT_SECONDS    optional, default 600: how long to wait for cloud-init to finish (when
+#                   it runs on this boot, i.e. /run/cloud-init exists) and for `docker info` to
+#                   answer; the SSM agent is online before cloud-init has installed docker
 #   ROOT            optional prefix of every absolute path (tests)
 #
 # Output: stdout carries only the ops bundle's JSON lines (or, when this script itself fails,
@@ -30,6 +33,7 @@ LOG_DIR="${LOG_DIR:-/var/log/near-localnet/ops}"
 STDOUT_LIMIT="${STDOUT_LIMIT:-20000}"
 STDERR_LIMIT="${STDERR_LIMIT:-6000}"
 FAUCET_SETTLE_SECONDS="${FAUCET_SETTLE_SECONDS:-5}"
+DOCKER_WAIT_SECONDS="${DOCKER_WAIT_SECONDS:-600}"
 NODE_IMAGE="${NODE_IMAGE:-node:22-slim}"
 CONTAINER_OPS_DIR="/opt/near-localnet/ops"
 FAUCET_CONTAINER="near-faucet"
@@ -63,10 +67,40 @@ fail() {
   || fail 2 BAD_REQUEST "BUNDLE_URI must be s3://<bucket>/<key>"
 [[ "${BUNDLE_SHA256:-}" =~ ^[a-f0-9]{64}$ ]] || fail 2 BAD_REQUEST "BUNDLE_SHA256 must be 64 lower-case hex characters"
 [[ "$NODE_IMAGE" =~ ^[a-z0-9][a-z0-9._/:@-]*$ ]] || fail 2 BAD_REQUEST "NODE_IMAGE is not an image reference"
-[[ "$STDOUT_LIMIT" =~ ^[0-9]+$ && "$STDERR_LIMIT" =~ ^[0-9]+$ && "$FAUCET_SETTLE_SECONDS" =~ ^[0-9]+$ ]] \
-  || fail 2 BAD_REQUEST "STDOUT_LIMIT, STDERR_LIMIT and FAUCET_SETTLE_SECONDS must be whole numbers"
+[[ "$STDOUT_LIMIT" =~ ^[0-9]+$ && "$STDERR_LIMIT" =~ ^[0-9]+$ && "$FAUCET_SETTLE_SECONDS" =~ ^[0-9]+$ \
+  && "$DOCKER_WAIT_SECONDS" =~ ^[0-9]{1,6}$ ]] \
+  || fail 2 BAD_REQUEST "STDOUT_LIMIT, STDERR_LIMIT, FAUCET_SETTLE_SECONDS and DOCKER_WAIT_SECONDS must be whole numbers"
 
-command -v docker >/dev/null 2>&1 || fail 1 DOCKER_MISSING "docker is not installed on this instance"
+# ---- docker ----------------------------------------------------------------------------------
+# Right after boot the SSM agent is online while cloud-init is still installing and starting
+# docker: wait (within DOCKER_WAIT_SECONDS in all) for cloud-init to finish, then for the daemon.
+deadline=$(( SECONDS + DOCKER_WAIT_SECONDS ))
+if [[ -d "${ROOT}/run/cloud-init" ]] && command -v cloud-init >/dev/null 2>&1 && (( DOCKER_WAIT_SECONDS > 0 )); then
+  log "waiting up to ${DOCKER_WAIT_SECONDS}s for cloud-init to finish"
+  ci_rc=0
+  ci="$(timeout "$DOCKER_WAIT_SECONDS" cloud-init status --wait 2>&1)" || ci_rc=$?
+  ci="${ci##*$'\n'}"
+  case "$ci_rc" in
+    0) log "cloud-init finished (${ci})" ;;
+    124) log "cloud-init still running after ${DOCKER_WAIT_SECONDS}s; going on" ;;
+    *) log "cloud-init finished with exit code ${ci_rc} (${ci}); going on" ;;
+  esac
+fi
+docker_up() { command -v docker >/dev/null 2>&1 && timeout 30 docker info >/dev/null 2>&1; }
+if ! docker_up; then
+  log "waiting up to $(( deadline > SECONDS ? deadline - SECONDS : 0 ))s for docker to answer"
+  up=0
+  while (( SECONDS < deadline )); do
+    sleep 5
+    if docker_up; then up=1; break; fi
+  done
+  if (( ! up )); then
+    command -v docker >/dev/null 2>&1 \
+      || fail 1 DOCKER_MISSING "docker is not installed on this instance (waited ${DOCKER_WAIT_SECONDS}s for cloud-init and docker)"
+    fail 1 DOCKER_UNAVAILABLE "docker is installed but its daemon did not answer within ${DOCKER_WAIT_SECONDS}s (see systemctl status docker)"
+  fi
+  log "docker is up"
+fi
 
 # ---- region --------------------------------------------------------------------------------
 region="${AWS_REGION:-${AWS_SSM_REGION_NAME:-}}"

@@ -1,8 +1,9 @@
 // scripts/ssm/run-op.sh run for real with stub docker/aws/curl/sleep; the stub docker runs the
 // "container" command with the real node, so the fake bundle's output travels the whole path.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { REPO, b64, jsonLines, runBash, sandbox, sha256, type Sandbox } from "./helpers.js";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { tempDir } from "../support/script-sandbox.js";
+import { REPO, STUBS, b64, jsonLines, runBash, sandbox, sha256, type Sandbox } from "./helpers.js";
 
 const SCRIPT = join(REPO, "scripts", "ssm", "run-op.sh");
 
@@ -44,6 +45,7 @@ describe("run-op.sh: one-shot operations", () => {
       expect.stringMatching(/^aws s3 cp --only-show-errors --region us-east-2 s3:\/\/near-localnet-ops-bucket\/ops\/bundle\.mjs /),
     ]);
     expect(dockerLines(sb)).toEqual([
+      "docker info",
       "docker image inspect node:22-slim",
       "docker pull --quiet node:22-slim",
       expect.stringMatching(
@@ -232,5 +234,144 @@ describe("run-op.sh: faucet-start", () => {
     expect(jsonLines(r.stdout)[0]).toMatchObject({ ok: false, operation: "faucet-start", error: { code: "FAUCET_NOT_RUNNING" } });
     expect(r.stderr).toContain("log of near-faucet");
     expect(sb.readLog()).toContain("sleep 3");
+  });
+});
+
+/**
+ * A PATH without docker (and without any real cloud-init): <bin> holds the test/ssm stubs except
+ * docker, then one directory mirrors this process's PATH minus docker and cloud-init (this machine
+ * may have a real docker). The cloud-init stub links docker into <bin> when STUB_DOCKER_BIN=<bin>.
+ */
+let system: string | undefined;
+function pathWithoutDocker(sb: Sandbox): { PATH: string; bin: string } {
+  if (!system) {
+    system = join(tempDir("ssm-path-"), "sys");
+    mkdirSync(system);
+    const seen = new Set(["docker", "cloud-init"]);
+    for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+      if (!dir || !existsSync(dir)) continue;
+      for (const name of readdirSync(dir)) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        symlinkSync(join(dir, name), join(system, name));
+      }
+    }
+  }
+  const bin = join(sb.dir, "bin");
+  mkdirSync(bin);
+  for (const name of readdirSync(STUBS)) if (name !== "docker") symlinkSync(join(STUBS, name), join(bin, name));
+  return { PATH: `${bin}${delimiter}${system}`, bin };
+}
+
+/** cloud-init runs on this boot (its generator made /run/cloud-init). */
+function cloudInitBoot(sb: Sandbox): void {
+  mkdirSync(join(sb.root, "run", "cloud-init"), { recursive: true });
+}
+
+const stubCalls = (sb: Sandbox) => sb.readLog().filter((l) => /^(cloud-init |docker info$|sleep |aws )/.test(l));
+
+describe("run-op.sh: waits for cloud-init and docker after boot", () => {
+  test("cloud-init on this boot: waits for it, then finds the docker it installed, and runs the operation", () => {
+    const sb = sandbox();
+    cloudInitBoot(sb);
+    const { PATH, bin } = pathWithoutDocker(sb);
+    const r = runOp(sb, { PATH, STUB_DOCKER_BIN: bin });
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)[1]).toMatchObject({ event: "result", ok: true, operation: "echo" });
+    expect(stubCalls(sb).slice(0, 3)).toEqual(["cloud-init status --wait", "docker info", expect.stringMatching(/^aws s3 cp /)]);
+    expect(sb.readLog().filter((l) => l.startsWith("sleep"))).toEqual([]);
+    expect(r.stderr).toContain("[run-op] waiting up to 600s for cloud-init to finish\n[run-op] cloud-init finished (status: done)\n");
+  });
+
+  test("cloud-init that finishes with an error is reported and the operation still runs when docker is up", () => {
+    const sb = sandbox();
+    cloudInitBoot(sb);
+    const r = runOp(sb, { STUB_CLOUD_INIT_STATUS: "error", STUB_CLOUD_INIT_EXIT: "1" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("[run-op] cloud-init finished with exit code 1 (status: error); going on");
+    expect(jsonLines(r.stdout)[1]).toMatchObject({ ok: true });
+  });
+
+  test("cloud-init that does not finish in time is left behind after DOCKER_WAIT_SECONDS", () => {
+    const sb = sandbox();
+    cloudInitBoot(sb);
+    const r = runOp(sb, { STUB_CLOUD_INIT_HANGS: "1", DOCKER_WAIT_SECONDS: "1" });
+    expect(r.stderr).toContain("[run-op] cloud-init still running after 1s; going on");
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)[1]).toMatchObject({ ok: true });
+  });
+
+  test("no cloud-init on this boot (no /run/cloud-init): cloud-init is not asked, docker is checked once", () => {
+    const sb = sandbox();
+    const r = runOp(sb, {});
+    expect(r.status).toBe(0);
+    expect(stubCalls(sb).filter((l) => !l.startsWith("aws "))).toEqual(["docker info"]);
+    expect(r.stderr).not.toContain("cloud-init");
+    expect(r.stderr).not.toContain("waiting");
+  });
+
+  test("a docker daemon that answers late is waited for, with progress on stderr", () => {
+    const sb = sandbox();
+    writeFileSync(join(sb.state, "docker-info-failures"), "2\n");
+    const r = runOp(sb, {});
+    expect(r.status).toBe(0);
+    expect(stubCalls(sb).filter((l) => !l.startsWith("aws "))).toEqual([
+      "docker info",
+      "sleep 5",
+      "docker info",
+      "sleep 5",
+      "docker info",
+    ]);
+    expect(r.stderr).toContain("[run-op] waiting up to 600s for docker to answer\n");
+    expect(r.stderr).toContain("[run-op] docker is up\n");
+    expect(jsonLines(r.stdout)[1]).toMatchObject({ ok: true, operation: "echo" });
+  });
+
+  test("docker that never appears fails clearly (DOCKER_MISSING) once the wait is over, before any download", () => {
+    const sb = sandbox();
+    const { PATH } = pathWithoutDocker(sb);
+    const r = runOp(sb, { PATH, DOCKER_WAIT_SECONDS: "0" });
+    expect(r.status).toBe(1);
+    expect(jsonLines(r.stdout)).toEqual([
+      {
+        event: "result",
+        ok: false,
+        operation: "echo",
+        error: { code: "DOCKER_MISSING", message: "docker is not installed on this instance (waited 0s for cloud-init and docker)" },
+      },
+    ]);
+    expect(sb.readLog()).toEqual([]);
+  });
+
+  test("cloud-init that finishes without installing docker ends in DOCKER_MISSING", () => {
+    const sb = sandbox();
+    cloudInitBoot(sb);
+    const { PATH } = pathWithoutDocker(sb);
+    const r = runOp(sb, { PATH, DOCKER_WAIT_SECONDS: "1" });
+    expect(r.status).toBe(1);
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ ok: false, error: { code: "DOCKER_MISSING" } });
+    expect(sb.readLog()[0]).toBe("cloud-init status --wait");
+    expect(sb.readLog().some((l) => l.startsWith("aws "))).toBe(false);
+  });
+
+  test("a docker daemon that never answers fails with DOCKER_UNAVAILABLE", () => {
+    const sb = sandbox();
+    writeFileSync(join(sb.state, "docker-info-failures"), "1000\n");
+    const r = runOp(sb, { DOCKER_WAIT_SECONDS: "0" });
+    expect(r.status).toBe(1);
+    expect(jsonLines(r.stdout)[0]).toMatchObject({
+      ok: false,
+      error: { code: "DOCKER_UNAVAILABLE", message: "docker is installed but its daemon did not answer within 0s (see systemctl status docker)" },
+    });
+    expect(sb.readLog()).toEqual(["docker info"]);
+  });
+
+  test("a malformed DOCKER_WAIT_SECONDS is refused before anything runs", () => {
+    const sb = sandbox();
+    cloudInitBoot(sb);
+    const r = runOp(sb, { DOCKER_WAIT_SECONDS: "10m" });
+    expect(r.status).toBe(2);
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ error: { code: "BAD_REQUEST" } });
+    expect(sb.readLog()).toEqual([]);
   });
 });
