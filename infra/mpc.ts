@@ -238,7 +238,8 @@ export class ChainSignatures extends pulumi.ComponentResource {
               rpcUrl,
               chainId: cfg.base.chainId,
             })),
-            timeoutSeconds: 600,
+            // Room for a fresh node's bootstrap (Docker, the MPC image) that run-op waits out first.
+            timeoutSeconds: 1800,
           },
           { ...p, dependsOn: [setup, hosts[i]] },
         ),
