@@ -145,10 +145,18 @@ export function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Rec
  * Installs the mock runtime and returns the live list of registered resources.
  * Must run before the program's modules create resources.
  */
-export function installMocks(opts: { project: string; stack: string; region: string; preview?: boolean; commandResults?: CommandResults }): RecordedResource[] {
+export function installMocks(opts: {
+  project: string;
+  stack: string;
+  region: string;
+  preview?: boolean;
+  commandResults?: CommandResults;
+  /** Resources answered as a targeted run answers a skipped create: no id, no outputs. */
+  skipped?: (args: pulumi.runtime.MockResourceArgs) => boolean;
+}): RecordedResource[] {
   const records: RecordedResource[] = [];
   const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => mockState(args, opts.region, opts.commandResults),
+    newResource: (args) => (opts.skipped?.(args) ? { id: undefined, state: {} } : mockState(args, opts.region, opts.commandResults)),
     call: (args) => mockCall(args, opts.region),
   };
   const monitor = new MockMonitor(mocks) as any;

@@ -153,8 +153,8 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
   };
 }
 
-/** Layer 1 is deployed with --exclude (layers 2 and 3), which the Pulumi CLI has since 3.160. */
-export const MIN_PULUMI_CLI = [3, 160, 0] as const;
+/** Layer 1 is deployed with --exclude globs of layers 2 and 3; before 3.188 the CLI ignored globs when protecting excluded resources from deletion. */
+export const MIN_PULUMI_CLI = [3, 188, 0] as const;
 
 /** A message when the CLI version is older than MIN_PULUMI_CLI, else undefined. */
 export function cliTooOld(version: string | undefined): string | undefined {

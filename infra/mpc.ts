@@ -263,7 +263,7 @@ export class ChainSignatures extends pulumi.ComponentResource {
     this.threshold = pulumi.output(mpc.threshold);
     this.domains = pulumi.output(schemes.map((scheme, id) => ({ id, scheme, ...DOMAIN_PROTOCOLS[scheme] })));
     this.rootKeys = keygen.result.apply((r) =>
-      ((r as { domains?: Array<{ scheme: string; domainId: number; publicKey: string }> }).domains ?? []).map((d) => ({ domainId: d.domainId, scheme: d.scheme, publicKey: d.publicKey })),
+      ((r as { domains?: Array<{ scheme: string; domainId: number; publicKey: string }> } | undefined)?.domains ?? []).map((d) => ({ domainId: d.domainId, scheme: d.scheme, publicKey: d.publicKey })),
     );
     this.namespace = namespace.name;
     this.registerOutputs({ contractId: this.contractId, threshold: this.threshold, domains: this.domains, rootKeys: this.rootKeys });

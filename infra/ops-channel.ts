@@ -70,9 +70,11 @@ export class OpsChannel extends pulumi.ComponentResource {
 
     this.runOpDocument = docs.runOpName;
     this.diagnosticsDocument = docs.diagnosticsName;
+    // Both from the object, never from this run's build: a run that leaves Layer 1 alone keeps
+    // the object's old outputs, and uri and sha256 must keep naming the same bytes.
     this.bundle = {
       uri: pulumi.interpolate`s3://${object.bucket}/${object.key}`,
-      sha256: built.sha256,
+      sha256: object.key.apply((k) => (k === undefined ? (undefined as unknown as string) : k.slice(OPS_BUNDLE_PREFIX.length, -".mjs".length))),
     };
     this.registerOutputs({ runOpDocument: this.runOpDocument, diagnosticsDocument: this.diagnosticsDocument, bundle: this.bundle });
   }

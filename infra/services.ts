@@ -128,7 +128,7 @@ export class NearServices extends pulumi.ComponentResource {
 
     const expected = Object.fromEntries(coreContractsExpectations({ rootAccountId: root }).map((c) => [c.accountId, c.codeHash]));
     this.contracts = contracts.result.apply(() => expected);
-    this.transactions = contracts.result.apply((r) => Number((r as { transactions?: unknown }).transactions ?? 0));
+    this.transactions = contracts.result.apply((r) => Number((r as { transactions?: unknown } | undefined)?.transactions ?? 0));
     this.faucetUrl = pulumi.all([faucet.result, base.privateIp]).apply(([, ip]) => `http://${ip}:${cfg.services.faucetPort}`);
     this.faucetAccountId = pulumi.output(faucetAccountId);
     this.registerOutputs({ contracts: this.contracts, faucetUrl: this.faucetUrl, faucetAccountId: this.faucetAccountId });

@@ -120,6 +120,9 @@ export class SsmOperation<T extends Record<string, unknown> = Record<string, unk
     this.stderr = this.command.stderr;
     const operation = args.operation;
     this.result = this.command.stdout.apply((text) => {
+      // A targeted run that skips creating this step (its layer is not being deployed) has no
+      // stdout; @pulumi/pulumi before 3.256 still runs applies on it.
+      if (text === undefined) return undefined as unknown as T;
       const { result } = parseOpsOutput<T>(text);
       if (!result.ok) throw new Error(`${operation}: ${result.error.code}: ${result.error.message}`);
       return result.result;
