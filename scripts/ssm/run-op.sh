@@ -12,7 +12,10 @@
 #   NODE_IMAGE      container image with node (default node:22-slim)
 #   AWS_REGION      optional; else AWS_SSM_REGION_NAME (set by the SSM agent), else IMDSv2
 #   OPS_DIR         optional, default /opt/near-localnet/ops
-#   LOG_DIR         optional, default /var/log/near-localnet/ops (full stdout/stderr of the last run)
+#   LOG_DIR         optional, default /var/log/near-localnet/ops (full stdout/stderr of the last
+#                   finished run of each operation, <operation>.stdout/.stderr; a run writes its own
+#                   .<operation>.<pid>.* files and moves them into place when it ends, so runs of
+#                   the same operation at the same time do not mix their outputs)
 #   STDOUT_LIMIT    optional, default 20000 bytes of stdout returned (SSM keeps 24000 characters)
 #   STDERR_LIMIT    optional, default 6000 bytes of stderr returned (SSM keeps the FIRST 8000)
 #   FAUCET_SETTLE_SECONDS  optional, default 5: how long a started faucet must stay up
@@ -20,6 +23,12 @@
 #                   it runs on this boot, i.e. /run/cloud-init exists) and for `docker info` to
 #                   answer; the SSM agent is online before cloud-init has installed docker
 #   ROOT            optional prefix of every absolute path (tests)
+#
+# Leftovers of a cancelled run: SSM cancels a command by killing its whole process group
+# (SIGKILL), so no trap runs and the `docker run --rm` container of that run keeps going. Each
+# one-shot container is labelled with its owner (this script's pid and that process's start
+# time); before starting, the containers of the same operation whose owner is gone are removed,
+# and so are their per-run log files. Containers of runs still going are left alone.
 #
 # Output: stdout carries only the ops bundle's JSON lines (or, when this script itself fails,
 # one {"event":"result","ok":false,...} line); progress and diagnostics go to stderr.
@@ -180,15 +189,57 @@ fi
 # ---- one-shot operation ----------------------------------------------------------------------
 log_dir="${ROOT}${LOG_DIR}"
 install -d -m 0750 "$log_dir"
-out="${log_dir}/${OPERATION}.stdout"
-err="${log_dir}/${OPERATION}.stderr"
+
+# proc_start <pid>: the process's start time (clock ticks after boot, /proc/<pid>/stat field 22),
+# which tells a live owner from a later process that got the same pid; fails when none runs.
+proc_start() {
+  local stat rest fields
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  rest="${stat##*) }"
+  read -r -a fields <<<"$rest"
+  [[ -n "${fields[19]:-}" ]] || return 1
+  printf '%s' "${fields[19]}"
+}
+# owner_alive <pid:start>
+owner_alive() {
+  local pid="${1%%:*}" start="${1#*:}" now
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  now="$(proc_start "$pid")" || return 1
+  [[ "$now" == "$start" ]]
+}
+
+owner="$$:$(proc_start $$ || echo 0)"
 name="near-op-${OPERATION}-$$"
-# A cancelled SSM command must not leave the container running.
-trap 'docker rm -f "$name" >/dev/null 2>&1 || true; exit 143' TERM INT HUP
+
+# Containers of this operation left by a run that was killed (see the header).
+while read -r c_name c_owner; do
+  [[ "$c_name" =~ ^near-op-${OPERATION}-[0-9]+$ ]] || continue
+  if [[ -n "${c_owner:-}" ]] && owner_alive "$c_owner"; then
+    log "${c_name} belongs to a run that is still going (pid ${c_owner%%:*}); leaving it"
+    continue
+  fi
+  log "removing ${c_name}, left by a run that no longer exists"
+  docker rm -f "$c_name" >/dev/null 2>&1 || log "could not remove ${c_name}"
+done < <(docker ps -a --filter "name=near-op-${OPERATION}-" --format '{{.Names}} {{.Label "near-localnet.owner"}}' 2>/dev/null || true)
+# Their per-run files (.<operation>.<pid>.stdout/.stderr) go too.
+for f in "${log_dir}/.${OPERATION}."*.std{out,err}; do
+  [[ -e "$f" ]] || continue
+  f_pid="${f#"${log_dir}/.${OPERATION}."}"
+  f_pid="${f_pid%%.*}"
+  [[ "$f_pid" =~ ^[0-9]+$ ]] || continue
+  if [[ "$f_pid" != "$$" ]] && ! kill -0 "$f_pid" 2>/dev/null; then rm -f "$f"; fi
+done
+
+out="${log_dir}/.${OPERATION}.$$.stdout"
+err="${log_dir}/.${OPERATION}.$$.stderr"
+final_out="${log_dir}/${OPERATION}.stdout"
+final_err="${log_dir}/${OPERATION}.stderr"
+# A cancel that sends a signal (not SIGKILL) must not leave the container running.
+trap 'docker rm -f "$name" >/dev/null 2>&1 || true; rm -f "$out" "$err"; exit 143' TERM INT HUP
 
 log "running ${OPERATION} in ${NODE_IMAGE} (bundle ${BUNDLE_SHA256})"
 rc=0
-docker run --rm --name "$name" --init --network host \
+docker run --rm --name "$name" --label "near-localnet.owner=${owner}" --init --network host \
   -e "AWS_REGION=${region}" -v "${bundle_dir}:${CONTAINER_OPS_DIR}:ro" \
   "$NODE_IMAGE" node "$container_bundle" "$OPERATION" "$PAYLOAD" >"$out" 2>"$err" || rc=$?
 
@@ -219,6 +270,10 @@ else
   log "stdout was ${out_size} bytes; dropped the first ${first} of ${count} lines (full text in ${LOG_DIR}/${OPERATION}.stdout)"
   printf '%s\n' "${lines[@]:first}"
 fi
+
+# The finished run's full output becomes the operation's last output (sign-test-result reads it).
+mv -f "$out" "$final_out"
+mv -f "$err" "$final_err"
 
 if (( rc != 0 )); then
   log "${OPERATION} exited with ${rc}"

@@ -1,5 +1,6 @@
 // scripts/ssm/run-op.sh run for real with stub docker/aws/curl/sleep; the stub docker runs the
 // "container" command with the real node, so the fake bundle's output travels the whole path.
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { tempDir } from "../support/script-sandbox.js";
@@ -48,14 +49,17 @@ describe("run-op.sh: one-shot operations", () => {
       "docker info",
       "docker image inspect node:22-slim",
       "docker pull --quiet node:22-slim",
+      String.raw`docker ps -a --filter name=near-op-echo- --format \{\{.Names\}\}\ \{\{.Label\ \"near-localnet.owner\"\}\}`,
       expect.stringMatching(
         new RegExp(
-          `^docker run --rm --name near-op-echo-[0-9]+ --init --network host -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro node:22-slim node /opt/near-localnet/ops/${sb.bundleSha}\\.mjs echo [A-Za-z0-9+/=]+$`,
+          `^docker run --rm --name near-op-echo-[0-9]+ --label near-localnet.owner=[0-9]+:[0-9]+ --init --network host -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro node:22-slim node /opt/near-localnet/ops/${sb.bundleSha}\\.mjs echo [A-Za-z0-9+/=]+$`,
         ),
       ),
     ]);
-    // the full stdout and stderr of the run are kept on the instance
+    // the full stdout and stderr of the run are kept on the instance, and only those
     expect(readFileSync(join(sb.root, "var/log/near-localnet/ops/echo.stderr"), "utf8")).toBe("progress: echo\n");
+    expect(readFileSync(join(sb.root, "var/log/near-localnet/ops/echo.stdout"), "utf8")).toBe(r.stdout);
+    expect(readdirSync(join(sb.root, "var/log/near-localnet/ops")).sort()).toEqual(["echo.stderr", "echo.stdout"]);
   });
 
   test("a second run reuses the verified bundle and the present image", () => {
@@ -373,5 +377,105 @@ describe("run-op.sh: waits for cloud-init and docker after boot", () => {
     expect(r.status).toBe(2);
     expect(jsonLines(r.stdout)[0]).toMatchObject({ error: { code: "BAD_REQUEST" } });
     expect(sb.readLog()).toEqual([]);
+  });
+});
+
+/** A bundle whose "pair" operation waits until both runs of a pair have started (a barrier dir in the payload). */
+const PAIR_BUNDLE = `
+import { readdirSync, writeFileSync } from "node:fs";
+const [operation, payload] = process.argv.slice(2);
+const input = JSON.parse(Buffer.from(payload, "base64").toString("utf8"));
+const out = (o) => process.stdout.write(JSON.stringify(o) + "\\n");
+process.stderr.write("progress of " + input.id + "\\n");
+out({ event: "step", name: "first", id: input.id });
+writeFileSync(input.barrier + "/" + input.id, "");
+const until = Date.now() + 10000;
+while (readdirSync(input.barrier).length < 2 && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+for (let i = 0; i < 50; i++) out({ event: "step", name: "step-" + i, id: input.id });
+out({ event: "result", ok: true, operation, result: { id: input.id } });
+`;
+
+function runOpAsync(sb: Sandbox, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const full: Record<string, string> = {
+    PATH: `${STUBS}${delimiter}${process.env.PATH}`,
+    HOME: sb.dir,
+    STUB_LOG: sb.log,
+    STUB_STATE: sb.state,
+    STUB_S3_DIR: sb.s3,
+    STUB_HTTP_DIR: sb.http,
+    ROOT: sb.root,
+    BUNDLE_URI: sb.bundleUri,
+    BUNDLE_SHA256: sb.bundleSha,
+    AWS_REGION: "us-east-2",
+    ...env,
+  };
+  return new Promise((done, reject) => {
+    const child = spawn("bash", [SCRIPT], { env: full });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status) => done({ status, stdout, stderr }));
+  });
+}
+
+/** "<pid>:<start time>" of a live process, as run-op.sh labels its containers. */
+function ownerOf(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return `${pid}:${stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[19]}`;
+}
+
+describe("run-op.sh: several runs of one operation", () => {
+  test("two runs at the same time each return their own output; the kept output is one whole run", async () => {
+    const sb = sandbox(PAIR_BUNDLE);
+    const barrier = join(sb.dir, "barrier");
+    mkdirSync(barrier);
+    // the first run pulls the image; start both once it is present
+    writeFileSync(join(sb.state, "image-present"), "");
+    const [a, b] = await Promise.all(
+      ["a", "b"].map((id) => runOpAsync(sb, { OPERATION: "pair", PAYLOAD: b64({ id, barrier }) })),
+    );
+    for (const [r, id] of [
+      [a, "a"],
+      [b, "b"],
+    ] as const) {
+      expect(r.status).toBe(0);
+      const lines = jsonLines(r.stdout);
+      expect(lines).toHaveLength(52);
+      expect(lines.every((l) => (l.id ?? (l.result as { id: string }).id) === id)).toBe(true);
+      expect(r.stderr).toContain(`progress of ${id}\n`);
+    }
+    const logDir = join(sb.root, "var/log/near-localnet/ops");
+    expect(readdirSync(logDir).sort()).toEqual(["pair.stderr", "pair.stdout"]);
+    const kept = readFileSync(join(logDir, "pair.stdout"), "utf8");
+    expect([a.stdout, b.stdout]).toContain(kept);
+    const keptErr = readFileSync(join(logDir, "pair.stderr"), "utf8");
+    expect(keptErr).toBe(`progress of ${kept === a.stdout ? "a" : "b"}\n`);
+  });
+
+  test("removes containers of the operation left by a killed run, keeps those of live runs and other operations", () => {
+    const sb = sandbox();
+    // a pid that no longer runs: a child that has exited
+    const gone = spawnSync("bash", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim();
+    const container = (name: string, owner: string) => writeFileSync(join(sb.state, `container-${name}`), `running near-localnet.owner=${owner}\n`);
+    container(`near-op-echo-${gone}`, `${gone}:12345`);
+    container(`near-op-echo-${process.pid}`, ownerOf(process.pid));
+    // same pid as this process but another start time: that run is gone too
+    container("near-op-echo-77", `${process.pid}:1`);
+    container(`near-op-echo-x-${gone}`, `${gone}:12345`);
+    const logDir = join(sb.root, "var/log/near-localnet/ops");
+    mkdirSync(logDir, { recursive: true });
+    writeFileSync(join(logDir, `.echo.${gone}.stdout`), "partial\n");
+    writeFileSync(join(logDir, `.echo.${process.pid}.stdout`), "still being written\n");
+    const r = runOp(sb, {});
+    expect(r.status).toBe(0);
+    expect(dockerLines(sb).filter((l) => l.startsWith("docker rm"))).toEqual([`docker rm -f near-op-echo-${gone}`, "docker rm -f near-op-echo-77"]);
+    expect(r.stderr).toContain(`[run-op] removing near-op-echo-${gone}, left by a run that no longer exists\n`);
+    expect(r.stderr).toContain(`[run-op] near-op-echo-${process.pid} belongs to a run that is still going (pid ${process.pid}); leaving it\n`);
+    expect(readdirSync(join(sb.state)).filter((f) => f.startsWith("container-")).sort()).toEqual(
+      [`container-near-op-echo-${process.pid}`, `container-near-op-echo-x-${gone}`].sort(),
+    );
+    expect(readdirSync(logDir).sort()).toEqual([`.echo.${process.pid}.stdout`, "echo.stderr", "echo.stdout"]);
   });
 });
