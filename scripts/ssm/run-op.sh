@@ -211,7 +211,10 @@ owner_alive() {
 owner="$$:$(proc_start $$ || echo 0)"
 name="near-op-${OPERATION}-$$"
 
-# Containers of this operation left by a run that was killed (see the header).
+# Containers of this operation left by a run that was killed (see the header). The Go template
+# is assembled so that this file holds no double brace (SSM reads those as parameter references).
+lb='{'
+ps_format="${lb}${lb}.Names}} ${lb}${lb}.Label \"near-localnet.owner\"}}"
 while read -r c_name c_owner; do
   [[ "$c_name" =~ ^near-op-${OPERATION}-[0-9]+$ ]] || continue
   if [[ -n "${c_owner:-}" ]] && owner_alive "$c_owner"; then
@@ -220,7 +223,7 @@ while read -r c_name c_owner; do
   fi
   log "removing ${c_name}, left by a run that no longer exists"
   docker rm -f "$c_name" >/dev/null 2>&1 || log "could not remove ${c_name}"
-done < <(docker ps -a --filter "name=near-op-${OPERATION}-" --format '{{.Names}} {{.Label "near-localnet.owner"}}' 2>/dev/null || true)
+done < <(docker ps -a --filter "name=near-op-${OPERATION}-" --format "${ps_format}" 2>/dev/null || true)
 # Their per-run files (.<operation>.<pid>.stdout/.stderr) go too.
 for f in "${log_dir}/.${OPERATION}."*.std{out,err}; do
   [[ -e "$f" ]] || continue
