@@ -118,3 +118,36 @@ export function selects(selection: LayerSelection, urn: string): boolean {
 export function layerOfUrn(stack: string, urn: string, project = PROJECT): LayerId {
   return LAYERS.find((l) => selects(layerSelection(stack, l.id, project), urn))?.id ?? "base";
 }
+
+/** Resources the engine adds by itself (the root stack, providers): they belong to no layer. */
+export function isEngineResource(type: string): boolean {
+  return type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:");
+}
+
+/**
+ * The selection for an operation that the engine checks against the state (refresh, destroy).
+ * Pulumi's checkTargets rejects every LITERAL --target/--exclude URN that is not in the
+ * snapshot ("no resource named ... found"); globs are exempt. So, from the state's resources:
+ * - Layers 2/3: their component URN only when the state holds it, plus the descendants glob;
+ *   undefined when the state holds nothing of the layer (not deployed: nothing to do).
+ * - Layer 1: the exclude set of the upper layers present in the state (none once they are
+ *   gone, i.e. the whole stack); undefined when the state holds nothing of Layer 1.
+ * `up` and `preview` keep layerSelection: there a target may name a resource still to be created.
+ */
+export function stateSelection(
+  stack: string,
+  id: LayerId,
+  resources: ReadonlyArray<{ urn: string; type: string }>,
+  project = PROJECT,
+): LayerSelection | undefined {
+  const present = resources.filter((r) => !isEngineResource(r.type));
+  const urns = new Set(present.map((r) => r.urn));
+  const ofLayer = (l: LayerId) => present.filter((r) => layerOfUrn(stack, r.urn, project) === l);
+  const literalAndGlob = (l: LayerId) => layerTargets(stack, l, project).filter((t) => t.includes("*") || urns.has(t));
+  if (ofLayer(id).length === 0) return undefined;
+  if (layer(id).index === 1) {
+    const above = LAYERS.filter((l) => l.index > 1 && ofLayer(l.id).length > 0);
+    return above.length ? { excludes: above.flatMap((l) => literalAndGlob(l.id)) } : {};
+  }
+  return { targets: literalAndGlob(id) };
+}

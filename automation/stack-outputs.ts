@@ -149,7 +149,7 @@ function parseBase(v: unknown, problems: string[]): BaseOutputs | undefined {
   else if (Array.isArray(bootRaw)) bootNodes = bootRaw.filter((b): b is string => typeof b === "string");
   else p.push("base.bootNodes is missing or not a string");
   const out: BaseOutputs = {
-    instanceId: str(v, "instanceId", "base", p),
+    instanceId: instanceId(v, "base", p),
     privateIp: str(v, "privateIp", "base", p),
     rpcUrl: str(v, "rpcUrl", "base", p),
     chainId: str(v, "chainId", "base", p),
@@ -195,8 +195,13 @@ function parseMpc(v: unknown, problems: string[]): MpcOutputs | undefined {
         return;
       }
       const p: string[] = [];
+      const id = instanceId(n, where, p);
+      if (!id) {
+        problems.push(...p);
+        return;
+      }
       nodes.push({
-        instanceId: str(n, "instanceId", where, p),
+        instanceId: id,
         privateIp: str(n, "privateIp", where, p),
         address: optStr(n, "address"),
         url: optStr(n, "url"),
@@ -245,13 +250,46 @@ function parseMpc(v: unknown, problems: string[]): MpcOutputs | undefined {
   };
 }
 
-/** Plain values of the outputs (the Automation API gives {value, secret} pairs). */
+/**
+ * What Pulumi saves for a value that was unknown when the outputs were recorded (e.g. a targeted
+ * `up` that skipped the resource producing it): a fixed UUID instead of the value. Such a value
+ * is missing, not a value.
+ */
+export const UNKNOWN_OUTPUT = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The value with every unknown placeholder removed (object keys dropped, list entries too). */
+export function withoutUnknowns(v: unknown): unknown {
+  if (v === UNKNOWN_OUTPUT) return undefined;
+  if (Array.isArray(v)) return v.map(withoutUnknowns).filter((x) => x !== undefined);
+  if (isObject(v)) {
+    const out: Raw = {};
+    for (const [k, x] of Object.entries(v)) {
+      const kept = withoutUnknowns(x);
+      if (kept !== undefined) out[k] = kept;
+    }
+    return out;
+  }
+  return v;
+}
+
+/** Plain values of the outputs (the Automation API gives {value, secret} pairs), unknowns removed. */
 export function outputValues(raw: Record<string, OutputValue | unknown>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
-    values[k] = isObject(v) && "value" in v && "secret" in v ? v.value : v;
+    const value = withoutUnknowns(isObject(v) && "value" in v && "secret" in v ? v.value : v);
+    if (value !== undefined) values[k] = value;
   }
   return values;
+}
+
+/** EC2 instance ids look like i-0123456789abcdef0. */
+const INSTANCE_ID = /^i-[0-9a-z]+$/;
+
+function instanceId(o: Raw, where: string, problems: string[]): string {
+  const v = o.instanceId;
+  if (typeof v === "string" && INSTANCE_ID.test(v)) return v;
+  problems.push(`${where}.instanceId is ${v === undefined || v === "" ? "missing" : `not an EC2 instance id (${JSON.stringify(v)})`}`);
+  return "";
 }
 
 export function parseStackOutputs(raw: Record<string, OutputValue | unknown>): StackOutputs {

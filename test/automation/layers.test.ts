@@ -8,6 +8,7 @@ import {
   layersUpTo,
   parseLayer,
   selects,
+  stateSelection,
   urnMatches,
 } from "../../automation/layers.js";
 
@@ -58,5 +59,38 @@ describe("layer targets", () => {
     expect(parseLayer("3")).toBe("mpc");
     expect(parseLayer("Chain-Signatures")).toBe("mpc");
     expect(() => parseLayer("intents")).toThrow('unknown layer "intents"');
+  });
+});
+
+describe("selections checked against the state (refresh, destroy)", () => {
+  const res = (u: string, type = "aws:x:Y") => ({ urn: u, type });
+  const stackRes = res(urn("pulumi:pulumi:Stack", "near-localnet-localnet"), "pulumi:pulumi:Stack");
+  const provider = res(urn("pulumi:providers:aws", "default_7_48_0"), "pulumi:providers:aws");
+  const baseRes = [res(componentUrn(S, "base"), "near-localnet:index:NearBase"), res(urn("near-localnet:index:NearBase$aws:ec2/vpc:Vpc", "vpc"))];
+  const servicesRes = [
+    res(componentUrn(S, "services"), "near-localnet:index:NearServices"),
+    res(urn("near-localnet:index:NearServices$command:local:Command", "deploy-wrap")),
+  ];
+  const mpcChildOnly = [res(urn("near-localnet:index:ChainSignatures$aws:ec2/instance:Instance", "mpc-node-0-instance"))];
+
+  it("names only literal URNs the state holds; globs always stay", () => {
+    const all = [stackRes, provider, ...baseRes, ...servicesRes, res(componentUrn(S, "mpc")), ...mpcChildOnly];
+    expect(stateSelection(S, "mpc", all)).toEqual({ targets: layerTargets(S, "mpc") });
+    expect(stateSelection(S, "base", all)).toEqual({ excludes: [...layerTargets(S, "services"), ...layerTargets(S, "mpc")] });
+    // a Layer 3 whose component is not recorded (children only): the glob alone
+    const partial = [stackRes, ...baseRes, ...servicesRes, ...mpcChildOnly];
+    expect(stateSelection(S, "mpc", partial)).toEqual({ targets: [`urn:pulumi:${S}::${P}::near-localnet:index:ChainSignatures$**`] });
+    expect(stateSelection(S, "base", partial)).toEqual({
+      excludes: [...layerTargets(S, "services"), `urn:pulumi:${S}::${P}::near-localnet:index:ChainSignatures$**`],
+    });
+  });
+
+  it("a layer with nothing in the state has no selection (not deployed); Layer 1 alone needs no excludes", () => {
+    const baseOnly = [stackRes, provider, ...baseRes];
+    expect(stateSelection(S, "services", baseOnly)).toBeUndefined();
+    expect(stateSelection(S, "mpc", baseOnly)).toBeUndefined();
+    expect(stateSelection(S, "base", baseOnly)).toEqual({});
+    expect(stateSelection(S, "base", [stackRes, provider])).toBeUndefined();
+    expect(stateSelection(S, "base", [])).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { maskedOutputs, parseStackOutputs, splitBootNodes } from "../../automation/stack-outputs.js";
+import { UNKNOWN_OUTPUT, maskedOutputs, parseStackOutputs, splitBootNodes } from "../../automation/stack-outputs.js";
 import { BUNDLE, NODE_KEY, ROOT_KEY_PARAMETER, SIGNER_HASH, rawOutputs } from "./fakes.js";
 
 describe("stack outputs as index.ts exports them", () => {
@@ -78,6 +78,36 @@ describe("stack outputs as index.ts exports them", () => {
       "mpc.contractId is missing or not a string",
     ]);
     expect(o.opsBundle).toBeUndefined();
+  });
+
+  it("unknown-value placeholders count as missing: a layer saved with them reads as not deployed", () => {
+    // what a targeted up of Layer 1 saves for the outputs of Layers 2 and 3 it skipped
+    const raw = rawOutputs(["base"]);
+    raw.services = { value: { contracts: UNKNOWN_OUTPUT, faucetUrl: UNKNOWN_OUTPUT }, secret: false };
+    raw.mpc = {
+      value: { nodes: [{ instanceId: UNKNOWN_OUTPUT, privateIp: UNKNOWN_OUTPUT, accountId: "mpc-node-0.localnet", p2pPublicKey: UNKNOWN_OUTPUT }], contractId: UNKNOWN_OUTPUT },
+      secret: false,
+    };
+    raw.opsDocument = { value: UNKNOWN_OUTPUT, secret: false };
+    const o = parseStackOutputs(raw);
+    expect(o.base?.instanceId).toBe("i-0base");
+    expect(o.services).toEqual({ contracts: {}, faucetUrl: undefined, faucetAccountId: undefined });
+    expect(o.mpc?.nodes).toEqual([]);
+    expect(o.mpc?.contractId).toBe("");
+    expect(o.opsDocument).toBeUndefined();
+    expect(o.problems).toEqual(["mpc.nodes[0].instanceId is missing", "mpc.contractId is missing or not a string"]);
+    // the whole output unknown
+    expect(parseStackOutputs({ ...rawOutputs(["base"]), mpc: { value: UNKNOWN_OUTPUT, secret: false } }).mpc).toBeUndefined();
+  });
+
+  it("an instance id must look like one (i-...)", () => {
+    const raw = rawOutputs(["base", "services", "mpc"]);
+    (raw.base.value as Record<string, unknown>).instanceId = "base-instance";
+    ((raw.mpc.value as { nodes: Array<Record<string, unknown>> }).nodes[2]).instanceId = "";
+    const o = parseStackOutputs(raw);
+    expect(o.base).toBeUndefined();
+    expect(o.mpc?.nodes.map((n) => n.instanceId)).toEqual(["i-0mpc0", "i-0mpc1"]);
+    expect(o.problems).toEqual(['base.instanceId is not an EC2 instance id ("base-instance")', "mpc.nodes[2].instanceId is missing"]);
   });
 
   it("masks secret outputs for display", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { buildStatus, collectStatus, renderStatusMarkdown } from "../../automation/status.js";
-import { parseStackOutputs } from "../../automation/stack-outputs.js";
+import { UNKNOWN_OUTPUT, parseStackOutputs } from "../../automation/stack-outputs.js";
 import { FakeProbes, PINNED, healthyBase, healthyMpc, healthyServices, rawOutputs } from "./fakes.js";
 import type { LayerProbes } from "../../automation/health.js";
 import { ed25519FromSeed } from "../../lib/near-keys.js";
@@ -268,5 +268,19 @@ describe("status checkpoint", () => {
     const r = buildStatus(input);
     expect(r.layers[2].done).toBe(false);
     expect(renderStatusMarkdown(r)).toContain("  - the mpc probe failed: SSM: instance i-0mpc0 is not managed");
+  });
+});
+
+describe("status of a stack whose upper layers were saved as unknown values", () => {
+  it("reads Layer 3 as not deployed (no probe, no 'did not answer')", async () => {
+    const raw = rawOutputs(["base", "services"]);
+    raw.mpc = { value: { nodes: [{ instanceId: UNKNOWN_OUTPUT, accountId: "mpc-node-0.localnet" }], contractId: UNKNOWN_OUTPUT }, secret: false };
+    const probes = new FakeProbes();
+    const input = await collectStatus("localnet", parseStackOutputs(raw), probes, () => new Date(0));
+    expect([...probes.calls].sort()).toEqual(["base", "services"]);
+    const report = buildStatus(input);
+    const mpc = report.layers.find((l) => l.layer === "mpc")!;
+    expect(mpc.findings.map((f) => f.message)).toEqual(["Layer 3 is not deployed (the stack has no mpc outputs)"]);
+    expect(renderStatusMarkdown(report)).not.toContain("did not answer");
   });
 });
