@@ -1,7 +1,7 @@
 // Staged deployment: layer by layer, each followed by its health gate. On a failure: a refresh
 // targeted at the failed layer (clearing pending creates), a report, a non-zero exit; never a
 // destroy. A re-run resumes: layers that are deployed and pass their gate are left alone.
-import { EngineError, classifyEngineError, type Engine, type ResourceProgress } from "./engine.js";
+import { EngineError, classifyEngineError, type Engine, type PendingOperation, type ResourceProgress } from "./engine.js";
 import { evaluateLayer, type LayerProbes, type LayerVerdict } from "./health.js";
 import {
   LAYERS,
@@ -9,8 +9,11 @@ import {
   layerSelection,
   layersFromTopDownTo,
   layersUpTo,
+  selects,
+  stateSelection,
   type LayerDef,
   type LayerId,
+  type LayerSelection,
 } from "./layers.js";
 import { collectMpcDiagnostics, type MpcDiagnostics } from "./diagnostics.js";
 import type { Out, Probes } from "./probes.js";
@@ -42,7 +45,7 @@ export interface SignTestGate {
   error?: { code: string; message: string };
 }
 
-export type StepName = "confirm" | "up" | "gate" | "refresh" | "destroy" | "sign-test";
+export type StepName = "confirm" | "preview" | "up" | "gate" | "refresh" | "destroy" | "sign-test";
 
 export interface StepRecord {
   step: StepName;
@@ -52,7 +55,7 @@ export interface StepRecord {
   detail?: string;
 }
 
-export type LayerOutcome = "left-alone" | "updated" | "failed" | "not-run" | "destroyed";
+export type LayerOutcome = "left-alone" | "updated" | "failed" | "not-run" | "destroyed" | "not-deployed";
 
 export interface LayerRun {
   layer: LayerId;
@@ -72,6 +75,11 @@ export interface RunReport {
   signTest?: SignTestGate;
   /** Set when Layer 3 failed: the per-node runtime evidence and the contract state. */
   diagnostics?: MpcDiagnostics;
+  /**
+   * Creates the state records as interrupted that the failure refresh did NOT clear, because some
+   * lie outside the failed layer (clearing is stack-wide): check them in AWS, then clear deliberately.
+   */
+  pendingCreates?: PendingOperation[];
   nextActions: string[];
 }
 
@@ -112,7 +120,7 @@ function tag(def: LayerDef): string {
 
 class Runner {
   private readonly now: () => number;
-  constructor(private readonly deps: DriverDeps) {
+  constructor(readonly deps: DriverDeps) {
     this.now = deps.now ?? Date.now;
   }
 
@@ -134,11 +142,48 @@ class Runner {
       run.steps.push({ step: name, ok: true, startedAt, durationMs: this.now() - startedAt });
       return value;
     } catch (err) {
-      const e = err instanceof EngineError ? err : classifyEngineError(err, this.aborted);
+      const e = this.asError(err);
       run.steps.push({ step: name, ok: false, startedAt, durationMs: this.now() - startedAt, detail: e.message });
       this.log(`${tag(def)} ${name}: failed after ${elapsed()}`);
       throw e;
     }
+  }
+
+  /**
+   * The error as the run reports it. Once Ctrl-C was pressed, whatever the operation ended with is
+   * a cancel: the terminal may have delivered the SIGINT to Pulumi itself, so the engine cannot
+   * always tell.
+   */
+  asError(err: unknown): EngineError {
+    if (this.aborted && !(err instanceof EngineError && err.kind === "cancelled")) {
+      const detail = err instanceof EngineError ? err.detail ?? err.message : undefined;
+      return new EngineError("cancelled", classifyEngineError(new Error("cancelled"), true).message, detail);
+    }
+    return err instanceof EngineError ? err : classifyEngineError(err, this.aborted);
+  }
+
+  /**
+   * The selection of a layer for refresh/destroy, built from the state (see stateSelection);
+   * undefined = nothing of the layer is in the state. Without state access: the static one.
+   */
+  async selectionInState(id: LayerId): Promise<LayerSelection | undefined> {
+    const { engine } = this.deps;
+    if (!engine.resources) return layerSelection(engine.stack, id);
+    let resources;
+    try {
+      resources = await engine.resources();
+    } catch (err) {
+      const e = classifyEngineError(err);
+      if (e.kind === "stack-not-found") return undefined;
+      throw e;
+    }
+    return stateSelection(engine.stack, id, resources);
+  }
+
+  /** The interrupted creates the state records ([] when the engine cannot tell). */
+  async pendingCreates(): Promise<PendingOperation[]> {
+    const ops = this.deps.engine.pendingOperations ? await this.deps.engine.pendingOperations() : [];
+    return ops.filter((p) => p.op === "creating");
   }
 
   progress(def: LayerDef, step: StepName, elapsed: () => string): (e: ResourceProgress) => void {
@@ -215,7 +260,8 @@ function failureActions(stack: string, id: LayerId, e: EngineError | undefined, 
     actions.push(`Read the error above, fix its cause (program, config or AWS limits).`);
   }
   actions.push(
-    `Re-run \`${cmd(`up${s}`)}\`: it resumes at Layer ${layerDef(id).index} (${id}); layers below are left alone.`,
+    `Re-run \`${cmd(`up${s}`)}\`: it resumes at Layer ${layerDef(id).index} (${id}); healthy layers below are left alone ` +
+      `unless a preview shows program changes for them. \`${cmd(`up --reconcile${s}`)}\` runs up on every layer.`,
   );
   actions.push(`Nothing was destroyed. To remove this layer explicitly: \`${cmd(`destroy --layer ${id}${s}`)}\`.`);
   return actions;
@@ -246,10 +292,18 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
       if (!opts.reconcile && hasOutputs(def.id, outputs)) {
         const verdict = await r.gate(run, def, "confirm", probes);
         if (verdict.done) {
-          run.outcome = "left-alone";
-          continue;
+          if (r.aborted) continue;
+          // Healthy, but the program may have changed since (e.g. a new ops bundle that upper
+          // layers run): a preview of the layer is cheap; update it when it has changes.
+          const changes = await previewChanges(r, run, def);
+          if (!changes) {
+            run.outcome = "left-alone";
+            continue;
+          }
+          r.log(`${tag(def)} healthy, but the program has changes for it (${changes}): updating it`);
+        } else {
+          r.log(`${tag(def)} not healthy: updating it`);
         }
-        r.log(`${tag(def)} not healthy: updating it`);
       }
       if (r.aborted) continue;
       await r.step(run, def, "up", (elapsed) =>
@@ -272,15 +326,10 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
       // Clear pending creates and re-read the layer's real state, so that the next run starts
       // from the truth. Not after a lock conflict (someone else holds the stack), a cancel, or
       // a local prerequisite error (nothing ran).
-      if (!NO_RUN_KINDS.includes(error.kind)) {
+      let kept: PendingOperation[] = [];
+      if (!NO_RUN_KINDS.includes(error.kind) && !r.aborted) {
         try {
-          await r.step(run, def, "refresh", (elapsed) =>
-            engine.refresh({
-              ...layerSelection(engine.stack, def.id),
-              clearPendingCreates: true,
-              onProgress: r.progress(def, "refresh", elapsed),
-            }),
-          );
+          kept = await failureRefresh(r, run, def);
         } catch (refreshErr) {
           r.log(`${tag(def)} refresh also failed: ${(refreshErr as Error).message}`);
         }
@@ -289,6 +338,10 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
         report.diagnostics = await layer3Diagnostics(r, deps, probes);
       }
       report.nextActions = failureActions(engine.stack, def.id, error, run.verdict);
+      if (kept.length) {
+        report.pendingCreates = kept;
+        report.nextActions.push(pendingCreatesAction(engine.stack, def.id, kept));
+      }
     }
   }
   const mpcRun = report.layers.find((l) => l.layer === "mpc");
@@ -309,6 +362,77 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
 
 /** Failures where nothing ran on the stack (or someone else holds it): no refresh, no probes. */
 const NO_RUN_KINDS: string[] = ["concurrent-update", "cancelled", "missing-cli", "missing-credentials", "missing-passphrase"];
+
+/** "2 to create, 1 to update" from a preview's counts; "" when nothing but same/read steps. */
+export function describeChanges(changes: Record<string, number>): string {
+  return Object.entries(changes)
+    .filter(([op, n]) => n > 0 && op !== "same" && op !== "read")
+    .map(([op, n]) => `${n} to ${op}`)
+    .join(", ");
+}
+
+/**
+ * Preview of a healthy layer: the changes up would make ("" = none). A preview that fails does
+ * not fail the run: the layer is left alone with a word about --reconcile.
+ */
+async function previewChanges(r: Runner, run: LayerRun, def: LayerDef): Promise<string> {
+  const { engine } = r.deps;
+  try {
+    const result = await r.step(run, def, "preview", () => engine.preview({ ...layerSelection(engine.stack, def.id) }));
+    return describeChanges(result.changes);
+  } catch (err) {
+    if (r.aborted) return "";
+    const s = engine.stack === "localnet" ? "" : ` --stack ${engine.stack}`;
+    r.log(
+      `${tag(def)} preview failed (${(err as Error).message}); left alone. If the program changed, apply it with \`${cmd(`up --reconcile${s}`)}\`.`,
+    );
+    return "";
+  }
+}
+
+/**
+ * The refresh after a failed layer: its selection from the state (nothing to do when the state
+ * holds nothing of it), clearing pending creates only when every one of them lies in this layer
+ * (Pulumi clears them stack-wide, whatever the targets). Returns the pending creates it kept.
+ */
+async function failureRefresh(r: Runner, run: LayerRun, def: LayerDef): Promise<PendingOperation[]> {
+  const { engine } = r.deps;
+  const sel = await r.selectionInState(def.id);
+  if (!sel) {
+    r.log(`${tag(def)} refresh: skipped, the state holds nothing of this layer`);
+    return [];
+  }
+  let pending: PendingOperation[] = [];
+  let readable = true;
+  try {
+    pending = await r.pendingCreates();
+  } catch (err) {
+    readable = false;
+    r.log(`${tag(def)} refresh: cannot read the pending operations (${(err as Error).message}); not clearing any`);
+  }
+  const outside = pending.filter((p) => !selects(sel, p.urn));
+  if (outside.length) {
+    r.log(
+      `${tag(def)} refresh: NOT clearing pending creates: ${outside.length} of ${pending.length} lie outside this layer (${outside
+        .map((p) => p.urn)
+        .join(", ")})`,
+    );
+  }
+  await r.step(run, def, "refresh", (elapsed) =>
+    engine.refresh({ ...sel, clearPendingCreates: readable && pending.length > 0 && outside.length === 0, onProgress: r.progress(def, "refresh", elapsed) }),
+  );
+  return outside.length ? pending : [];
+}
+
+function pendingCreatesAction(stack: string, id: LayerId, pending: PendingOperation[]): string {
+  const s = stack === "localnet" ? "" : ` --stack ${stack}`;
+  const list = pending.map((p) => `${p.urn} (${p.id ? `id ${p.id}` : "no id recorded"})`).join("; ");
+  return (
+    `The state records interrupted creates that were NOT cleared because not all of them are in Layer ${layerDef(id).index}: ${list}. ` +
+    `Check in AWS whether each exists (delete it, or import it), then clear them for the whole stack deliberately: ` +
+    `\`${cmd(`refresh --clear-pending-creates${s}`)}\`.`
+  );
+}
 
 async function layer3Diagnostics(r: Runner, deps: DriverDeps, probes: LayerProbes): Promise<MpcDiagnostics | undefined> {
   let outputs: StackOutputs;
@@ -349,17 +473,22 @@ async function finalSignTest(r: Runner, deps: DriverDeps, report: RunReport, run
       return g;
     });
   } catch (err) {
-    const e = err instanceof EngineError ? err : classifyEngineError(err, r.aborted);
+    const e = r.asError(err);
     gate = { ok: false, summary: e.message, lines: [], error: { code: e.kind, message: e.message } };
-    if (e.kind === "cancelled") {
-      run.outcome = "failed";
-      run.error = { kind: e.kind, message: e.message };
-      report.failedLayer = "mpc";
-      report.ok = false;
-      report.exitCode = EXIT.cancelled;
-      report.nextActions = failureActions(report.stack, "mpc", e);
-      return;
-    }
+  }
+  if (r.aborted) {
+    // Ctrl-C during the test: a cancel, not a failed test (whatever the aborted run returned).
+    const e = r.asError(new Error("cancelled"));
+    const last = run.steps[run.steps.length - 1];
+    if (last?.step === "sign-test") last.ok = false;
+    run.outcome = "failed";
+    run.error = { kind: e.kind, message: e.message };
+    report.failedLayer = "mpc";
+    report.ok = false;
+    report.exitCode = EXIT.cancelled;
+    report.nextActions = failureActions(report.stack, "mpc", e);
+    r.log(`${tag(def)} sign-test: cancelled`);
+    return;
   }
   report.signTest = gate;
   if (gate.ok) return;
@@ -408,12 +537,20 @@ export async function destroyLayers(deps: DriverDeps, opts: DestroyOptions = {})
     report.layers.push(run);
     if (report.failedLayer || r.aborted) continue;
     try {
+      // From the state, afresh for each layer: literal URNs of layers already gone would make
+      // Pulumi refuse the destroy, and Layer 1 needs no excludes once the layers above are gone.
+      const sel = await r.selectionInState(def.id);
+      if (!sel) {
+        r.log(`${tag(def)} destroy: not deployed (nothing of it in the state), skipped`);
+        run.outcome = "not-deployed";
+        continue;
+      }
       await r.step(run, def, "destroy", (elapsed) =>
-        engine.destroy({ ...layerSelection(engine.stack, def.id), onProgress: r.progress(def, "destroy", elapsed) }),
+        engine.destroy({ ...sel, onProgress: r.progress(def, "destroy", elapsed) }),
       );
       run.outcome = "destroyed";
     } catch (err) {
-      const e = err instanceof EngineError ? err : classifyEngineError(err, r.aborted);
+      const e = r.asError(err);
       run.outcome = "failed";
       run.error = { kind: e.kind, message: e.message, detail: e.detail };
       report.failedLayer = def.id;
@@ -438,6 +575,7 @@ const OUTCOME_TEXT: Record<LayerOutcome, string> = {
   failed: "FAILED",
   "not-run": "not run",
   destroyed: "destroyed",
+  "not-deployed": "not deployed",
 };
 
 /** The per-layer timeline printed at the end of a run. */

@@ -32,6 +32,26 @@ export interface OpResult {
   text?: string;
 }
 
+/** An operation the state records as started but not finished (Pulumi's pending_operations). */
+export interface PendingOperation {
+  urn: string;
+  /** Resource type token. */
+  type: string;
+  /** The provider id, when the operation got that far. */
+  id?: string;
+  /** "creating" | "updating" | "deleting" | "reading" | "importing" */
+  op: string;
+}
+
+export interface CancelOptions {
+  /**
+   * The terminal already delivered SIGINT to Pulumi (Ctrl-C reaches the whole foreground process
+   * group): only note the cancel. Signalling again would make Pulumi terminate at once, without
+   * finishing in-flight steps or saving them.
+   */
+  alreadySignalled?: boolean;
+}
+
 export interface Engine {
   readonly stack: string;
   up(opts: OpOptions): Promise<OpResult>;
@@ -39,10 +59,52 @@ export interface Engine {
   refresh(opts: OpOptions): Promise<OpResult>;
   destroy(opts: OpOptions): Promise<OpResult>;
   outputs(): Promise<Record<string, OutputValue>>;
-  /** The resources recorded in the stack's state (read-only; for failure diagnostics). */
+  /** The resources recorded in the stack's state (read-only). */
   resources?(): Promise<StateResource[]>;
-  /** Ask the running operation to stop (graceful: the engine finishes in-flight steps and saves state). */
-  cancel(): void;
+  /** The operations the state records as interrupted (read-only). */
+  pendingOperations?(): Promise<PendingOperation[]>;
+  /** The stack's configuration as plain strings (secret values left out), e.g. {"aws:region": "us-east-1"}. */
+  config?(): Promise<Record<string, string>>;
+  /**
+   * Ask the running operation to stop (graceful: the engine finishes in-flight steps and saves
+   * state). Does not signal Pulumi again once it has acknowledged a cancel.
+   */
+  cancel(opts?: CancelOptions): void;
+}
+
+/** What Pulumi prints when it starts cancelling on SIGINT (pkg/util/cancel, cmd). */
+export const PULUMI_CANCEL_ACK = "received; cancelling";
+
+/**
+ * Cancel bookkeeping of one running Pulumi operation: whether Pulumi has already acknowledged a
+ * SIGINT (its output says so), and whether a cancel was asked for. `cancel` answers whether the
+ * caller must still signal Pulumi (true at most once).
+ */
+export class CancelTracker {
+  private tail = "";
+  private acknowledged = false;
+  private signalled = false;
+  /** A cancel was asked for (by us or through the terminal): errors read as "cancelled". */
+  requested = false;
+
+  /** Feed Pulumi's output as it arrives (chunks may split lines). */
+  output(chunk: string): void {
+    const text = this.tail + chunk;
+    if (text.includes(PULUMI_CANCEL_ACK)) this.acknowledged = true;
+    this.tail = text.slice(-PULUMI_CANCEL_ACK.length);
+  }
+
+  get cancelling(): boolean {
+    return this.acknowledged;
+  }
+
+  /** true = send SIGINT now. */
+  cancel(opts: CancelOptions = {}): boolean {
+    this.requested = true;
+    if (opts.alreadySignalled || this.acknowledged || this.signalled) return false;
+    this.signalled = true;
+    return true;
+  }
 }
 
 export type EngineErrorKind =

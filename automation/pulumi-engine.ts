@@ -2,11 +2,14 @@
 // repository directory (the same program `pulumi up` runs). @pulumi/pulumi is loaded lazily,
 // only by commands that need an engine.
 import {
+  CancelTracker,
   EngineError,
   classifyEngineError,
+  type CancelOptions,
   type Engine,
   type OpOptions,
   type OpResult,
+  type PendingOperation,
   type ResourceProgress,
 } from "./engine.js";
 import { backendFor, ensureLocalState, findPulumiCli, missingCliMessage, passphraseProblem } from "./backend.js";
@@ -78,11 +81,13 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
     throw classifyEngineError(err);
   }
 
-  let current: AbortController | undefined;
+  let current: { controller: AbortController; tracker: CancelTracker } | undefined;
 
   async function run<T>(fn: (common: Record<string, unknown>) => Promise<T>, o: OpOptions): Promise<T> {
     const controller = new AbortController();
-    current = controller;
+    const tracker = new CancelTracker();
+    const mine = { controller, tracker };
+    current = mine;
     let buffer = "";
     const common = {
       target: o.targets,
@@ -94,6 +99,7 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
         if (p) o.onProgress?.(p);
       },
       onOutput: (chunk: string) => {
+        tracker.output(chunk);
         if (!o.onOutput) return;
         buffer += chunk;
         const lines = buffer.split("\n");
@@ -104,10 +110,10 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
     try {
       return await fn(common);
     } catch (err) {
-      throw classifyEngineError(err, controller.signal.aborted);
+      throw classifyEngineError(err, tracker.requested);
     } finally {
       if (buffer && o.onOutput) o.onOutput(buffer);
-      if (current === controller) current = undefined;
+      if (current === mine) current = undefined;
     }
   }
 
@@ -147,8 +153,35 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
         throw classifyEngineError(err);
       }
     },
-    cancel(): void {
-      current?.abort();
+    async pendingOperations(): Promise<PendingOperation[]> {
+      try {
+        const exported = await stack.exportStack();
+        type Raw = { type?: string; resource?: { urn?: string; type?: string; id?: string } };
+        const list = (exported.deployment as { pending_operations?: Raw[] } | undefined)?.pending_operations ?? [];
+        return list
+          .filter((p) => typeof p.resource?.urn === "string")
+          .map((p) => ({
+            urn: p.resource!.urn!,
+            type: p.resource!.type ?? "",
+            ...(p.resource!.id ? { id: p.resource!.id } : {}),
+            op: p.type ?? "unknown",
+          }));
+      } catch (err) {
+        throw classifyEngineError(err);
+      }
+    },
+    async config(): Promise<Record<string, string>> {
+      try {
+        const all = await stack.getAllConfig();
+        const plain: Record<string, string> = {};
+        for (const [k, v] of Object.entries(all)) if (!v.secret && typeof v.value === "string") plain[k] = v.value;
+        return plain;
+      } catch (err) {
+        throw classifyEngineError(err);
+      }
+    },
+    cancel(o?: CancelOptions): void {
+      if (current?.tracker.cancel(o)) current.controller.abort();
     },
   };
 }

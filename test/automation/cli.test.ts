@@ -157,9 +157,9 @@ describe("cli", () => {
     const report = JSON.parse(out.out[0]);
     expect(report.failedLayer).toBe("mpc");
     expect(report.signTest).toMatchObject({ ok: false, error: { code: "NOT_MANAGED" } });
-    expect(report.layers[2].steps.map((s: { step: string; ok: boolean }) => `${s.step}:${s.ok}`)).toEqual(["confirm:true", "sign-test:false"]);
+    expect(report.layers[2].steps.map((s: { step: string; ok: boolean }) => `${s.step}:${s.ok}`)).toEqual(["confirm:true", "preview:true", "sign-test:false"]);
     expect(report.diagnostics.lines[0]).toBe("Layer 3 diagnostics:");
-    expect(engine.calls).toEqual([]);
+    expect(engine.calls.map((x) => x.op)).toEqual(["preview", "preview", "preview"]);
   });
 
   it("up --skip-sign-test sends nothing through the channel", async () => {

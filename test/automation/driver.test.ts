@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { EXIT, destroyLayers, renderTimeline, stagedUp, type SignTestGate } from "../../automation/driver.js";
 import { layerTargets } from "../../automation/layers.js";
-import { FakeEngine, FakeProbes, MemoryOut, callLayer, healthyMpc, lockedError, mpcInstancesInState } from "./fakes.js";
+import { EngineError, FakeEngine, FakeProbes, MemoryOut, callLayer, healthyMpc, lockedError, mpcInstancesInState, stateOf } from "./fakes.js";
 import { ed25519FromSeed } from "../../lib/near-keys.js";
 // A secret key made here (never a committed literal), for the redaction checks.
 const TEST_SECRET_KEY = ed25519FromSeed(new Uint8Array(32).fill(7)).secretKey;
@@ -49,7 +49,8 @@ describe("staged up", () => {
     expect(report.exitCode).toBe(EXIT.failed);
     expect(report.failedLayer).toBe("services");
     expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["up:base", "up:services", "refresh:services"]);
-    expect(engine.calls[2]).toEqual({ op: "refresh", targets: layerTargets("localnet", "services"), clearPendingCreates: true });
+    // the state holds Layer 2 (its component and children): the literal URN stays; nothing pending, nothing to clear
+    expect(engine.calls[2]).toEqual({ op: "refresh", targets: layerTargets("localnet", "services") });
     expect(report.layers[2].outcome).toBe("not-run");
     const gate = report.layers[1].steps.find((s) => s.step === "gate");
     expect(gate?.ok).toBe(false);
@@ -59,13 +60,19 @@ describe("staged up", () => {
   it("a Layer 3 failure refreshes Layer 3 only, touches nothing else and never destroys", async () => {
     const { engine, deps } = setup(["base", "services"]);
     engine.failUp.mpc = new Error("error: aws:ec2/instance:Instance resource 'mpc-node-1' has a problem: InsufficientInstanceCapacity");
+    // the failed first up left a few Layer 3 resources (children only) and their interrupted creates
+    engine.stateResources = [...stateOf(["base", "services"]), ...mpcInstancesInState()];
+    engine.pending = [{ urn: mpcInstancesInState()[1].urn, type: "aws:ec2/instance:Instance", op: "creating" }];
     const report = await stagedUp(deps);
     expect(report.exitCode).toBe(EXIT.failed);
-    expect(report.failedLayer).toBe("mpc");
     expect(engine.calls).toEqual([
+      { op: "preview", excludes: BASE_EXCLUDES },
+      { op: "preview", targets: layerTargets("localnet", "services") },
       { op: "up", targets: layerTargets("localnet", "mpc") },
-      { op: "refresh", targets: layerTargets("localnet", "mpc"), clearPendingCreates: true },
+      // no component recorded: the glob alone; every pending create is in Layer 3, so they are cleared
+      { op: "refresh", targets: [layerTargets("localnet", "mpc")[1]], clearPendingCreates: true },
     ]);
+    expect(report.pendingCreates).toBeUndefined();
     expect(engine.calls.some((c) => c.op === "destroy")).toBe(false);
     expect(report.layers.map((l) => l.outcome)).toEqual(["left-alone", "left-alone", "failed"]);
     expect(report.layers[2].error?.message).toContain("InsufficientInstanceCapacity");
@@ -73,6 +80,7 @@ describe("staged up", () => {
     expect(text).toContain("Layer 3 mpc");
     expect(text).toContain("FAILED");
     expect(text).toContain("resumes at Layer 3 (mpc)");
+    expect(text).toContain("`npm run automate -- up --reconcile` runs up on every layer");
     expect(text).toContain("Nothing was destroyed");
   });
 
@@ -85,10 +93,14 @@ describe("staged up", () => {
     probes.calls = [];
     const second = await stagedUp(deps);
     expect(second.ok).toBe(true);
-    expect(engine.calls).toEqual([{ op: "up", targets: layerTargets("localnet", "mpc") }]);
+    expect(engine.calls).toEqual([
+      { op: "preview", excludes: BASE_EXCLUDES },
+      { op: "preview", targets: layerTargets("localnet", "services") },
+      { op: "up", targets: layerTargets("localnet", "mpc") },
+    ]);
     expect(second.layers.map((l) => [l.layer, l.outcome, l.steps.map((s) => s.step)])).toEqual([
-      ["base", "left-alone", ["confirm"]],
-      ["services", "left-alone", ["confirm"]],
+      ["base", "left-alone", ["confirm", "preview"]],
+      ["services", "left-alone", ["confirm", "preview"]],
       ["mpc", "updated", ["up", "gate"]],
     ]);
   });
@@ -97,7 +109,7 @@ describe("staged up", () => {
     const { engine, probes, deps } = setup(["base", "services", "mpc"]);
     probes.mpcResult = { ...healthyMpc(), contract: { ...healthyMpc().contract, state: "Initializing", keysetDomains: [] } };
     const report = await stagedUp(deps);
-    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["up:mpc", "refresh:mpc"]);
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "preview:services", "up:mpc", "refresh:mpc"]);
     expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["confirm:false", "up:true", "gate:false", "refresh:true"]);
     expect(report.failedLayer).toBe("mpc");
   });
@@ -136,6 +148,7 @@ describe("staged up", () => {
 
   it("a refresh that also fails is reported, and the run still exits non-zero without destroying", async () => {
     const { engine, deps, out } = setup(["base", "services"]);
+    engine.stateResources = [...stateOf(["base", "services"]), ...mpcInstancesInState()];
     engine.failUp.mpc = new Error("error: boom");
     engine.failRefresh.mpc = new Error("error: refresh boom");
     const report = await stagedUp(deps);
@@ -151,7 +164,123 @@ describe("staged up", () => {
   });
 });
 
+describe("the failure refresh works from the state", () => {
+  it("a first deploy of Layer 1 that fails: refreshed with no excludes (Layers 2/3 are not in the state)", async () => {
+    const { engine, deps } = setup();
+    engine.stateResources = stateOf(["base"]);
+    engine.failUp.base = new Error("error: creating EC2 Instance: InsufficientInstanceCapacity");
+    const report = await stagedUp(deps);
+    expect(report.failedLayer).toBe("base");
+    expect(engine.calls).toEqual([{ op: "up", excludes: BASE_EXCLUDES }, { op: "refresh" }]);
+    expect(report.layers[0].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["up:false", "refresh:true"]);
+  });
+
+  it("a layer that left nothing in the state is not refreshed", async () => {
+    const { engine, deps, out } = setup(["base"]);
+    engine.failUp.services = new Error("error: boom");
+    const report = await stagedUp(deps);
+    expect(report.failedLayer).toBe("services");
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "up:services"]);
+    expect(out.err).toContain("[2/3 services] refresh: skipped, the state holds nothing of this layer");
+  });
+
+  it("pending creates outside the failed layer are not cleared: the run reports them and the deliberate command", async () => {
+    const { engine, deps, out } = setup(["base", "services", "mpc"]);
+    engine.failUp.mpc = new Error("error: boom");
+    engine.previewChanges.mpc = { update: 1 };
+    const baseOrphan = { urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$aws:ec2/eip:Eip::base-eip", type: "aws:ec2/eip:Eip", id: "eipalloc-0abc", op: "creating" };
+    const mpcPending = { urn: mpcInstancesInState()[0].urn, type: "aws:ec2/instance:Instance", op: "creating" };
+    engine.pending = [baseOrphan, mpcPending, { ...mpcPending, urn: "urn:x::updating-one", op: "updating" }];
+    // mpc is unhealthy so that it is updated
+    deps.probes.mpcResult = { ...healthyMpc(), contract: { ...healthyMpc().contract, state: "Initializing", keysetDomains: [] } };
+    const report = await stagedUp(deps, { skipSignTest: true });
+    const refresh = engine.calls.find((c) => c.op === "refresh");
+    expect(refresh).toEqual({ op: "refresh", targets: layerTargets("localnet", "mpc") });
+    expect(report.pendingCreates).toEqual([baseOrphan, mpcPending]);
+    expect(out.err.join("\n")).toContain(`[3/3 mpc] refresh: NOT clearing pending creates: 1 of 2 lie outside this layer (${baseOrphan.urn})`);
+    expect(report.nextActions.at(-1)).toBe(
+      `The state records interrupted creates that were NOT cleared because not all of them are in Layer 3: ${baseOrphan.urn} (id eipalloc-0abc); ${mpcPending.urn} (no id recorded). ` +
+        "Check in AWS whether each exists (delete it, or import it), then clear them for the whole stack deliberately: `npm run automate -- refresh --clear-pending-creates`.",
+    );
+  });
+});
+
+describe("healthy layers and program changes", () => {
+  it("a healthy layer whose preview shows changes is updated; one without changes is left alone", async () => {
+    const { engine, deps, out } = setup(["base", "services", "mpc"]);
+    engine.previewChanges.base = { same: 20, update: 1, create: 2 };
+    const report = await stagedUp(deps, { skipSignTest: true });
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "up:base", "preview:services", "preview:mpc"]);
+    expect(report.layers.map((l) => l.outcome)).toEqual(["updated", "left-alone", "left-alone"]);
+    expect(report.layers[0].steps.map((s) => s.step)).toEqual(["confirm", "preview", "up", "gate"]);
+    expect(out.err).toContain("[1/3 base] healthy, but the program has changes for it (1 to update, 2 to create): updating it");
+  });
+
+  it("a preview that fails leaves the layer alone and points at --reconcile", async () => {
+    const { engine, deps, out } = setup(["base"]);
+    engine.preview = async () => {
+      throw new Error("error: program failed");
+    };
+    const report = await stagedUp(deps, { through: "base" });
+    expect(report.ok).toBe(true);
+    expect(report.layers[0].outcome).toBe("left-alone");
+    expect(out.err.some((l) => l.includes("preview failed") && l.includes("`npm run automate -- up --reconcile`"))).toBe(true);
+  });
+});
+
+describe("Ctrl-C", () => {
+  it("an operation that ends with any error after Ctrl-C is a cancel: exit 130, no refresh", async () => {
+    const { engine, deps } = setup(["base"]);
+    const controller = new AbortController();
+    engine.up = async () => {
+      controller.abort(); // the terminal's SIGINT reached Pulumi itself: the engine saw no cancel request
+      throw new EngineError("failed", "error: update failed");
+    };
+    const report = await stagedUp({ ...deps, signal: controller.signal }, { reconcile: true });
+    expect(report.exitCode).toBe(EXIT.cancelled);
+    expect(report.layers[0].error?.kind).toBe("cancelled");
+    expect(engine.calls.filter((c) => c.op === "refresh")).toEqual([]);
+  });
+
+  it("during the final sign test it is a cancel (exit 130), not a failed test", async () => {
+    const { engine, probes, deps } = setup(["base", "services", "mpc"]);
+    const controller = new AbortController();
+    const report = await stagedUp({
+      ...deps,
+      signal: controller.signal,
+      signTest: async () => {
+        controller.abort();
+        return { ok: false, summary: "ABORTED: aborted while waiting", lines: [], error: { code: "ABORTED", message: "aborted" } };
+      },
+    });
+    expect(report.exitCode).toBe(EXIT.cancelled);
+    expect(report.signTest).toBeUndefined();
+    expect(report.diagnostics).toBeUndefined();
+    expect(report.layers[2].error?.kind).toBe("cancelled");
+    expect(report.nextActions[0]).toMatch(/to resume/);
+    expect(probes.calls).toEqual(["base", "services", "mpc"]);
+    expect(engine.calls.filter((c) => c.op !== "preview")).toEqual([]);
+  });
+});
+
 describe("destroy", () => {
+  it("a partial stack: layers not in the state are skipped as not deployed, Layer 1 goes without excludes", async () => {
+    const { engine, deps, out } = setup(["base"]);
+    const report = await destroyLayers(deps, { yes: true });
+    expect(report.exitCode).toBe(EXIT.ok);
+    expect(engine.calls).toEqual([{ op: "destroy" }]);
+    expect(report.layers.map((l) => l.outcome)).toEqual(["not-deployed", "not-deployed", "destroyed"]);
+    expect(out.err).toContain("[3/3 mpc] destroy: not deployed (nothing of it in the state), skipped");
+    expect(renderTimeline(report).join("\n")).toMatch(/Layer 3 mpc +not deployed/);
+  });
+
+  it("a Layer 3 whose component is not recorded is destroyed through its glob alone; an absent Layer 2 is skipped", async () => {
+    const { engine, deps } = setup(["base"]);
+    engine.stateResources = [...stateOf(["base"]), ...mpcInstancesInState()];
+    await destroyLayers(deps, { layer: "services", yes: true });
+    expect(engine.calls).toEqual([{ op: "destroy", targets: [layerTargets("localnet", "mpc")[1]] }]);
+  });
+
   it("destroys all layers top first after confirmation", async () => {
     const { engine, deps } = setup(["base", "services", "mpc"]);
     const questions: string[] = [];
@@ -160,8 +289,11 @@ describe("destroy", () => {
     expect(engine.calls).toEqual([
       { op: "destroy", targets: layerTargets("localnet", "mpc") },
       { op: "destroy", targets: layerTargets("localnet", "services") },
-      { op: "destroy", excludes: BASE_EXCLUDES },
+      // Layers 2 and 3 are gone from the state: Layer 1 is the whole rest, no excludes (a literal
+      // URN of an absent component would make Pulumi refuse the destroy)
+      { op: "destroy" },
     ]);
+    expect(engine.deployed).toEqual([]);
     expect(questions[0]).toContain("Layer 3 Chain Signatures (mpc), Layer 2 NEAR Services (services), Layer 1 NEAR Base (base)");
   });
 
@@ -216,13 +348,13 @@ describe("the sign test as the final gate of up", () => {
     });
     expect(report.exitCode).toBe(EXIT.ok);
     expect(seen).toEqual(["v1.signer.localnet after base,services,mpc"]);
-    expect(engine.calls).toEqual([]);
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "preview:services", "preview:mpc"]);
     expect(report.signTest).toEqual(PASS);
-    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["confirm:true", "sign-test:true"]);
+    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["confirm:true", "preview:true", "sign-test:true"]);
     expect(out.err).toContain("[3/3 mpc] sign-test:   0       Secp256k1  verified".replace("   0", " 0"));
     const text = renderTimeline(report).join("\n");
     expect(text).toContain("Sign test: PASS: 2/2 requests verified, 2/2 derived keys match\n  DOMAIN  SCHEME     VERDICT");
-    expect(text).toMatch(/Layer 3 mpc +healthy, left alone .*\(confirm ok \d+s, sign-test ok \d+s\)/);
+    expect(text).toMatch(/Layer 3 mpc +healthy, left alone .*\(confirm ok \d+s, preview ok \d+s, sign-test ok \d+s\)/);
   });
 
   it("a failing sign test fails Layer 3 and the run with the per-request result and Layer 3 diagnostics; no refresh, no destroy", async () => {
@@ -315,7 +447,7 @@ describe("Layer 3 failure diagnostics", () => {
     probes.mpcResult = mpc;
     const report = await stagedUp(deps);
     expect(report.failedLayer).toBe("mpc");
-    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["up:mpc", "refresh:mpc"]);
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "preview:services", "up:mpc", "refresh:mpc"]);
     expect(probes.calls).toEqual(["base", "services", "mpc logs=20"]);
     expect(report.diagnostics?.lines).toEqual([
       "Layer 3 diagnostics:",

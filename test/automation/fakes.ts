@@ -1,5 +1,6 @@
 // Test doubles for the driver: a recording engine, canned probes and stack outputs.
-import { EngineError, type Engine, type OpOptions, type OpResult } from "../../automation/engine.js";
+import { EngineError, type CancelOptions, type Engine, type OpOptions, type OpResult, type PendingOperation } from "../../automation/engine.js";
+import { LAYERS, componentUrn } from "../../automation/layers.js";
 import type { BaseProbe, MpcProbe, ServicesProbe } from "../../automation/health.js";
 import type { LogTarget, MpcProbeOptions, Out, Probes } from "../../automation/probes.js";
 import type { OutputValue, StackOutputs, StateResource } from "../../automation/stack-outputs.js";
@@ -103,11 +104,24 @@ export interface Call {
   clearPendingCreates?: boolean;
 }
 
-/** Layer of a call, from its selection (the exclude form is Layer 1). */
+/** Layer of a call, from its selection (the exclude form is Layer 1; no selection = the whole stack). */
 export function callLayer(c: Call): string {
   if (c.excludes) return "base";
   const t = c.targets?.[0] ?? "";
-  return t.endsWith("::services") ? "services" : t.endsWith("::mpc") ? "mpc" : t.endsWith("::base") ? "base" : "all";
+  return LAYERS.find((l) => t.includes(`::${l.type}::`) || t.includes(`::${l.type}$`))?.id ?? "all";
+}
+
+/** The state of a stack with these layers deployed: the stack, a provider, and per layer its component and one child. */
+export function stateOf(layers: Array<"base" | "services" | "mpc">): StateResource[] {
+  const list: StateResource[] = [
+    { urn: `urn:pulumi:${STACK}::near-localnet::pulumi:pulumi:Stack::near-localnet-${STACK}`, type: "pulumi:pulumi:Stack" },
+    { urn: `urn:pulumi:${STACK}::near-localnet::pulumi:providers:aws::default_7_48_0`, type: "pulumi:providers:aws" },
+  ];
+  for (const l of LAYERS.filter((d) => layers.includes(d.id))) {
+    list.push({ urn: componentUrn(STACK, l.id), type: l.type });
+    list.push({ urn: `urn:pulumi:${STACK}::near-localnet::${l.type}$aws:ec2/instance:Instance::${l.id}-node`, type: "aws:ec2/instance:Instance" });
+  }
+  return list;
 }
 
 export class FakeEngine implements Engine {
@@ -119,9 +133,26 @@ export class FakeEngine implements Engine {
   failRefresh: Partial<Record<string, Error>> = {};
   failDestroy: Partial<Record<string, Error>> = {};
   outputsError?: Error;
-  /** What resources() returns: the state's resources. */
-  stateResources: StateResource[] = [];
-  cancelled = 0;
+  /** Set to fix what resources() returns; by default the state follows `deployed` (stateOf). */
+  explicitState?: StateResource[];
+  /** What pendingOperations() returns. */
+  pending: PendingOperation[] = [];
+  /** What preview() counts per layer (default {same: 1}: no changes). */
+  previewChanges: Partial<Record<string, Record<string, number>>> = {};
+  /** The stack config (plain values). */
+  configValues: Record<string, string> = { "aws:region": "us-east-1" };
+  /** Options of every cancel() call. */
+  cancels: CancelOptions[] = [];
+
+  get stateResources(): StateResource[] {
+    return this.explicitState ?? stateOf(this.deployed);
+  }
+  set stateResources(list: StateResource[]) {
+    this.explicitState = list;
+  }
+  get cancelled(): number {
+    return this.cancels.length;
+  }
 
   constructor(deployed: Array<"base" | "services" | "mpc"> = []) {
     this.deployed = [...deployed];
@@ -148,8 +179,8 @@ export class FakeEngine implements Engine {
     return { changes: { create: 1 } };
   }
   async preview(o: OpOptions): Promise<OpResult> {
-    this.record("preview", o);
-    return { changes: { same: 1 } };
+    const l = this.record("preview", o);
+    return { changes: this.previewChanges[l] ?? { same: 1 } };
   }
   async refresh(o: OpOptions): Promise<OpResult> {
     const l = this.record("refresh", o);
@@ -161,7 +192,7 @@ export class FakeEngine implements Engine {
     const l = this.record("destroy", o);
     const err = this.failDestroy[l];
     if (err) throw err;
-    this.deployed = this.deployed.filter((d) => d !== l);
+    this.deployed = l === "all" ? [] : this.deployed.filter((d) => d !== l);
     return { changes: { delete: 1 } };
   }
   async outputs(): Promise<Record<string, OutputValue>> {
@@ -171,8 +202,14 @@ export class FakeEngine implements Engine {
   async resources(): Promise<StateResource[]> {
     return this.stateResources;
   }
-  cancel(): void {
-    this.cancelled += 1;
+  async pendingOperations(): Promise<PendingOperation[]> {
+    return this.pending;
+  }
+  async config(): Promise<Record<string, string>> {
+    return { ...this.configValues };
+  }
+  cancel(o: CancelOptions = {}): void {
+    this.cancels.push(o);
   }
 }
 
