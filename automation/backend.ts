@@ -81,16 +81,18 @@ export function missingCliMessage(): string {
 
 /**
  * Resolves AWS credentials with the SDK's default chain (env, profile, SSO, web identity,
- * container, instance role). Returns null when found, otherwise the message. Loads the SDK lazily.
+ * container, instance role) for the stack's region and profile. Returns null when found,
+ * otherwise the message. Loads the SDK lazily.
  */
-export async function awsCredentialsProblem(region?: string): Promise<string | null> {
+export async function awsCredentialsProblem(aws: { region: string; profile?: string }): Promise<string | null> {
   const { SSMClient } = await import("@aws-sdk/client-ssm");
-  const client = new SSMClient({ region: region ?? process.env.AWS_REGION ?? "us-east-1", maxAttempts: 1 });
+  const client = new SSMClient({ region: aws.region, ...(aws.profile ? { profile: aws.profile } : {}), maxAttempts: 1 });
+  const which = aws.profile ? ` (profile ${aws.profile})` : "";
   try {
     const creds = await client.config.credentials();
-    return creds?.accessKeyId ? null : MISSING_AWS_MESSAGE;
+    return creds?.accessKeyId ? null : `${MISSING_AWS_MESSAGE}${which}`;
   } catch (err) {
-    return `${MISSING_AWS_MESSAGE} (${(err as Error).message.split("\n")[0]})`;
+    return `${MISSING_AWS_MESSAGE}${which} (${(err as Error).message.split("\n")[0]})`;
   } finally {
     client.destroy();
   }

@@ -9,13 +9,15 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import type { SsmSender } from "../lib/ssm/channel.js";
 import { EXIT, destroyLayers, renderTimeline, stagedUp, type DriverDeps, type RunReport, type SignTestGate } from "./driver.js";
-import { EngineError, classifyEngineError, type Engine } from "./engine.js";
+import { EngineError, classifyEngineError, type Engine, type PendingOperation } from "./engine.js";
 import { evaluateLayer, redact } from "./health.js";
-import { LAYERS, LAYER_IDS, layerSelection, parseLayer, type LayerId } from "./layers.js";
+import { LAYERS, LAYER_IDS, layer, layerSelection, parseLayer, selects, stateSelection, type LayerId, type LayerSelection } from "./layers.js";
 import { processOut, type LogTarget, type Out, type Probes } from "./probes.js";
 import { maskedOutputs, parseStackOutputs, type StackOutputs } from "./stack-outputs.js";
 import { buildStatus, collectStatus, renderStatusMarkdown, type StatusInput } from "./status.js";
 import { signTestOptions } from "./commands/sign-test.js";
+import { awsTargetFor, type AwsTarget } from "./aws-target.js";
+import { processInterruptDeps, watchInterrupts } from "./interrupts.js";
 
 export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -26,14 +28,25 @@ export interface CliContext {
   workDir: string;
   /** create=false for read-only commands (a missing stack is reported, not created). */
   makeEngine(stack: string, create: boolean): Promise<Engine>;
-  makeProbes(stack: string, outputs: StackOutputs): Promise<Probes>;
+  makeProbes(stack: string, outputs: StackOutputs, opts?: ProbeContext): Promise<Probes>;
   /** Asks on the terminal; undefined when there is no terminal. */
   confirm?: (question: string, expected: string) => Promise<boolean>;
-  /** Ctrl-C wiring: returns a signal aborted on the first SIGINT. */
-  interrupts?: (onInterrupt: () => void) => { signal: AbortSignal; dispose(): void };
+  /**
+   * Ctrl-C wiring: returns a signal aborted on the first SIGINT; `onInterrupt(alreadySignalled)`
+   * tells the engine (see interrupts.ts).
+   */
+  interrupts?: (onInterrupt: (alreadySignalled: boolean) => void) => { signal: AbortSignal; dispose(): void };
+  /** Checks AWS credentials for the stack's region/profile up front; null = fine, else the message. */
+  checkAws?: (aws: AwsTarget) => Promise<string | null>;
   now?: () => number;
   /** The SSM channel used by sign-test and fund (default: an SSMClient from the environment). */
   channel?: ChannelOverrides;
+}
+
+/** What the live probes need besides the outputs. */
+export interface ProbeContext {
+  aws?: AwsTarget;
+  signal?: AbortSignal;
 }
 
 /** What tests inject into the commands that run an ops operation through SSM. */
@@ -44,13 +57,13 @@ export interface ChannelOverrides {
 }
 
 /** The sign test as `up`'s final gate: the sign-test command's --json run, parsed. */
-async function signTestGate(ctx: CliContext, stack: string, outputs: StackOutputs, signal?: AbortSignal): Promise<SignTestGate> {
+async function signTestGate(ctx: CliContext, stack: string, outputs: StackOutputs, live: ProbeContext): Promise<SignTestGate> {
   const { runSignTest, renderSignTestTable } = await import("./commands/sign-test.js");
   let json: string | undefined;
   const code = await runSignTest(
     { json: true },
     { stdout: (l) => (json = l), stderr: (l) => ctx.out.stderr(l) },
-    { stack, outputs, signal, ...ctx.channel },
+    { stack, outputs, signal: live.signal, aws: live.aws, ...ctx.channel },
   );
   let parsed: Record<string, any> | undefined;
   try {
@@ -80,9 +93,13 @@ function defaultContext(): CliContext {
       const { createPulumiEngine } = await import("./pulumi-engine.js");
       return createPulumiEngine({ stack, workDir: REPO_DIR, create });
     },
-    async makeProbes(stack, outputs) {
+    async makeProbes(stack, outputs, opts) {
       const { createSsmProbes } = await import("./ssm-probes.js");
-      return createSsmProbes({ stack, outputs });
+      return createSsmProbes({ stack, outputs, aws: opts?.aws, signal: opts?.signal });
+    },
+    async checkAws(aws) {
+      const { awsCredentialsProblem } = await import("./backend.js");
+      return awsCredentialsProblem(aws);
     },
     confirm: process.stdin.isTTY
       ? (question, expected) =>
@@ -95,22 +112,7 @@ function defaultContext(): CliContext {
           })
       : undefined,
     interrupts(onInterrupt) {
-      const controller = new AbortController();
-      let count = 0;
-      const handler = () => {
-        count += 1;
-        if (count === 1) {
-          process.stderr.write(
-            "\nCtrl-C: cancelling the running Pulumi operation (it finishes in-flight steps and saves state); press Ctrl-C again to exit at once.\n",
-          );
-          controller.abort();
-          onInterrupt();
-        } else {
-          process.exit(EXIT.cancelled);
-        }
-      };
-      process.on("SIGINT", handler);
-      return { signal: controller.signal, dispose: () => process.off("SIGINT", handler) };
+      return watchInterrupts(processInterruptDeps(), onInterrupt, EXIT.cancelled);
     },
   };
 }
@@ -158,11 +160,13 @@ async function withEngine(
   } catch (err) {
     return fail(ctx, err);
   }
-  const intr = ctx.interrupts?.(() => engine.cancel());
+  const intr = ctx.interrupts?.((alreadySignalled) => engine.cancel({ alreadySignalled }));
   try {
     return await fn(engine, intr?.signal);
   } catch (err) {
-    return fail(ctx, classifyEngineError(err, intr?.signal.aborted));
+    // After Ctrl-C whatever the command ended with is a cancel (the terminal may have signalled Pulumi directly).
+    const aborted = intr?.signal.aborted ?? false;
+    return fail(ctx, aborted && err instanceof EngineError && err.kind !== "cancelled" ? classifyEngineError(err.message, true) : classifyEngineError(err, aborted));
   } finally {
     intr?.dispose();
   }
@@ -172,15 +176,24 @@ async function readOutputs(engine: Engine): Promise<StackOutputs> {
   return parseStackOutputs(await engine.outputs());
 }
 
+/** The stack's AWS region/profile for the driver's own clients, with credentials checked up front. */
+async function awsOf(ctx: CliContext, engine: Engine, stack: string): Promise<AwsTarget> {
+  const aws = await awsTargetFor(engine, ctx.workDir, stack, ctx.env);
+  const problem = await ctx.checkAws?.(aws);
+  if (problem) throw new EngineError("missing-credentials", problem);
+  return aws;
+}
+
 /** A read-only command over the stack's outputs and what the live probes answer about them (health, status). */
 function withLiveStatus(
   ctx: CliContext,
   stack: string,
   fn: (outputs: StackOutputs, input: StatusInput) => number,
 ): Promise<number> {
-  return withEngine(ctx, stack, false, async (engine) => {
+  return withEngine(ctx, stack, false, async (engine, signal) => {
     const outputs = await readOutputs(engine);
-    return fn(outputs, await collectStatus(stack, outputs, await ctx.makeProbes(stack, outputs)));
+    const aws = await awsOf(ctx, engine, stack);
+    return fn(outputs, await collectStatus(stack, outputs, await ctx.makeProbes(stack, outputs, { aws, signal })));
   });
 }
 
@@ -248,10 +261,11 @@ export function buildCli(argv: string[], ctx: CliContext) {
       guard(async (a) =>
         set(
           await withEngine(ctx, a.stack, true, async (engine, signal) => {
-            const probes = await ctx.makeProbes(a.stack, parseStackOutputs({}));
-            const lazyProbes = await lazyOutputsProbes(ctx, a.stack, probes);
+            const live: ProbeContext = { aws: await awsOf(ctx, engine, a.stack), signal };
+            const probes = await ctx.makeProbes(a.stack, parseStackOutputs({}), live);
+            const lazyProbes = await lazyOutputsProbes(ctx, a.stack, probes, live);
             const report = await stagedUp(
-              { ...deps(engine, lazyProbes, signal), signTest: (outputs) => signTestGate(ctx, a.stack, outputs, signal) },
+              { ...deps(engine, lazyProbes, signal), signTest: (outputs) => signTestGate(ctx, a.stack, outputs, live) },
               {
                 through: a.layer as LayerId | undefined,
                 reconcile: a.reconcile,
@@ -271,7 +285,8 @@ export function buildCli(argv: string[], ctx: CliContext) {
       (y) => y.option("layer", layerOpt).option("json", { type: "boolean", default: false }),
       guard(async (a) =>
         set(
-          await withEngine(ctx, a.stack, true, async (engine) => {
+          // read-only: a stack that does not exist is reported, not created (nor its secrets salt written)
+          await withEngine(ctx, a.stack, false, async (engine) => {
             const sel = a.layer ? layerSelection(engine.stack, a.layer as LayerId) : {};
             const r = await engine.preview({ ...sel, onOutput: a.json ? undefined : (l) => ctx.out.stderr(l) });
             if (a.json) ctx.out.stdout(JSON.stringify({ stack: engine.stack, layer: a.layer ?? "all", changes: r.changes }));
@@ -293,8 +308,40 @@ export function buildCli(argv: string[], ctx: CliContext) {
       guard(async (a) =>
         set(
           await withEngine(ctx, a.stack, false, async (engine) => {
-            const sel = a.layer ? layerSelection(engine.stack, a.layer as LayerId) : {};
-            const r = await engine.refresh({ ...sel, clearPendingCreates: a["clear-pending-creates"], onOutput: (l) => ctx.out.stderr(l) });
+            const id = a.layer as LayerId | undefined;
+            let sel: LayerSelection = {};
+            if (id) {
+              // from the state: Pulumi refuses literal targets/excludes the state does not hold
+              const fromState = engine.resources ? stateSelection(engine.stack, id, await engine.resources()) : layerSelection(engine.stack, id);
+              if (!fromState) {
+                ctx.out.stderr(`Layer ${layer(id).index} (${id}) is not deployed: the state holds nothing of it, nothing to refresh.`);
+                return EXIT.ok;
+              }
+              sel = fromState;
+            }
+            const clear = a["clear-pending-creates"];
+            if (clear) {
+              // Pulumi drops the pending creates of the WHOLE stack, whatever the targets.
+              const pending = (engine.pendingOperations ? await engine.pendingOperations() : []).filter((p) => p.op === "creating");
+              const outside = pending.filter((p) => !selects(sel, p.urn));
+              const list = (ps: PendingOperation[]) => ps.map((p) => `  ${p.urn} (${p.id ? `id ${p.id}` : "no id recorded"})`);
+              if (id && outside.length) {
+                ctx.out.stderr(
+                  `error: not clearing pending creates: clearing is stack-wide, and ${outside.length} of the ${pending.length} pending create(s) lie outside Layer ${layer(id).index} (${id}):`,
+                );
+                for (const l of list(outside)) ctx.out.stderr(l);
+                const s = a.stack === "localnet" ? "" : ` --stack ${a.stack}`;
+                ctx.out.stderr(
+                  `Check in AWS whether each exists (delete it, or import it), then clear every pending create of the stack deliberately: \`npm run automate -- refresh --clear-pending-creates${s}\`. Nothing was run.`,
+                );
+                return EXIT.failed;
+              }
+              if (pending.length) {
+                ctx.out.stderr(`clearing ${pending.length} pending create(s); if any of these exists in AWS, it is no longer tracked (delete or import it):`);
+                for (const l of list(pending)) ctx.out.stderr(l);
+              }
+            }
+            const r = await engine.refresh({ ...sel, clearPendingCreates: clear, onOutput: (l) => ctx.out.stderr(l) });
             ctx.out.stdout(`refreshed: ${JSON.stringify(r.changes)}`);
             return EXIT.ok;
           }),
@@ -345,22 +392,22 @@ export function buildCli(argv: string[], ctx: CliContext) {
           .positional("node", { type: "string", demandOption: true })
           .option("lines", { type: "number", default: 100, describe: "number of lines (1-999)" })
           .option("container", { type: "string", choices: ["neard", "mpc-node", "near-faucet"] }),
-      guard(async (a) =>
+      guard(async (a) => {
+        const linesOk = () => {
+          if (!Number.isInteger(a.lines) || a.lines < 1 || a.lines > 999) throw new Error("--lines must be a whole number from 1 to 999");
+        };
+        if (!usageOk(ctx, linesOk, set)) return;
         set(
-          await withEngine(ctx, a.stack, false, async (engine) => {
-            if (!Number.isInteger(a.lines) || a.lines < 1 || a.lines > 999) {
-              ctx.out.stderr("error: --lines must be a whole number from 1 to 999");
-              return EXIT.usage;
-            }
+          await withEngine(ctx, a.stack, false, async (engine, signal) => {
             const outputs = await readOutputs(engine);
             const target = resolveLogTarget(a.node as string, outputs, a.container);
-            const probes = await ctx.makeProbes(a.stack, outputs);
+            const probes = await ctx.makeProbes(a.stack, outputs, { aws: await awsOf(ctx, engine, a.stack), signal });
             ctx.out.stderr(`logs of ${target.container} on ${target.label} (${target.instanceId}):`);
             for (const line of await probes.logs(target, a.lines)) ctx.out.stdout(redact(line));
             return EXIT.ok;
           }),
-        ),
-      ),
+        );
+      }),
     )
     .command(
       "status",
@@ -392,8 +439,14 @@ export function buildCli(argv: string[], ctx: CliContext) {
         };
         if (!usageOk(ctx, () => checkSignTestArgs(args), set)) return;
         set(
-          await withEngine(ctx, a.stack, false, (engine, signal) =>
-            runSignTest(args, ctx.out, { stack: a.stack, outputs: () => readOutputs(engine), signal, ...ctx.channel }),
+          await withEngine(ctx, a.stack, false, async (engine, signal) =>
+            runSignTest(args, ctx.out, {
+              stack: a.stack,
+              outputs: () => readOutputs(engine),
+              signal,
+              aws: await awsOf(ctx, engine, a.stack),
+              ...ctx.channel,
+            }),
           ),
         );
       }),
@@ -413,7 +466,13 @@ export function buildCli(argv: string[], ctx: CliContext) {
         if (!usageOk(ctx, () => checkFundArgs(args), set)) return;
         set(
           await withEngine(ctx, a.stack, false, async (engine, signal) =>
-            runFund(args, ctx.out, { stack: a.stack, outputs: await readOutputs(engine), signal, ...ctx.channel }),
+            runFund(args, ctx.out, {
+              stack: a.stack,
+              outputs: await readOutputs(engine),
+              signal,
+              aws: await awsOf(ctx, engine, a.stack),
+              ...ctx.channel,
+            }),
           ),
         );
       }),
@@ -505,10 +564,14 @@ const NO_PROBES: Probes = {
   logs: () => Promise.reject(new Error("no probes")),
 };
 
-/** Probes built once the stack exists: `up` creates it, so outputs are read at each gate. */
-async function lazyOutputsProbes(ctx: CliContext, stack: string, initial: Probes): Promise<Probes> {
+/**
+ * Probes built once the stack exists: `up` creates it, so outputs are read at each gate. The
+ * probes are built once, but every call passes them the outputs of that moment (a Layer 1 update
+ * may bring a new instance or ops bundle).
+ */
+async function lazyOutputsProbes(ctx: CliContext, stack: string, initial: Probes, live: ProbeContext): Promise<Probes> {
   let built: Probes | undefined;
-  const get = async (outputs: StackOutputs) => (built ??= outputs.base ? await ctx.makeProbes(stack, outputs) : initial);
+  const get = async (outputs: StackOutputs) => (built ??= outputs.base ? await ctx.makeProbes(stack, outputs, live) : initial);
   return {
     base: async (o) => (await get(o)).base(o),
     services: async (o) => (await get(o)).services(o),

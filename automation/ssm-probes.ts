@@ -19,6 +19,8 @@ import type {
 } from "./health.js";
 import type { LogTarget, MpcProbeOptions, Probes } from "./probes.js";
 import { splitBootNodes, type StackOutputs } from "./stack-outputs.js";
+import { ssmClientFor, type AwsTarget } from "./aws-target.js";
+import type { SsmSender } from "../lib/ssm/channel.js";
 
 export interface DiagResult {
   exitCode: number;
@@ -36,10 +38,13 @@ export interface CheckResult {
 }
 
 export interface SsmProbeTransport {
-  /** Runs one diagnostics probe on an instance; non-zero exits resolve too. */
-  diag(instanceId: string, probe: string, extra?: { container?: string; lines?: number }): Promise<DiagResult>;
-  /** Runs the ops `check` operation on the base instance. */
-  check(request: CheckRequest): Promise<CheckResult>;
+  /**
+   * Runs one diagnostics probe on an instance; non-zero exits resolve too. `outputs`: the stack
+   * outputs of the probe call (documents, bundle), always the caller's current ones.
+   */
+  diag(instanceId: string, probe: string, extra?: { container?: string; lines?: number }, outputs?: StackOutputs): Promise<DiagResult>;
+  /** Runs the ops `check` operation on the base instance (of `outputs`). */
+  check(request: CheckRequest, outputs?: StackOutputs): Promise<CheckResult>;
   sleep(ms: number): Promise<void>;
 }
 
@@ -183,18 +188,18 @@ export const DEFAULT_LOG_LINES = 20;
 export const BOOTSTRAP_LOG_LINES = 120;
 
 export function makeSsmProbes(t: SsmProbeTransport): Probes {
-  async function container(instanceId: string, name: string, alwaysLogs = 0): Promise<ContainerProbe | undefined> {
-    const r = await t.diag(instanceId, "containers");
+  async function container(o: StackOutputs, instanceId: string, name: string, alwaysLogs = 0): Promise<ContainerProbe | undefined> {
+    const r = await t.diag(instanceId, "containers", undefined, o);
     const c = parseContainers(r.stdout).find((x) => x.name === name);
     if (c && (alwaysLogs > 0 || !c.running || c.restartCount > 0)) {
-      const logs = await t.diag(instanceId, "logs", { container: name, lines: alwaysLogs || DEFAULT_LOG_LINES });
+      const logs = await t.diag(instanceId, "logs", { container: name, lines: alwaysLogs || DEFAULT_LOG_LINES }, o);
       c.lastLogLines = logs.stdout.split("\n").filter(Boolean);
     }
     return c;
   }
 
-  async function nearStatus(instanceId: string): Promise<Record<string, any> | undefined> {
-    const r = parseHttpProbe((await t.diag(instanceId, "near-status")).stdout);
+  async function nearStatus(o: StackOutputs, instanceId: string): Promise<Record<string, any> | undefined> {
+    const r = parseHttpProbe((await t.diag(instanceId, "near-status", undefined, o)).stdout);
     if (r.code !== 200) return undefined;
     try {
       return JSON.parse(r.body);
@@ -206,19 +211,19 @@ export function makeSsmProbes(t: SsmProbeTransport): Probes {
   return {
     async base(o: StackOutputs): Promise<BaseProbe> {
       const b = o.base!;
-      const probe: BaseProbe = { rpcReachable: false, container: await container(b.instanceId, "neard") };
-      const first = await nearStatus(b.instanceId);
+      const probe: BaseProbe = { rpcReachable: false, container: await container(o, b.instanceId, "neard") };
+      const first = await nearStatus(o, b.instanceId);
       if (!first) return { ...probe, error: "GET /status on :3030 failed" };
       probe.rpcReachable = true;
       probe.chainId = first.chain_id;
       probe.nodePublicKey = first.node_public_key;
       const h1 = Number(first.sync_info?.latest_block_height);
       await t.sleep(3000);
-      const second = await nearStatus(b.instanceId);
+      const second = await nearStatus(o, b.instanceId);
       const h2 = Number(second?.sync_info?.latest_block_height);
       probe.blockHeight = Number.isFinite(h2) ? h2 : h1;
       probe.blocksAdvancing = Number.isFinite(h1) && Number.isFinite(h2) ? h2 > h1 : undefined;
-      const chk = await t.check({ accounts: [b.rootAccountId] });
+      const chk = await t.check({ accounts: [b.rootAccountId] }, o);
       probe.rootAccountExists = chk.accounts?.[b.rootAccountId]?.exists;
       return probe;
     },
@@ -226,7 +231,7 @@ export function makeSsmProbes(t: SsmProbeTransport): Probes {
     async services(o: StackOutputs): Promise<ServicesProbe> {
       const contracts = o.services?.contracts ?? {};
       const accounts = Object.keys(contracts);
-      const chk = await t.check({ accounts });
+      const chk = await t.check({ accounts }, o);
       const probe: ServicesProbe = {
         contracts: accounts.map((accountId) => {
           const a = chk.accounts?.[accountId];
@@ -239,7 +244,7 @@ export function makeSsmProbes(t: SsmProbeTransport): Probes {
         }),
       };
       if (o.services?.faucetUrl && o.base) {
-        const c = await container(o.base.instanceId, "near-faucet");
+        const c = await container(o, o.base.instanceId, "near-faucet");
         probe.faucet = c ? { ok: c.running && c.restartCount < 3, detail: `container ${c.status}, ${c.restartCount} restarts` } : { ok: false, detail: "no near-faucet container" };
       }
       return probe;
@@ -247,10 +252,13 @@ export function makeSsmProbes(t: SsmProbeTransport): Probes {
 
     async mpc(o: StackOutputs, opts: MpcProbeOptions = {}): Promise<MpcProbe> {
       const m = o.mpc!;
-      const chk = await t.check({
-        accounts: [m.contractId],
-        views: [{ contractId: m.contractId, method: "state", args: {} }],
-      });
+      const chk = await t.check(
+        {
+          accounts: [m.contractId],
+          views: [{ contractId: m.contractId, method: "state", args: {} }],
+        },
+        o,
+      );
       const view = chk.views?.find((v) => v.method === "state");
       const contract: MpcContractProbe = view?.error || !view
         ? { reachable: false, error: view?.error ?? "no answer for the state view" }
@@ -259,15 +267,15 @@ export function makeSsmProbes(t: SsmProbeTransport): Probes {
         m.nodes.map(async (n): Promise<MpcNodeProbe> => {
           const p: MpcNodeProbe = { accountId: n.accountId, instanceId: n.instanceId, privateIp: n.privateIp, reachable: false };
           try {
-            p.container = await container(n.instanceId, "mpc-node", opts.logLines ?? 0);
+            p.container = await container(o, n.instanceId, "mpc-node", opts.logLines ?? 0);
             p.reachable = true;
-            p.live = parseHttpProbe((await t.diag(n.instanceId, "mpc-health")).stdout).code === 200;
-            const metrics = await t.diag(n.instanceId, "mpc-metrics");
+            p.live = parseHttpProbe((await t.diag(n.instanceId, "mpc-health", undefined, o)).stdout).code === 200;
+            const metrics = await t.diag(n.instanceId, "mpc-metrics", undefined, o);
             if (metrics.exitCode === 0) {
               p.indexerHeight = metricValue(metrics.stdout, "mpc_indexer_latest_block_height");
               p.peers = livePeers(metrics.stdout);
             }
-            const boot = parseBootstrapProbe((await t.diag(n.instanceId, "mpc-bootstrap", { lines: BOOTSTRAP_LOG_LINES })).stdout);
+            const boot = parseBootstrapProbe((await t.diag(n.instanceId, "mpc-bootstrap", { lines: BOOTSTRAP_LOG_LINES }, o)).stdout);
             if (boot.bootNodes) p.bootNodes = boot.bootNodes;
             p.bootstrap = boot.bootstrap;
             const secrets = new Map<string, SecretStatus>();
@@ -283,7 +291,7 @@ export function makeSsmProbes(t: SsmProbeTransport): Probes {
       const probe: MpcProbe = { contract, nodes };
       if (o.base) {
         try {
-          const r = await t.diag(o.base.instanceId, "sign-test-result");
+          const r = await t.diag(o.base.instanceId, "sign-test-result", undefined, o);
           if (r.exitCode === 0) probe.lastSignTest = parseSignTestProbe(r.stdout);
         } catch {
           // the sign test's record is evidence, not a gate: an unreadable one is left out
@@ -310,20 +318,37 @@ export function accountsFromCheckSteps(steps: Array<Record<string, unknown>>): C
   return accounts;
 }
 
-/** Wires the probes to AWS: an SSMClient, the stack's documents and ops bundle. */
-export async function createSsmProbes(o: { stack: string; outputs: StackOutputs; region?: string }): Promise<Probes> {
-  const [{ SSMClient }, channel, runOp] = await Promise.all([
-    import("@aws-sdk/client-ssm"),
-    import("../lib/ssm/channel.js"),
-    import("../lib/ssm/run-op.js"),
-  ]);
-  const client = new SSMClient(o.region ? { region: o.region } : {});
+export interface SsmProbeOptions {
+  stack: string;
+  /** The outputs known when the probes are made; every probe call uses the outputs it is given. */
+  outputs: StackOutputs;
+  /** The stack's region and profile (aws-target.ts); default: the SDK's. */
+  aws?: AwsTarget;
+  /** Aborted on Ctrl-C: commands in flight are cancelled, none is sent after. */
+  signal?: AbortSignal;
+  /** SSM client (tests); default one for `aws`. */
+  client?: SsmSender;
+  /** Poll interval and sleep of the SSM channel (tests). */
+  pollIntervalMs?: number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Wires the probes to AWS: an SSM client, the stack's documents and ops bundle (of each call's outputs). */
+export async function createSsmProbes(o: SsmProbeOptions): Promise<Probes> {
+  // one after the other: both load the SSM SDK (concurrent first loads of one module trip jest's ESM loader)
+  const channel = await import("../lib/ssm/channel.js");
+  const runOp = await import("../lib/ssm/run-op.js");
+  const client: SsmSender = o.client ?? (await ssmClientFor(o.aws));
+  let latest = o.outputs;
+  const current = (given: StackOutputs | undefined): StackOutputs => (latest = given ?? latest);
   const need = (v: string | undefined, what: string): string => {
     if (!v) throw new Error(`the stack exports no ${what}: deploy Layer 1 first (npm run automate -- up --layer base)`);
     return v;
   };
+  const timing = { signal: o.signal, pollIntervalMs: o.pollIntervalMs, sleep: o.sleep };
   return makeSsmProbes({
-    async diag(instanceId, probe, extra) {
+    async diag(instanceId, probe, extra, given) {
+      const outputs = current(given);
       const parameters: Record<string, string> = { probe };
       if (extra?.container) parameters.container = extra.container;
       if (extra?.lines) parameters.lines = String(extra.lines);
@@ -331,9 +356,10 @@ export async function createSsmProbes(o: { stack: string; outputs: StackOutputs;
         const r = await channel.runOperation({
           client,
           instanceId,
-          documentName: need(o.outputs.diagnosticsDocument, "diagnosticsDocument"),
+          documentName: need(outputs.diagnosticsDocument, "diagnosticsDocument"),
           parameters,
           timeoutSeconds: 60,
+          ...timing,
         });
         return { exitCode: r.exitCode, stdout: r.stdout };
       } catch (err) {
@@ -342,19 +368,21 @@ export async function createSsmProbes(o: { stack: string; outputs: StackOutputs;
         throw err;
       }
     },
-    async check(request) {
-      const base = o.outputs.base;
-      const bundle = o.outputs.opsBundle;
+    async check(request, given) {
+      const outputs = current(given);
+      const base = outputs.base;
+      const bundle = outputs.opsBundle;
       if (!base || !bundle) throw new Error("the stack exports no base instance or ops bundle");
       const run = <T>(operation: string, payload: Record<string, unknown>) =>
         runOp.runNearOperation<T>({
           client,
           instanceId: base.instanceId,
-          documentName: need(o.outputs.opsDocument, "opsDocument"),
+          documentName: need(outputs.opsDocument, "opsDocument"),
           operation,
           payload,
           bundle: { uri: bundle.uri, sha256: bundle.sha256 },
           timeoutSeconds: 120,
+          ...timing,
         });
       const result: CheckResult = {};
       if (request.accounts?.length) {
@@ -379,6 +407,16 @@ export async function createSsmProbes(o: { stack: string; outputs: StackOutputs;
       );
       return result;
     },
-    sleep: (ms) => new Promise((res) => setTimeout(res, ms)),
+    sleep: (ms) =>
+      new Promise((res) => {
+        if (o.signal?.aborted) return res();
+        const t = setTimeout(done, ms);
+        function done() {
+          clearTimeout(t);
+          o.signal?.removeEventListener("abort", done);
+          res();
+        }
+        o.signal?.addEventListener("abort", done, { once: true });
+      }),
   });
 }

@@ -7,6 +7,7 @@ import type { SsmSender, Timing } from "../../lib/ssm/channel.js";
 import type { NearOperationOutcome, RunNearOperationOptions } from "../../lib/ssm/run-op.js";
 import type { FundResult } from "../../ops/fund.js";
 import type { StackOutputs } from "../stack-outputs.js";
+import type { AwsTarget } from "../aws-target.js";
 
 export const FUND_OPERATION = "fund";
 const DEFAULT_FAUCET_PORT = 3031;
@@ -27,7 +28,10 @@ export type FundRunOperation = (opts: RunNearOperationOptions) => Promise<NearOp
 export interface FundDeps extends Timing {
   stack: string;
   outputs: StackOutputs;
+  /** SSM client; default an SSMClient for `aws` (the stack's region and profile). */
   client?: SsmSender;
+  /** The stack's AWS region and profile (aws-target.ts). */
+  aws?: AwsTarget;
   runOperation?: FundRunOperation;
   pollIntervalMs?: number;
   signal?: AbortSignal;
@@ -133,8 +137,8 @@ export async function runFund(args: FundArgs, out: OutputSink, deps: FundDeps): 
   const run: FundRunOperation = deps.runOperation ?? ((await import("../../lib/ssm/run-op.js")).runNearOperation as FundRunOperation);
   let client = deps.client;
   if (!client) {
-    const { SSMClient } = await import("@aws-sdk/client-ssm");
-    client = new SSMClient({});
+    const { ssmClientFor } = await import("../aws-target.js");
+    client = await ssmClientFor(deps.aws);
   }
   const base = outputs.base!;
   out.stderr(`fund: ${payload.publicKey ? "creating" : "funding"} ${payload.accountId} through the faucet on ${base.instanceId} (port ${payload.port})`);

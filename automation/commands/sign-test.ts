@@ -8,6 +8,7 @@ import type { SsmSender, Timing } from "../../lib/ssm/channel.js";
 import type { NearOperationOutcome, RunNearOperationOptions } from "../../lib/ssm/run-op.js";
 import type { SignTestResult } from "../../ops/sign-test/run.js";
 import type { StackOutputs } from "../stack-outputs.js";
+import type { AwsTarget } from "../aws-target.js";
 
 export const SIGN_TEST_OPERATION = "sign-test";
 export const DEFAULT_TESTER_PREFIX = "sign-tester";
@@ -41,8 +42,10 @@ export interface SignTestDeps extends Timing {
   stack: string;
   /** The stack outputs (read by the caller from the engine), or a function reading them. */
   outputs: StackOutputs | (() => Promise<StackOutputs>);
-  /** SSM client; default an SSMClient for the environment's region. */
+  /** SSM client; default an SSMClient for `aws` (the stack's region and profile). */
   client?: SsmSender;
+  /** The stack's AWS region and profile (aws-target.ts). */
+  aws?: AwsTarget;
   /** The run-op client (lib/ssm/run-op.ts runNearOperation by default). */
   runOperation?: RunOperationFn;
   pollIntervalMs?: number;
@@ -189,8 +192,8 @@ export async function runSignTest(args: SignTestArgs, out: OutputSink, deps: Sig
   const run: RunOperationFn = deps.runOperation ?? ((await import("../../lib/ssm/run-op.js")).runNearOperation as RunOperationFn);
   let client = deps.client;
   if (!client) {
-    const { SSMClient } = await import("@aws-sdk/client-ssm");
-    client = new SSMClient({});
+    const { ssmClientFor } = await import("../aws-target.js");
+    client = await ssmClientFor(deps.aws);
   }
   out.stderr(
     `sign-test: ${payload.contractId} on ${base.instanceId} as ${(payload.tester as { accountId: string }).accountId}, ${domains} domain(s), bound ${timeoutSeconds}s`,
