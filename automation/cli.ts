@@ -355,7 +355,10 @@ export function buildCli(argv: string[], ctx: CliContext) {
       guard(async (a) =>
         set(
           await withEngine(ctx, a.stack, false, async (engine) => {
-            const shown = maskedOutputs(await engine.outputs());
+            const raw = await engine.outputs();
+            // nested secrets are marked only in the exported state (the root stack resource's outputs)
+            const root = engine.resources ? (await engine.resources()).find((r) => r.type === "pulumi:pulumi:Stack") : undefined;
+            const shown = maskedOutputs(raw, root?.outputs);
             if (a.json) ctx.out.stdout(JSON.stringify(shown));
             else for (const [k, v] of Object.entries(shown)) ctx.out.stdout(`${k}: ${JSON.stringify(v, null, 2)}`);
             return EXIT.ok;

@@ -179,7 +179,10 @@ export function classifyEngineError(err: unknown, aborted = false): EngineError 
   if (e?.code === "ENOENT" || /pulumi: (command )?not found|spawn pulumi ENOENT/.test(text)) {
     return new EngineError("missing-cli", MISSING_CLI_MESSAGE);
   }
-  if (/passphrase must be set|incorrect passphrase|PULUMI_CONFIG_PASSPHRASE/.test(text)) {
+  if (/incorrect passphrase/i.test(text)) {
+    return new EngineError("missing-passphrase", WRONG_PASSPHRASE_MESSAGE, errorLines(text));
+  }
+  if (/passphrase must be set|PULUMI_CONFIG_PASSPHRASE/.test(text)) {
     return new EngineError("missing-passphrase", MISSING_PASSPHRASE_MESSAGE, errorLines(text));
   }
   if (AWS_CREDENTIAL_MARKERS.some((m) => text.includes(m))) {
@@ -198,6 +201,11 @@ export const MISSING_PASSPHRASE_MESSAGE =
   "PULUMI_CONFIG_PASSPHRASE, or PULUMI_CONFIG_PASSPHRASE_FILE to a file that holds it. Use the same one " +
   "every time: a different passphrase cannot decrypt the existing state. (To use Pulumi Cloud or a KMS " +
   "key instead, set PULUMI_BACKEND_URL / the stack's secretsprovider the standard Pulumi ways.)";
+
+export const WRONG_PASSPHRASE_MESSAGE =
+  "The secrets passphrase is not the one this stack's secrets were encrypted with (Pulumi: incorrect passphrase). " +
+  "Set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase used when the stack was created; " +
+  "a new passphrase cannot decrypt the existing state or config.";
 
 export const MISSING_AWS_MESSAGE =
   "No usable AWS credentials. Configure them the standard way (AWS_PROFILE with `aws sso login`, " +

@@ -314,10 +314,37 @@ export function parseStackOutputs(raw: Record<string, OutputValue | unknown>): S
   };
 }
 
-/** Outputs for display: secret values are replaced, never printed. */
-export function maskedOutputs(raw: Record<string, OutputValue>): Record<string, unknown> {
+/**
+ * How an exported deployment (`pulumi stack export` without --show-secrets) records a secret
+ * value: an object {<sig key>: <secret sig>, ciphertext} (pulumi sdk resource/sig).
+ */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretMarker(v: unknown): boolean {
+  return isObject(v) && v[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** `plain` with every part that `recorded` (the same value as the state records it) marks secret replaced. */
+export function maskLikeRecorded(plain: unknown, recorded: unknown): unknown {
+  if (isSecretMarker(recorded)) return "[secret]";
+  if (Array.isArray(plain) && Array.isArray(recorded)) return plain.map((v, i) => maskLikeRecorded(v, recorded[i]));
+  if (isObject(plain) && isObject(recorded)) {
+    const out: Raw = {};
+    for (const [k, v] of Object.entries(plain)) out[k] = maskLikeRecorded(v, recorded[k]);
+    return out;
+  }
+  return plain;
+}
+
+/**
+ * Outputs for display: secret values are replaced, never printed. The Automation API flags only
+ * top-level secrets; `recorded` (the root stack resource's outputs from the exported state) marks
+ * the nested ones.
+ */
+export function maskedOutputs(raw: Record<string, OutputValue>, recorded?: Record<string, unknown>): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) shown[k] = v.secret ? "[secret]" : v.value;
+  for (const [k, v] of Object.entries(raw)) shown[k] = v.secret ? "[secret]" : recorded ? maskLikeRecorded(v.value, recorded[k]) : v.value;
   return shown;
 }
 

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { main, resolveLogTarget, type CliContext } from "../../automation/cli.js";
 import { backendFor, ensureLocalState, passphraseProblem } from "../../automation/backend.js";
 import { classifyEngineError } from "../../automation/engine.js";
-import { parseStackOutputs } from "../../automation/stack-outputs.js";
-import { FakeEngine, FakeProbes, MemoryOut, callLayer, lockedError, rawOutputs } from "./fakes.js";
+import { SECRET_SIG, SECRET_SIG_KEY, parseStackOutputs } from "../../automation/stack-outputs.js";
+import { FakeEngine, FakeProbes, MemoryOut, callLayer, lockedError, rawOutputs, stateOf } from "./fakes.js";
 
 function ctx(engine: FakeEngine, extra: Partial<CliContext> = {}) {
   const out = new MemoryOut();
@@ -86,6 +86,24 @@ describe("cli", () => {
     expect(shown.faucetKey).toBe("[secret]");
     expect(shown.base.instanceId).toBe("i-0base");
     expect(out.out.join("")).not.toContain("supersecret");
+  });
+
+  it("outputs masks secrets nested in an output, as the exported state marks them", async () => {
+    const engine = new FakeEngine(["base"]);
+    const nested = { ...(rawOutputs(["base"]).base.value as Record<string, unknown>), faucet: { accountId: "faucet.localnet", key: "ed25519:nestedsecret" } };
+    engine.outputs = async () => ({ ...rawOutputs(["base"]), base: { value: nested, secret: false } });
+    const marker = { [SECRET_SIG_KEY]: SECRET_SIG, ciphertext: "v1:abc" };
+    engine.stateResources = [
+      ...stateOf(["base"]).map((r) =>
+        r.type === "pulumi:pulumi:Stack" ? { ...r, outputs: { base: { ...nested, faucet: { accountId: "faucet.localnet", key: marker } } } } : r,
+      ),
+    ];
+    const { c, out } = ctx(engine);
+    expect(await main(["outputs", "--json"], c)).toBe(0);
+    const shown = JSON.parse(out.out[0]);
+    expect(shown.base.faucet).toEqual({ accountId: "faucet.localnet", key: "[secret]" });
+    expect(shown.base.instanceId).toBe("i-0base");
+    expect(out.out.join("")).not.toContain("nestedsecret");
   });
 
   it("logs resolves the node and asks the probes for that container", async () => {
@@ -199,6 +217,11 @@ describe("engine errors", () => {
     expect(classifyEngineError(new Error("error: No valid credential sources found for AWS Provider.")).kind).toBe("missing-credentials");
     expect(classifyEngineError(new Error("error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE")).kind).toBe("missing-passphrase");
     expect(classifyEngineError(new Error("anything"), true).kind).toBe("cancelled");
+    const wrong = classifyEngineError(
+      new Error("error: getting secrets manager: passphrase must be set... incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase"),
+    );
+    expect(wrong.kind).toBe("missing-passphrase");
+    expect(wrong.message).toMatch(/^The secrets passphrase is not the one this stack's secrets were encrypted with/);
     const failed = classifyEngineError(new Error("Diagnostics:\n  aws:ec2:Instance (x):\n    error: creating EC2 Instance: InvalidAMIID.NotFound"));
     expect(failed.kind).toBe("failed");
     expect(failed.message).toBe("    error: creating EC2 Instance: InvalidAMIID.NotFound");
