@@ -29,6 +29,10 @@ export interface DriverDeps {
   now?: () => number;
   /** Aborted on Ctrl-C: the running operation is cancelled and no further step starts. */
   signal?: AbortSignal;
+  /** Waits (abortable); injectable so that tests do not wait. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Pause before the one re-check of a gate that failed right after an up (default 30 s). */
+  gateRetryMs?: number;
   /** The end-to-end sign test (the final gate of `up` once Layer 3 is healthy). */
   signTest?: (outputs: StackOutputs) => Promise<SignTestGate>;
 }
@@ -215,7 +219,8 @@ class Runner {
     return this.step(run, def, name, async (elapsed) => {
       const outputs = await this.outputs();
       const { probes: p } = this.deps;
-      if (def.id === "base" || (def.id === "mpc" && !probes.base && outputs.base)) {
+      // Layer 3's indexer-lag check compares with the base head: read it afresh for every mpc check.
+      if (def.id === "base" || (def.id === "mpc" && outputs.base)) {
         probes.base = await p.base(outputs).catch((err) => ({ rpcReachable: false, error: String(err?.message ?? err) }));
       }
       if (def.id === "services") probes.services = await p.services(outputs);
@@ -311,7 +316,16 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
       );
       outputs = await r.outputs();
       if (!opts.skipGates) {
-        const verdict = await r.gate(run, def, "gate", probes);
+        let verdict = await r.gate(run, def, "gate", probes);
+        if (!verdict.done && !r.aborted) {
+          // A layer just updated may need a moment (a container restarting, an indexer catching
+          // up): one re-check after a pause, then the verdict stands.
+          const wait = deps.gateRetryMs ?? GATE_RETRY_MS;
+          r.log(`${tag(def)} gate: not healthy yet; checking once more in ${formatDuration(wait)}`);
+          await (deps.sleep ?? abortableSleep)(wait, deps.signal);
+          if (!r.aborted) verdict = await r.gate(run, def, "gate", probes);
+        }
+        if (r.aborted) throw r.asError(new Error("cancelled"));
         if (!verdict.done) throw new EngineError("failed", `Layer ${def.index} (${def.id}) failed its health gate`);
       }
       run.outcome = "updated";
@@ -358,6 +372,21 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
     report.nextActions = failureActions(engine.stack, "base", new EngineError("cancelled", "cancelled"));
   }
   return report;
+}
+
+export const GATE_RETRY_MS = 30_000;
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** Failures where nothing ran on the stack (or someone else holds it): no refresh, no probes. */

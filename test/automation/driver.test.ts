@@ -13,7 +13,11 @@ function setup(deployed: Array<"base" | "services" | "mpc"> = []) {
   const probes = new FakeProbes();
   const out = new MemoryOut();
   let t = 0;
-  return { engine, probes, out, deps: { engine, probes, out, now: () => (t += 1000) } };
+  const slept: number[] = [];
+  const sleep = async (ms: number) => {
+    slept.push(ms);
+  };
+  return { engine, probes, out, slept, deps: { engine, probes, out, now: () => (t += 1000), sleep } };
 }
 
 describe("staged up", () => {
@@ -27,8 +31,8 @@ describe("staged up", () => {
       { op: "up", targets: layerTargets("localnet", "services") },
       { op: "up", targets: layerTargets("localnet", "mpc") },
     ]);
-    // gate after each up; the mpc gate also reads the base height it compares indexers with
-    expect(probes.calls).toEqual(["base", "services", "mpc"]);
+    // gate after each up; the mpc gate also reads the base height afresh, to compare indexers with
+    expect(probes.calls).toEqual(["base", "services", "base", "mpc"]);
     expect(report.layers.map((l) => [l.layer, l.outcome, l.steps.map((s) => s.step)])).toEqual([
       ["base", "updated", ["up", "gate"]],
       ["services", "updated", ["up", "gate"]],
@@ -110,7 +114,8 @@ describe("staged up", () => {
     probes.mpcResult = { ...healthyMpc(), contract: { ...healthyMpc().contract, state: "Initializing", keysetDomains: [] } };
     const report = await stagedUp(deps);
     expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "preview:services", "up:mpc", "refresh:mpc"]);
-    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["confirm:false", "up:true", "gate:false", "refresh:true"]);
+    // the gate is checked once more after a pause before the layer counts as failed
+    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["confirm:false", "up:true", "gate:false", "gate:false", "refresh:true"]);
     expect(report.failedLayer).toBe("mpc");
   });
 
@@ -205,6 +210,37 @@ describe("the failure refresh works from the state", () => {
   });
 });
 
+describe("the gate after an up", () => {
+  it("is checked once more after a pause; a layer healthy on the re-check passes", async () => {
+    const { probes, deps, slept, out } = setup(["base"]);
+    let checks = 0;
+    const healthy = probes.servicesResult;
+    probes.services = async () => {
+      checks += 1;
+      return checks === 1 ? { ...healthy, faucet: { ok: false, detail: "container restarting, 1 restarts" } } : healthy;
+    };
+    const report = await stagedUp(deps, { through: "services" });
+    expect(report.ok).toBe(true);
+    expect(slept).toEqual([30_000]);
+    expect(report.layers[1].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["up:true", "gate:false", "gate:true"]);
+    expect(out.err).toContain("[2/3 services] gate: not healthy yet; checking once more in 30s");
+  });
+
+  it("re-reads the base head for Layer 3's indexer check instead of reusing an old one", async () => {
+    const { probes, deps } = setup(["base", "services"]);
+    let base = 0;
+    probes.base = async () => {
+      base += 1;
+      // the head moved on while Layers 2 and 3 went up: indexers at 1195 lag an old 1200 by 5, a new 5000 by 3805
+      return { ...probes.baseResult, blockHeight: base === 1 ? 1200 : 5000 };
+    };
+    const report = await stagedUp({ ...deps, gateRetryMs: 1 }, { skipSignTest: true, reconcile: true });
+    expect(base).toBeGreaterThanOrEqual(3);
+    expect(report.failedLayer).toBe("mpc");
+    expect(report.layers[2].verdict?.findings.some((f) => f.kind === "indexer-lag")).toBe(true);
+  });
+});
+
 describe("healthy layers and program changes", () => {
   it("a healthy layer whose preview shows changes is updated; one without changes is left alone", async () => {
     const { engine, deps, out } = setup(["base", "services", "mpc"]);
@@ -258,7 +294,7 @@ describe("Ctrl-C", () => {
     expect(report.diagnostics).toBeUndefined();
     expect(report.layers[2].error?.kind).toBe("cancelled");
     expect(report.nextActions[0]).toMatch(/to resume/);
-    expect(probes.calls).toEqual(["base", "services", "mpc"]);
+    expect(probes.calls).toEqual(["base", "services", "base", "mpc"]);
     expect(engine.calls.filter((c) => c.op !== "preview")).toEqual([]);
   });
 });
@@ -347,7 +383,7 @@ describe("the sign test as the final gate of up", () => {
       },
     });
     expect(report.exitCode).toBe(EXIT.ok);
-    expect(seen).toEqual(["v1.signer.localnet after base,services,mpc"]);
+    expect(seen).toEqual(["v1.signer.localnet after base,services,base,mpc"]);
     expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "preview:services", "preview:mpc"]);
     expect(report.signTest).toEqual(PASS);
     expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["confirm:true", "preview:true", "sign-test:true"]);
@@ -371,7 +407,7 @@ describe("the sign test as the final gate of up", () => {
     expect(report.layers[2].outcome).toBe("failed");
     expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["up:true", "gate:true", "sign-test:false"]);
     expect(report.layers[2].error).toEqual({ kind: "sign-test", message: "the end-to-end sign test failed: 1/2 requests verified, 2/2 derived keys match" });
-    expect(probes.calls).toEqual(["base", "services", "mpc", "mpc logs=20"]);
+    expect(probes.calls).toEqual(["base", "services", "base", "mpc", "mpc logs=20"]);
     expect(report.diagnostics?.nodes).toHaveLength(3);
     const text = renderTimeline(report).join("\n");
     expect(text).toContain("Sign test: FAIL: 1/2 requests verified, 2/2 derived keys match\n  0       Secp256k1  contract-error  Request has timed out.");
