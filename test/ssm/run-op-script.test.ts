@@ -470,7 +470,8 @@ describe("run-op.sh: several runs of one operation", () => {
     writeFileSync(join(logDir, `.echo.${process.pid}.stdout`), "still being written\n");
     const r = runOp(sb, {});
     expect(r.status).toBe(0);
-    expect(dockerLines(sb).filter((l) => l.startsWith("docker rm"))).toEqual([`docker rm -f near-op-echo-${gone}`, "docker rm -f near-op-echo-77"]);
+    // The listing order follows the container names, which depend on the pids: compare as sets.
+    expect(dockerLines(sb).filter((l) => l.startsWith("docker rm")).sort()).toEqual([`docker rm -f near-op-echo-${gone}`, "docker rm -f near-op-echo-77"].sort());
     expect(r.stderr).toContain(`[run-op] removing near-op-echo-${gone}, left by a run that no longer exists\n`);
     expect(r.stderr).toContain(`[run-op] near-op-echo-${process.pid} belongs to a run that is still going (pid ${process.pid}); leaving it\n`);
     expect(readdirSync(join(sb.state)).filter((f) => f.startsWith("container-")).sort()).toEqual(
