@@ -17,6 +17,8 @@ import {
 } from "../../ops/mpc/index.js";
 import { codeHashFromSha256 } from "../../ops/near.js";
 import { throws } from "../support/ops.js";
+import { formatPublicKey } from "../../lib/chainsig/keys.js";
+import { publicKeyFromPrivate } from "../../lib/chainsig/testkit.js";
 
 const P2P = [
   "ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp",
@@ -150,7 +152,8 @@ const params = {
 };
 const D0 = { id: 0, protocol: "CaitSith", reconstruction_threshold: 2, purpose: "Sign" };
 const D1 = { id: 1, protocol: "Frost", reconstruction_threshold: 2, purpose: "Sign" };
-const SECP = { Secp256k1: { near_public_key: "secp256k1:4Ls7nS8jrC3Vm5XKGNgd6HnVGHrnJFFAXDXfP9vMjEgXJGWTkwF2pgZRrxdXhYSJFtfVVTdq5PqDnr9MzRL8fT4H" } };
+// A secp256k1 public key made here from a fixed scalar (not a committed key literal).
+const SECP = { Secp256k1: { near_public_key: formatPublicKey(publicKeyFromPrivate("secp256k1", new Uint8Array(32).fill(3))) } };
 const ED = { Ed25519: { near_public_key_compressed: P2P[0], edwards_point: Array.from({ length: 32 }, (_, i) => i) } };
 
 const runningJson = (over: Record<string, unknown> = {}) => ({
