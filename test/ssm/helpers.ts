@@ -65,17 +65,14 @@ export function sandbox(bundle = FAKE_BUNDLE): Sandbox {
 
 export type RunResult = ScriptResult;
 
+/** The environment that points the stubs and the script at a sandbox. */
+export function sandboxEnv(sb: Sandbox): Record<string, string> {
+  return { HOME: sb.dir, STUB_LOG: sb.log, STUB_STATE: sb.state, STUB_S3_DIR: sb.s3, STUB_HTTP_DIR: sb.http, ROOT: sb.root };
+}
+
 /** Runs a bash program (file path) with the stubs first on PATH and a clean environment. */
 export function runBash(file: string, sb: Sandbox, env: Record<string, string | undefined>): RunResult {
-  return runScript(file, STUBS, {
-    HOME: sb.dir,
-    STUB_LOG: sb.log,
-    STUB_STATE: sb.state,
-    STUB_S3_DIR: sb.s3,
-    STUB_HTTP_DIR: sb.http,
-    ROOT: sb.root,
-    ...env,
-  });
+  return runScript(file, STUBS, { ...sandboxEnv(sb), ...env });
 }
 
 export function b64(value: unknown): string {

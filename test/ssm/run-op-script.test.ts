@@ -4,7 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { tempDir } from "../support/script-sandbox.js";
-import { REPO, STUBS, b64, jsonLines, runBash, sandbox, sha256, type Sandbox } from "./helpers.js";
+import { REPO, STUBS, b64, jsonLines, runBash, sandbox, sandboxEnv, sha256, type Sandbox } from "./helpers.js";
 
 const SCRIPT = join(REPO, "scripts", "ssm", "run-op.sh");
 
@@ -398,12 +398,7 @@ out({ event: "result", ok: true, operation, result: { id: input.id } });
 function runOpAsync(sb: Sandbox, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const full: Record<string, string> = {
     PATH: `${STUBS}${delimiter}${process.env.PATH}`,
-    HOME: sb.dir,
-    STUB_LOG: sb.log,
-    STUB_STATE: sb.state,
-    STUB_S3_DIR: sb.s3,
-    STUB_HTTP_DIR: sb.http,
-    ROOT: sb.root,
+    ...sandboxEnv(sb),
     BUNDLE_URI: sb.bundleUri,
     BUNDLE_SHA256: sb.bundleSha,
     AWS_REGION: "us-east-2",
