@@ -2,10 +2,10 @@
 // each higher layer fed the lower layers' outputs. Configuration is validated first, so bad
 // input fails before anything is created.
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig, type ConfigGetter } from "./infra/config.js";
-import { NearBase } from "./infra/near-base.js";
-import { NearServices } from "./infra/services.js";
-import { ChainSignatures } from "./infra/mpc.js";
+import { loadConfig, type ConfigGetter } from "./platform/config/config.js";
+import { NearBase } from "./layers/base/component.js";
+import { NearServices } from "./layers/services/component.js";
+import { ChainSignatures } from "./layers/mpc/component.js";
 
 const configs = new Map<string, pulumi.Config>();
 const get: ConfigGetter = (key) => {

@@ -8,7 +8,7 @@ export default {
   transform: {
     "^.+\\.ts$": ["ts-jest", { useESM: true, diagnostics: false }],
   },
-  testMatch: ["<rootDir>/test/**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/live/"],
+  testMatch: ["<rootDir>/**/test/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/live/", "<rootDir>/dist/"],
   testTimeout: 30000,
 };

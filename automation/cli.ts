@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import type { SsmSender } from "../lib/ssm/channel.js";
+import type { SsmSender } from "../platform/ssm/channel.js";
 import { EXIT, destroyLayers, renderTimeline, stagedUp, type DriverDeps, type RunReport, type SignTestGate } from "./driver.js";
 import { EngineError, classifyEngineError, type Engine, type PendingOperation } from "./engine.js";
 import { evaluateLayer, redact } from "./health.js";

@@ -20,7 +20,7 @@ import type {
 import type { LogTarget, MpcProbeOptions, Probes } from "./probes.js";
 import { splitBootNodes, type StackOutputs } from "./stack-outputs.js";
 import { ssmClientFor, type AwsTarget } from "./aws-target.js";
-import type { SsmSender } from "../lib/ssm/channel.js";
+import type { SsmSender } from "../platform/ssm/channel.js";
 
 export interface DiagResult {
   exitCode: number;
@@ -336,8 +336,8 @@ export interface SsmProbeOptions {
 /** Wires the probes to AWS: an SSM client, the stack's documents and ops bundle (of each call's outputs). */
 export async function createSsmProbes(o: SsmProbeOptions): Promise<Probes> {
   // one after the other: both load the SSM SDK (concurrent first loads of one module trip jest's ESM loader)
-  const channel = await import("../lib/ssm/channel.js");
-  const runOp = await import("../lib/ssm/run-op.js");
+  const channel = await import("../platform/ssm/channel.js");
+  const runOp = await import("../platform/ssm/run-op.js");
   const client: SsmSender = o.client ?? (await ssmClientFor(o.aws));
   let latest = o.outputs;
   const current = (given: StackOutputs | undefined): StackOutputs => (latest = given ?? latest);

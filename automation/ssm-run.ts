@@ -12,9 +12,9 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { waitForInstanceOnline, SsmChannelError, type Progress, type SsmSender } from "../lib/ssm/channel.js";
-import { runNearOperation, RunOpError } from "../lib/ssm/run-op.js";
-import { parseSsmRunEnv, SsmRunConfigError } from "../lib/ssm/run-env.js";
+import { waitForInstanceOnline, SsmChannelError, type Progress, type SsmSender } from "../platform/ssm/channel.js";
+import { runNearOperation, RunOpError } from "../platform/ssm/run-op.js";
+import { parseSsmRunEnv, SsmRunConfigError } from "../platform/ssm/run-env.js";
 
 export interface Sink {
   write(text: string): unknown;

@@ -7,14 +7,14 @@
 //   {"event":"result","ok":false,"operation":op,"error":{"code","message"}}
 // stderr: human progress. Exit 0 ok, 1 failure, 2 malformed operation/payload.
 import { pathToFileURL } from "node:url";
-import { OpsError } from "./errors.js";
-import { startFaucet, type FaucetConfig } from "./faucet.js";
-import { fund } from "./fund.js";
-import { KeyResolver, type KeyClients } from "./keys.js";
-import { DEFAULT_RPC_URL, TGAS, callMethod, connect, toYocto, view, type ConnectOptions } from "./near.js";
-import { apply, check, isValidAccountId, toGas, type CheckInput } from "./plan.js";
-import { mpcOperations } from "./mpc/index.js";
-import { signTestOperations } from "./sign-test/index.js";
+import { OpsError } from "../platform/near/errors.js";
+import { startFaucet, type FaucetConfig } from "../layers/services/ops/faucet.js";
+import { fund } from "../layers/services/ops/fund.js";
+import { KeyResolver, type KeyClients } from "../platform/near/keys.js";
+import { DEFAULT_RPC_URL, TGAS, callMethod, connect, toYocto, view, type ConnectOptions } from "../platform/near/client.js";
+import { apply, check, isValidAccountId, toGas, type CheckInput } from "../platform/near/plan.js";
+import { mpcOperations } from "../layers/mpc/ops/index.js";
+import { signTestOperations } from "../layers/mpc/ops/sign-test/index.js";
 
 export const OPERATION_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

@@ -31,7 +31,7 @@ export interface DeriveResult {
 }
 
 export async function runDerive(args: DeriveArgs, out: OutputSink): Promise<number> {
-  const cs = await import("../../lib/chainsig/index.js");
+  const cs = await import("../../platform/chainsig/index.js");
   let result: DeriveResult;
   try {
     for (const name of ["root", "predecessor", "path"] as const) {

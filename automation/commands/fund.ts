@@ -3,9 +3,9 @@
 // instance and POSTs to the local faucet (/fund, or /account to create the account with a key).
 // Exit codes: 0 done; 1 the faucet refused (limit, unknown account, ...) or the channel failed;
 // 2 bad arguments. Only types are imported at the top: the SSM client loads when it runs.
-import type { SsmSender, Timing } from "../../lib/ssm/channel.js";
-import type { NearOperationOutcome, RunNearOperationOptions } from "../../lib/ssm/run-op.js";
-import type { FundResult } from "../../ops/fund.js";
+import type { SsmSender, Timing } from "../../platform/ssm/channel.js";
+import type { NearOperationOutcome, RunNearOperationOptions } from "../../platform/ssm/run-op.js";
+import type { FundResult } from "../../layers/services/ops/fund.js";
 import type { StackOutputs } from "../stack-outputs.js";
 import type { AwsTarget } from "../aws-target.js";
 
@@ -134,7 +134,7 @@ export async function runFund(args: FundArgs, out: OutputSink, deps: FundDeps): 
     failJson("NOT_DEPLOYED", message);
     return 1;
   }
-  const run: FundRunOperation = deps.runOperation ?? ((await import("../../lib/ssm/run-op.js")).runNearOperation as FundRunOperation);
+  const run: FundRunOperation = deps.runOperation ?? ((await import("../../platform/ssm/run-op.js")).runNearOperation as FundRunOperation);
   let client = deps.client;
   if (!client) {
     const { ssmClientFor } = await import("../aws-target.js");

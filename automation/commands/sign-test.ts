@@ -4,9 +4,9 @@
 // Exit codes: 0 every request verified and every derived key matched; 1 the test failed or
 // could not run (stack not deployed, channel or operation error); 2 bad arguments.
 // Only types are imported at the top: the SSM client and the channel load when the test runs.
-import type { SsmSender, Timing } from "../../lib/ssm/channel.js";
-import type { NearOperationOutcome, RunNearOperationOptions } from "../../lib/ssm/run-op.js";
-import type { SignTestResult } from "../../ops/sign-test/run.js";
+import type { SsmSender, Timing } from "../../platform/ssm/channel.js";
+import type { NearOperationOutcome, RunNearOperationOptions } from "../../platform/ssm/run-op.js";
+import type { SignTestResult } from "../../layers/mpc/ops/sign-test/run.js";
 import type { StackOutputs } from "../stack-outputs.js";
 import type { AwsTarget } from "../aws-target.js";
 
@@ -189,7 +189,7 @@ export async function runSignTest(args: SignTestArgs, out: OutputSink, deps: Sig
 
   const domains = (payload.domains as SignTestDomainSpec[]).length;
   const timeoutSeconds = (payload.timeoutSeconds as number) * domains + OVERHEAD_SECONDS;
-  const run: RunOperationFn = deps.runOperation ?? ((await import("../../lib/ssm/run-op.js")).runNearOperation as RunOperationFn);
+  const run: RunOperationFn = deps.runOperation ?? ((await import("../../platform/ssm/run-op.js")).runNearOperation as RunOperationFn);
   let client = deps.client;
   if (!client) {
     const { ssmClientFor } = await import("../aws-target.js");

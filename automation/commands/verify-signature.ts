@@ -18,7 +18,7 @@ export interface VerifySignatureArgs {
 }
 
 export async function runVerifySignature(args: VerifySignatureArgs, out: OutputSink): Promise<number> {
-  const cs = await import("../../lib/chainsig/index.js");
+  const cs = await import("../../platform/chainsig/index.js");
   let verdict;
   try {
     for (const [name, value] of [["public-key", args.publicKey], ["payload", args.payload], ["signature", args.signature]] as const) {

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { DescribeInstanceTypeOfferingsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { parse } from "yaml";
-import { DEFAULTS, loadConfig } from "../../infra/config.js";
+import { DEFAULTS, loadConfig } from "../../platform/config/config.js";
 
 const stack = process.env.NEAR_LOCALNET_LIVE_STACK ?? "localnet";
 const file = parse(readFileSync(`Pulumi.${stack}.yaml`, "utf8")) as { config?: Record<string, unknown> };

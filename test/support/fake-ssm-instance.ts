@@ -14,9 +14,9 @@
  * instead (after it is recorded in `sent`, which keeps what the command really sent).
  */
 import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
-import type { SsmSender } from "../../lib/ssm/channel.js";
+import type { SsmSender } from "../../platform/ssm/channel.js";
 import { run } from "../../ops/main.js";
-import type { ConnectOptions } from "../../ops/near.js";
+import type { ConnectOptions } from "../../platform/near/client.js";
 import { FakeKeys } from "./ops.js";
 
 export interface FakeSsmInstanceOptions {

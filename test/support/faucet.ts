@@ -6,7 +6,7 @@
  *   const faucet = await startTestFaucet(chain, chain.addAccount("localnet", { amount }));
  */
 import type { KeyPair } from "near-api-js";
-import { startFaucet, type FaucetConfig, type FaucetHandle } from "../../ops/faucet.js";
+import { startFaucet, type FaucetConfig, type FaucetHandle } from "../../layers/services/ops/faucet.js";
 import type { FakeNearcore } from "./fake-nearcore.js";
 import { FakeKeys } from "./ops.js";
 

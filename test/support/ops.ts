@@ -15,9 +15,9 @@
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { KeyPair } from "near-api-js";
-import { OpsError } from "../../ops/errors.js";
-import { KeyResolver, parseKeyRef, type KeyClients } from "../../ops/keys.js";
-import type { ConnectOptions } from "../../ops/near.js";
+import { OpsError } from "../../platform/near/errors.js";
+import { KeyResolver, parseKeyRef, type KeyClients } from "../../platform/near/keys.js";
+import type { ConnectOptions } from "../../platform/near/client.js";
 
 /** The OpsError `p` rejects with; fails the test when it resolves or rejects with anything else. */
 export async function fails(p: Promise<unknown>): Promise<OpsError> {

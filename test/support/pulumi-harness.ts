@@ -2,7 +2,7 @@
 // gives tests the recorded resources and resolved outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, settle, type CommandResults, type RecordedResource } from "../../automation/mocks.js";
-import { loadConfig, type LocalnetConfig } from "../../infra/config.js";
+import { loadConfig, type LocalnetConfig } from "../../platform/config/config.js";
 
 export interface Harness {
   cfg: LocalnetConfig;

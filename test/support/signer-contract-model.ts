@@ -53,8 +53,8 @@ import {
   toSignResponseJson,
   type ChainSigPublicKey,
   type Curve,
-} from "../../lib/chainsig/index.js";
-import { deriveChildPrivateKey, publicKeyFromPrivate, signLikeContract } from "../../lib/chainsig/testkit.js";
+} from "../../platform/chainsig/index.js";
+import { deriveChildPrivateKey, publicKeyFromPrivate, signLikeContract } from "../../platform/chainsig/testkit.js";
 import { ContractPanic, type ContractBehaviour, type ContractContext, type FakeNearcore } from "./fake-nearcore.js";
 
 type Json = any;

@@ -1,0 +1,255 @@
+// Layer 1, NEAR Base: the network, one neard node (localnet validator, RPC :3030, P2P :24567),
+// the genesis with the root account, the keys, and the bucket that carries the exact genesis
+// bytes (and later the operations bundle) to every other host.
+import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { LocalnetConfig } from "../../platform/config/config.js";
+import { arnContext, s3ObjectArn, ssmParameterArn } from "../../platform/host/aws-arns.js";
+import { nearKeyPair } from "../../platform/host/keys.js";
+import { FAUCET_KEY_LEAF, nameTags, physicalName, rootKeyLeaf, ssmName } from "../../platform/host/naming.js";
+import { createNetwork } from "../../platform/host/network.js";
+import { NodeHost } from "../../platform/host/node-host.js";
+import { OpsChannel, type OpsBundleRef } from "../../platform/ssm/ops-channel.js";
+import { renderUserData } from "../../platform/host/render.js";
+import { BASE_SCRIPTS } from "./scripts.js";
+
+export const RPC_PORT = 3030;
+export const P2P_PORT = 24567;
+export const GENESIS_KEY = "genesis/genesis.json";
+/** How long `up` waits for the first boot to publish the genesis. */
+export const GENESIS_WAIT_SECONDS = 900;
+
+export interface NearBaseArgs {
+  config: LocalnetConfig;
+}
+
+export interface GenesisLocation {
+  bucket: string;
+  key: string;
+  uri: string;
+  sha256: string;
+}
+
+export class NearBase extends pulumi.ComponentResource {
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly vpcCidr: pulumi.Output<string>;
+  public readonly subnetId: pulumi.Output<string>;
+  public readonly subnetIds: pulumi.Output<string[]>;
+  public readonly availabilityZone: pulumi.Output<string>;
+  /** Whether hosts need a public IP for egress (egress mode "public"). */
+  public readonly publicEgress: boolean;
+  /** What a host's public IP must wait for (egress "public" in a created VPC). */
+  public readonly publicIpDependsOn: pulumi.Resource[] | undefined;
+  public readonly securityGroupId: pulumi.Output<string>;
+  public readonly instanceId: pulumi.Output<string>;
+  public readonly privateIp: pulumi.Output<string>;
+  public readonly roleName: pulumi.Output<string>;
+  public readonly rpcUrl: pulumi.Output<string>;
+  public readonly chainId: pulumi.Output<string>;
+  public readonly nodePublicKey: pulumi.Output<string>;
+  public readonly validatorPublicKey: pulumi.Output<string>;
+  public readonly bootNodes: pulumi.Output<string>;
+  public readonly artifactsBucket: pulumi.Output<string>;
+  public readonly genesis: pulumi.Output<GenesisLocation>;
+  public readonly rootAccountId: pulumi.Output<string>;
+  public readonly rootPublicKey: pulumi.Output<string>;
+  public readonly rootAccountKeyParameter: pulumi.Output<string>;
+  public readonly rootAccountIdParameter: pulumi.Output<string>;
+  /** The in-VPC operations channel: SSM documents and the NEAR operations bundle. */
+  public readonly ops: OpsChannel;
+  public readonly opsDocument: pulumi.Output<string>;
+  public readonly diagnosticsDocument: pulumi.Output<string>;
+  public readonly opsBundle: OpsBundleRef;
+
+  constructor(name: string, args: NearBaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("near-localnet:index:NearBase", name, {}, opts);
+    const cfg = args.config;
+    const base = cfg.base;
+    const p = { parent: this };
+    const tags = (leaf: string) => nameTags(cfg, leaf, "base");
+    const arns = arnContext(this);
+
+    const network = createNetwork(cfg, this);
+
+    // Only the VPC may reach the node; nothing else comes in.
+    const sg = new aws.ec2.SecurityGroup(
+      "base-sg",
+      { vpcId: network.vpcId, description: "NEAR base node: RPC and P2P from inside the VPC only", tags: tags("base-sg") },
+      p,
+    );
+    for (const [rule, port] of [["rpc", RPC_PORT], ["p2p", P2P_PORT]] as const) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `base-${rule}-from-vpc`,
+        { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: network.vpcCidr, description: `${rule} from inside the VPC`, tags: tags(`base-${rule}`) },
+        p,
+      );
+    }
+    new aws.vpc.SecurityGroupEgressRule(
+      "base-egress",
+      { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "image pulls, AWS APIs", tags: tags("base-egress") },
+      p,
+    );
+
+    // Keys held by the program: the peer id is known before boot and never changes.
+    const nodeKey = nearKeyPair("base-node-key", p);
+    const validatorKey = nearKeyPair("base-validator-key", p);
+    const rootKey = nearKeyPair("root-account-key", p);
+
+    const secureParam = (resName: string, leaf: string, value: pulumi.Output<string>, description: string) =>
+      new aws.ssm.Parameter(resName, { name: ssmName(cfg, leaf), type: "SecureString", value, description, tags: tags(leaf) }, p);
+    const nodeKeyParam = secureParam("node-key", "node-key", nodeKey.secretKey, "neard node (peer) secret key");
+    const validatorKeyParam = secureParam("validator-key", "validator-key", validatorKey.secretKey, "neard validator secret key");
+    const rootKeyParam = secureParam("root-account-key", rootKeyLeaf(cfg), rootKey.secretKey, `full-access secret key of ${base.rootAccountId}`);
+    const rootIdParam = new aws.ssm.Parameter(
+      "root-account-id",
+      { name: ssmName(cfg, `${base.rootAccountId}-account-id`), type: "String", insecureValue: base.rootAccountId, description: "the localnet root account", tags: tags("root-account-id") },
+      p,
+    );
+
+    // Carries the exact genesis bytes to joiners (and the operations bundle): private, encrypted.
+    const bucket = new aws.s3.Bucket("artifacts", { bucketPrefix: `${physicalName(cfg, "artifacts")}-`.slice(0, 37), forceDestroy: true, tags: tags("artifacts") }, p);
+    new aws.s3.BucketPublicAccessBlock(
+      "artifacts-private",
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      p,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      "artifacts-encryption",
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+      p,
+    );
+    new aws.s3.BucketOwnershipControls("artifacts-ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, p);
+
+    const ops = new OpsChannel("ops", { namePrefix: physicalName(cfg, "ops"), bucket: bucket.bucket, tags: tags("ops") }, p);
+
+    const host = new NodeHost(
+      "base",
+      {
+        subnetId: network.subnetId,
+        availabilityZone: network.availabilityZone,
+        securityGroupIds: [sg.id],
+        instanceType: base.instanceType,
+        amiParameter: cfg.amiParameter,
+        amiId: cfg.amiId,
+        dataVolumeGiB: base.dataVolumeGiB,
+        publicIp: network.publicIp,
+        tags: tags("base"),
+        userData: (volumeId) =>
+          pulumi
+            .all([volumeId, bucket.bucket, nodeKey.publicKey, validatorKey.publicKey, rootKey.publicKey])
+            .apply(([vol, bucketName, nodePub, validatorPub, rootPub]) =>
+              renderUserData({
+                script: BASE_SCRIPTS.bootstrap,
+                files: [BASE_SCRIPTS.genesisPatch, BASE_SCRIPTS.configPatch],
+                env: {
+                  AWS_REGION: cfg.region,
+                  CHAIN_ID: base.chainId,
+                  NEAR_IMAGE: base.nearcoreImage,
+                  DATA_VOLUME_ID: vol,
+                  NODE_KEY_PARAM: ssmName(cfg, "node-key"),
+                  VALIDATOR_KEY_PARAM: ssmName(cfg, "validator-key"),
+                  NODE_PUBLIC_KEY: nodePub,
+                  VALIDATOR_PUBLIC_KEY: validatorPub,
+                  VALIDATOR_ACCOUNT_ID: base.validatorAccountId,
+                  ROOT_ACCOUNT_ID: base.rootAccountId,
+                  ROOT_PUBLIC_KEY: rootPub,
+                  ROOT_BALANCE_YOCTO: base.rootBalanceYocto,
+                  GENESIS_BUCKET: bucketName,
+                  GENESIS_KEY,
+                  GC_NUM_EPOCHS_TO_KEEP: base.gcNumEpochsToKeep,
+                },
+              }),
+            ),
+        policy: [
+          {
+            Sid: "ReadOwnNodeKeys",
+            Effect: "Allow",
+            Action: ["ssm:GetParameter"],
+            Resource: [ssmParameterArn(arns, nodeKeyParam.name), ssmParameterArn(arns, validatorKeyParam.name)],
+          },
+          { Sid: "WriteOwnGenesis", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: s3ObjectArn(arns, bucket.bucket, GENESIS_KEY) },
+          ops.bundleReadStatement(arns),
+        ],
+        // Its node keys, and the root and faucet keys Layer 2's operations use on this host.
+        readableParameters: [nodeKeyParam.name, validatorKeyParam.name, rootKeyParam.name, ssmName(cfg, FAUCET_KEY_LEAF)].map((n) => ssmParameterArn(arns, n)),
+        publicIpDependsOn: network.internetGateway ? [network.internetGateway] : undefined,
+      },
+      { ...p, dependsOn: [nodeKeyParam, validatorKeyParam] },
+    );
+
+    // Waits for the first boot to publish the genesis; its sha256 pins what joiners accept.
+    // Re-runs only for a new instance or volume (the bytes then stay the same unless re-initialised).
+    const genesisWait = new command.local.Command(
+      "genesis-published",
+      {
+        create: "node --import tsx automation/await-genesis.ts",
+        environment: {
+          AWS_REGION: cfg.region,
+          GENESIS_BUCKET: bucket.bucket,
+          GENESIS_KEY,
+          // The genesis of THIS data volume's chain: an object left by a replaced volume does not count.
+          DATA_VOLUME_ID: host.dataVolumeId,
+          TIMEOUT_SECONDS: String(GENESIS_WAIT_SECONDS),
+          ...(cfg.awsProfile ? { AWS_PROFILE: cfg.awsProfile } : {}),
+        },
+        triggers: [host.instanceId, host.dataVolumeId],
+        logging: "stderr",
+      },
+      { ...p, dependsOn: [host.ready], customTimeouts: { create: `${GENESIS_WAIT_SECONDS + 60}s`, update: `${GENESIS_WAIT_SECONDS + 60}s` } },
+    );
+
+    this.vpcId = network.vpcId;
+    this.vpcCidr = network.vpcCidr;
+    this.subnetId = network.subnetId;
+    this.subnetIds = network.subnetIds;
+    this.availabilityZone = network.availabilityZone;
+    this.publicEgress = network.publicIp;
+    this.publicIpDependsOn = network.internetGateway ? [network.internetGateway] : undefined;
+    this.securityGroupId = sg.id;
+    this.instanceId = host.instanceId;
+    this.privateIp = host.privateIp;
+    this.roleName = host.roleName;
+    this.rpcUrl = pulumi.interpolate`http://${host.privateIp}:${RPC_PORT}`;
+    this.chainId = pulumi.output(base.chainId);
+    this.nodePublicKey = nodeKey.publicKey;
+    this.validatorPublicKey = validatorKey.publicKey;
+    // From program-held values, never read back from a file on the node.
+    this.bootNodes = pulumi.interpolate`${nodeKey.publicKey}@${host.privateIp}:${P2P_PORT}`;
+    this.artifactsBucket = bucket.bucket;
+    this.genesis = pulumi.all([bucket.bucket, genesisWait.stdout]).apply(([b, stdout]) => ({
+      bucket: b,
+      key: GENESIS_KEY,
+      uri: `s3://${b}/${GENESIS_KEY}`,
+      sha256: parseGenesisWait(stdout).sha256,
+    }));
+    this.rootAccountId = pulumi.output(base.rootAccountId);
+    this.rootPublicKey = rootKey.publicKey;
+    this.rootAccountKeyParameter = rootKeyParam.name;
+    this.rootAccountIdParameter = rootIdParam.name;
+    this.ops = ops;
+    this.opsDocument = ops.runOpDocument;
+    this.diagnosticsDocument = ops.diagnosticsDocument;
+    this.opsBundle = ops.bundle;
+
+    this.registerOutputs({
+      instanceId: this.instanceId,
+      privateIp: this.privateIp,
+      rpcUrl: this.rpcUrl,
+      chainId: this.chainId,
+      bootNodes: this.bootNodes,
+      genesis: this.genesis,
+    });
+  }
+}
+
+/** The await-genesis command prints one JSON line {"sha256","bytes"} on stdout. */
+export function parseGenesisWait(stdout: string | undefined): { sha256: string; bytes: number } {
+  if (!stdout) return { sha256: "", bytes: 0 };
+  const line = stdout.trim().split("\n").pop() ?? "";
+  const parsed = JSON.parse(line) as { sha256?: unknown; bytes?: unknown };
+  if (typeof parsed.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(parsed.sha256)) {
+    throw new Error(`await-genesis printed no sha256: ${line}`);
+  }
+  return { sha256: parsed.sha256, bytes: Number(parsed.bytes ?? 0) };
+}

@@ -1,0 +1,303 @@
+// Layer 3, Chain Signatures: n MPC nodes (default 3, threshold 2) joined to the base chain, the
+// signer contract (v1.signer.<root>) initialised with them as participants, the signature
+// domains voted by EVERY node with its own key (on its own instance, so no key leaves it), and
+// the wait for distributed key generation. Keys are made by the program and kept in its state,
+// so on-chain access keys, participant keys and node secrets can never drift apart.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { SIGNER_CODE_HASH, SIGNER_CONTRACT_ACCOUNT } from "./ops/constants.js";
+import { arnContext, s3ObjectArn } from "../../platform/host/aws-arns.js";
+import type { LocalnetConfig, SignatureScheme } from "../../platform/config/config.js";
+import { hexSecret, nearKeyPair, type NearKeyPair } from "../../platform/host/keys.js";
+import { nameTags, physicalName, secretName } from "../../platform/host/naming.js";
+import type { NearBase } from "../base/component.js";
+import { NodeHost } from "../../platform/host/node-host.js";
+import { renderUserData } from "../../platform/host/render.js";
+import { MPC_SCRIPTS } from "./scripts.js";
+import type { NearServices } from "../services/component.js";
+import { LOCAL_RPC_URL } from "../services/component.js";
+import { SsmOperation } from "../../platform/ssm/operation.js";
+
+export const MPC_WEB_PORT = 8080;
+export const NEAR_P2P_PORT = 24567;
+/** How long `up` waits for distributed key generation, seconds. */
+export const KEYGEN_TIMEOUT_SECONDS = 1800;
+
+/** The domain each scheme gets, in the pinned contract's terms. */
+export const DOMAIN_PROTOCOLS: Record<SignatureScheme, { protocol: string; purpose: string }> = {
+  secp256k1: { protocol: "CaitSith", purpose: "Sign" },
+  ed25519: { protocol: "Frost", purpose: "Sign" },
+};
+
+/**
+ * Buffers and cores sized to the instance: small hosts need near/mpc's small localnet buffers
+ * (128 triples, 64 presignatures) or they spend their CPU pre-computing.
+ */
+export function mpcSizing(instanceType: string): { cores: number; triples: number; presignatures: number } {
+  const size = instanceType.split(".")[1] ?? "";
+  const vcpus = size === "large" ? 2 : size === "xlarge" ? 4 : /^(\d+)xlarge$/.test(size) ? 4 * Number(size.replace("xlarge", "")) : 2;
+  const cores = Math.max(1, Math.min(vcpus, 16));
+  if (vcpus <= 4) return { cores, triples: 128, presignatures: 64 };
+  if (vcpus <= 8) return { cores, triples: 512, presignatures: 256 };
+  return { cores, triples: 1024, presignatures: 512 };
+}
+
+export interface ChainSignaturesArgs {
+  config: LocalnetConfig;
+  base: NearBase;
+  /** Layer 2: the base role's key access and the chain's services come first. */
+  services: NearServices;
+}
+
+export interface MpcNodeOutputs {
+  index: number;
+  instanceId: pulumi.Output<string>;
+  privateIp: pulumi.Output<string>;
+  address: pulumi.Output<string>;
+  url: pulumi.Output<string>;
+  accountId: string;
+  /** Secrets Manager name of the node's account key (read only by that node). */
+  accountSecret: string;
+  accountPublicKey: pulumi.Output<string>;
+  p2pPublicKey: pulumi.Output<string>;
+}
+
+interface NodeSecrets {
+  accountKey: NearKeyPair;
+  p2pKey: NearKeyPair;
+  names: { account: string; p2p: string; store: string };
+  arns: pulumi.Output<string>[];
+  versions: aws.secretsmanager.SecretVersion[];
+}
+
+export class ChainSignatures extends pulumi.ComponentResource {
+  public readonly nodes: MpcNodeOutputs[];
+  public readonly contractId: pulumi.Output<string>;
+  public readonly codeHash: pulumi.Output<string>;
+  public readonly threshold: pulumi.Output<number>;
+  public readonly domains: pulumi.Output<Array<{ id: number; scheme: SignatureScheme; protocol: string; purpose: string }>>;
+  /** Each domain's root public key, once keygen completed. */
+  public readonly rootKeys: pulumi.Output<Array<{ domainId: number; scheme: string; publicKey: string }>>;
+  public readonly namespace: pulumi.Output<string>;
+
+  constructor(name: string, args: ChainSignaturesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("near-localnet:index:ChainSignatures", name, {}, opts);
+    const { config: cfg, base, services } = args;
+    const mpc = cfg.mpc;
+    const p = { parent: this };
+    const tags = (leaf: string) => nameTags(cfg, leaf, "mpc");
+    const arns = arnContext(this);
+    const root = cfg.base.rootAccountId;
+    const contractId = `v1.signer.${root}`;
+    if (root === "localnet" && contractId !== SIGNER_CONTRACT_ACCOUNT) throw new Error("signer contract account drifted from ops/mpc");
+
+    // Discovery: the program registers every record itself, so no instance needs discovery rights.
+    const namespace = new aws.servicediscovery.PrivateDnsNamespace(
+      "discovery",
+      { name: `${cfg.stack}.${cfg.namePrefix}.internal`, vpc: base.vpcId, description: "near-localnet node addresses", tags: tags("discovery") },
+      p,
+    );
+    const register = (leaf: string, ip: pulumi.Input<string>) => {
+      const service = new aws.servicediscovery.Service(
+        `${leaf}-dns`,
+        { name: leaf, namespaceId: namespace.id, dnsConfig: { namespaceId: namespace.id, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 10 }] }, forceDestroy: true, tags: tags(`${leaf}-dns`) },
+        p,
+      );
+      new aws.servicediscovery.Instance(`${leaf}-dns-record`, { instanceId: leaf, serviceId: service.id, attributes: { AWS_INSTANCE_IPV4: ip } }, p);
+      return pulumi.interpolate`${leaf}.${namespace.name}`;
+    };
+    register("rpc", base.privateIp);
+
+    // P2P only between MPC nodes; the embedded neard's P2P with the base node and each other;
+    // the web UI (health, metrics) from the VPC. Nothing from outside.
+    const sg = new aws.ec2.SecurityGroup("mpc-sg", { vpcId: base.vpcId, description: "MPC nodes: P2P among nodes, NEAR P2P, web UI from the VPC", tags: tags("mpc-sg") }, p);
+    const ingress = (leaf: string, port: number, from: { cidrIpv4?: pulumi.Input<string>; referencedSecurityGroupId?: pulumi.Input<string> }, description: string) =>
+      new aws.vpc.SecurityGroupIngressRule(leaf, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description, tags: tags(leaf), ...from }, p);
+    ingress("mpc-p2p-from-mpc", mpc.p2pPort, { referencedSecurityGroupId: sg.id }, "MPC P2P between MPC nodes");
+    ingress("mpc-near-p2p-from-mpc", NEAR_P2P_PORT, { referencedSecurityGroupId: sg.id }, "NEAR P2P among MPC nodes");
+    ingress("mpc-near-p2p-from-base", NEAR_P2P_PORT, { referencedSecurityGroupId: base.securityGroupId }, "NEAR P2P from the base node");
+    ingress("mpc-web-from-vpc", MPC_WEB_PORT, { cidrIpv4: base.vpcCidr }, "health and metrics from inside the VPC");
+    new aws.vpc.SecurityGroupEgressRule("mpc-egress", { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "image pulls, AWS APIs, the base node", tags: tags("mpc-egress") }, p);
+
+    const sizing = mpcSizing(mpc.instanceType);
+    const genesis = base.genesis;
+    const nodes: MpcNodeOutputs[] = [];
+    const hosts: NodeHost[] = [];
+    for (let i = 0; i < mpc.nodes; i++) {
+      const leaf = `mpc-node-${i}`;
+      const accountId = `${leaf}.${root}`;
+      const s = this.nodeSecrets(cfg, i, tags(leaf));
+      const host = new NodeHost(
+        leaf,
+        {
+          subnetId: base.subnetId,
+          availabilityZone: base.availabilityZone,
+          securityGroupIds: [sg.id],
+          instanceType: mpc.instanceType,
+          amiParameter: cfg.amiParameter,
+          amiId: cfg.amiId,
+          dataVolumeGiB: mpc.dataVolumeGiB,
+          publicIp: base.publicEgress,
+          publicIpDependsOn: base.publicIpDependsOn,
+          // MPC hosts read no SSM parameter: their keys are in Secrets Manager.
+          readableParameters: [],
+          tags: tags(leaf),
+          userData: (volumeId) =>
+            pulumi.all([volumeId, genesis, base.bootNodes]).apply(([vol, g, bootNodes]) =>
+              renderUserData({
+                script: MPC_SCRIPTS.bootstrap,
+                files: [MPC_SCRIPTS.nearConfig],
+                env: {
+                  AWS_REGION: cfg.region,
+                  NODE_INDEX: i,
+                  ACCOUNT_ID: accountId,
+                  CONTRACT_ID: contractId,
+                  MPC_IMAGE: mpc.image,
+                  CHAIN_ID: cfg.base.chainId,
+                  BOOT_NODES: bootNodes,
+                  RUST_LOG: "info",
+                  P2P_PORT: mpc.p2pPort,
+                  WEB_PORT: MPC_WEB_PORT,
+                  CORES: sizing.cores,
+                  TRIPLES_TO_BUFFER: sizing.triples,
+                  PRESIGNATURES_TO_BUFFER: sizing.presignatures,
+                  GENESIS_BUCKET: g.bucket,
+                  GENESIS_KEY: g.key,
+                  GENESIS_SHA256: g.sha256,
+                  DATA_VOLUME_ID: vol,
+                  ACCOUNT_SK_SECRET: s.names.account,
+                  P2P_KEY_SECRET: s.names.p2p,
+                  STORE_KEY_SECRET: s.names.store,
+                },
+              }),
+            ),
+          policy: [
+            // Its own three secrets and nothing else.
+            { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: s.arns },
+            { Sid: "ReadGenesis", Effect: "Allow", Action: ["s3:GetObject"], Resource: s3ObjectArn(arns, base.artifactsBucket, genesis.apply((g) => g.key)) },
+            base.ops.bundleReadStatement(arns),
+          ],
+        },
+        { ...p, dependsOn: s.versions },
+      );
+      hosts.push(host);
+      // The participant URL names the node by DNS, so it survives even a new network interface.
+      const address = register(leaf, host.privateIp);
+      nodes.push({
+        index: i,
+        instanceId: host.instanceId,
+        privateIp: host.privateIp,
+        address,
+        url: pulumi.interpolate`http://${address}:${mpc.p2pPort}`,
+        accountId,
+        accountSecret: s.names.account,
+        accountPublicKey: s.accountKey.publicKey,
+        p2pPublicKey: s.p2pKey.publicKey,
+      });
+    }
+
+    // On chain, from the base instance: accounts, the pinned signer contract, guarded init.
+    const channel = { documentName: base.opsDocument, bundle: base.opsBundle, region: cfg.region, awsProfile: cfg.awsProfile };
+    const setup = new SsmOperation(
+      "signer-setup",
+      {
+        ...channel,
+        instanceId: base.instanceId,
+        operation: "mpc-setup-signer",
+        payload: pulumi
+          .all([base.rootAccountKeyParameter, pulumi.all(nodes.map((n) => pulumi.all([n.accountPublicKey, n.p2pPublicKey, n.url])))])
+          .apply(([rootKeyParam, nodeValues]) => ({
+            rootAccountId: root,
+            rootKey: `ssm:${rootKeyParam}`,
+            contractId,
+            threshold: mpc.threshold,
+            rpcUrl: LOCAL_RPC_URL,
+            chainId: cfg.base.chainId,
+            nodes: nodeValues.map(([accountPublicKey, p2pPublicKey, url], i) => ({ accountId: nodes[i].accountId, accountPublicKey, p2pPublicKey, url })),
+          })),
+        timeoutSeconds: 900,
+      },
+      { ...p, dependsOn: [services] },
+    );
+
+    // Every participant votes for the domains with its own key, on its own instance.
+    const schemes = mpc.domains;
+    const votes = nodes.map(
+      (n, i) =>
+        new SsmOperation(
+          `mpc-node-${i}-vote-domains`,
+          {
+            ...channel,
+            instanceId: n.instanceId,
+            operation: "mpc-vote-domains",
+            payload: pulumi.all([base.rpcUrl]).apply(([rpcUrl]) => ({
+              contractId,
+              accountId: n.accountId,
+              key: `secretsmanager:${n.accountSecret}`,
+              schemes,
+              reconstructionThreshold: mpc.threshold,
+              rpcUrl,
+              chainId: cfg.base.chainId,
+            })),
+            // Room for a fresh node's bootstrap (Docker, the MPC image) that run-op waits out first.
+            timeoutSeconds: 1800,
+          },
+          { ...p, dependsOn: [setup, hosts[i]] },
+        ),
+    );
+
+    const keygen = new SsmOperation(
+      "keygen",
+      {
+        ...channel,
+        instanceId: base.instanceId,
+        operation: "mpc-wait-keygen",
+        payload: { contractId, schemes, rpcUrl: LOCAL_RPC_URL, chainId: cfg.base.chainId, timeoutMs: KEYGEN_TIMEOUT_SECONDS * 1000, pollMs: 5000, heartbeatMs: 60000 },
+        timeoutSeconds: KEYGEN_TIMEOUT_SECONDS + 120,
+      },
+      { ...p, dependsOn: votes },
+    );
+
+    this.nodes = nodes;
+    this.contractId = setup.result.apply(() => contractId);
+    this.codeHash = pulumi.output(SIGNER_CODE_HASH);
+    this.threshold = pulumi.output(mpc.threshold);
+    this.domains = pulumi.output(schemes.map((scheme, id) => ({ id, scheme, ...DOMAIN_PROTOCOLS[scheme] })));
+    this.rootKeys = keygen.result.apply((r) =>
+      ((r as { domains?: Array<{ scheme: string; domainId: number; publicKey: string }> } | undefined)?.domains ?? []).map((d) => ({ domainId: d.domainId, scheme: d.scheme, publicKey: d.publicKey })),
+    );
+    this.namespace = namespace.name;
+    this.registerOutputs({ contractId: this.contractId, threshold: this.threshold, domains: this.domains, rootKeys: this.rootKeys });
+  }
+
+  private nodeSecrets(cfg: LocalnetConfig, i: number, tags: Record<string, string>): NodeSecrets {
+    const p = { parent: this };
+    const leaf = `mpc-node-${i}`;
+    const accountKey = nearKeyPair(`${leaf}-account-key`, p);
+    const p2pKey = nearKeyPair(`${leaf}-p2p-key`, p);
+    // MPC_SECRET_STORE_KEY: exactly 32 hex characters (16 bytes).
+    const storeKey = hexSecret(`${leaf}-store-key`, 16, p);
+    const names = {
+      account: secretName(cfg, `${leaf}-mpc_account_sk`),
+      p2p: secretName(cfg, `${leaf}-mpc_p2p_private_key`),
+      store: secretName(cfg, `${leaf}-mpc_secret_store_key`),
+    };
+    const arns: pulumi.Output<string>[] = [];
+    const versions: aws.secretsmanager.SecretVersion[] = [];
+    for (const [kind, secretValue] of [
+      ["account", accountKey.secretKey],
+      ["p2p", p2pKey.secretKey],
+      ["store", storeKey],
+    ] as const) {
+      const secret = new aws.secretsmanager.Secret(
+        `${leaf}-${kind}-secret`,
+        // No recovery window: a destroyed stack can be re-created under the same names at once.
+        { name: names[kind], description: `${physicalName(cfg, leaf)} ${kind} key`, recoveryWindowInDays: 0, tags },
+        p,
+      );
+      versions.push(new aws.secretsmanager.SecretVersion(`${leaf}-${kind}-secret-value`, { secretId: secret.id, secretString: secretValue }, p));
+      arns.push(secret.arn);
+    }
+    return { accountKey, p2pKey, names, arns, versions };
+  }
+}

@@ -1,0 +1,136 @@
+// Layer 2, NEAR Services: the core contracts (wrap, whitelist, staking-pool factory, with the
+// factory whitelisted so pools can be created) and a faucet on the base instance. Everything
+// on chain runs inside the VPC through the operations channel; keys are read on the instance.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { coreContractsExpectations, coreContractsPlan } from "../../platform/near/plan.js";
+import { arnContext, ssmParameterArn } from "../../platform/host/aws-arns.js";
+import type { LocalnetConfig } from "../../platform/config/config.js";
+import { nearKeyPair } from "../../platform/host/keys.js";
+import { FAUCET_KEY_LEAF, nameTags, ssmName } from "../../platform/host/naming.js";
+import type { NearBase } from "../base/component.js";
+import { SsmOperation } from "../../platform/ssm/operation.js";
+
+/** Operations on the base instance talk to its own neard. */
+export const LOCAL_RPC_URL = "http://127.0.0.1:3030";
+/** What a new account gets from the faucet when near-cli-rs asks for one. */
+export const FAUCET_INITIAL_BALANCE = "10 NEAR";
+
+export interface NearServicesArgs {
+  config: LocalnetConfig;
+  base: NearBase;
+}
+
+export class NearServices extends pulumi.ComponentResource {
+  /** accountId -> on-chain code hash (base58 sha256 of the pinned wasm), once deployed. */
+  public readonly contracts: pulumi.Output<Record<string, string>>;
+  public readonly faucetUrl: pulumi.Output<string>;
+  public readonly faucetAccountId: pulumi.Output<string>;
+  public readonly transactions: pulumi.Output<number>;
+
+  constructor(name: string, args: NearServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("near-localnet:index:NearServices", name, {}, opts);
+    const { config: cfg, base } = args;
+    const p = { parent: this };
+    const tags = (leaf: string) => nameTags(cfg, leaf, "services");
+    const arns = arnContext(this);
+    const root = cfg.base.rootAccountId;
+    const faucetAccountId = `faucet.${root}`;
+
+    const faucetKey = nearKeyPair("faucet-key", p);
+    const faucetKeyParam = new aws.ssm.Parameter(
+      "faucet-key",
+      { name: ssmName(cfg, FAUCET_KEY_LEAF), type: "SecureString", value: faucetKey.secretKey, description: `full-access secret key of ${faucetAccountId}`, tags: tags("faucet-key") },
+      p,
+    );
+
+    // The operations on the base instance sign as the root account (creating the contract
+    // accounts and the faucet's new accounts) and as the faucet account (top-ups).
+    const access = new aws.iam.RolePolicy(
+      "base-services-access",
+      {
+        role: base.roleName,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "ReadServiceKeys",
+              Effect: "Allow",
+              Action: ["ssm:GetParameter"],
+              Resource: [ssmParameterArn(arns, base.rootAccountKeyParameter), ssmParameterArn(arns, faucetKeyParam.name)],
+            },
+          ],
+        }),
+      },
+      p,
+    );
+
+    new aws.vpc.SecurityGroupIngressRule(
+      "faucet-from-vpc",
+      {
+        securityGroupId: base.securityGroupId,
+        ipProtocol: "tcp",
+        fromPort: cfg.services.faucetPort,
+        toPort: cfg.services.faucetPort,
+        cidrIpv4: base.vpcCidr,
+        description: "faucet from inside the VPC",
+        tags: tags("faucet-ingress"),
+      },
+      p,
+    );
+
+    const rootKeyRef = pulumi.interpolate`ssm:${base.rootAccountKeyParameter}`;
+    const faucetKeyRef = pulumi.interpolate`ssm:${faucetKeyParam.name}`;
+    const channel = { instanceId: base.instanceId, documentName: base.opsDocument, bundle: base.opsBundle, region: cfg.region, awsProfile: cfg.awsProfile };
+
+    const contracts = new SsmOperation(
+      "core-contracts",
+      {
+        ...channel,
+        operation: "apply",
+        payload: pulumi.all([rootKeyRef, faucetKeyRef, faucetKey.publicKey]).apply(([rootKey, faucetRef, faucetPub]) => ({
+          ...coreContractsPlan({
+            rootAccountId: root,
+            rootKey,
+            chainId: cfg.base.chainId,
+            rpcUrl: LOCAL_RPC_URL,
+            faucet: { accountId: faucetAccountId, balance: `${cfg.services.faucetBalanceNear} NEAR`, key: faucetRef, publicKey: faucetPub },
+          }),
+        })),
+        timeoutSeconds: 900,
+      },
+      // After the whole base layer: the node is up and the genesis published.
+      { ...p, dependsOn: [base, access] },
+    );
+
+    const faucet = new SsmOperation(
+      "faucet",
+      {
+        ...channel,
+        operation: "faucet-start",
+        payload: pulumi.all([rootKeyRef, faucetKeyRef]).apply(([rootKey, faucetRef]) => ({
+          rpcUrl: LOCAL_RPC_URL,
+          chainId: cfg.base.chainId,
+          listen: { host: "0.0.0.0", port: cfg.services.faucetPort },
+          // Only the parent can create "<name>.<parent>"; top-ups come from the faucet's own account.
+          parentAccountId: root,
+          parentKey: rootKey,
+          funderAccountId: faucetAccountId,
+          funderKey: faucetRef,
+          initialBalance: FAUCET_INITIAL_BALANCE,
+          maxPerRequest: `${cfg.services.faucetMaxPerRequestNear} NEAR`,
+          maxPerAccount: `${cfg.services.faucetMaxPerAccountNear} NEAR`,
+        })),
+        timeoutSeconds: 300,
+      },
+      { ...p, dependsOn: [contracts] },
+    );
+
+    const expected = Object.fromEntries(coreContractsExpectations({ rootAccountId: root }).map((c) => [c.accountId, c.codeHash]));
+    this.contracts = contracts.result.apply(() => expected);
+    this.transactions = contracts.result.apply((r) => Number((r as { transactions?: unknown } | undefined)?.transactions ?? 0));
+    this.faucetUrl = pulumi.all([faucet.result, base.privateIp]).apply(([, ip]) => `http://${ip}:${cfg.services.faucetPort}`);
+    this.faucetAccountId = pulumi.output(faucetAccountId);
+    this.registerOutputs({ contracts: this.contracts, faucetUrl: this.faucetUrl, faucetAccountId: this.faucetAccountId });
+  }
+}

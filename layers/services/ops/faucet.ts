@@ -1,0 +1,291 @@
+// The faucet (operation `faucet`): a small HTTP service on the base instance, reachable inside
+// the VPC only (the security group decides), restarted by Docker on failure.
+//
+//   POST /account  (or POST /)  {"newAccountId":"<name>.<parent>","newAccountPublicKey":"ed25519:..."}
+//       near-cli-rs `account create-account sponsor-by-faucet-service` protocol: creates the
+//       account with that full-access key and `initialBalance`, signed by the parent account, and
+//       answers 200 with nearcore's transaction result (the `send_tx` result JSON, which
+//       near-cli-rs reads as an RpcTransactionResponse).
+//   POST /fund  {"accountId":"...","amount":"5 NEAR"}   transfers to an existing account
+//       (amount: "<n> NEAR", yoctoNEAR digits, or a JSON number of NEAR; default initialBalance).
+//   GET /health   200 {"status":"ok",...} when the RPC answers, 503 otherwise.
+//   GET /         the faucet's settings.
+// Limits: `maxPerRequest` per request, `maxPerAccount` in total per account (counted since the
+// faucet started), bodies over `maxBodyBytes` -> 413, malformed JSON / names outside the parent /
+// malformed keys -> 400, existing account -> 409, over a limit -> 429. Requests that send a
+// transaction run one at a time (one nonce sequence).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { actions, baseDecode, PublicKey } from "near-api-js";
+import { OpsError } from "../../../platform/near/errors.js";
+import type { KeyResolver } from "../../../platform/near/keys.js";
+import {
+  DEFAULT_RPC_URL,
+  connect,
+  formatNear,
+  sendTransaction,
+  toYocto,
+  viewAccount,
+  type ConnectOptions,
+  type Log,
+  type NearConnection,
+  type Signer,
+} from "../../../platform/near/client.js";
+
+export interface FaucetConfig {
+  rpcUrl?: string;
+  chainId?: string;
+  listen?: { host?: string; port?: number };
+  /** New accounts are "<name>.<parent>"; the parent signs their creation. Default "localnet". */
+  parentAccountId?: string;
+  parentKey: string;
+  /** Account that pays /fund transfers (default: the parent). */
+  funderAccountId?: string;
+  funderKey?: string;
+  initialBalance?: string;
+  maxPerRequest?: string;
+  maxPerAccount?: string;
+  maxBodyBytes?: number;
+}
+
+export const FAUCET_DEFAULTS = {
+  host: "0.0.0.0",
+  port: 3040,
+  parentAccountId: "localnet",
+  initialBalance: "10 NEAR",
+  maxPerRequest: "100 NEAR",
+  maxPerAccount: "500 NEAR",
+  maxBodyBytes: 4096,
+} as const;
+
+export interface FaucetHandle {
+  url: string;
+  close(): Promise<void>;
+  /** Total funded per account since start (yocto). */
+  ledger: Map<string, bigint>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const LABEL = /^[a-z\d]+([-_][a-z\d]+)*$/;
+
+export function validateNewAccountId(id: unknown, parent: string): string {
+  if (typeof id !== "string") throw new HttpError(400, "newAccountId must be a string");
+  const suffix = `.${parent}`;
+  const name = id.endsWith(suffix) ? id.slice(0, -suffix.length) : undefined;
+  if (!name || !LABEL.test(name) || id.length > 64) {
+    throw new HttpError(400, `newAccountId must be <name>${suffix} with <name> of lowercase letters, digits, - and _ (got ${JSON.stringify(id.slice(0, 80))})`);
+  }
+  return id;
+}
+
+export function validatePublicKey(pk: unknown): string {
+  const m = typeof pk === "string" ? /^ed25519:([1-9A-HJ-NP-Za-km-z]+)$/.exec(pk) : null;
+  let ok = false;
+  if (m) {
+    try {
+      ok = baseDecode(m[1]).length === 32;
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) throw new HttpError(400, 'newAccountPublicKey must be "ed25519:<base58 of 32 bytes>"');
+  return PublicKey.from(pk as string).toString();
+}
+
+function parseAmount(v: unknown, fallback: bigint): bigint {
+  if (v === undefined || v === null) return fallback;
+  try {
+    if (typeof v === "number") {
+      if (!(v > 0) || !Number.isFinite(v)) throw new Error("not positive");
+      return toYocto(`${v.toFixed(6).replace(/\.?0+$/, "")} NEAR`);
+    }
+    if (typeof v === "string") return toYocto(v);
+  } catch {
+    /* fall through */
+  }
+  throw new HttpError(400, 'amount must be "<n> NEAR", yoctoNEAR digits, or a number of NEAR');
+}
+
+async function readBody(req: http.IncomingMessage, max: number): Promise<string> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > max) throw new HttpError(413, `request body over ${max} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > max) throw new HttpError(413, `request body over ${max} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "malformed JSON body");
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new HttpError(400, "the body must be a JSON object");
+  return v as Record<string, unknown>;
+}
+
+function statusFor(e: OpsError): number {
+  switch (e.code) {
+    case "ACCOUNT_EXISTS":
+      return 409;
+    case "ACCOUNT_NOT_FOUND":
+      return 404;
+    case "INSUFFICIENT_BALANCE":
+      return 503; // the faucet itself is out of funds
+    case "TIMEOUT":
+      return 504;
+    default:
+      return 502;
+  }
+}
+
+export async function startFaucet(
+  config: FaucetConfig,
+  deps: { keys: KeyResolver; log?: Log; connectOptions?: ConnectOptions; connection?: NearConnection },
+): Promise<FaucetHandle> {
+  const log = deps.log ?? (() => {});
+  const parent = config.parentAccountId ?? FAUCET_DEFAULTS.parentAccountId;
+  const initial = toYocto(config.initialBalance ?? FAUCET_DEFAULTS.initialBalance);
+  const maxPerRequest = toYocto(config.maxPerRequest ?? FAUCET_DEFAULTS.maxPerRequest);
+  const maxPerAccount = toYocto(config.maxPerAccount ?? FAUCET_DEFAULTS.maxPerAccount);
+  const maxBody = config.maxBodyBytes ?? FAUCET_DEFAULTS.maxBodyBytes;
+  if (initial > maxPerRequest) throw new OpsError("INVALID_INPUT", "initialBalance is above maxPerRequest");
+  if (typeof config.parentKey !== "string") throw new OpsError("INVALID_INPUT", "parentKey (a key reference) is required");
+
+  const parentSigner: Signer = { accountId: parent, keyPair: await deps.keys.resolve(config.parentKey) };
+  const funderId = config.funderAccountId ?? parent;
+  const funder: Signer =
+    funderId === parent && !config.funderKey
+      ? parentSigner
+      : { accountId: funderId, keyPair: await deps.keys.resolve(config.funderKey ?? config.parentKey) };
+  const rpcUrl = config.rpcUrl ?? DEFAULT_RPC_URL;
+  const conn = deps.connection ?? (await connect(rpcUrl, { ...deps.connectOptions, expectChainId: config.chainId, log }));
+  if (!(await viewAccount(conn, parent))) throw new OpsError("ACCOUNT_NOT_FOUND", `faucet parent ${parent} does not exist`);
+  log(`faucet: parent ${parent} (key ${parentSigner.keyPair.getPublicKey().toString()}), funder ${funder.accountId}`);
+
+  const ledger = new Map<string, bigint>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const reserve = (accountId: string, amount: bigint) => {
+    if (amount <= 0n) throw new HttpError(400, "amount must be positive");
+    if (amount > maxPerRequest) throw new HttpError(400, `amount ${formatNear(amount)} is over the per-request maximum of ${formatNear(maxPerRequest)}`);
+    const total = (ledger.get(accountId) ?? 0n) + amount;
+    if (total > maxPerAccount) {
+      throw new HttpError(429, `${accountId} would receive ${formatNear(total)} in total, over the per-account limit of ${formatNear(maxPerAccount)}`);
+    }
+    ledger.set(accountId, total);
+    return () => ledger.set(accountId, total - amount);
+  };
+
+  const createAccount = async (body: Record<string, unknown>) => {
+    const accountId = validateNewAccountId(body.newAccountId, parent);
+    const publicKey = validatePublicKey(body.newAccountPublicKey);
+    return serial(async () => {
+      if (await viewAccount(conn, accountId)) throw new HttpError(409, `account ${accountId} already exists`);
+      const release = reserve(accountId, initial);
+      try {
+        const r = await sendTransaction(conn, parentSigner, accountId, [
+          actions.createAccount(),
+          actions.transfer(initial),
+          actions.addFullAccessKey(PublicKey.from(publicKey)),
+        ]);
+        log(`faucet: created ${accountId} with ${formatNear(initial)} (tx ${r.txHash})`);
+        return r.outcome;
+      } catch (e) {
+        release();
+        throw e;
+      }
+    });
+  };
+
+  const fund = async (body: Record<string, unknown>) => {
+    const accountId = body.accountId;
+    if (typeof accountId !== "string" || !/^[a-z\d._-]{2,64}$/.test(accountId)) throw new HttpError(400, "accountId must be a NEAR account id");
+    const amount = parseAmount(body.amount, initial);
+    return serial(async () => {
+      if (!(await viewAccount(conn, accountId))) throw new HttpError(404, `account ${accountId} does not exist`);
+      const release = reserve(accountId, amount);
+      try {
+        const r = await sendTransaction(conn, funder, accountId, [actions.transfer(amount)]);
+        log(`faucet: funded ${accountId} with ${formatNear(amount)} (tx ${r.txHash})`);
+        return { accountId, amount: amount.toString(), txHash: r.txHash, totalFunded: (ledger.get(accountId) ?? amount).toString() };
+      } catch (e) {
+        release();
+        throw e;
+      }
+    });
+  };
+
+  const send = (res: http.ServerResponse, status: number, value: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+  };
+
+  const server = http.createServer(async (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    try {
+      if (path === "/health") {
+        if (req.method !== "GET") throw new HttpError(405, "use GET");
+        try {
+          const s = (await conn.provider.viewNodeStatus()) as { chain_id: string; sync_info: { latest_block_height: number } };
+          return send(res, 200, { status: "ok", parent, chainId: s.chain_id, height: s.sync_info.latest_block_height });
+        } catch (e) {
+          return send(res, 503, { status: "unavailable", error: `NEAR RPC: ${(e as Error).message}` });
+        }
+      }
+      if (path === "/" && req.method === "GET") {
+        return send(res, 200, {
+          parent,
+          funder: funder.accountId,
+          initialBalance: initial.toString(),
+          maxPerRequest: maxPerRequest.toString(),
+          maxPerAccount: maxPerAccount.toString(),
+        });
+      }
+      if (path === "/" || path === "/account" || path === "/fund") {
+        if (req.method !== "POST") throw new HttpError(405, "use POST");
+        const body = parseJsonObject(await readBody(req, maxBody));
+        return send(res, 200, path === "/fund" ? await fund(body) : await createAccount(body));
+      }
+      throw new HttpError(404, "not found");
+    } catch (e) {
+      if (e instanceof HttpError) return send(res, e.status, { error: e.message });
+      if (e instanceof OpsError) return send(res, statusFor(e), { error: e.message, code: e.code });
+      log(`faucet: internal error ${(e as Error).message}`);
+      return send(res, 500, { error: "internal error" });
+    }
+  });
+  const host = config.listen?.host ?? FAUCET_DEFAULTS.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.listen?.port ?? FAUCET_DEFAULTS.port, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  log(`faucet: listening on ${host}:${port}`);
+  return {
+    url,
+    ledger,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { harness, valueOf, type Harness } from "../../../test/support/pulumi-harness.js";
+import { NearBase } from "../../base/component.js";
+import { NearServices, LOCAL_RPC_URL } from "../component.js";
+import { MOCK_ACCOUNT } from "../../../automation/mocks.js";
+import { CORE_CONTRACTS } from "../../../platform/near/plan.js";
+
+let h: Harness;
+let services: NearServices;
+const sent: Array<{ operation: string; payload: Record<string, any> }> = [];
+
+beforeAll(async () => {
+  h = harness({}, "localnet", (operation, payload) => {
+    sent.push({ operation, payload });
+    return operation === "apply" ? { transactions: 5, steps: [] } : { container: "near-faucet" };
+  });
+  const base = new NearBase("base", { config: h.cfg });
+  services = new NearServices("services", { config: h.cfg, base });
+  await h.settle();
+});
+
+const envOf = (name: string) => (h.one("command:local:Command", `${name}-run`).inputs as any).environment as Record<string, string>;
+const payloadOf = (name: string) => JSON.parse(Buffer.from(envOf(name).SSM_RUN_PAYLOAD, "base64").toString("utf8"));
+
+test("core contracts: one apply on the base instance through the run-op document, keys by reference only", () => {
+  const env = envOf("core-contracts");
+  expect(env.SSM_RUN_OPERATION).toBe("apply");
+  expect(env.SSM_RUN_DOCUMENT).toBe("near-localnet-localnet-ops-run-op");
+  expect(env.SSM_RUN_INSTANCE_ID).toMatch(/^i-/);
+  expect(env.SSM_RUN_BUNDLE_URI).toMatch(/^s3:\/\/.*\/ops\/[0-9a-f]{64}\.mjs$/);
+  const plan = payloadOf("core-contracts");
+  expect(plan.rpcUrl).toBe(LOCAL_RPC_URL);
+  expect(plan.chainId).toBe("mpc-localnet");
+  expect(plan.keys).toEqual({ localnet: "ssm:/near-localnet/localnet-account-key", "faucet.localnet": "ssm:/near-localnet/faucet-key" });
+  expect(plan.steps.map((s: any) => [s.kind, s.accountId ?? s.contractId, s.balance ?? s.method])).toEqual([
+    ["deploy", "whitelist.localnet", "15 NEAR"],
+    ["deploy", "poolv1.localnet", "50 NEAR"],
+    ["deploy", "wrap.localnet", "5 NEAR"],
+    ["call", "whitelist.localnet", "add_factory"],
+    ["account", "faucet.localnet", "100000 NEAR"],
+  ]);
+  expect(plan.steps[0].wasm).toEqual({
+    url: `https://raw.githubusercontent.com/near/core-contracts/1c58c1f54121c3344750db636d4946d5edfb7267/${CORE_CONTRACTS.whitelist.path}`,
+    sha256: "847299b110d4e4d7b71911b3f4d70d523ce2c267785857244ebf6cdac27cbd2c",
+    size: 125918,
+  });
+  expect(plan.steps[0].init).toEqual({ method: "new", args: { foundation_account_id: "localnet" } });
+  expect(plan.steps[1].init).toEqual({ method: "new", args: { staking_pool_whitelist_account_id: "whitelist.localnet" } });
+  expect(plan.steps[3]).toMatchObject({ args: { factory_account_id: "poolv1.localnet" }, unless: { method: "is_whitelisted_factory", equals: true } });
+  expect(plan.steps[4].publicKey).toMatch(/^ed25519:/);
+  expect(JSON.stringify(plan)).not.toMatch(/ed25519:[1-9A-HJ-NP-Za-km-z]{80,}/);
+});
+
+test("the faucet starts after the contracts, with the root as parent and its own account as funder", () => {
+  expect(envOf("faucet").SSM_RUN_OPERATION).toBe("faucet-start");
+  expect(payloadOf("faucet")).toEqual({
+    rpcUrl: LOCAL_RPC_URL,
+    chainId: "mpc-localnet",
+    listen: { host: "0.0.0.0", port: 3031 },
+    parentAccountId: "localnet",
+    parentKey: "ssm:/near-localnet/localnet-account-key",
+    funderAccountId: "faucet.localnet",
+    funderKey: "ssm:/near-localnet/faucet-key",
+    initialBalance: "10 NEAR",
+    maxPerRequest: "100 NEAR",
+    maxPerAccount: "1000 NEAR",
+  });
+  // Dependencies on a component expand to its resources: the faucet waits for the apply command.
+  const faucet = h.one("near-localnet:index:SsmOperation", "faucet");
+  expect(faucet.dependencies).toContain(h.one("command:local:Command", "core-contracts-run").urn);
+});
+
+test("the contracts wait for the whole base layer and the key policy", () => {
+  const op = h.one("near-localnet:index:SsmOperation", "core-contracts");
+  expect(op.dependencies).toContain(h.one("command:local:Command", "genesis-published").urn);
+  expect(op.dependencies).toContain(h.one("aws:ec2/volumeAttachment:VolumeAttachment").urn);
+  expect(op.dependencies).toContain(h.one("aws:iam/rolePolicy:RolePolicy", "base-services-access").urn);
+});
+
+test("the base role may read exactly the root and faucet keys", () => {
+  const policy = JSON.parse((h.one("aws:iam/rolePolicy:RolePolicy", "base-services-access").inputs as any).policy);
+  expect(policy.Statement).toEqual([
+    {
+      Sid: "ReadServiceKeys",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter"],
+      Resource: [`arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/localnet-account-key`, `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/faucet-key`],
+    },
+  ]);
+  const key = h.byType("aws:ssm/parameter:Parameter").find((p) => (p.inputs as any).name === "/near-localnet/faucet-key")!;
+  expect(key.inputs).toMatchObject({ type: "SecureString", value: "[secret]" });
+});
+
+test("the faucet port is open to the VPC only", () => {
+  const rule = h.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "faucet-from-vpc").inputs as any;
+  expect(rule).toMatchObject({ ipProtocol: "tcp", fromPort: 3031, toPort: 3031, cidrIpv4: "10.42.0.0/16" });
+});
+
+test("outputs: contract ids with pinned code hashes, the faucet URL", async () => {
+  expect(await valueOf(services.contracts)).toEqual({
+    "whitelist.localnet": expect.any(String),
+    "poolv1.localnet": expect.any(String),
+    "wrap.localnet": expect.any(String),
+  });
+  const hashes = await valueOf(services.contracts);
+  for (const h of Object.values(hashes)) expect(h).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
+  expect(await valueOf(services.faucetUrl)).toMatch(/^http:\/\/10\.42\.\d+\.\d+:3031$/);
+  expect(await valueOf(services.transactions)).toBe(5);
+});

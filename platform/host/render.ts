@@ -1,0 +1,90 @@
+// Renders a shipped shell script (a layer's scripts/ folder) into a self-contained bash program:
+// a header that exports the script's non-secret settings, its companion files written to
+// LIB_DIR, then the script body. The same script runs unchanged in tests, with the settings
+// given as environment variables and LIB_DIR pointing at its folder in the repository.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Where companion files land on an instance; scripts read them from "${LIB_DIR:-/opt/near-localnet}". */
+export const LIB_DIR = "/opt/near-localnet";
+
+/** EC2 rejects user data above 16 KiB (before base64). */
+export const USER_DATA_LIMIT = 16384;
+
+/**
+ * A script shipped to the instances. `name` is how rendered programs refer to it ("near-base/bootstrap.sh"):
+ * it is part of the user data of running hosts, which are replaced when their user data changes
+ * (userDataReplaceOnChange), so it stays as first deployed wherever the file lives.
+ */
+export interface ShippedScript {
+  name: string;
+  /** Absolute path of the file in the repository. */
+  path: string;
+}
+
+/** A script next to the module `moduleUrl` (pass import.meta.url), at `relative`. */
+export function shippedScript(name: string, moduleUrl: string, relative: string): ShippedScript {
+  return { name, path: resolve(dirname(fileURLToPath(moduleUrl)), relative) };
+}
+
+export interface ScriptSpec {
+  script: ShippedScript;
+  /** Settings exported before the body runs. Never secrets: user data and SSM parameters are stored in clear text. */
+  env: Record<string, string | number | boolean>;
+  /** Companion files shipped into LIB_DIR under their base names. */
+  files?: ShippedScript[];
+}
+
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/** Single-quote a value for bash, so nothing in it is expanded. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function readScript(script: ShippedScript): string {
+  return readFileSync(script.path, "utf8");
+}
+
+function heredocFor(name: string, content: string): string {
+  const marker = "NEAR_LOCALNET_FILE_EOF";
+  if (content.includes(marker)) throw new Error(`${name} contains the heredoc marker ${marker}`);
+  const body = content.endsWith("\n") ? content : content + "\n";
+  return `cat > "$LIB_DIR/${name}" <<'${marker}'\n${body}${marker}\n`;
+}
+
+export function renderScript(spec: ScriptSpec): string {
+  const body = readScript(spec.script).replace(/^#!.*\n/, "");
+  // The header keeps its first-deployed wording (the renderer then lived at infra/render.ts):
+  // changing it would replace every running host (see ShippedScript).
+  const lines: string[] = [
+    "#!/bin/bash",
+    `# near-localnet ${spec.script.name}: rendered by infra/render.ts. Holds no secret: keys are read on the instance.`,
+    "set -euo pipefail",
+  ];
+  for (const [key, value] of Object.entries(spec.env).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!ENV_NAME.test(key)) throw new Error(`invalid script setting name ${key}`);
+    lines.push(`export ${key}=${shellQuote(String(value))}`);
+  }
+  lines.push(`export LIB_DIR=${shellQuote(LIB_DIR)}`);
+  const files = spec.files ?? [];
+  if (files.length > 0) {
+    lines.push(`install -d -m 0755 "$LIB_DIR"`);
+    for (const file of files) {
+      const name = file.name.split("/").pop()!;
+      lines.push(heredocFor(name, readScript(file)).trimEnd());
+    }
+  }
+  return `${lines.join("\n")}\n${body}`;
+}
+
+/** Render for EC2 user data, refusing what EC2 would refuse. */
+export function renderUserData(spec: ScriptSpec): string {
+  const text = renderScript(spec);
+  const size = Buffer.byteLength(text, "utf8");
+  if (size > USER_DATA_LIMIT) {
+    throw new Error(`user data for ${spec.script.name} is ${size} bytes; EC2 allows ${USER_DATA_LIMIT}`);
+  }
+  return text;
+}

@@ -1,0 +1,284 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { FakeNearcore, codeHashOf } from "../../../test/support/fake-nearcore.js";
+import { StaticServer, fakeWasm } from "../../../test/support/static-server.js";
+import { stakingPoolFactoryBehaviour, whitelistBehaviour, wrapBehaviour } from "../../../test/support/core-contracts.js";
+import {
+  CORE_CONTRACTS_COMMIT,
+  apply,
+  check,
+  coreContractsExpectations,
+  coreContractsPlan,
+  validatePlan,
+  type StepLine,
+} from "../plan.js";
+import { KeyResolver } from "../keys.js";
+import { fails } from "../../../test/support/ops.js";
+import { callMethod, connect, view } from "../client.js";
+
+const NEAR = 10n ** 24n;
+
+describe("coreContractsPlan", () => {
+  it("pins the three core contracts, funds them as the recipe, guards add_factory, adds the faucet account", () => {
+    const plan = coreContractsPlan();
+    const raw = `https://raw.githubusercontent.com/near/core-contracts/${CORE_CONTRACTS_COMMIT}`;
+    expect(CORE_CONTRACTS_COMMIT).toBe("1c58c1f54121c3344750db636d4946d5edfb7267");
+    const isFactory = { method: "is_whitelisted_factory", args: { factory_account_id: "poolv1.localnet" }, equals: true };
+    expect(plan).toEqual({
+      keys: { localnet: "ssm:/near-localnet/localnet-account-key" },
+      steps: [
+        {
+          kind: "deploy",
+          accountId: "whitelist.localnet",
+          creator: "localnet",
+          balance: "15 NEAR",
+          wasm: {
+            url: `${raw}/whitelist/res/whitelist.wasm`,
+            size: 125918,
+            sha256: "847299b110d4e4d7b71911b3f4d70d523ce2c267785857244ebf6cdac27cbd2c",
+          },
+          init: { method: "new", args: { foundation_account_id: "localnet" } },
+        },
+        {
+          kind: "deploy",
+          accountId: "poolv1.localnet",
+          creator: "localnet",
+          balance: "50 NEAR",
+          wasm: {
+            url: `${raw}/staking-pool-factory/res/staking_pool_factory.wasm`,
+            size: 442301,
+            sha256: "9e148269936cdb86e10908098f6b4a6f777a17c1a7481ebf3a545e03d09da18c",
+          },
+          init: { method: "new", args: { staking_pool_whitelist_account_id: "whitelist.localnet" } },
+        },
+        {
+          kind: "deploy",
+          accountId: "wrap.localnet",
+          creator: "localnet",
+          balance: "5 NEAR",
+          wasm: {
+            url: `${raw}/w-near/res/w_near.wasm`,
+            size: 185251,
+            sha256: "bf42d41cfe1ee902c117f198f39456c7c5aec37969ee0fd52057cee52a357f55",
+          },
+          init: { method: "new", args: {} },
+        },
+        {
+          kind: "call",
+          signer: "localnet",
+          contractId: "whitelist.localnet",
+          method: "add_factory",
+          args: { factory_account_id: "poolv1.localnet" },
+          unless: isFactory,
+          expect: isFactory,
+        },
+        { kind: "account", accountId: "faucet.localnet", creator: "localnet", balance: "1000 NEAR" },
+      ],
+    });
+    expect(validatePlan(plan)).toBe(plan);
+  });
+
+  it("takes the root, key, chain, faucet key and balances as options", () => {
+    const plan = coreContractsPlan({
+      rootAccountId: "test",
+      rootKey: "secretsmanager:root",
+      chainId: "test-chain",
+      rpcUrl: "http://10.0.0.5:3030",
+      balances: { wrap: "7 NEAR" },
+      faucet: { key: "ssm:/x/faucet", balance: "20000 NEAR" },
+    });
+    expect(plan.keys).toEqual({ test: "secretsmanager:root", "faucet.test": "ssm:/x/faucet" });
+    expect(plan.chainId).toBe("test-chain");
+    expect(plan.rpcUrl).toBe("http://10.0.0.5:3030");
+    expect(plan.steps.map((s) => ("accountId" in s ? s.accountId : s.contractId))).toEqual([
+      "whitelist.test",
+      "poolv1.test",
+      "wrap.test",
+      "whitelist.test",
+      "faucet.test",
+    ]);
+    expect(plan.steps[2]).toMatchObject({ balance: "7 NEAR" });
+    expect(plan.steps[4]).toEqual({ kind: "account", accountId: "faucet.test", creator: "test", balance: "20000 NEAR" });
+    expect(coreContractsPlan({ faucet: false }).steps).toHaveLength(4);
+  });
+
+  it("expectations are the on-chain code hashes of the pinned wasm", () => {
+    expect(coreContractsExpectations().map((e) => e.accountId)).toEqual(["wrap.localnet", "whitelist.localnet", "poolv1.localnet"]);
+    for (const e of coreContractsExpectations()) expect(e.codeHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
+  });
+});
+
+describe("validatePlan", () => {
+  it.each([
+    [{ steps: [] }, /plan keys/],
+    [{ keys: { localnet: "plain-secret" }, steps: [] }, /keys.localnet: must be ssm:/],
+    [{ keys: {}, steps: [{ kind: "nope" }] }, /steps\[0\].kind: unknown kind "nope"/],
+    [{ keys: {}, steps: [{ kind: "account", accountId: "a.localnet", creator: "localnet", balance: "1 NEAR" }] }, /no key for localnet/],
+    [{ keys: { localnet: "env:K" }, steps: [{ kind: "account", accountId: "A B", creator: "localnet", balance: "1 NEAR" }] }, /"A B" is not a valid account id/],
+    [{ keys: { localnet: "env:K" }, steps: [{ kind: "account", accountId: "a.localnet", creator: "localnet", balance: "lots" }] }, /neither yoctoNEAR/],
+    [{ keys: { localnet: "env:K" }, steps: [{ kind: "deploy", accountId: "w.localnet", creator: "localnet", balance: "1 NEAR", wasm: { url: "x", sha256: "zz", size: 1 } }] }, /steps\[0\].wasm: needs url, sha256/],
+  ])("rejects %j", (plan, message) => {
+    expect(() => validatePlan(plan)).toThrow(message);
+  });
+});
+
+describe("apply the Layer 2 plan against fake nearcore", () => {
+  // stand-in wasm, smaller than the real files to keep the suite fast (sizes are checked as given)
+  const wasm = { whitelist: fakeWasm(12_591), poolv1: fakeWasm(44_230), wrap: fakeWasm(18_525) };
+  let files: StaticServer;
+  let chain: FakeNearcore;
+  let env: NodeJS.ProcessEnv;
+  let lines: StepLine[];
+
+  beforeAll(async () => {
+    files = await StaticServer.start({ "/wl.wasm": wasm.whitelist.bytes, "/f.wasm": wasm.poolv1.bytes, "/w.wasm": wasm.wrap.bytes });
+  });
+  afterAll(async () => files.close());
+  beforeEach(async () => {
+    chain = await FakeNearcore.start({ chainId: "localnet" });
+    const root = chain.addAccount("localnet", { amount: 1_000_000n * NEAR });
+    env = { ROOT_KEY: root.toString() };
+    chain.registerContract(codeHashOf(wasm.whitelist.bytes), whitelistBehaviour);
+    chain.registerContract(codeHashOf(wasm.poolv1.bytes), stakingPoolFactoryBehaviour(chain));
+    chain.registerContract(codeHashOf(wasm.wrap.bytes), wrapBehaviour);
+    lines = [];
+  });
+  afterEach(async () => chain.close());
+
+  const plan = () =>
+    coreContractsPlan({
+      rootKey: "env:ROOT_KEY",
+      rpcUrl: chain.url,
+      chainId: "localnet",
+      wasm: {
+        whitelist: { url: files.url("/wl.wasm"), sha256: wasm.whitelist.sha256, size: wasm.whitelist.size },
+        poolv1: { url: files.url("/f.wasm"), sha256: wasm.poolv1.sha256, size: wasm.poolv1.size },
+        wrap: { url: files.url("/w.wasm"), sha256: wasm.wrap.sha256, size: wasm.wrap.size },
+      },
+    });
+  const run = () => apply(plan(), { keys: new KeyResolver({ env }), emit: (l) => lines.push(l) });
+
+  it("creates everything with one transaction per step; the re-run sends nothing; pools can be created", async () => {
+    const first = await run();
+    expect(first.transactions).toBe(5);
+    expect(lines.map((l) => [l.index, l.kind, l.target, l.action])).toEqual([
+      [0, "deploy", "whitelist.localnet", "created"],
+      [1, "deploy", "poolv1.localnet", "created"],
+      [2, "deploy", "wrap.localnet", "created"],
+      [3, "call", "whitelist.localnet.add_factory", "called"],
+      [4, "account", "faucet.localnet", "created"],
+    ]);
+    expect(chain.appliedTransactions.map((t) => [t.signerId, t.receiverId, t.actions])).toEqual([
+      ["localnet", "whitelist.localnet", ["CreateAccount", "Transfer", "AddKey", "DeployContract", "FunctionCall:new"]],
+      ["localnet", "poolv1.localnet", ["CreateAccount", "Transfer", "AddKey", "DeployContract", "FunctionCall:new"]],
+      ["localnet", "wrap.localnet", ["CreateAccount", "Transfer", "AddKey", "DeployContract", "FunctionCall:new"]],
+      ["localnet", "whitelist.localnet", ["FunctionCall:add_factory"]],
+      ["localnet", "faucet.localnet", ["CreateAccount", "Transfer", "AddKey"]],
+    ]);
+    const rootPk = chain.account("localnet")!.publicKeys[0];
+    expect(chain.account("whitelist.localnet")).toMatchObject({ publicKeys: [rootPk], codeHash: codeHashOf(wasm.whitelist.bytes) });
+    expect(chain.account("poolv1.localnet")!.amount).toBe(50n * NEAR);
+    expect(chain.account("whitelist.localnet")!.amount).toBe(15n * NEAR);
+    expect(chain.account("wrap.localnet")!.amount).toBe(5n * NEAR);
+    expect(chain.account("faucet.localnet")!.amount).toBe(1000n * NEAR);
+    for (const l of lines.slice(0, 3)) expect(l.codeHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]+$/);
+
+    chain.resetCounters();
+    lines = [];
+    const again = await run();
+    expect(again.transactions).toBe(0);
+    expect(lines.map((l) => l.action)).toEqual(["unchanged", "unchanged", "unchanged", "skipped", "unchanged"]);
+    expect(lines.every((l) => l.txHash === undefined)).toBe(true);
+    expect(chain.txCount).toBe(0);
+
+    // "Done means": whitelist.localnet accepts pools created by poolv1.localnet
+    const conn = await connect(chain.url);
+    const alice = { accountId: "alice.localnet", keyPair: chain.addAccount("alice.localnet", { amount: 100n * NEAR }) };
+    await callMethod(conn, {
+      signer: alice,
+      contractId: "poolv1.localnet",
+      method: "create_staking_pool",
+      args: { staking_pool_id: "alice", owner_id: "alice.localnet", stake_public_key: rootPk, reward_fee_fraction: { numerator: 10, denominator: 100 } },
+      deposit: 30n * NEAR,
+      gas: 300n * 10n ** 12n,
+    });
+    expect(await view(conn, "whitelist.localnet", "is_whitelisted", { staking_pool_account_id: "alice.poolv1.localnet" })).toBe(true);
+  });
+
+  it("resumes after a failure in the middle, reporting the failed step", async () => {
+    const broken = plan();
+    (broken.steps[1] as { wasm: { sha256: string } }).wasm.sha256 = "ab".repeat(32);
+    const e = await fails(apply(broken, { keys: new KeyResolver({ env }), emit: (l) => lines.push(l) }));
+    expect(e.code).toBe("WASM_CHECKSUM_MISMATCH");
+    expect(e.message).toMatch(/^step 1 \(deploy poolv1\.localnet\): /);
+    expect(lines.map((l) => l.action)).toEqual(["created"]);
+
+    lines = [];
+    const r = await run();
+    expect(lines.map((l) => l.action)).toEqual(["unchanged", "created", "created", "called", "created"]);
+    expect(r.transactions).toBe(4);
+  });
+
+  it("refuses another chain before sending anything", async () => {
+    const e = await fails(apply({ ...plan(), chainId: "testnet" }, { keys: new KeyResolver({ env }), emit: () => {} }));
+    expect(e.code).toBe("CHAIN_ID_MISMATCH");
+    expect(chain.txCount).toBe(0);
+  });
+
+  it("ACCOUNT_KEY_MISMATCH when a core account exists with another key", async () => {
+    chain.addAccount("whitelist.localnet");
+    const e = await fails(run());
+    expect(e.code).toBe("ACCOUNT_KEY_MISMATCH");
+    expect(e.message).toContain("whitelist.localnet exists but does not have the expected key");
+    expect(chain.txCount).toBe(0);
+  });
+});
+
+describe("check", () => {
+  let chain: FakeNearcore;
+  beforeEach(async () => {
+    chain = await FakeNearcore.start({ chainId: "localnet" });
+    chain.addAccount("localnet");
+  });
+  afterEach(async () => chain.close());
+
+  it("passes when the RPC answers, the chain id matches, blocks advance and accounts have their code", async () => {
+    chain.advanceOnStatus = true;
+    const code = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+    chain.addAccount("wrap.localnet", { code });
+    const lines: Record<string, unknown>[] = [];
+    const r = await check(
+      { rpcUrl: chain.url, chainId: "localnet", blocks: { min: 2, withinMs: 5000 }, accounts: [{ accountId: "wrap.localnet", codeHash: codeHashOf(code) }, { accountId: "localnet" }] },
+      { emit: (l) => lines.push(l), pollMs: 5 },
+    );
+    expect(r.chainId).toBe("localnet");
+    expect(lines.map((l) => [l.check, l.ok])).toEqual([
+      ["rpc", true],
+      ["chain-id", true],
+      ["blocks-advance", true],
+      ["account", true],
+      ["account", true],
+    ]);
+  });
+
+  it("CHECK_FAILED lists every failed check", async () => {
+    chain.addAccount("wrap.localnet", { code: new Uint8Array([1, 2, 3]) });
+    const lines: Record<string, unknown>[] = [];
+    const e = await fails(
+      check(
+        {
+          rpcUrl: chain.url,
+          chainId: "mpc-localnet",
+          blocks: { min: 1, withinMs: 50 },
+          accounts: [{ accountId: "wrap.localnet", sha256: "00".repeat(32) }, { accountId: "poolv1.localnet" }],
+        },
+        { emit: (l) => lines.push(l), pollMs: 5 },
+      ),
+    );
+    expect(e.code).toBe("CHECK_FAILED");
+    expect(e.message).toContain('chain id is "localnet", expected "mpc-localnet"');
+    expect(e.message).toContain("head stayed at");
+    expect(e.message).toContain("wrap.localnet has code hash");
+    expect(e.message).toContain("account poolv1.localnet does not exist");
+    expect(lines.filter((l) => !l.ok).map((l) => l.check)).toEqual(["chain-id", "blocks-advance", "account", "account"]);
+  });
+});
