@@ -1,11 +1,24 @@
-// The near-localnet Pulumi program: one stack per environment, the layers as components,
-// each higher layer fed the lower layers' outputs. Configuration is validated first, so bad
-// input fails before anything is created.
+// The near-localnet Pulumi program: one stack per environment, the layers (layers/registry.ts) as
+// components, each higher layer fed the lower layers' outputs. Configuration is validated first,
+// so bad input fails before anything is created. Each layer's stack output is typed by the
+// layer's outputs module, which is also what the driver parses.
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, type ConfigGetter } from "./platform/config/config.js";
 import { NearBase } from "./layers/base/component.js";
+import type { BaseExport } from "./layers/base/outputs.js";
 import { NearServices } from "./layers/services/component.js";
+import type { ServicesExport } from "./layers/services/outputs.js";
 import { ChainSignatures } from "./layers/mpc/component.js";
+import type { MpcExport } from "./layers/mpc/outputs.js";
+import type { LayerId } from "./layers/registry.js";
+
+/** A value of type T whose parts may be Outputs. */
+type Exported<T> =
+  | pulumi.Input<T>
+  | (T extends Array<infer U> ? Array<Exported<U>> : T extends object ? { [K in keyof T]: Exported<T[K]> } : never);
+
+/** What the stack exports per layer, keyed by layer id: a layer missing here is a compile error. */
+type LayerExports = { [K in LayerId]: Exported<{ base: BaseExport; services: ServicesExport; mpc: MpcExport }[K]> };
 
 const configs = new Map<string, pulumi.Config>();
 const get: ConfigGetter = (key) => {
@@ -16,61 +29,57 @@ const get: ConfigGetter = (key) => {
 
 const cfg = loadConfig(get, pulumi.getStack());
 
-const base = new NearBase("base", { config: cfg });
+const baseComponent = new NearBase("base", { config: cfg });
+const servicesComponent = new NearServices("services", { config: cfg, base: baseComponent });
+const mpcComponent = new ChainSignatures("mpc", { config: cfg, base: baseComponent, services: servicesComponent });
 
-/** Layer 1 outputs: the interface the driver, the higher layers and the operators read. */
-export const baseLayer = {
-  instanceId: base.instanceId,
-  privateIp: base.privateIp,
-  rpcUrl: base.rpcUrl,
-  chainId: base.chainId,
-  bootNodes: base.bootNodes,
-  nodePublicKey: base.nodePublicKey,
-  genesis: base.genesis,
-  rootAccountId: base.rootAccountId,
-  rootPublicKey: base.rootPublicKey,
-  rootAccountKeyParameter: base.rootAccountKeyParameter,
-  rootAccountIdParameter: base.rootAccountIdParameter,
-  vpcId: base.vpcId,
-  subnetIds: base.subnetIds,
-  securityGroupId: base.securityGroupId,
-  artifactsBucket: base.artifactsBucket,
+const layers: LayerExports = {
+  base: {
+    instanceId: baseComponent.instanceId,
+    privateIp: baseComponent.privateIp,
+    rpcUrl: baseComponent.rpcUrl,
+    chainId: baseComponent.chainId,
+    bootNodes: baseComponent.bootNodes,
+    nodePublicKey: baseComponent.nodePublicKey,
+    genesis: baseComponent.genesis,
+    rootAccountId: baseComponent.rootAccountId,
+    rootPublicKey: baseComponent.rootPublicKey,
+    rootAccountKeyParameter: baseComponent.rootAccountKeyParameter,
+    rootAccountIdParameter: baseComponent.rootAccountIdParameter,
+    vpcId: baseComponent.vpcId,
+    subnetIds: baseComponent.subnetIds,
+    securityGroupId: baseComponent.securityGroupId,
+    artifactsBucket: baseComponent.artifactsBucket,
+  },
+  services: {
+    contracts: servicesComponent.contracts,
+    faucetUrl: servicesComponent.faucetUrl,
+    faucetAccountId: servicesComponent.faucetAccountId,
+  },
+  mpc: {
+    nodes: mpcComponent.nodes.map((n) => ({
+      instanceId: n.instanceId,
+      privateIp: n.privateIp,
+      address: n.address,
+      url: n.url,
+      accountId: n.accountId,
+      accountPublicKey: n.accountPublicKey,
+      p2pPublicKey: n.p2pPublicKey,
+    })),
+    contractId: mpcComponent.contractId,
+    codeHash: mpcComponent.codeHash,
+    threshold: mpcComponent.threshold,
+    domains: mpcComponent.domains,
+    rootKeys: mpcComponent.rootKeys,
+    namespace: mpcComponent.namespace,
+  },
 };
-export { baseLayer as base };
 
-const services = new NearServices("services", { config: cfg, base });
-
-/** Layer 2 outputs. */
-export const servicesLayer = {
-  contracts: services.contracts,
-  faucetUrl: services.faucetUrl,
-  faucetAccountId: services.faucetAccountId,
-};
-export { servicesLayer as services };
-
-const mpc = new ChainSignatures("mpc", { config: cfg, base, services });
-
-/** Layer 3 outputs. */
-export const mpcLayer = {
-  nodes: mpc.nodes.map((n) => ({
-    instanceId: n.instanceId,
-    privateIp: n.privateIp,
-    address: n.address,
-    url: n.url,
-    accountId: n.accountId,
-    accountPublicKey: n.accountPublicKey,
-    p2pPublicKey: n.p2pPublicKey,
-  })),
-  contractId: mpc.contractId,
-  codeHash: mpc.codeHash,
-  threshold: mpc.threshold,
-  domains: mpc.domains,
-  rootKeys: mpc.rootKeys,
-  namespace: mpc.namespace,
-};
-export { mpcLayer as mpc };
-
+// Stack outputs, one per layer under its id (the driver reads them by the same names).
+export const base = layers.base;
+export const services = layers.services;
+export const mpc = layers.mpc;
 // The in-VPC operations channel (owned by Layer 1, used by every layer's gate and by the driver).
-export const opsDocument = base.opsDocument;
-export const diagnosticsDocument = base.diagnosticsDocument;
-export const opsBundle = base.opsBundle;
+export const opsDocument = baseComponent.opsDocument;
+export const diagnosticsDocument = baseComponent.diagnosticsDocument;
+export const opsBundle = baseComponent.opsBundle;

@@ -10,10 +10,12 @@ import { hideBin } from "yargs/helpers";
 import type { SsmSender } from "../platform/ssm/channel.js";
 import { EXIT, destroyLayers, renderTimeline, stagedUp, type DriverDeps, type RunReport, type SignTestGate } from "./driver.js";
 import { EngineError, classifyEngineError, type Engine, type PendingOperation } from "./engine.js";
-import { evaluateLayer, redact } from "./health.js";
-import { LAYERS, LAYER_IDS, layer, layerSelection, parseLayer, selects, stateSelection, type LayerId, type LayerSelection } from "./layers.js";
+import { redact } from "../layers/gate.js";
+import type { StackOutputs } from "../layers/outputs.js";
+import { LAYERS, LAYER_IDS, layer, parseLayer, type LayerId } from "../layers/registry.js";
+import { layerSelection, selects, stateSelection, type LayerSelection } from "./layers.js";
 import { processOut, type LogTarget, type Out, type Probes } from "./probes.js";
-import { maskedOutputs, parseStackOutputs, type StackOutputs } from "./stack-outputs.js";
+import { maskedOutputs, parseStackOutputs } from "./stack-outputs.js";
 import { buildStatus, collectStatus, renderStatusMarkdown, type StatusInput } from "./status.js";
 import { signTestOptions } from "./commands/sign-test.js";
 import { awsTargetFor, type AwsTarget } from "./aws-target.js";
@@ -237,7 +239,7 @@ export function buildCli(argv: string[], ctx: CliContext) {
   });
   const layerOpt = {
     type: "string" as const,
-    describe: `layer: ${LAYER_IDS.join(" | ")} (or 1 | 2 | 3)`,
+    describe: `layer: ${LAYER_IDS.join(" | ")} (or ${LAYERS.map((l) => l.index).join(" | ")})`,
     coerce: (v: string | undefined) => (v === undefined ? undefined : parseLayer(v)),
   };
 
@@ -373,7 +375,7 @@ export function buildCli(argv: string[], ctx: CliContext) {
       guard(async (a) =>
         set(
           await withLiveStatus(ctx, a.stack, (outputs, input) => {
-            const verdicts = LAYERS.map((l) => evaluateLayer(l.id, outputs, input.probes));
+            const verdicts = LAYERS.map((l) => l.evaluate(outputs, input.probes));
             if (a.json) ctx.out.stdout(JSON.stringify({ stack: a.stack, layers: verdicts, probeErrors: input.probeErrors }));
             else
               for (const v of verdicts) {

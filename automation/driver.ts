@@ -2,22 +2,23 @@
 // targeted at the failed layer (clearing pending creates), a report, a non-zero exit; never a
 // destroy. A re-run resumes: layers that are deployed and pass their gate are left alone.
 import { EngineError, classifyEngineError, type Engine, type PendingOperation, type ResourceProgress } from "./engine.js";
-import { evaluateLayer, type LayerProbes, type LayerVerdict } from "./health.js";
+import type { LayerVerdict } from "../layers/gate.js";
+import type { StackOutputs } from "../layers/outputs.js";
+import { collectMpcDiagnostics, type MpcDiagnostics } from "../layers/mpc/diagnostics.js";
+import { mpcFromState } from "../layers/mpc/outputs.js";
 import {
   LAYERS,
+  TOP_LAYER,
   layer as layerDef,
-  layerSelection,
   layersFromTopDownTo,
   layersUpTo,
-  selects,
-  stateSelection,
-  type LayerDef,
+  type AnyLayer,
   type LayerId,
-  type LayerSelection,
-} from "./layers.js";
-import { collectMpcDiagnostics, type MpcDiagnostics } from "./diagnostics.js";
+  type LayerProbes,
+} from "../layers/registry.js";
+import { layerSelection, selects, stateSelection, type LayerSelection } from "./layers.js";
 import type { Out, Probes } from "./probes.js";
-import { mpcFromState, parseStackOutputs, type StackOutputs } from "./stack-outputs.js";
+import { parseStackOutputs } from "./stack-outputs.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, cancelled: 130 } as const;
 
@@ -118,7 +119,7 @@ const OP_SYMBOL: Record<string, string> = {
   read: ">",
 };
 
-function tag(def: LayerDef): string {
+function tag(def: AnyLayer): string {
   return `[${def.index}/${LAYERS.length} ${def.id}]`;
 }
 
@@ -137,7 +138,7 @@ class Runner {
   }
 
   /** Runs one step, records it, prints its start and end with the elapsed time. */
-  async step<T>(run: LayerRun, def: LayerDef, name: StepName, fn: (elapsed: () => string) => Promise<T>): Promise<T> {
+  async step<T>(run: LayerRun, def: AnyLayer, name: StepName, fn: (elapsed: () => string) => Promise<T>): Promise<T> {
     const startedAt = this.now();
     const elapsed = () => formatDuration(this.now() - startedAt);
     this.log(`${tag(def)} ${name}: started`);
@@ -190,7 +191,7 @@ class Runner {
     return ops.filter((p) => p.op === "creating");
   }
 
-  progress(def: LayerDef, step: StepName, elapsed: () => string): (e: ResourceProgress) => void {
+  progress(def: AnyLayer, step: StepName, elapsed: () => string): (e: ResourceProgress) => void {
     return (e) => {
       if (e.op === "same" || e.type === "pulumi:pulumi:Stack") return;
       const symbol = OP_SYMBOL[e.op] ?? e.op;
@@ -209,23 +210,20 @@ class Runner {
     }
   }
 
-  async gate(run: LayerRun, def: LayerDef, name: "confirm" | "gate", probes: LayerProbes): Promise<LayerVerdict> {
+  async gate(run: LayerRun, def: AnyLayer, name: "confirm" | "gate", probes: LayerProbes): Promise<LayerVerdict> {
     const verdict = await this.check(run, def, name, probes);
     if (!verdict.done) run.steps[run.steps.length - 1].ok = false;
     return verdict;
   }
 
-  private check(run: LayerRun, def: LayerDef, name: "confirm" | "gate", probes: LayerProbes): Promise<LayerVerdict> {
+  private check(run: LayerRun, def: AnyLayer, name: "confirm" | "gate", probes: LayerProbes): Promise<LayerVerdict> {
     return this.step(run, def, name, async (elapsed) => {
       const outputs = await this.outputs();
-      const { probes: p } = this.deps;
-      // Layer 3's indexer-lag check compares with the base head: read it afresh for every mpc check.
-      if (def.id === "base" || (def.id === "mpc" && outputs.base)) {
-        probes.base = await p.base(outputs).catch((err) => ({ rpcReachable: false, error: String(err?.message ?? err) }));
+      for (const id of [...(def.reads ?? []), def.id]) {
+        if (id !== def.id && !layerDef(id).isDeployed(outputs)) continue;
+        Object.assign(probes, { [id]: await this.probe(id, outputs) });
       }
-      if (def.id === "services") probes.services = await p.services(outputs);
-      if (def.id === "mpc") probes.mpc = await p.mpc(outputs);
-      const verdict = evaluateLayer(def.id, outputs, probes);
+      const verdict = def.evaluate(outputs, probes);
       run.verdict = verdict;
       if (verdict.done) {
         this.log(`${tag(def)} ${name}: healthy (${elapsed()})`);
@@ -235,12 +233,17 @@ class Runner {
       return verdict;
     });
   }
-}
 
-function hasOutputs(id: LayerId, o: StackOutputs): boolean {
-  if (id === "base") return !!o.base;
-  if (id === "services") return !!o.services && Object.keys(o.services.contracts).length > 0;
-  return !!o.mpc && o.mpc.nodes.length > 0;
+  /** One layer's probe; a layer that has a stand-in for a failed probe gets it instead of the error. */
+  private async probe(id: LayerId, outputs: StackOutputs): Promise<LayerProbes[LayerId]> {
+    const l = layerDef(id);
+    try {
+      return await this.deps.probes[id](outputs);
+    } catch (err) {
+      if (!l.probeFailed) throw err;
+      return l.probeFailed(String((err as Error)?.message ?? err));
+    }
+  }
 }
 
 function cmd(args: string): string {
@@ -282,7 +285,7 @@ function exitFor(e: EngineError | undefined): number {
 export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<RunReport> {
   const r = new Runner(deps);
   const { engine } = deps;
-  const plan = layersUpTo(opts.through ?? "mpc");
+  const plan = layersUpTo(opts.through ?? TOP_LAYER);
   const report: RunReport = { ok: true, exitCode: EXIT.ok, stack: engine.stack, layers: [], nextActions: [] };
   const probes: LayerProbes = {};
   let outputs: StackOutputs | undefined;
@@ -294,7 +297,7 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
     let error: EngineError | undefined;
     try {
       outputs ??= await r.outputs();
-      if (!opts.reconcile && hasOutputs(def.id, outputs)) {
+      if (!opts.reconcile && def.isDeployed(outputs)) {
         const verdict = await r.gate(run, def, "confirm", probes);
         if (verdict.done) {
           if (r.aborted) continue;
@@ -404,7 +407,7 @@ export function describeChanges(changes: Record<string, number>): string {
  * Preview of a healthy layer: the changes up would make ("" = none). A preview that fails does
  * not fail the run: the layer is left alone with a word about --reconcile.
  */
-async function previewChanges(r: Runner, run: LayerRun, def: LayerDef): Promise<string> {
+async function previewChanges(r: Runner, run: LayerRun, def: AnyLayer): Promise<string> {
   const { engine } = r.deps;
   try {
     const result = await r.step(run, def, "preview", () => engine.preview({ ...layerSelection(engine.stack, def.id) }));
@@ -424,7 +427,7 @@ async function previewChanges(r: Runner, run: LayerRun, def: LayerDef): Promise<
  * holds nothing of it), clearing pending creates only when every one of them lies in this layer
  * (Pulumi clears them stack-wide, whatever the targets). Returns the pending creates it kept.
  */
-async function failureRefresh(r: Runner, run: LayerRun, def: LayerDef): Promise<PendingOperation[]> {
+async function failureRefresh(r: Runner, run: LayerRun, def: AnyLayer): Promise<PendingOperation[]> {
   const { engine } = r.deps;
   const sel = await r.selectionInState(def.id);
   if (!sel) {
@@ -481,7 +484,7 @@ async function layer3Diagnostics(r: Runner, deps: DriverDeps, probes: LayerProbe
       r.log(`${tag(layerDef("mpc"))} diagnostics: cannot read the stack state: ${(err as Error).message}`);
     }
   }
-  const d = await collectMpcDiagnostics(deps.probes, outputs, probes.base?.blockHeight);
+  const d = await collectMpcDiagnostics((o, opts) => deps.probes.mpc(o, opts), outputs, probes.base?.blockHeight);
   for (const line of d?.lines ?? []) r.log(line);
   return d;
 }

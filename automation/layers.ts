@@ -1,5 +1,5 @@
-// The stack's layers as the driver sees them: which component resource each one is, in which
-// order they go up, and the URN target set that selects a layer and everything under it.
+// How the driver selects one layer of the stack (layers/registry.ts lists them) for the engine:
+// the URN target set that selects a layer's component and everything under it.
 //
 // Target facts (pulumi/pulumi engine, pkg/resource/deploy): a --target containing '*' is a glob
 // where '**' matches anything and '*' anything but ':'; children's URNs carry their parents' type
@@ -9,79 +9,22 @@
 // the engine, so they need no entry. No --target-dependents: targeting layer k must not pull in
 // layers above it, and resources of layers below are left as they are (untargeted "same" steps).
 //
-// Layer 1 is selected the other way round: everything EXCEPT layers 2 and 3 (--exclude, same glob
-// rules). That way resources the program creates outside the three components (the ops bundle
+// Layer 1 is selected the other way round: everything EXCEPT the layers above it (--exclude, same
+// glob rules). That way resources the program creates outside the three components (the ops bundle
 // object, SSM documents, shared roles) go up with the foundation, before anything that uses them.
+
+import { LAYERS, layer, type LayerId } from "../layers/registry.js";
 
 export const PROJECT = "near-localnet";
 
-export type LayerId = "base" | "services" | "mpc";
-
-export interface LayerDef {
-  id: LayerId;
-  /** 1-based position in the stack (Layer 1 = NEAR Base). */
-  index: number;
-  title: string;
-  /** Component resource type token. */
-  type: string;
-  /** Component resource name. */
-  name: string;
-}
-
-export const LAYERS: readonly LayerDef[] = [
-  { id: "base", index: 1, title: "NEAR Base", type: "near-localnet:index:NearBase", name: "base" },
-  { id: "services", index: 2, title: "NEAR Services", type: "near-localnet:index:NearServices", name: "services" },
-  { id: "mpc", index: 3, title: "Chain Signatures", type: "near-localnet:index:ChainSignatures", name: "mpc" },
-];
-
-export const LAYER_IDS: readonly LayerId[] = LAYERS.map((l) => l.id);
-
-const ALIASES: Record<string, LayerId> = {
-  "1": "base",
-  base: "base",
-  "near-base": "base",
-  "2": "services",
-  services: "services",
-  "near-services": "services",
-  "3": "mpc",
-  mpc: "mpc",
-  "chain-signatures": "mpc",
-};
-
-export function layer(id: LayerId): LayerDef {
-  const def = LAYERS.find((l) => l.id === id);
-  if (!def) throw new Error(`unknown layer ${id}`);
-  return def;
-}
-
-/** Accepts "base|services|mpc", "1|2|3" and the long names; throws a message listing the choices. */
-export function parseLayer(value: string): LayerId {
-  const id = ALIASES[value.trim().toLowerCase()];
-  if (!id) {
-    throw new Error(`unknown layer "${value}": use one of ${LAYER_IDS.join(", ")} (or 1, 2, 3)`);
-  }
-  return id;
-}
-
-/** Layers 1..k in deploy order. */
-export function layersUpTo(id: LayerId): LayerDef[] {
-  return LAYERS.filter((l) => l.index <= layer(id).index);
-}
-
-/** Layer k and every layer above it, top first: the order in which they can be removed. */
-export function layersFromTopDownTo(id: LayerId): LayerDef[] {
-  return LAYERS.filter((l) => l.index >= layer(id).index).reverse();
-}
-
 export function componentUrn(stack: string, id: LayerId, project = PROJECT): string {
-  const def = layer(id);
-  return `urn:pulumi:${stack}::${project}::${def.type}::${def.name}`;
+  const { type, name } = layer(id).component;
+  return `urn:pulumi:${stack}::${project}::${type}::${name}`;
 }
 
 /** The --target set for one layer: the component itself and all of its descendants. */
 export function layerTargets(stack: string, id: LayerId, project = PROJECT): string[] {
-  const def = layer(id);
-  return [componentUrn(stack, id, project), `urn:pulumi:${stack}::${project}::${def.type}$**`];
+  return [componentUrn(stack, id, project), `urn:pulumi:${stack}::${project}::${layer(id).component.type}$**`];
 }
 
 /** What an operation on one layer passes to the engine: a target set, or (Layer 1) an exclude set. */
@@ -114,9 +57,9 @@ export function selects(selection: LayerSelection, urn: string): boolean {
   return !(selection.excludes ?? []).some((t) => urnMatches(t, urn));
 }
 
-/** Which layer a URN belongs to; resources outside the components belong to Layer 1. */
+/** Which layer a URN belongs to; resources outside the components belong to Layer 1 (the bottom layer). */
 export function layerOfUrn(stack: string, urn: string, project = PROJECT): LayerId {
-  return LAYERS.find((l) => selects(layerSelection(stack, l.id, project), urn))?.id ?? "base";
+  return LAYERS.find((l) => selects(layerSelection(stack, l.id, project), urn))?.id ?? LAYERS[0].id;
 }
 
 /** Resources the engine adds by itself (the root stack, providers): they belong to no layer. */

@@ -1,8 +1,9 @@
 // The live checks the driver needs, as an injected interface: gates during `up`, `health`,
-// `status` and `logs` use it. ssm-probes.ts implements it over the SSM channel and the ops
-// bundle's `check` operation; tests pass canned results.
-import type { BaseProbe, MpcProbe, ServicesProbe } from "./health.js";
-import type { StackOutputs } from "./stack-outputs.js";
+// `status` and `logs` use it. ssm-probes.ts implements it over the SSM channel (each layer's
+// probe, layers/<layer>/probe.ts); tests pass canned results.
+import type { StackOutputs } from "../layers/outputs.js";
+import type { ProbeOptions } from "../layers/probe.js";
+import type { LayerId, LayerTypes } from "../layers/registry.js";
 
 export interface LogTarget {
   instanceId: string;
@@ -11,19 +12,13 @@ export interface LogTarget {
   label: string;
 }
 
-export interface MpcProbeOptions {
-  /** Read this many last container log lines from EVERY node (failure diagnostics); default:
-   *  only from nodes whose container is down or has restarted. */
-  logLines?: number;
-}
-
-export interface Probes {
-  base(outputs: StackOutputs): Promise<BaseProbe>;
-  services(outputs: StackOutputs): Promise<ServicesProbe>;
-  mpc(outputs: StackOutputs, options?: MpcProbeOptions): Promise<MpcProbe>;
+/** One probe per layer of the registry, and the container logs. */
+export type Probes = {
+  [K in LayerId]: (outputs: StackOutputs, options?: ProbeOptions) => Promise<LayerTypes[K]["probe"]>;
+} & {
   /** Recent container log lines (redacted by the caller before display). */
   logs(target: LogTarget, lines: number): Promise<string[]>;
-}
+};
 
 /** Output sink shared by all commands: human text on stderr, data on stdout. */
 export interface Out {

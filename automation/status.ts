@@ -1,19 +1,13 @@
 // `status`: a checkpoint report from live probes, shaped like a hand-written operator
 // checkpoint: executive summary, evidence table, DONE / NOT DONE per layer with reasons, next
 // actions. Built from data only (collectStatus gathers it; buildStatus/render are pure).
-import {
-  evaluateLayer,
-  redact,
-  type Finding,
-  type FindingKind,
-  type LastSignTestProbe,
-  type LayerProbes,
-  type LayerVerdict,
-  DEFAULT_SIGNER_CODE_HASH,
-} from "./health.js";
-import { LAYERS, layer as layerDef, type LayerId } from "./layers.js";
+import { findingLookup, redact, type EvidenceRow, type Finding, type LayerVerdict } from "../layers/gate.js";
+import type { StatusContext } from "../layers/layer.js";
+import type { StackOutputs } from "../layers/outputs.js";
+import { SIGN_TEST_WORD } from "../layers/mpc/layer.js";
+import type { LastSignTestProbe } from "../layers/mpc/gate.js";
+import { LAYERS, layer as layerDef, type LayerId, type LayerProbes } from "../layers/registry.js";
 import type { Probes } from "./probes.js";
-import type { StackOutputs } from "./stack-outputs.js";
 
 export interface StatusInput {
   stack: string;
@@ -22,13 +16,6 @@ export interface StatusInput {
   probes: LayerProbes;
   /** A probe that threw, per layer (message only). */
   probeErrors?: Partial<Record<LayerId, string>>;
-}
-
-export interface EvidenceRow {
-  item: string;
-  value: string;
-  /** "ok", "FAIL", or "" when informational. */
-  check: "ok" | "FAIL" | "";
 }
 
 export interface StatusReport {
@@ -44,14 +31,6 @@ export interface StatusReport {
   nextActions: string[];
 }
 
-const NO_CODE = "11111111111111111111111111111111";
-
-function deployed(id: LayerId, o: StackOutputs): boolean {
-  if (id === "base") return !!o.base;
-  if (id === "services") return !!o.services && Object.keys(o.services.contracts).length > 0;
-  return !!o.mpc && o.mpc.nodes.length > 0;
-}
-
 /** Runs the probes of every deployed layer; a probe that throws is recorded, not fatal. */
 export async function collectStatus(
   stack: string,
@@ -61,191 +40,41 @@ export async function collectStatus(
 ): Promise<StatusInput> {
   const result: LayerProbes = {};
   const probeErrors: Partial<Record<LayerId, string>> = {};
-  const attempt = async <T>(id: LayerId, fn: () => Promise<T>): Promise<T | undefined> => {
-    if (!deployed(id, outputs)) return undefined;
-    try {
-      return await fn();
-    } catch (err) {
-      probeErrors[id] = (err as Error).message ?? String(err);
-      return undefined;
-    }
-  };
-  const [base, services, mpc] = await Promise.all([
-    attempt("base", () => probes.base(outputs)),
-    attempt("services", () => probes.services(outputs)),
-    attempt("mpc", () => probes.mpc(outputs)),
-  ]);
-  if (base) result.base = base;
-  if (services) result.services = services;
-  if (mpc) result.mpc = mpc;
+  await Promise.all(
+    LAYERS.filter((l) => l.isDeployed(outputs)).map(async (l) => {
+      try {
+        Object.assign(result, { [l.id]: await probes[l.id](outputs) });
+      } catch (err) {
+        probeErrors[l.id] = (err as Error).message ?? String(err);
+      }
+    }),
+  );
   return { stack, generatedAt: now().toISOString(), outputs, probes: result, probeErrors };
 }
 
-function row(item: string, value: string | number | undefined, check: EvidenceRow["check"] = ""): EvidenceRow {
-  return { item, value: value === undefined || value === "" ? "-" : String(value), check };
+function context(input: StatusInput, verdicts: LayerVerdict[]): StatusContext {
+  return { stack: input.stack, outputs: input.outputs, probes: input.probes, verdicts, bad: findingLookup(verdicts) };
 }
 
-function evidence(input: StatusInput, verdicts: LayerVerdict[]): EvidenceRow[] {
-  const { outputs: o, probes: p } = input;
-  const bad = (kind: FindingKind, subject?: string) =>
-    verdicts.some((v) => v.findings.some((f) => f.kind === kind && (subject === undefined || f.subject.startsWith(subject))));
-  const rows: EvidenceRow[] = [row("Stack", input.stack)];
-  if (o.base) {
-    const b = p.base;
-    rows.push(row("Chain id", b?.chainId ?? o.base.chainId, b ? (bad("chain-id") ? "FAIL" : "ok") : ""));
-    rows.push(
-      row(
-        "Block height",
-        b?.blockHeight !== undefined ? `${b.blockHeight}${b.blocksAdvancing === false ? " (stalled)" : b.blocksAdvancing ? " (advancing)" : ""}` : undefined,
-        b ? (bad("blocks-stalled") || !b.rpcReachable ? "FAIL" : "ok") : "",
-      ),
-    );
-    rows.push(row("Base node instance", o.base.instanceId));
-    rows.push(row("Base node private IP", o.base.privateIp));
-    rows.push(row("RPC URL", o.base.rpcUrl, b ? (b.rpcReachable ? "ok" : "FAIL") : ""));
-    if (b?.container) {
-      rows.push(
-        row(
-          "neard container",
-          `${b.container.status ?? (b.container.running ? "running" : "stopped")}, ${b.container.restartCount} restarts`,
-          bad("restart-loop", o.base.instanceId) || bad("container-down", o.base.instanceId) ? "FAIL" : "ok",
-        ),
-      );
-    }
-    rows.push(row("Boot nodes", o.base.bootNodes.join(", "), bad("stale-boot-nodes") ? "FAIL" : b?.nodePublicKey ? "ok" : ""));
-    rows.push(
-      row(
-        "Root account",
-        o.base.rootAccountId,
-        b?.rootAccountExists === undefined ? "" : b.rootAccountExists ? "ok" : "FAIL",
-      ),
-    );
-  }
-  if (o.services) {
-    for (const [account, pinned] of Object.entries(o.services.contracts)) {
-      const c = p.services?.contracts.find((x) => x.accountId === account);
-      const actual = c?.actualCodeHash;
-      const value = actual === undefined ? `pinned ${pinned}` : actual === pinned ? actual : `${actual === NO_CODE ? "no code" : actual} (pinned ${pinned})`;
-      rows.push(row(`Code hash ${account}`, value, actual === undefined ? "" : actual === pinned ? "ok" : "FAIL"));
-    }
-    if (o.services.faucetUrl) {
-      rows.push(row("Faucet", o.services.faucetUrl, p.services?.faucet ? (p.services.faucet.ok ? "ok" : "FAIL") : ""));
-    }
-  }
-  if (o.mpc) {
-    const c = p.mpc?.contract;
-    const pinned = o.mpc.codeHash ?? DEFAULT_SIGNER_CODE_HASH;
-    rows.push(row("Signer contract", o.mpc.contractId));
-    rows.push(
-      row(
-        "Signer code hash",
-        c?.codeHash ? (c.codeHash === pinned ? c.codeHash : `${c.codeHash === NO_CODE ? "no code" : c.codeHash} (pinned ${pinned})`) : `pinned ${pinned}`,
-        c?.codeHash ? (c.codeHash === pinned ? "ok" : "FAIL") : "",
-      ),
-    );
-    rows.push(row("Contract state", c?.state, c ? (c.state === "Running" ? "ok" : "FAIL") : ""));
-    rows.push(row("Participants", (c?.participants ?? o.mpc.nodes.map((n) => n.accountId)).join(", "), c?.participants ? (bad("participants") ? "FAIL" : "ok") : ""));
-    rows.push(row("Threshold", c?.threshold !== undefined ? `${c.threshold} of ${o.mpc.nodes.length}` : `${o.mpc.threshold} of ${o.mpc.nodes.length} (configured)`, c?.threshold !== undefined ? (bad("threshold") ? "FAIL" : "ok") : ""));
-    const domains = o.mpc.domains
-      .map((d, i) => `${typeof d.id === "number" ? d.id : i}:${String(d.protocol ?? d.scheme ?? "?")}/${String(d.purpose ?? "?")}`)
-      .join(", ");
-    rows.push(row("Domains (keys)", `${domains}${c?.keysetDomains ? `; keys for [${c.keysetDomains.join(", ")}]` : ""}`, c ? (bad("domains") ? "FAIL" : "ok") : ""));
-    for (const node of o.mpc.nodes) {
-      const n = p.mpc?.nodes.find((x) => x.accountId === node.accountId);
-      const parts = [node.instanceId, node.privateIp];
-      if (n?.container) parts.push(`${n.container.status ?? (n.container.running ? "running" : "stopped")}, ${n.container.restartCount} restarts`);
-      if (n?.live !== undefined) parts.push(n.live ? "/health 200" : "/health failing");
-      if (n?.indexerHeight !== undefined) parts.push(`indexer ${n.indexerHeight}`);
-      if (n?.peers !== undefined) parts.push(`peers ${n.peers}/${o.mpc.nodes.length - 1}`);
-      if (n?.bootstrap && n.bootstrap.state !== "done") parts.push(`bootstrap ${n.bootstrap.state}`);
-      if (n?.bootNodes && bad("stale-boot-nodes", node.accountId)) parts.push("boot nodes STALE");
-      if (n?.secrets) parts.push(`secrets ${n.secrets.every((s) => s.status === "ok") ? "ok" : "INVALID"}`);
-      const failed = verdicts.some((v) => v.findings.some((f) => f.subject.startsWith(node.accountId)));
-      rows.push(row(`MPC node ${node.accountId}`, parts.join("; "), n ? (failed ? "FAIL" : "ok") : ""));
-    }
-    if (p.mpc) {
-      const t = p.mpc.lastSignTest;
-      rows.push(
-        row(
-          "Sign test (last run)",
-          t ? `${SIGN_TEST_WORD[t.state]}: ${t.summary}${t.at ? ` (${t.at})` : ""}` : "never run",
-          !t || t.state === "incomplete" ? "" : t.state === "passed" ? "ok" : "FAIL",
-        ),
-      );
-    }
-  }
-  return rows;
+function evidence(ctx: StatusContext): EvidenceRow[] {
+  return [{ item: "Stack", value: ctx.stack, check: "" }, ...LAYERS.flatMap((l) => l.status.evidence(ctx))];
 }
 
-const SIGN_TEST_WORD: Record<LastSignTestProbe["state"], string> = {
-  passed: "PASS",
-  failed: "FAIL",
-  error: "ERROR",
-  incomplete: "INCOMPLETE",
-};
+function deployState(o: StackOutputs): string {
+  const name = (l: (typeof LAYERS)[number]) => `Layer ${l.index} (${l.id})`;
+  const dep = LAYERS.filter((l) => l.isDeployed(o));
+  const missing = LAYERS.filter((l) => !l.isDeployed(o));
+  if (dep.length === LAYERS.length) return `All ${LAYERS.length} layers are deployed.`;
+  if (dep.length === 0) return "Nothing is deployed.";
+  return `Deployed: ${dep.map(name).join(", ")}; not deployed: ${missing.map(name).join(", ")}.`;
+}
 
-/** A failed last sign test keeps Layer 3 NOT DONE in the checkpoint (not in the `up` gate, which runs its own). */
-function signTestFinding(input: StatusInput): Finding | undefined {
-  const t = input.probes.mpc?.lastSignTest;
-  if (!t || !input.outputs.mpc || (t.state !== "failed" && t.state !== "error")) return undefined;
+function summary(ctx: StatusContext): StatusReport["summary"] {
+  const parts = LAYERS.map((l) => l.status.summary(ctx));
+  const chain = parts.flatMap((p) => p.onChain);
+  const runtime = parts.flatMap((p) => p.runtime);
   return {
-    kind: "sign-test",
-    subject: input.outputs.mpc.contractId,
-    message: `the last sign test${t.at ? ` (${t.at})` : ""} did not pass: ${t.summary}`,
-  };
-}
-
-function summary(input: StatusInput, verdicts: LayerVerdict[]): StatusReport["summary"] {
-  const { outputs: o, probes: p } = input;
-  const dep = LAYERS.filter((l) => deployed(l.id, o));
-  const missing = LAYERS.filter((l) => !deployed(l.id, o));
-  const deploy =
-    dep.length === LAYERS.length
-      ? `All ${LAYERS.length} layers are deployed.`
-      : dep.length === 0
-        ? "Nothing is deployed."
-        : `Deployed: ${dep.map((l) => `Layer ${l.index} (${l.id})`).join(", ")}; not deployed: ${missing
-            .map((l) => `Layer ${l.index} (${l.id})`)
-            .join(", ")}.`;
-  const chain: string[] = [];
-  if (p.base?.rpcReachable) {
-    chain.push(`chain ${p.base.chainId} at block ${p.base.blockHeight ?? "?"}${p.base.blocksAdvancing === false ? " (STALLED)" : ""}`);
-  } else if (o.base) chain.push("the base RPC does not answer");
-  if (p.services && o.services) {
-    const all = Object.keys(o.services.contracts).length;
-    const good = Object.entries(o.services.contracts).filter(
-      ([a, h]) => p.services!.contracts.find((c) => c.accountId === a)?.actualCodeHash === h,
-    ).length;
-    chain.push(`${good}/${all} core contracts run their pinned code`);
-  }
-  if (p.mpc && o.mpc) {
-    const c = p.mpc.contract;
-    chain.push(
-      c.reachable
-        ? `signer contract ${o.mpc.contractId} is ${c.state ?? "unknown"} with keys for ${c.keysetDomains?.length ?? 0}/${o.mpc.domains.length} domains`
-        : `signer contract ${o.mpc.contractId} could not be read`,
-    );
-    const t = p.mpc.lastSignTest;
-    chain.push(t ? `last sign test ${SIGN_TEST_WORD[t.state]} (${t.summary})` : "no sign test has run yet");
-  }
-  const runtime: string[] = [];
-  if (p.base?.container) {
-    runtime.push(`neard ${p.base.container.running ? "running" : "NOT running"} (${p.base.container.restartCount} restarts)`);
-  }
-  if (p.mpc && o.mpc) {
-    const live = p.mpc.nodes.filter((n) => n.reachable && n.live && n.container?.running !== false).length;
-    runtime.push(`${live}/${o.mpc.nodes.length} MPC nodes live`);
-    const loops = verdicts.flatMap((v) => v.findings).filter((f) => f.kind === "restart-loop");
-    if (loops.length) runtime.push(`restart loop on ${loops.map((f) => f.subject).join(", ")}`);
-    const secrets = verdicts.flatMap((v) => v.findings).filter((f) => f.kind.startsWith("secret-"));
-    if (secrets.length) runtime.push(`invalid secrets on ${[...new Set(secrets.map((f) => f.subject))].join(", ")}`);
-    const boot = verdicts.flatMap((v) => v.findings).filter((f) => f.kind === "bootstrap-failed");
-    if (boot.length) runtime.push(`bootstrap failed on ${boot.map((f) => f.subject).join(", ")}`);
-    const stale = verdicts.flatMap((v) => v.findings).filter((f) => f.kind === "stale-boot-nodes" && f.subject !== "base.bootNodes");
-    if (stale.length) runtime.push(`stale boot nodes on ${stale.map((f) => f.subject).join(", ")}`);
-  }
-  return {
-    deploy,
+    deploy: deployState(ctx.outputs),
     onChain: chain.length ? capitalize(chain.join("; ")) + "." : "No on-chain evidence (nothing deployed or probed).",
     runtime: runtime.length ? capitalize(runtime.join("; ")) + "." : "No runtime evidence.",
   };
@@ -323,31 +152,39 @@ function actions(stack: string, verdicts: LayerVerdict[], input: StatusInput): s
   return out;
 }
 
-export function buildStatus(input: StatusInput): StatusReport {
+function verdictsOf(input: StatusInput): LayerVerdict[] {
   const verdicts = LAYERS.map((l) => {
-    const v = evaluateLayer(l.id, input.outputs, input.probes);
+    const v = l.evaluate(input.outputs, input.probes);
     const err = input.probeErrors?.[l.id];
-    if (err && deployed(l.id, input.outputs)) {
+    if (err && l.isDeployed(input.outputs)) {
       v.findings.unshift({ kind: "unreachable", subject: l.id, message: `the ${l.id} probe failed: ${err}` });
       v.done = false;
     }
     return v;
   });
+  // Outputs that cannot be read are the foundation's problem: Layer 1 exports the channel too.
   for (const problem of input.outputs.problems) {
     verdicts[0].findings.push({ kind: "outputs", subject: "stack outputs", message: problem });
     verdicts[0].done = false;
   }
-  const signTest = signTestFinding(input);
-  if (signTest) {
-    verdicts[2].findings.push(signTest);
-    verdicts[2].done = false;
-  }
+  const ctx = context(input, verdicts);
+  LAYERS.forEach((l, i) => {
+    const extra: Finding[] = l.status.findings?.(ctx) ?? [];
+    verdicts[i].findings.push(...extra);
+    if (extra.length) verdicts[i].done = false;
+  });
+  return verdicts;
+}
+
+export function buildStatus(input: StatusInput): StatusReport {
+  const verdicts = verdictsOf(input);
+  const ctx = context(input, verdicts);
   return {
     stack: input.stack,
     generatedAt: input.generatedAt,
     overall: verdicts.every((v) => v.done) ? "DONE" : "NOT DONE",
-    summary: summary(input, verdicts),
-    evidence: evidence(input, verdicts),
+    summary: summary(ctx),
+    evidence: evidence(ctx),
     layers: verdicts.map((v) => ({ ...v, title: layerDef(v.layer).title, index: layerDef(v.layer).index })),
     findings: verdicts.flatMap((v) => v.findings),
     signTest: input.probes.mpc?.lastSignTest ?? null,

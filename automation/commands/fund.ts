@@ -6,7 +6,7 @@
 import type { SsmSender, Timing } from "../../platform/ssm/channel.js";
 import type { NearOperationOutcome, RunNearOperationOptions } from "../../platform/ssm/run-op.js";
 import type { FundResult } from "../../layers/services/ops/fund.js";
-import type { StackOutputs } from "../stack-outputs.js";
+import type { StackOutputs } from "../../layers/outputs.js";
 import type { AwsTarget } from "../aws-target.js";
 
 export const FUND_OPERATION = "fund";

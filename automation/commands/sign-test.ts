@@ -7,7 +7,7 @@
 import type { SsmSender, Timing } from "../../platform/ssm/channel.js";
 import type { NearOperationOutcome, RunNearOperationOptions } from "../../platform/ssm/run-op.js";
 import type { SignTestResult } from "../../layers/mpc/ops/sign-test/run.js";
-import type { StackOutputs } from "../stack-outputs.js";
+import type { StackOutputs } from "../../layers/outputs.js";
 import type { AwsTarget } from "../aws-target.js";
 
 export const SIGN_TEST_OPERATION = "sign-test";

@@ -1,9 +1,14 @@
 // Test doubles for the driver: a recording engine, canned probes and stack outputs.
 import { EngineError, type CancelOptions, type Engine, type OpOptions, type OpResult, type PendingOperation } from "../engine.js";
-import { LAYERS, componentUrn } from "../layers.js";
-import type { BaseProbe, MpcProbe, ServicesProbe } from "../health.js";
-import type { LogTarget, MpcProbeOptions, Out, Probes } from "../probes.js";
-import type { OutputValue, StackOutputs, StateResource } from "../stack-outputs.js";
+import { componentUrn } from "../layers.js";
+import { LAYERS } from "../../layers/registry.js";
+import type { BaseProbe } from "../../layers/base/gate.js";
+import type { ServicesProbe } from "../../layers/services/gate.js";
+import type { MpcProbe } from "../../layers/mpc/gate.js";
+import type { StackOutputs } from "../../layers/outputs.js";
+import type { ProbeOptions } from "../../layers/probe.js";
+import type { LogTarget, Out, Probes } from "../probes.js";
+import type { OutputValue, StateResource } from "../stack-outputs.js";
 
 export const STACK = "localnet";
 export const NODE_KEY = "ed25519:7PGseFbWxvYVgZ89K1uTJKYoKetWs7BJtbyXDzfbAcqX";
@@ -108,7 +113,7 @@ export interface Call {
 export function callLayer(c: Call): string {
   if (c.excludes) return "base";
   const t = c.targets?.[0] ?? "";
-  return LAYERS.find((l) => t.includes(`::${l.type}::`) || t.includes(`::${l.type}$`))?.id ?? "all";
+  return LAYERS.find((l) => t.includes(`::${l.component.type}::`) || t.includes(`::${l.component.type}$`))?.id ?? "all";
 }
 
 /** The state of a stack with these layers deployed: the stack, a provider, and per layer its component and one child. */
@@ -118,8 +123,8 @@ export function stateOf(layers: Array<"base" | "services" | "mpc">): StateResour
     { urn: `urn:pulumi:${STACK}::near-localnet::pulumi:providers:aws::default_7_48_0`, type: "pulumi:providers:aws" },
   ];
   for (const l of LAYERS.filter((d) => layers.includes(d.id))) {
-    list.push({ urn: componentUrn(STACK, l.id), type: l.type });
-    list.push({ urn: `urn:pulumi:${STACK}::near-localnet::${l.type}$aws:ec2/instance:Instance::${l.id}-node`, type: "aws:ec2/instance:Instance" });
+    list.push({ urn: componentUrn(STACK, l.id), type: l.component.type });
+    list.push({ urn: `urn:pulumi:${STACK}::near-localnet::${l.component.type}$aws:ec2/instance:Instance::${l.id}-node`, type: "aws:ec2/instance:Instance" });
   }
   return list;
 }
@@ -285,7 +290,7 @@ export class FakeProbes implements Probes {
     this.calls.push("services");
     return this.servicesResult;
   }
-  async mpc(_o: StackOutputs, options?: MpcProbeOptions): Promise<MpcProbe> {
+  async mpc(_o: StackOutputs, options?: ProbeOptions): Promise<MpcProbe> {
     this.calls.push(options?.logLines ? `mpc logs=${options.logLines}` : "mpc");
     if (this.mpcError) throw this.mpcError;
     return this.mpcResult;

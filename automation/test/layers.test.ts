@@ -1,16 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import {
-  componentUrn,
-  layerOfUrn,
-  layerSelection,
-  layerTargets,
-  layersFromTopDownTo,
-  layersUpTo,
-  parseLayer,
-  selects,
-  stateSelection,
-  urnMatches,
-} from "../layers.js";
+import { componentUrn, layerOfUrn, layerSelection, layerTargets, selects, stateSelection, urnMatches } from "../layers.js";
+import { layersFromTopDownTo, layersUpTo, parseLayer } from "../../layers/registry.js";
 
 const S = "localnet";
 const P = "near-localnet";

@@ -4,7 +4,7 @@
 // instance" from its parameter store (a FakeKeys).
 import { KeyPair } from "near-api-js";
 import { runSignTest, signDomains, signTestPayload, type SignTestArgs } from "../commands/sign-test.js";
-import type { StackOutputs } from "../stack-outputs.js";
+import type { StackOutputs } from "../../layers/outputs.js";
 import { FakeNearcore } from "../../test/support/fake-nearcore.js";
 import { fakeSsmInstance, type FakeSsmInstance } from "../../test/support/fake-ssm-instance.js";
 import { FakeKeys } from "../../test/support/ops.js";

@@ -1,19 +1,17 @@
 import { describe, expect, it } from "@jest/globals";
+import { makeSsmProbes } from "../ssm-probes.js";
+import { parseContainers, parseHttpProbe, type CheckRequest, type ProbeTransport } from "../../layers/probe.js";
 import {
+  contractStateFacts,
   livePeers,
-  makeSsmProbes,
   metricValue,
   parseBootstrapProbe,
   parseSignTestProbe,
-  parseContainers,
-  parseContractState,
-  parseHttpProbe,
   secretFindingsFromLog,
-  type CheckRequest,
-  type SsmProbeTransport,
-} from "../ssm-probes.js";
+} from "../../layers/mpc/probe.js";
 import { parseStackOutputs } from "../stack-outputs.js";
 import { NODE_KEY, rawOutputs } from "./fakes.js";
+import { initializingJson, runningJson } from "../../layers/mpc/test/state-fixtures.js";
 
 describe("diagnostics parsing", () => {
   it("reads the containers table, HTTP probes and metrics", () => {
@@ -46,28 +44,22 @@ describe("diagnostics parsing", () => {
     ]);
   });
 
-  it("reads the signer contract's state view", () => {
-    const state = {
-      Running: {
-        domains: { domains: [{ id: 0, scheme: "Secp256k1", purpose: "Sign" }, { id: 1, scheme: "Ed25519", purpose: "Sign" }], next_domain_id: 2 },
-        keyset: { epoch_id: 0, domains: [{ domain_id: 0, attempt: 0, key: {} }, { domain_id: 1, attempt: 0, key: {} }] },
-        parameters: {
-          participants: { next_id: 3, participants: [["mpc-node-0.localnet", 0, {}], ["mpc-node-1.localnet", 1, {}], ["mpc-node-2.localnet", 2, {}]] },
-          threshold: 2,
-        },
-      },
-    };
-    expect(parseContractState(state)).toEqual({
+  it("reads the signer contract's state view with the operations' parser (near/mpc 3.14.1 shape)", () => {
+    expect(contractStateFacts(runningJson(), "v1.signer.localnet")).toEqual({
       state: "Running",
       threshold: 2,
       participants: ["mpc-node-0.localnet", "mpc-node-1.localnet", "mpc-node-2.localnet"],
       keysetDomains: [0, 1],
       domains: [
-        { id: 0, scheme: "Secp256k1", purpose: "Sign" },
-        { id: 1, scheme: "Ed25519", purpose: "Sign" },
+        { id: 0, protocol: "CaitSith", purpose: "Sign" },
+        { id: 1, protocol: "Frost", purpose: "Sign" },
       ],
     });
-    expect(parseContractState("NotInitialized").state).toBe("NotInitialized");
+    expect(contractStateFacts(initializingJson, "v1.signer.localnet")).toMatchObject({ state: "Initializing", keysetDomains: [0] });
+    expect(contractStateFacts("NotInitialized", "v1.signer.localnet")).toMatchObject({ state: "NotInitialized" });
+    expect(() => contractStateFacts({ Running: { domains: [] } }, "v1.signer.localnet")).toThrow(
+      /unrecognised state from v1.signer.localnet/,
+    );
   });
 });
 
@@ -76,7 +68,7 @@ describe("probes over the transport", () => {
     let height = 100;
     const calls: string[] = [];
     const checks: CheckRequest[] = [];
-    const t: SsmProbeTransport = {
+    const t: ProbeTransport = {
       async diag(instanceId, probe, extra) {
         calls.push(`${instanceId} ${probe}${extra?.container ? ` ${extra.container}` : ""}`);
         if (probe === "containers") return { exitCode: 0, stdout: "name status restarts started image\nneard running 0 t img\n" };
@@ -210,7 +202,7 @@ describe("Layer 3 runtime evidence", () => {
 
   it("mpc: contract state, per-node health, indexer, peers, bootstrap, boot nodes, secrets; last sign test from the base instance", async () => {
     const calls: string[] = [];
-    const t: SsmProbeTransport = {
+    const t: ProbeTransport = {
       async diag(instanceId, probe, extra) {
         calls.push(`${instanceId} ${probe}${extra?.container ? ` ${extra.container}` : ""}${extra?.lines ? ` ${extra.lines}` : ""}`);
         const node = instanceId.slice(-1);
@@ -251,7 +243,7 @@ describe("Layer 3 runtime evidence", () => {
         expect(req).toEqual({ accounts: ["v1.signer.localnet"], views: [{ contractId: "v1.signer.localnet", method: "state", args: {} }] });
         return {
           accounts: { "v1.signer.localnet": { exists: true, codeHash: "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL" } },
-          views: [{ contractId: "v1.signer.localnet", method: "state", result: { Initializing: { domains: { domains: [] }, parameters: { threshold: 2 } } } }],
+          views: [{ contractId: "v1.signer.localnet", method: "state", result: initializingJson }],
         };
       },
       sleep: async () => undefined,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { UNKNOWN_OUTPUT, maskedOutputs, parseStackOutputs, splitBootNodes } from "../stack-outputs.js";
+import { UNKNOWN_OUTPUT, maskedOutputs, parseStackOutputs } from "../stack-outputs.js";
+import { splitBootNodes } from "../../layers/base/outputs.js";
 import { BUNDLE, NODE_KEY, ROOT_KEY_PARAMETER, SIGNER_HASH, rawOutputs } from "./fakes.js";
 
 describe("stack outputs as index.ts exports them", () => {
@@ -117,7 +118,7 @@ describe("stack outputs as index.ts exports them", () => {
 
 describe("Layer 3 from the state", () => {
   it("finds the MPC instances of ChainSignatures, in node order, with the derived account and contract ids", async () => {
-    const { mpcFromState } = await import("../stack-outputs.js");
+    const { mpcFromState } = await import("../../layers/mpc/outputs.js");
     const { mpcInstancesInState } = await import("./fakes.js");
     const resources = [
       { urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$near-localnet:index:NodeHost$aws:ec2/instance:Instance::base-instance", type: "aws:ec2/instance:Instance", outputs: { id: "i-0base" } },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { buildStatus, collectStatus, renderStatusMarkdown } from "../status.js";
 import { UNKNOWN_OUTPUT, parseStackOutputs } from "../stack-outputs.js";
 import { FakeProbes, PINNED, healthyBase, healthyMpc, healthyServices, rawOutputs } from "./fakes.js";
-import type { LayerProbes } from "../health.js";
+import type { LayerProbes } from "../../layers/registry.js";
 import { ed25519FromSeed } from "../../platform/near/key-pairs.js";
 // A secret key made here (never a committed literal), for the redaction checks.
 const TEST_SECRET_KEY = ed25519FromSeed(new Uint8Array(32).fill(7)).secretKey;

@@ -13,6 +13,7 @@ import { NodeHost } from "../../platform/host/node-host.js";
 import { OpsChannel, type OpsBundleRef } from "../../platform/ssm/ops-channel.js";
 import { renderUserData } from "../../platform/host/render.js";
 import { BASE_SCRIPTS } from "./scripts.js";
+import type { GenesisLocation } from "./outputs.js";
 
 export const RPC_PORT = 3030;
 export const P2P_PORT = 24567;
@@ -22,13 +23,6 @@ export const GENESIS_WAIT_SECONDS = 900;
 
 export interface NearBaseArgs {
   config: LocalnetConfig;
-}
-
-export interface GenesisLocation {
-  bucket: string;
-  key: string;
-  uri: string;
-  sha256: string;
 }
 
 export class NearBase extends pulumi.ComponentResource {

@@ -49,7 +49,8 @@ export interface ChainSignaturesArgs {
   services: NearServices;
 }
 
-export interface MpcNodeOutputs {
+/** One MPC node of the component: its host's outputs and its on-chain identity. */
+export interface MpcNode {
   index: number;
   instanceId: pulumi.Output<string>;
   privateIp: pulumi.Output<string>;
@@ -71,7 +72,7 @@ interface NodeSecrets {
 }
 
 export class ChainSignatures extends pulumi.ComponentResource {
-  public readonly nodes: MpcNodeOutputs[];
+  public readonly nodes: MpcNode[];
   public readonly contractId: pulumi.Output<string>;
   public readonly codeHash: pulumi.Output<string>;
   public readonly threshold: pulumi.Output<number>;
@@ -121,7 +122,7 @@ export class ChainSignatures extends pulumi.ComponentResource {
 
     const sizing = mpcSizing(mpc.instanceType);
     const genesis = base.genesis;
-    const nodes: MpcNodeOutputs[] = [];
+    const nodes: MpcNode[] = [];
     const hosts: NodeHost[] = [];
     for (let i = 0; i < mpc.nodes; i++) {
       const leaf = `mpc-node-${i}`;

@@ -302,7 +302,8 @@ export function domainsWithKeys(state: ContractState): number[] {
   }
 }
 
-function registryOf(state: ContractState): DomainConfig[] {
+/** The domains the contract has registered (in any initialised state). */
+export function domainRegistry(state: ContractState): DomainConfig[] {
   switch (state.phase) {
     case "Running":
     case "Initializing":
@@ -326,7 +327,7 @@ export interface SchemeStatus {
 
 /** For each configured scheme: its domain in the registry (first with the same protocol and purpose) and key. */
 export function schemeStatus(state: ContractState, schemes: readonly Scheme[]): SchemeStatus[] {
-  const reg = registryOf(state);
+  const reg = domainRegistry(state);
   const keys = state.phase === "Running" ? state.keys : state.phase === "Initializing" ? state.generatedKeys : state.phase === "Resharing" ? state.previous.keys : [];
   return schemes.map((scheme) => {
     const { protocol, purpose } = SCHEMES[scheme];
@@ -431,7 +432,7 @@ export function summariseState(state: ContractState, schemes: readonly Scheme[],
     phase: state.phase,
     threshold: params?.threshold,
     participants: params?.participants.map((p) => p.accountId),
-    domains: registryOf(state).map((d) => ({ id: d.id, protocol: d.protocol, purpose: d.purpose, hasKey: withKeys.has(d.id) })),
+    domains: domainRegistry(state).map((d) => ({ id: d.id, protocol: d.protocol, purpose: d.purpose, hasKey: withKeys.has(d.id) })),
     schemes: schemeStatus(state, schemes).map((s) => ({ scheme: s.scheme, domainId: s.domainId, hasKey: s.hasKey })),
   };
   const schemeText = base.schemes.map((s) => `${s.scheme}: ${s.domainId === undefined ? "no domain" : `domain ${s.domainId} ${s.hasKey ? "has a key" : "has no key yet"}`}`).join("; ");

@@ -17,14 +17,8 @@ import {
 } from "../../ops/index.js";
 import { codeHashFromSha256 } from "../../../../platform/near/client.js";
 import { throws } from "../../../../test/support/ops.js";
-import { formatPublicKey } from "../../../../platform/chainsig/keys.js";
-import { publicKeyFromPrivate } from "../../../../platform/chainsig/testkit.js";
+import { D0, D1, ED, P2P, SECP, freshRunning, initializingJson, runningJson } from "../state-fixtures.js";
 
-const P2P = [
-  "ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp",
-  "ed25519:US517G5965aydkZ46HS38QLi7UQiSojurfbQfKCELFx",
-  "ed25519:" + KeyPair.fromRandom("ed25519").getPublicKey().toString().slice(8),
-];
 const participants = (n: number): ParticipantSpec[] =>
   Array.from({ length: n }, (_, i) => ({
     accountId: `mpc-node-${i}.localnet`,
@@ -142,51 +136,6 @@ describe("addDomainsArgs", () => {
 });
 
 // ------------------------------------------------------------------------------------------ state
-
-const params = {
-  participants: {
-    next_id: 3,
-    participants: [0, 1, 2].map((i) => [`mpc-node-${i}.localnet`, i, { url: `http://10.0.1.${10 + i}:3000`, tls_public_key: P2P[i] }]),
-  },
-  threshold: 2,
-};
-const D0 = { id: 0, protocol: "CaitSith", reconstruction_threshold: 2, purpose: "Sign" };
-const D1 = { id: 1, protocol: "Frost", reconstruction_threshold: 2, purpose: "Sign" };
-// A secp256k1 public key made here from a fixed scalar (not a committed key literal).
-const SECP = { Secp256k1: { near_public_key: formatPublicKey(publicKeyFromPrivate("secp256k1", new Uint8Array(32).fill(3))) } };
-const ED = { Ed25519: { near_public_key_compressed: P2P[0], edwards_point: Array.from({ length: 32 }, (_, i) => i) } };
-
-const runningJson = (over: Record<string, unknown> = {}) => ({
-  Running: {
-    domains: { domains: [D0, D1], next_domain_id: 2 },
-    keyset: { epoch_id: 0, domains: [{ domain_id: 0, key: SECP, attempt: 0 }, { domain_id: 1, key: ED, attempt: 1 }] },
-    parameters: params,
-    parameters_votes: { proposal_by_account: {} },
-    add_domains_votes: { proposal_by_account: {} },
-    previously_cancelled_resharing_epoch_id: null,
-    ...over,
-  },
-});
-const freshRunning = runningJson({
-  domains: { domains: [], next_domain_id: 0 },
-  keyset: { epoch_id: 0, domains: [] },
-  add_domains_votes: { proposal_by_account: { "0": [D0, D1], "2": [D0] } },
-});
-const initializingJson = {
-  Initializing: {
-    domains: { domains: [D0, D1], next_domain_id: 2 },
-    epoch_id: 0,
-    generated_keys: [{ domain_id: 0, key: SECP, attempt: 0 }],
-    generating_key: {
-      epoch_id: 0,
-      domain: D1,
-      parameters: params,
-      instance: { attempt_id: 1, started_in: 100, expires_on: 131, completed: [0, 2], public_key: null },
-      next_attempt_id: 2,
-    },
-    cancel_votes: [],
-  },
-};
 
 describe("parseContractState", () => {
   it("parses Running with a keyset", () => {

@@ -2,9 +2,11 @@
 // (e.g. a keygen timeout): per node /health, indexer height against the base node, live MPC
 // peers, container state and restarts, the bootstrap's state, boot nodes, the last log lines;
 // and the signer contract's state. Built from the read-only probes; log text is redacted.
-import { DEFAULT_SIGNER_CODE_HASH, redact, type MpcProbe } from "./health.js";
-import type { MpcProbeOptions, Probes } from "./probes.js";
-import type { StackOutputs } from "./stack-outputs.js";
+import { redact } from "../gate.js";
+import type { StackOutputs } from "../outputs.js";
+import type { ProbeOptions } from "../probe.js";
+import type { MpcProbe } from "./gate.js";
+import { SIGNER_CODE_HASH as DEFAULT_SIGNER_CODE_HASH } from "./ops/constants.js";
 
 /** Log lines read from every MPC node for a failure report. */
 export const DIAGNOSTIC_LOG_LINES = 20;
@@ -128,14 +130,14 @@ export function renderMpcDiagnostics(outputs: StackOutputs, d: MpcDiagnostics): 
 
 /** Probes Layer 3 for a failure report; never throws (a failed probe is part of the report). */
 export async function collectMpcDiagnostics(
-  probes: Probes,
+  probe: (outputs: StackOutputs, options: ProbeOptions) => Promise<MpcProbe>,
   outputs: StackOutputs,
   baseHeight?: number,
-  options: MpcProbeOptions = { logLines: DIAGNOSTIC_LOG_LINES },
+  options: ProbeOptions = { logLines: DIAGNOSTIC_LOG_LINES },
 ): Promise<MpcDiagnostics | undefined> {
   if (!outputs.mpc || outputs.mpc.nodes.length === 0) return undefined;
   try {
-    return mpcDiagnostics(outputs, await probes.mpc(outputs, options), baseHeight);
+    return mpcDiagnostics(outputs, await probe(outputs, options), baseHeight);
   } catch (err) {
     return mpcDiagnostics(outputs, undefined, baseHeight, (err as Error)?.message ?? String(err));
   }

@@ -1,0 +1,183 @@
+// Layer 3's health gate: every MPC node reachable, its secrets well-formed, its bootstrap done,
+// its container up, /health answering, its indexer near the base head, its boot nodes as Layer 1
+// publishes them; the signer contract running the pinned code, Running, with the configured
+// participants and threshold and a key for every configured domain.
+import { containerFindings, redact, type ContainerProbe, type Finding, type LayerVerdict } from "../gate.js";
+import type { StackOutputs } from "../outputs.js";
+import { SIGNER_CODE_HASH as DEFAULT_SIGNER_CODE_HASH } from "./ops/constants.js";
+import type { MpcNodeOutputs, MpcOutputs } from "./outputs.js";
+
+/** An MPC indexer this many blocks behind the base node is reported as lagging. */
+export const INDEXER_LAG_BLOCKS = 100;
+
+const NO_CODE = "11111111111111111111111111111111";
+
+export type SecretStatus = "ok" | "placeholder" | "malformed" | "missing";
+
+/** What the node's bootstrap (cloud-init user data) reported in its last run. */
+export interface BootstrapProbe {
+  /** done: the last run finished; failed: it stopped at an ERROR; running: no end line yet. */
+  state: "done" | "failed" | "running" | "unknown";
+  /** The ERROR text of a failed run (names secrets, never their values). */
+  error?: string;
+  /** The bootstrap's log lines of its last run (redacted on the instance). */
+  lines: string[];
+}
+
+/** The last sign test's result, as the base instance kept it (run-op's sign-test.stdout). */
+export interface LastSignTestProbe {
+  /** passed / failed: the test ran to its verdict; error: the operation failed (its code);
+   *  incomplete: no result line (still running, or killed). */
+  state: "passed" | "failed" | "error" | "incomplete";
+  /** When the result file was last written (ISO, UTC). */
+  at?: string;
+  summary: string;
+  requests?: Array<{ domainId: number; scheme: string; verdict: string; latencyMs?: number; detail: string }>;
+  error?: { code: string; message: string };
+}
+
+export interface MpcNodeProbe {
+  accountId: string;
+  instanceId: string;
+  privateIp: string;
+  /** The instance answered through SSM. */
+  reachable: boolean;
+  error?: string;
+  container?: ContainerProbe;
+  /** GET :8080/health answered 200 (liveness only). */
+  live?: boolean;
+  /** mpc_indexer_latest_block_height from /metrics. */
+  indexerHeight?: number;
+  /** MPC peers with a live connection (mpc_network_live_connections from /metrics). */
+  peers?: number;
+  /** The bootstrap's last run (read-only probe of the cloud-init output). */
+  bootstrap?: BootstrapProbe;
+  /** Format checks of this node's secrets, done on the instance; values never leave it. */
+  secrets?: Array<{ name: string; status: SecretStatus }>;
+  /** Boot nodes in the node's neard config.json. */
+  bootNodes?: string[];
+}
+
+export interface MpcContractProbe {
+  reachable: boolean;
+  error?: string;
+  /** Running | Initializing | Resharing | NotInitialized */
+  state?: string;
+  codeHash?: string;
+  threshold?: number;
+  participants?: string[];
+  /** Domain ids the current keyset holds keys for. */
+  keysetDomains?: number[];
+  domains?: Array<{ id: number; protocol: string; purpose: string }>;
+}
+
+export interface MpcProbe {
+  contract: MpcContractProbe;
+  nodes: MpcNodeProbe[];
+  /** The last end-to-end sign test (read on the base instance); undefined when none ran. */
+  lastSignTest?: LastSignTestProbe;
+}
+
+const SECRET_KIND = { placeholder: "secret-placeholder", malformed: "secret-malformed", missing: "secret-missing" } as const;
+
+function secretFindings(subject: string, n: MpcNodeProbe): Finding[] {
+  return (n.secrets ?? []).flatMap((s): Finding[] => {
+    if (s.status === "ok") return [];
+    const what = s.status === "placeholder" ? "a placeholder" : s.status;
+    return [{ kind: SECRET_KIND[s.status], subject, message: `secret ${s.name} is ${what} (value not shown)` }];
+  });
+}
+
+function bootNodeFindings(subject: string, node: MpcNodeOutputs, n: MpcNodeProbe, published?: string[]): Finding[] {
+  if (!n.bootNodes || !published) return [];
+  const stale = n.bootNodes.filter((b) => !published.includes(b));
+  const missing = published.length > 0 && !published.every((b) => n.bootNodes!.includes(b));
+  if (stale.length === 0 && !missing) return [];
+  const message = `${node.accountId} boots from ${n.bootNodes.join(", ") || "nothing"}, but Layer 1 publishes ${published.join(", ")}`;
+  return [{ kind: "stale-boot-nodes", subject, message }];
+}
+
+function nodeFindings(node: MpcNodeOutputs, n: MpcNodeProbe | undefined, o: StackOutputs, baseHeight?: number): Finding[] {
+  const subject = `${node.accountId} (${node.instanceId})`;
+  if (!n || !n.reachable) {
+    const message = `${node.accountId} did not answer through SSM${n?.error ? `: ${n.error}` : ""}`;
+    return [{ kind: "unreachable", subject, message }];
+  }
+  const f = secretFindings(subject, n);
+  if (n.bootstrap?.state === "failed" && !(n.secrets ?? []).some((s) => s.status !== "ok")) {
+    const message = `${node.accountId}: the bootstrap stopped: ${n.bootstrap.error ?? "see its log"}`;
+    f.push({ kind: "bootstrap-failed", subject, message, evidence: n.bootstrap.lines.slice(-5).map(redact) });
+  }
+  f.push(...containerFindings(subject, n.container));
+  if (n.live === false) {
+    f.push({ kind: "node-not-live", subject, message: `${node.accountId}: /health on :8080 does not answer 200` });
+  }
+  if (baseHeight !== undefined && n.indexerHeight !== undefined && baseHeight - n.indexerHeight > INDEXER_LAG_BLOCKS) {
+    const message = `${node.accountId}: indexer at block ${n.indexerHeight}, base node at ${baseHeight}`;
+    f.push({ kind: "indexer-lag", subject, message });
+  }
+  return [...f, ...bootNodeFindings(subject, node, n, o.base?.bootNodes)];
+}
+
+/** Domain ids the stack configures, ascending. */
+export function configuredDomainIds(mpc: MpcOutputs): number[] {
+  return mpc.domains.map((d) => d.id).sort((a, b) => a - b);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return [...a].sort().join(",") === [...b].sort().join(",");
+}
+
+function onChainFindings(mpc: MpcOutputs, c: MpcContractProbe): Finding[] {
+  const subject = mpc.contractId;
+  const f: Finding[] = [];
+  const pinned = mpc.codeHash ?? DEFAULT_SIGNER_CODE_HASH;
+  if (!c.codeHash || c.codeHash === NO_CODE) {
+    f.push({ kind: "contract-missing", subject, message: `${subject} has no contract deployed` });
+  } else if (c.codeHash !== pinned) {
+    const message = `${subject} runs code ${c.codeHash}, but the pinned code hash is ${pinned}`;
+    f.push({ kind: "code-hash-mismatch", subject, message });
+  }
+  if (c.state !== "Running") {
+    f.push({ kind: "contract-state", subject, message: `contract state is ${c.state ?? "unknown"}, expected Running` });
+  }
+  const expected = mpc.nodes.map((n) => n.accountId).sort();
+  if (c.participants && !sameSet(c.participants, expected)) {
+    const actual = [...c.participants].sort().join(", ");
+    const message = `participants on chain are [${actual}], expected [${expected.join(", ")}]`;
+    f.push({ kind: "participants", subject, message });
+  }
+  if (c.threshold !== undefined && mpc.threshold && c.threshold !== mpc.threshold) {
+    f.push({ kind: "threshold", subject, message: `threshold on chain is ${c.threshold}, configured ${mpc.threshold}` });
+  }
+  const have = new Set(c.keysetDomains ?? []);
+  const missing = configuredDomainIds(mpc).filter((id) => !have.has(id));
+  if (missing.length > 0) {
+    const covers = [...have].join(", ");
+    const message = `no key yet for domain${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (keyset covers [${covers}])`;
+    f.push({ kind: "domains", subject, message });
+  }
+  return f;
+}
+
+function verdict(findings: Finding[]): LayerVerdict {
+  return { layer: "mpc", done: findings.length === 0, findings };
+}
+
+export function evaluateMpc(outputs: StackOutputs, probe: MpcProbe | undefined, baseHeight?: number): LayerVerdict {
+  const mpc = outputs.mpc;
+  if (!mpc || mpc.nodes.length === 0) {
+    const message = "Layer 3 is not deployed (the stack has no mpc outputs)";
+    return verdict([{ kind: "not-deployed", subject: "mpc", message }]);
+  }
+  if (!probe) return verdict([{ kind: "unreachable", subject: "mpc", message: "Layer 3 was not probed" }]);
+  const f = mpc.nodes.flatMap((node) =>
+    nodeFindings(node, probe.nodes.find((x) => x.accountId === node.accountId), outputs, baseHeight),
+  );
+  const c = probe.contract;
+  if (!c.reachable) {
+    const message = `could not read the signer contract ${mpc.contractId}${c.error ? `: ${c.error}` : ""}`;
+    return verdict([...f, { kind: "unreachable", subject: mpc.contractId, message }]);
+  }
+  return verdict([...f, ...onChainFindings(mpc, c)]);
+}
