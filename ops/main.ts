@@ -1,6 +1,6 @@
 // CLI entry of the NEAR operations bundle:  node ops.mjs <operation> <payload>
-//   <operation>  ^[a-z][a-z0-9-]{0,63}$ : apply | check | view | call | faucet | fund, plus the mpc-* and
-//                sign-test operations of ops/mpc and ops/sign-test
+//   <operation>  ^[a-z][a-z0-9-]{0,63}$ : the generic apply | check | view | call (platform/near/operations.ts)
+//                and what each layer adds (its ops/ folder): faucet | fund, the mpc-* operations, sign-test
 //   <payload>    base64 (standard alphabet) of a JSON object; keys only as references
 // stdout: JSON lines only, zero or more {"event":"step",...} then exactly one
 //   {"event":"result","ok":true,"operation":op,"result":{...}}  or
@@ -8,13 +8,13 @@
 // stderr: human progress. Exit 0 ok, 1 failure, 2 malformed operation/payload.
 import { pathToFileURL } from "node:url";
 import { OpsError } from "../platform/near/errors.js";
-import { startFaucet, type FaucetConfig } from "../layers/services/ops/faucet.js";
-import { fund } from "../layers/services/ops/fund.js";
 import { KeyResolver, type KeyClients } from "../platform/near/keys.js";
-import { DEFAULT_RPC_URL, TGAS, callMethod, connect, toYocto, view, type ConnectOptions } from "../platform/near/client.js";
-import { apply, check, isValidAccountId, toGas, type CheckInput } from "../platform/near/plan.js";
-import { mpcOperations } from "../layers/mpc/ops/index.js";
-import { signTestOperations } from "../layers/mpc/ops/sign-test/index.js";
+import type { ConnectOptions } from "../platform/near/client.js";
+import type { OperationContext, OperationTable } from "../platform/near/operation.js";
+import { nearOperations } from "../platform/near/operations.js";
+import type { LayerId } from "../layers/registry.js";
+import { servicesOperations } from "../layers/services/ops/operations.js";
+import { chainSignaturesOperations } from "../layers/mpc/ops/operations-table.js";
 
 export const OPERATION_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -28,75 +28,26 @@ export interface RunIO {
   stopSignal?: Promise<void>;
 }
 
-interface OpContext {
-  io: RunIO;
-  keys: KeyResolver;
-  emit: (line: Record<string, unknown>) => void;
-  log: (m: string) => void;
-  connectOptions: ConnectOptions;
-}
-
-type Operation = (payload: Record<string, unknown>, ctx: OpContext) => Promise<Record<string, unknown>>;
-
-function need(payload: Record<string, unknown>, field: string): string {
-  const v = payload[field];
-  if (typeof v !== "string" || v === "") throw new OpsError("INVALID_INPUT", `payload.${field} must be a non-empty string`);
-  return v;
-}
-
-export const OPERATIONS: Record<string, Operation> = {
-  apply: async (payload, ctx) => {
-    const r = await apply(payload, { keys: ctx.keys, emit: ctx.emit, connectOptions: ctx.connectOptions });
-    return { chainId: r.chainId, transactions: r.transactions, steps: r.steps.map(({ event: _e, ...rest }) => rest) };
-  },
-  check: async (payload, ctx) => {
-    const r = await check(payload as CheckInput, { emit: ctx.emit, connectOptions: ctx.connectOptions });
-    return { ...r };
-  },
-  view: async (payload, ctx) => {
-    const contractId = need(payload, "contractId");
-    const method = need(payload, "method");
-    const conn = await connect((payload.rpcUrl as string) ?? DEFAULT_RPC_URL, ctx.connectOptions);
-    return { contractId, method, value: await view(conn, contractId, method, payload.args ?? {}) };
-  },
-  call: async (payload, ctx) => {
-    const signerId = need(payload, "signer");
-    if (!isValidAccountId(signerId)) throw new OpsError("INVALID_INPUT", `payload.signer "${signerId}" is not an account id`);
-    const keyPair = await ctx.keys.resolve(need(payload, "key"));
-    const conn = await connect((payload.rpcUrl as string) ?? DEFAULT_RPC_URL, ctx.connectOptions);
-    const r = await callMethod(conn, {
-      signer: { accountId: signerId, keyPair },
-      contractId: need(payload, "contractId"),
-      method: need(payload, "method"),
-      args: payload.args ?? {},
-      deposit: payload.deposit === undefined ? 0n : toYocto(payload.deposit as string),
-      gas: toGas(payload.gas as string | undefined, 30n * TGAS),
-      unless: payload.unless as never,
-      expect: payload.expect as never,
-    });
-    return { ...r };
-  },
-  faucet: async (payload, ctx) => {
-    const handle = await startFaucet(payload as unknown as FaucetConfig, {
-      keys: ctx.keys,
-      log: ctx.log,
-      connectOptions: ctx.connectOptions,
-    });
-    ctx.emit({ event: "step", action: "listening", url: handle.url });
-    await (ctx.io.stopSignal ??
-      new Promise<void>((resolve) => {
-        process.once("SIGTERM", () => resolve());
-        process.once("SIGINT", () => resolve());
-      }));
-    await handle.close();
-    return { stopped: true, funded: Object.fromEntries([...handle.ledger].map(([k, v]) => [k, v.toString()])) };
-  },
-  // asks the local faucet (on this instance) to fund or create an account: `npm run automate -- fund`
-  fund: async (payload, ctx) => fund(payload, ctx.log),
-  // Layer 3 (signer contract set-up, votes, keygen) and the chain-signature sign test
-  ...mpcOperations,
-  ...signTestOperations,
+/** What each layer adds to the bundle (Layer 1's gate needs only the generic operations). */
+const LAYER_OPERATIONS: { [K in LayerId]: OperationTable } = {
+  base: {},
+  services: servicesOperations,
+  mpc: chainSignaturesOperations,
 };
+
+function mergeOperations(tables: OperationTable[]): OperationTable {
+  const all: OperationTable = {};
+  for (const table of tables) {
+    for (const [name, op] of Object.entries(table)) {
+      if (all[name]) throw new Error(`ops bundle: operation "${name}" is defined twice`);
+      if (!OPERATION_PATTERN.test(name)) throw new Error(`ops bundle: operation name "${name}" is not ${OPERATION_PATTERN}`);
+      all[name] = op;
+    }
+  }
+  return all;
+}
+
+export const OPERATIONS: OperationTable = mergeOperations([nearOperations, ...Object.values(LAYER_OPERATIONS)]);
 
 function decodePayload(text: string | undefined): Record<string, unknown> {
   if (text === undefined) throw new OpsError("INVALID_INPUT", "missing <payload> (base64 of a JSON object)");
@@ -136,12 +87,12 @@ export async function run(argv: string[], io: RunIO): Promise<number> {
     return fail("INVALID_INPUT", (e as Error).message, 2);
   }
   const log = (m: string) => io.stderr(`[${opName}] ${m}\n`);
-  const ctx: OpContext = {
-    io,
+  const ctx: OperationContext = {
     keys: new KeyResolver(io.keyClients),
     emit: (line) => io.stdout(json(line)),
     log,
     connectOptions: { log, ...io.connectOptions },
+    stopSignal: io.stopSignal,
   };
   try {
     const r = await op(payload, ctx);

@@ -1,8 +1,8 @@
 // The MPC signer contract operations: argument builders, state parsing, the set-up plan and the
-// operation handlers that ops/main.ts registers (`Object.assign(OPERATIONS, mpcOperations)` or a spread).
+// operation handlers Layer 3 adds to the ops bundle (layers/mpc/ops/operations-table.ts).
 export * from "./args.js";
 export * from "./constants.js";
 export * from "./state.js";
 export * from "./signer.js";
 export { mpcOperations, proposalFor, rootKeys, voteDomains, waitForKeygen } from "./operations.js";
-export type { KeygenResult, MpcOpContext, MpcOperation, RootKey, VoteResult, WaitOptions } from "./operations.js";
+export type { KeygenResult, RootKey, VoteResult, WaitOptions } from "./operations.js";

@@ -12,7 +12,7 @@
 //   mpc-root-keys     {contractId?, schemes?, rpcUrl?, chainId?}: `public_key {domain_id}` per domain.
 import { actions } from "near-api-js";
 import { OpsError } from "../../../platform/near/errors.js";
-import type { KeyResolver } from "../../../platform/near/keys.js";
+import type { OperationContext, OperationTable } from "../../../platform/near/operation.js";
 import { DEFAULT_RPC_URL, connect, sendTransaction, view, type ConnectOptions, type NearConnection } from "../../../platform/near/client.js";
 import { DEFAULT_SCHEMES, addDomainsArgs, isAccountId, parseSchemes, type DomainConfig, type Scheme } from "./args.js";
 import { SIGNER_CALL_GAS, SIGNER_CONTRACT_ACCOUNT } from "./constants.js";
@@ -29,14 +29,6 @@ import {
   type StateSummary,
 } from "./state.js";
 
-/** What an operation gets from the CLI (structurally the same as ops/main.ts's context). */
-export interface MpcOpContext {
-  keys: KeyResolver;
-  emit: (line: Record<string, unknown>) => void;
-  log: (m: string) => void;
-  connectOptions: ConnectOptions;
-}
-export type MpcOperation = (payload: Record<string, unknown>, ctx: MpcOpContext) => Promise<Record<string, unknown>>;
 
 const invalid = (m: string) => new OpsError("INVALID_INPUT", m);
 
@@ -60,7 +52,7 @@ function contractIdOf(payload: Record<string, unknown>): string {
 function schemesOf(payload: Record<string, unknown>): Scheme[] {
   return payload.schemes === undefined ? [...DEFAULT_SCHEMES] : parseSchemes(payload.schemes);
 }
-async function connectFor(payload: Record<string, unknown>, ctx: MpcOpContext): Promise<NearConnection> {
+async function connectFor(payload: Record<string, unknown>, ctx: OperationContext): Promise<NearConnection> {
   const chainId = optString(payload, "chainId");
   return connect(optString(payload, "rpcUrl") ?? DEFAULT_RPC_URL, { ...ctx.connectOptions, ...(chainId ? { expectChainId: chainId } : {}) });
 }
@@ -246,7 +238,7 @@ export async function rootKeys(conn: NearConnection, contractId: string, schemes
 
 // ------------------------------------------------------------------------------------------ handlers
 
-export const mpcOperations: Record<string, MpcOperation> = {
+export const mpcOperations: OperationTable = {
   "mpc-setup-signer": async (payload, ctx) => {
     const r = await setupSigner(payload as unknown as SignerPlanOptions, {
       keys: ctx.keys,

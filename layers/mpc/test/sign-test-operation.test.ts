@@ -5,11 +5,11 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { JsonRpcProvider, KeyPair } from "near-api-js";
 import { formatPublicKey, secp256k1Uncompressed } from "../../../platform/chainsig/index.js";
 import { OpsError } from "../../../platform/near/errors.js";
+import type { OperationContext } from "../../../platform/near/operation.js";
 import {
   DEFAULT_SIGN_TEST_PATH,
   parseSignTestPayload,
   signTestOperations,
-  type SignTestOperationContext,
   type SignTestResult,
 } from "../ops/sign-test/index.js";
 import { FakeNearcore } from "../../../test/support/fake-nearcore.js";
@@ -26,7 +26,7 @@ let root: KeyPair;
 let lines: Record<string, unknown>[];
 let logs: string[];
 
-function ctx(env: Record<string, string> = { ROOT_KEY: root.toString() }, connectOptions = {}): SignTestOperationContext {
+function ctx(env: Record<string, string> = { ROOT_KEY: root.toString() }, connectOptions = {}): OperationContext {
   return opContext(env, connectOptions, { lines, logs });
 }
 

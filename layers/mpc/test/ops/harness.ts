@@ -3,7 +3,7 @@
 // the set-up's init), node keys as env: references.
 import { KeyPair } from "near-api-js";
 import { type SignerPlanOptions } from "../../ops/index.js";
-import type { MpcOpContext } from "../../ops/operations.js";
+import type { OperationContext } from "../../../../platform/near/operation.js";
 import { FakeNearcore, codeHashOf } from "../../../../test/support/fake-nearcore.js";
 import { FakeKeys, opContext } from "../../../../test/support/ops.js";
 import { StaticServer, fakeWasm } from "../../../../test/support/static-server.js";
@@ -26,7 +26,7 @@ export interface Net {
   keys: FakeKeys;
   /** keys.env (live: a variable added later resolves too). */
   env: Record<string, string>;
-  ctx: MpcOpContext;
+  ctx: OperationContext;
   lines: Record<string, unknown>[];
   logs: string[];
   options: (over?: Partial<SignerPlanOptions>) => SignerPlanOptions;
