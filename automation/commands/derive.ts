@@ -4,11 +4,7 @@
 // Exit codes: 0 derived, 2 malformed input. The crypto library is imported inside the run
 // function so that registering this command (and `--help`) stays cheap.
 import type { ArgumentsCamelCase, CommandModule, Options } from "yargs";
-
-export interface OutputSink {
-  stdout(line: string): void;
-  stderr(line: string): void;
-}
+import type { Out } from "../probes.js";
 
 export interface DeriveArgs {
   root: string;
@@ -30,7 +26,7 @@ export interface DeriveResult {
   ethereum_address?: string;
 }
 
-export async function runDerive(args: DeriveArgs, out: OutputSink): Promise<number> {
+export async function runDerive(args: DeriveArgs, out: Out): Promise<number> {
   const cs = await import("../../platform/chainsig/index.js");
   let result: DeriveResult;
   try {
@@ -68,7 +64,7 @@ export async function runDerive(args: DeriveArgs, out: OutputSink): Promise<numb
   return 0;
 }
 
-export const consoleSink: OutputSink = {
+export const consoleSink: Out = {
   stdout: (line) => process.stdout.write(line + "\n"),
   stderr: (line) => process.stderr.write(line + "\n"),
 };

@@ -9,6 +9,7 @@ import type { NearOperationOutcome, RunNearOperationOptions } from "../../platfo
 import type { SignTestResult } from "../../layers/mpc/ops/sign-test/run.js";
 import type { StackOutputs } from "../stack-outputs.js";
 import type { AwsTarget } from "../aws-target.js";
+import type { Out } from "../probes.js";
 
 export const SIGN_TEST_OPERATION = "sign-test";
 export const DEFAULT_TESTER_PREFIX = "sign-tester";
@@ -16,11 +17,6 @@ export const DEFAULT_PATH = "near-localnet-sign-test";
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 300;
 /** Container start, bundle download and tester creation, on top of the sign requests. */
 const OVERHEAD_SECONDS = 180;
-
-export interface OutputSink {
-  stdout(line: string): void;
-  stderr(line: string): void;
-}
 
 export interface SignTestArgs {
   json?: boolean;
@@ -164,7 +160,7 @@ export function renderSignTestTable(r: SignTestResult): string[] {
 }
 
 /** Runs the sign test; returns the exit code. */
-export async function runSignTest(args: SignTestArgs, out: OutputSink, deps: SignTestDeps): Promise<number> {
+export async function runSignTest(args: SignTestArgs, out: Out, deps: SignTestDeps): Promise<number> {
   let outputs: StackOutputs;
   let payload: Record<string, unknown>;
   try {

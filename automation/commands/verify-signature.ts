@@ -4,11 +4,7 @@
 // Exit codes: 0 verifies, 1 does not (with the reason), 2 malformed input. The crypto library
 // is imported inside the run function so that registering this command stays cheap.
 import type { ArgumentsCamelCase, CommandModule, Options } from "yargs";
-
-export interface OutputSink {
-  stdout(line: string): void;
-  stderr(line: string): void;
-}
+import type { Out } from "../probes.js";
 
 export interface VerifySignatureArgs {
   publicKey: string;
@@ -17,7 +13,7 @@ export interface VerifySignatureArgs {
   json?: boolean;
 }
 
-export async function runVerifySignature(args: VerifySignatureArgs, out: OutputSink): Promise<number> {
+export async function runVerifySignature(args: VerifySignatureArgs, out: Out): Promise<number> {
   const cs = await import("../../platform/chainsig/index.js");
   let verdict;
   try {
@@ -42,7 +38,7 @@ export async function runVerifySignature(args: VerifySignatureArgs, out: OutputS
   return verdict.ok ? 0 : 1;
 }
 
-const consoleSink: OutputSink = {
+const consoleSink: Out = {
   stdout: (line) => process.stdout.write(line + "\n"),
   stderr: (line) => process.stderr.write(line + "\n"),
 };
