@@ -231,13 +231,3 @@ export async function runSignTest(args: SignTestArgs, out: Out, deps: SignTestDe
   }
   return result.ok === true ? 0 : 1;
 }
-
-/** yargs options of the command, for automation/cli.ts. */
-export const signTestOptions = {
-  json: { type: "boolean", default: false, describe: "print one JSON object" },
-  tester: { type: "string", describe: "tester account (default sign-tester.<root account>)" },
-  path: { type: "string", describe: `derivation path (default ${DEFAULT_PATH})` },
-  "tester-key-ref": { type: "string", describe: "key reference of the tester (default: the root account's key)" },
-  "funder-key-ref": { type: "string", describe: "key reference of the root account (default: the stack's SSM parameter)" },
-  timeout: { type: "number", describe: `bound for each sign request, seconds (default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})` },
-} as const;
