@@ -3,12 +3,7 @@
 // secp256k1 also the uncompressed SEC1 hex and the Ethereum address.
 // Exit codes: 0 derived, 2 malformed input. The crypto library is imported inside the run
 // function so that registering this command (and `--help`) stays cheap.
-import type { ArgumentsCamelCase, CommandModule, Options } from "yargs";
-
-export interface OutputSink {
-  stdout(line: string): void;
-  stderr(line: string): void;
-}
+import type { Out } from "../probes.js";
 
 export interface DeriveArgs {
   root: string;
@@ -30,7 +25,7 @@ export interface DeriveResult {
   ethereum_address?: string;
 }
 
-export async function runDerive(args: DeriveArgs, out: OutputSink): Promise<number> {
+export async function runDerive(args: DeriveArgs, out: Out): Promise<number> {
   const cs = await import("../../platform/chainsig/index.js");
   let result: DeriveResult;
   try {
@@ -67,23 +62,3 @@ export async function runDerive(args: DeriveArgs, out: OutputSink): Promise<numb
   }
   return 0;
 }
-
-export const consoleSink: OutputSink = {
-  stdout: (line) => process.stdout.write(line + "\n"),
-  stderr: (line) => process.stderr.write(line + "\n"),
-};
-
-/** yargs registration: `yargs.command(deriveCommand)`; the handler sets process.exitCode. */
-export const deriveCommand: CommandModule<object, DeriveArgs> & { builder: Record<string, Options> } = {
-  command: "derive",
-  describe: "Derive a chain-signature public key (and Ethereum address for secp256k1) for an account and path",
-  builder: {
-    root: { type: "string", demandOption: true, describe: "domain root key (secp256k1:... or ed25519:...), from the contract's public_key view" },
-    predecessor: { type: "string", demandOption: true, describe: "account that calls sign (the predecessor)" },
-    path: { type: "string", demandOption: true, describe: "derivation path, e.g. ethereum-1" },
-    json: { type: "boolean", default: false, describe: "print one JSON object" },
-  },
-  handler: async (argv: ArgumentsCamelCase<DeriveArgs>): Promise<void> => {
-    process.exitCode = await runDerive(argv, consoleSink);
-  },
-};

@@ -8,6 +8,7 @@ import type { NearOperationOutcome, RunNearOperationOptions } from "../../platfo
 import type { FundResult } from "../../layers/services/ops/fund.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import type { AwsTarget } from "../aws-target.js";
+import type { Out } from "../probes.js";
 
 export const FUND_OPERATION = "fund";
 const DEFAULT_FAUCET_PORT = 3031;
@@ -35,11 +36,6 @@ export interface FundDeps extends Timing {
   runOperation?: FundRunOperation;
   pollIntervalMs?: number;
   signal?: AbortSignal;
-}
-
-export interface OutputSink {
-  stdout(line: string): void;
-  stderr(line: string): void;
 }
 
 export class FundUsageError extends Error {}
@@ -114,7 +110,7 @@ const REFUSAL: Record<string, string> = {
   FAUCET_UNAVAILABLE: "the faucet is not available",
 };
 
-export async function runFund(args: FundArgs, out: OutputSink, deps: FundDeps): Promise<number> {
+export async function runFund(args: FundArgs, out: Out, deps: FundDeps): Promise<number> {
   const { outputs, stack } = deps;
   const failJson = (code: string, message: string, kind?: string) => {
     if (args.json) out.stdout(JSON.stringify({ stack, ok: false, error: { code, ...(kind ? { kind } : {}), message } }));

@@ -9,6 +9,7 @@ import type { NearOperationOutcome, RunNearOperationOptions } from "../../platfo
 import type { SignTestResult } from "../../layers/mpc/ops/sign-test/run.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import type { AwsTarget } from "../aws-target.js";
+import type { Out } from "../probes.js";
 
 export const SIGN_TEST_OPERATION = "sign-test";
 export const DEFAULT_TESTER_PREFIX = "sign-tester";
@@ -16,11 +17,6 @@ export const DEFAULT_PATH = "near-localnet-sign-test";
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 300;
 /** Container start, bundle download and tester creation, on top of the sign requests. */
 const OVERHEAD_SECONDS = 180;
-
-export interface OutputSink {
-  stdout(line: string): void;
-  stderr(line: string): void;
-}
 
 export interface SignTestArgs {
   json?: boolean;
@@ -164,7 +160,7 @@ export function renderSignTestTable(r: SignTestResult): string[] {
 }
 
 /** Runs the sign test; returns the exit code. */
-export async function runSignTest(args: SignTestArgs, out: OutputSink, deps: SignTestDeps): Promise<number> {
+export async function runSignTest(args: SignTestArgs, out: Out, deps: SignTestDeps): Promise<number> {
   let outputs: StackOutputs;
   let payload: Record<string, unknown>;
   try {
@@ -235,13 +231,3 @@ export async function runSignTest(args: SignTestArgs, out: OutputSink, deps: Sig
   }
   return result.ok === true ? 0 : 1;
 }
-
-/** yargs options of the command, for automation/cli.ts. */
-export const signTestOptions = {
-  json: { type: "boolean", default: false, describe: "print one JSON object" },
-  tester: { type: "string", describe: "tester account (default sign-tester.<root account>)" },
-  path: { type: "string", describe: `derivation path (default ${DEFAULT_PATH})` },
-  "tester-key-ref": { type: "string", describe: "key reference of the tester (default: the root account's key)" },
-  "funder-key-ref": { type: "string", describe: "key reference of the root account (default: the stack's SSM parameter)" },
-  timeout: { type: "number", describe: `bound for each sign request, seconds (default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})` },
-} as const;

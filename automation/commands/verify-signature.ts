@@ -3,12 +3,7 @@
 // against a (derived) public key and the payload that was signed.
 // Exit codes: 0 verifies, 1 does not (with the reason), 2 malformed input. The crypto library
 // is imported inside the run function so that registering this command stays cheap.
-import type { ArgumentsCamelCase, CommandModule, Options } from "yargs";
-
-export interface OutputSink {
-  stdout(line: string): void;
-  stderr(line: string): void;
-}
+import type { Out } from "../probes.js";
 
 export interface VerifySignatureArgs {
   publicKey: string;
@@ -17,7 +12,7 @@ export interface VerifySignatureArgs {
   json?: boolean;
 }
 
-export async function runVerifySignature(args: VerifySignatureArgs, out: OutputSink): Promise<number> {
+export async function runVerifySignature(args: VerifySignatureArgs, out: Out): Promise<number> {
   const cs = await import("../../platform/chainsig/index.js");
   let verdict;
   try {
@@ -41,23 +36,3 @@ export async function runVerifySignature(args: VerifySignatureArgs, out: OutputS
   }
   return verdict.ok ? 0 : 1;
 }
-
-const consoleSink: OutputSink = {
-  stdout: (line) => process.stdout.write(line + "\n"),
-  stderr: (line) => process.stderr.write(line + "\n"),
-};
-
-/** yargs registration: `yargs.command(verifySignatureCommand)`; the handler sets process.exitCode. */
-export const verifySignatureCommand: CommandModule<object, VerifySignatureArgs> & { builder: Record<string, Options> } = {
-  command: "verify-signature",
-  describe: "Verify a signer-contract sign response against a public key and payload (exit 0 valid, 1 invalid, 2 malformed)",
-  builder: {
-    "public-key": { type: "string", demandOption: true, describe: "expected (derived) key, secp256k1:... or ed25519:..." },
-    payload: { type: "string", demandOption: true, describe: "signed payload as hex (ECDSA: the 32-byte hash)" },
-    signature: { type: "string", demandOption: true, describe: "the contract's sign response JSON" },
-    json: { type: "boolean", default: false, describe: "print one JSON object" },
-  },
-  handler: async (argv: ArgumentsCamelCase<VerifySignatureArgs>): Promise<void> => {
-    process.exitCode = await runVerifySignature(argv, consoleSink);
-  },
-};

@@ -3,8 +3,10 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jest } from "@jest/globals";
-import { deriveCommand, runDerive } from "../commands/derive.js";
-import { runVerifySignature, verifySignatureCommand } from "../commands/verify-signature.js";
+import { runDerive } from "../commands/derive.js";
+import { deriveCommand } from "../cli/derive.js";
+import { runVerifySignature } from "../commands/verify-signature.js";
+import { verifySignatureCommand } from "../cli/verify-signature.js";
 import {
   deriveKey,
   ethereumAddress,

@@ -4,7 +4,8 @@
 // 127.0.0.1:<port> here as it does there), so the whole path is exercised offline.
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { KeyPair } from "near-api-js";
-import { main, type CliContext } from "../cli.js";
+import { main } from "../cli.js";
+import type { CliContext } from "../cli/context.js";
 import { checkFundArgs, formatYocto, fundPayload, normalizeAmount, runFund } from "../commands/fund.js";
 import { parseStackOutputs } from "../stack-outputs.js";
 import type { StackOutputs } from "../../layers/outputs.js";
