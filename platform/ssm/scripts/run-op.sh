@@ -275,8 +275,13 @@ else
 fi
 
 # The finished run's full output becomes the operation's last output (sign-test-result reads it).
+# Both files move under one lock on the log folder (flock(1), util-linux), so that concurrent runs
+# never leave the stdout of one beside the stderr of another.
+exec 9<"$log_dir"
+flock 9
 mv -f "$out" "$final_out"
 mv -f "$err" "$final_err"
+exec 9<&-
 
 if (( rc != 0 )); then
   log "${OPERATION} exited with ${rc}"
