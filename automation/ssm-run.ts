@@ -1,7 +1,7 @@
 // Runs one NEAR operation on an instance through the stack's run-op SSM document.
 // This is what the SsmOperation component's local.Command runs:
 //     node --import tsx automation/ssm-run.ts
-// configured only by environment variables (lib/ssm/run-env.ts):
+// configured only by environment variables (platform/ssm/run-env.ts):
 //   SSM_RUN_INSTANCE_ID, SSM_RUN_DOCUMENT, SSM_RUN_OPERATION, SSM_RUN_PAYLOAD (base64 JSON),
 //   SSM_RUN_BUNDLE_URI, SSM_RUN_BUNDLE_SHA256, AWS_REGION; optional SSM_RUN_NODE_IMAGE,
 //   SSM_RUN_TIMEOUT_SECONDS (900), SSM_RUN_ONLINE_TIMEOUT_SECONDS (600, 0 = no wait),

@@ -1,6 +1,6 @@
 // `npm run automate -- sign-test [--json]`: the end-to-end chain-signature test, run inside the
 // VPC on the base instance through the SSM channel (the ops bundle's `sign-test` operation,
-// ops/sign-test). Prints a per-request table (or one JSON object with --json).
+// layers/mpc/ops/sign-test). Prints a per-request table (or one JSON object with --json).
 // Exit codes: 0 every request verified and every derived key matched; 1 the test failed or
 // could not run (stack not deployed, channel or operation error); 2 bad arguments.
 // Only types are imported at the top: the SSM client and the channel load when the test runs.
@@ -42,7 +42,7 @@ export interface SignTestDeps extends Timing {
   client?: SsmSender;
   /** The stack's AWS region and profile (aws-target.ts). */
   aws?: AwsTarget;
-  /** The run-op client (lib/ssm/run-op.ts runNearOperation by default). */
+  /** The run-op client (platform/ssm/run-op.ts runNearOperation by default). */
   runOperation?: RunOperationFn;
   pollIntervalMs?: number;
   signal?: AbortSignal;

@@ -1,4 +1,4 @@
-// `fund`: the ops operation against the real faucet (ops/faucet.ts) on loopback over fake
+// `fund`: the ops operation against the real faucet (layers/services/ops/faucet.ts) on loopback over fake
 // nearcore, then the command and the CLI through an SSM client whose "base instance" runs the
 // ops CLI for real (test/support/fake-ssm-instance.ts, as run-op would; the faucet answers on
 // 127.0.0.1:<port> here as it does there), so the whole path is exercised offline.

@@ -1,6 +1,6 @@
 // The stack-owned SSM Command documents of the in-VPC operations channel:
-//   <prefix>-run-op       runs one operation of the NEAR ops bundle (scripts/ssm/run-op.sh)
-//   <prefix>-diagnostics  fixed, read-only probes (scripts/ssm/diagnostics.sh)
+//   <prefix>-run-op       runs one operation of the NEAR ops bundle (platform/ssm/scripts/run-op.sh)
+//   <prefix>-diagnostics  fixed, read-only probes (platform/ssm/scripts/diagnostics.sh)
 //
 // SSM substitutes "{{ name }}" in a document's text with the parameter's value before the
 // agent runs it, so each parameter is (1) restricted by a strict allowedPattern or
@@ -66,7 +66,7 @@ export function scriptLines(title: string, script: ShippedScript, parameters: Sc
   if (body.includes("{{")) throw new Error(`${script.name} contains "{{", which SSM would read as a parameter reference`);
   const header = [
     "#!/bin/bash",
-    `# near-localnet ${title} (infra/ssm-documents.ts). Parameters arrive as SSM_<name> variables (agent 3.3.2746+)`,
+    `# near-localnet ${title} (platform/ssm/documents.ts). Parameters arrive as SSM_<name> variables (agent 3.3.2746+)`,
     "# or interpolated into the single-quoted fallbacks; their allowedPatterns admit no quote.",
     "set -euo pipefail",
     ...parameters.map(

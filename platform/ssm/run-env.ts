@@ -1,4 +1,4 @@
-// The environment that configures automation/ssm-run.ts. Shared with infra/ssm-operation.ts,
+// The environment that configures automation/ssm-run.ts. Shared with platform/ssm/operation.ts,
 // which sets exactly these variables on its local.Command. None of them is a secret.
 import { checkParameter, decodePayload, DEFAULT_NODE_IMAGE } from "./patterns.js";
 

@@ -1,5 +1,5 @@
 /**
- * The faucet (ops/faucet.ts) as the tests run it: on a free loopback port over a fake chain, the
+ * The faucet (layers/services/ops/faucet.ts) as the tests run it: on a free loopback port over a fake chain, the
  * parent "localnet" signing with `parentKey` (read as env:ROOT_KEY from a FakeKeys), 10 NEAR for a
  * new account, at most 20 NEAR a request and 25 NEAR an account; `overrides` changes any of it.
  *

@@ -4,7 +4,7 @@
  *   fails(promise) / throws(fn)   the OpsError it rejects / throws with (anything else fails the test)
  *   new FakeKeys({ "env:ROOT_KEY": kp, "ssm:/near-localnet/x": kp, "secretsmanager:id": kp })
  *     the one fake key source: secrets held in memory under their key references, answered the
- *     way ops/keys.ts reads them: env: from a plain (live) object, ssm: and secretsmanager:
+ *     way platform/near/keys.ts reads them: env: from a plain (live) object, ssm: and secretsmanager:
  *     through clients that speak GetParameter / GetSecretValue like AWS (ParameterNotFound,
  *     ResourceNotFoundException, ciphertext without WithDecryption). keys.reads lists what the
  *     clients were asked for; keys.clients() is a KeyClients (ops/main.ts io.keyClients);

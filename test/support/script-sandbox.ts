@@ -1,5 +1,5 @@
 /**
- * Running the shipped shell scripts for real in tests (the convention of infra/render.ts): a
+ * Running the shipped shell scripts for real in tests (the convention of platform/host/render.ts): a
  * temporary directory holds the fake ROOT and the stubs' state, the stub commands of a test area
  * come first on PATH, and the script sees ONLY the environment the test gives it.
  *

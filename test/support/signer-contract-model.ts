@@ -6,8 +6,8 @@
  *   Initializing (keygen, driven by the test as the nodes would) --> Running with a keyset --> sign
  *
  * The protocol state lives in the contract account's storage under "STATE" (as near-sdk keeps it),
- * in the 3.14.1 serde shapes of near-mpc-contract-interface that ops/mpc/state.ts parses. Every key
- * the model hands out has a KNOWN private key (lib/chainsig/testkit conventions), so `sign` answers
+ * in the 3.14.1 serde shapes of near-mpc-contract-interface that layers/mpc/ops/state.ts parses. Every key
+ * the model hands out has a KNOWN private key (platform/chainsig/testkit conventions), so `sign` answers
  * with real signatures made exactly as the contract formats them, and tests can check them against
  * keys derived independently.
  *

@@ -1,4 +1,4 @@
-// The MPC operations of the ops bundle (registered by ops/main.ts from ops/mpc/index.ts):
+// The MPC operations of the ops bundle (Layer 3 adds them through layers/mpc/ops/operations-table.ts):
 //
 //   mpc-setup-signer  payload = SignerPlanOptions (signer.ts): accounts, contract, guarded init.
 //   mpc-vote-domains  {contractId?, accountId, key, schemes?, reconstructionThreshold?, rpcUrl?, chainId?}

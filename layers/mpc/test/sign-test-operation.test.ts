@@ -1,5 +1,5 @@
 // The sign-test operation through near-api-js against fake-nearcore, with the signer contract
-// model answering `sign` from KNOWN root private keys (lib/chainsig/testkit).
+// model answering `sign` from KNOWN root private keys (platform/chainsig/testkit).
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { JsonRpcProvider, KeyPair } from "near-api-js";
@@ -110,7 +110,7 @@ describe("sign-test: success", () => {
     expect(typeof ecdsa.latencyMs).toBe("number");
     expect(ecdsa.derivedPublicKey).toBe(r.derivedKeys[0].localDerivedKey);
 
-    // the reported responses verify independently of lib/chainsig's verifier
+    // the reported responses verify independently of platform/chainsig's verifier
     const e = JSON.parse(ecdsa.response!);
     expect(Object.keys(e)).toEqual(["scheme", "big_r", "s", "recovery_id"]);
     const compact = Buffer.from(e.big_r.affine_point.slice(2) + e.s.scalar, "hex");

@@ -1,6 +1,6 @@
 #!/bin/bash
 # near-localnet diagnostics: fixed, read-only probes of a node instance.
-# Body of the stack-owned SSM Command document "<prefix>-diagnostics" (infra/ssm-documents.ts).
+# Body of the stack-owned SSM Command document "<prefix>-diagnostics" (platform/ssm/documents.ts).
 # Runs no command chosen by the caller: PROBE selects one of the cases below.
 #
 # Settings (environment variables; the document sets them from allowed-values parameters):

@@ -1,6 +1,6 @@
 #!/bin/bash
 # near-localnet run-op: runs one NEAR operation of the ops bundle on this instance.
-# Body of the stack-owned SSM Command document "<prefix>-run-op" (infra/ssm-documents.ts).
+# Body of the stack-owned SSM Command document "<prefix>-run-op" (platform/ssm/documents.ts).
 #
 # Settings (environment variables; the document sets the first five from its parameters,
 # which SSM has already checked against strict allowedPatterns):

@@ -1,4 +1,4 @@
-// lib/ssm/channel.ts against aws-sdk-client-mock, with an injected clock (no real waiting).
+// platform/ssm/channel.ts against aws-sdk-client-mock, with an injected clock (no real waiting).
 import {
   CancelCommandCommand,
   DescribeInstanceInformationCommand,

@@ -1,4 +1,4 @@
-// scripts/ssm/diagnostics.sh: the probes the driver's status and Layer 3 diagnostics read
+// platform/ssm/scripts/diagnostics.sh: the probes the driver's status and Layer 3 diagnostics read
 // (mpc-bootstrap, sign-test-result), run for real inside a temporary root with the stubs.
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,4 +1,4 @@
-// infra/ssm-documents.ts: the document contents (parameters, patterns, script) and the
+// platform/ssm/documents.ts: the document contents (parameters, patterns, script) and the
 // component under Pulumi's mock runtime; then the documents' scripts run as SSM would run
 // them, after its parameter interpolation, with the stubs.
 import * as pulumi from "@pulumi/pulumi";

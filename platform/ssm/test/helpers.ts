@@ -1,4 +1,4 @@
-// Shared set-up for running the SSM document scripts with the stubs in test/ssm/stubs.
+// Shared set-up for running the SSM document scripts with the stubs in platform/ssm/test/stubs.
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

@@ -1,4 +1,4 @@
-// scripts/ssm/run-op.sh run for real with stub docker/aws/curl/sleep; the stub docker runs the
+// platform/ssm/scripts/run-op.sh run for real with stub docker/aws/curl/sleep; the stub docker runs the
 // "container" command with the real node, so the fake bundle's output travels the whole path.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -242,7 +242,7 @@ describe("run-op.sh: faucet-start", () => {
 });
 
 /**
- * A PATH without docker (and without any real cloud-init): <bin> holds the test/ssm stubs except
+ * A PATH without docker (and without any real cloud-init): <bin> holds the platform/ssm/test stubs except
  * docker, then one directory mirrors this process's PATH minus docker and cloud-init (this machine
  * may have a real docker). The cloud-init stub links docker into <bin> when STUB_DOCKER_BIN=<bin>.
  */

@@ -1,4 +1,4 @@
-// The ops output parser, the run-op client (lib/ssm/run-op.ts) and the parameter patterns.
+// The ops output parser, the run-op client (platform/ssm/run-op.ts) and the parameter patterns.
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { OpsOperationError, OpsOutputError, expectOpsSuccess, parseOpsOutput } from "../ops-output.js";

@@ -1,4 +1,4 @@
-// infra/ssm-operation.ts under Pulumi's mock runtime: the local.Command it registers (create,
+// platform/ssm/operation.ts under Pulumi's mock runtime: the local.Command it registers (create,
 // update, environment, triggers, logging, custom timeouts) and its typed outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";

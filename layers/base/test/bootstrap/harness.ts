@@ -1,4 +1,4 @@
-// Runs scripts/near-base/bootstrap.sh for real with bash, in a temporary ROOT, with the stub
+// Runs layers/base/scripts/bootstrap.sh for real with bash, in a temporary ROOT, with the stub
 // commands of ./stubs first on PATH (they log to <state>/calls.log) and the real jq.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

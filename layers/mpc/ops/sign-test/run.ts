@@ -2,7 +2,7 @@
 //   1. ensure the tester account (created by the funder when missing; an existing account must
 //      hold the tester's key),
 //   2. per domain: read the root key with `public_key {domain_id}`, derive the tester's key
-//      locally (lib/chainsig deriveKey, predecessor = tester) and compare it with the contract's
+//      locally (platform/chainsig deriveKey, predecessor = tester) and compare it with the contract's
 //      `derived_public_key {path, predecessor, domain_id}`,
 //   3. per domain: call `sign` with `payload_v2` and a random 32-byte payload (1 yoctoNEAR,
 //      300 Tgas), wait for the final outcome, parse its SuccessValue and verify it locally
@@ -73,7 +73,7 @@ export interface SignRequestReport {
   txHash?: string;
   latencyMs?: number;
   verdict: RequestVerdict;
-  /** lib/chainsig's verdict code when a response was checked ("ok", "bad-signature", "wrong-recovery-id", ...). */
+  /** platform/chainsig's verdict code when a response was checked ("ok", "bad-signature", "wrong-recovery-id", ...). */
   check?: VerdictCode;
   /** One line for humans. */
   detail: string;
@@ -89,7 +89,7 @@ export interface DerivedKeyReport {
   domainId: number;
   scheme: SignScheme;
   rootPublicKey?: string;
-  /** Derived here from the root key (lib/chainsig). */
+  /** Derived here from the root key (platform/chainsig). */
   localDerivedKey?: string;
   /** The contract's `derived_public_key`. */
   contractDerivedKey?: string;

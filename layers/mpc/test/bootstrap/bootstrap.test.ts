@@ -1,5 +1,5 @@
-// Runs scripts/mpc-node/bootstrap.sh for real, inside a temporary ROOT, with stub docker, aws,
-// blkid, mkfs, mount, systemctl, dnf and curl first on PATH (test/mpc-bootstrap/stubs) and the
+// Runs layers/mpc/scripts/bootstrap.sh for real, inside a temporary ROOT, with stub docker, aws,
+// blkid, mkfs, mount, systemctl, dnf and curl first on PATH (layers/mpc/test/bootstrap/stubs) and the
 // real jq. The stubs record their arguments in a log and keep a little state (image, container,
 // filesystem) so that a second run sees what the first one left, like a reboot would.
 import { spawnSync } from "node:child_process";

@@ -1,5 +1,5 @@
 // The MPC operations through the bundle's CLI contract (ops/main.ts `run`): JSON lines on
-// stdout, one final result line, exit codes 0 / 1 / 2. main.ts registers them from ops/mpc/index.ts;
+// stdout, one final result line, exit codes 0 / 1 / 2. main.ts registers them from layers/mpc/ops/index.ts;
 // here they are added to its table the same way.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { OPERATIONS, run } from "../../../../ops/main.js";

@@ -161,7 +161,7 @@ describe("mpc-wait-keygen", () => {
   it("keeps polling through a transient RPC failure", async () => {
     net.model.voteAll([D0, D1]);
     net.model.finishKeygen();
-    // 4 failed views: 3 exhaust the read retries of ops/near.ts, so the wait loop itself must poll
+    // 4 failed views: 3 exhaust the read retries of platform/near/client.ts, so the wait loop itself must poll
     // again. Without near-api-js's own 5xx retries (their back-off starts at 200 ms).
     net.chain.failNext(4, "http503", { method: "query" });
     const ctx = opContext(net.keys, { httpRetries: 0 });
