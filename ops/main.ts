@@ -12,7 +12,8 @@ import { startFaucet, type FaucetConfig } from "../layers/services/ops/faucet.js
 import { fund } from "../layers/services/ops/fund.js";
 import { KeyResolver, type KeyClients } from "../platform/near/keys.js";
 import { DEFAULT_RPC_URL, TGAS, callMethod, connect, toYocto, view, type ConnectOptions } from "../platform/near/client.js";
-import { apply, check, isValidAccountId, toGas, type CheckInput } from "../platform/near/plan.js";
+import { isValidAccountId } from "../platform/near/account-id.js";
+import { apply, check, toGas, type CheckInput } from "../platform/near/plan.js";
 import { mpcOperations } from "../layers/mpc/ops/index.js";
 import { signTestOperations } from "../layers/mpc/ops/sign-test/index.js";
 

@@ -8,6 +8,7 @@ import type { NearOperationOutcome, RunNearOperationOptions } from "../../platfo
 import type { FundResult } from "../../layers/services/ops/fund.js";
 import type { StackOutputs } from "../stack-outputs.js";
 import type { AwsTarget } from "../aws-target.js";
+import { isValidAccountId } from "../../platform/near/account-id.js";
 
 export const FUND_OPERATION = "fund";
 const DEFAULT_FAUCET_PORT = 3031;
@@ -44,7 +45,6 @@ export interface OutputSink {
 
 export class FundUsageError extends Error {}
 
-const ACCOUNT_ID = /^(?=.{2,64}$)(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/;
 const PUBLIC_KEY = /^ed25519:[1-9A-HJ-NP-Za-km-z]{32,50}$/;
 const YOCTO_PER_NEAR = 10n ** 24n;
 
@@ -67,7 +67,7 @@ export function formatYocto(yocto: string): string {
 
 /** Argument checks that need no stack (run before anything is contacted); throws FundUsageError. */
 export function checkFundArgs(args: FundArgs): void {
-  if (!ACCOUNT_ID.test(args.account.trim())) throw new FundUsageError(`"${args.account}" is not a NEAR account id`);
+  if (!isValidAccountId(args.account.trim())) throw new FundUsageError(`"${args.account}" is not a NEAR account id`);
   if (args.publicKey !== undefined && !PUBLIC_KEY.test(args.publicKey)) {
     throw new FundUsageError('--public-key must be a public key "ed25519:<base58>" (the new account\'s full-access key; never a secret key)');
   }

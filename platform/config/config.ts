@@ -2,6 +2,8 @@
 // any resource exists; a bad value fails with the key, the value and the command that fixes it.
 // Pure: it reads through a getter, so the Pulumi program, `synth` and tests share it.
 
+import { isValidAccountId } from "../near/account-id.js";
+
 export const NAMESPACE = "near-localnet";
 /** The stack whose names are unprefixed (SSM `/near-localnet/localnet-account-key`, ...). */
 export const DEFAULT_STACK = "localnet";
@@ -110,7 +112,6 @@ export const DEFAULTS = {
 /** Chain ids the MPC node runs as a localnet (near/mpc node code). */
 export const MPC_LOCALNET_CHAIN_IDS = ["mpc-localnet", "sandbox"];
 
-const ACCOUNT_ID = /^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/;
 const CHAIN_ID = /^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
 // Graviton families (t4g, m7g, c7gn, ...): the nearcore and MPC images are amd64-only.
@@ -131,10 +132,6 @@ export function nearToYocto(amount: string): bigint | null {
   const m = /^(\d+)(?:\.(\d{1,24}))?$/.exec(amount.trim());
   if (!m) return null;
   return BigInt(m[1]) * 10n ** 24n + BigInt((m[2] ?? "").padEnd(24, "0") || "0");
-}
-
-export function isValidAccountId(id: string): boolean {
-  return id.length >= 2 && id.length <= 64 && ACCOUNT_ID.test(id);
 }
 
 /** An IPv4 CIDR with a /16../28 mask and no host bits set. */

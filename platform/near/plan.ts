@@ -19,6 +19,7 @@
 // }
 // Each step emits one line {"event":"step","index":i,"kind":...,"action":"created|unchanged|deployed|
 // initialised|called|skipped",...}; a re-run against a chain in the wanted state sends nothing.
+import { isValidAccountId } from "./account-id.js";
 import { OpsError } from "./errors.js";
 import type { KeyResolver } from "./keys.js";
 import {
@@ -100,11 +101,6 @@ export function toGas(g: string | undefined, fallback: bigint): bigint {
   const m = /^(\d+)\s*tgas$/i.exec(s);
   if (!m) throw new OpsError("INVALID_INPUT", `gas "${g}" is neither gas units nor "<n> Tgas"`);
   return BigInt(m[1]) * TGAS;
-}
-
-const ACCOUNT_ID = /^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/;
-export function isValidAccountId(id: unknown): id is string {
-  return typeof id === "string" && id.length >= 2 && id.length <= 64 && ACCOUNT_ID.test(id);
 }
 
 /** Validates the shape of a plan; throws INVALID_INPUT naming the offending field. */

@@ -14,7 +14,8 @@ import { actions } from "near-api-js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
 import { DEFAULT_RPC_URL, connect, sendTransaction, view, type ConnectOptions, type NearConnection } from "../../../platform/near/client.js";
-import { DEFAULT_SCHEMES, addDomainsArgs, isAccountId, parseSchemes, type DomainConfig, type Scheme } from "./args.js";
+import { isValidAccountId } from "../../../platform/near/account-id.js";
+import { DEFAULT_SCHEMES, addDomainsArgs, parseSchemes, type DomainConfig, type Scheme } from "./args.js";
 import { SIGNER_CALL_GAS, SIGNER_CONTRACT_ACCOUNT } from "./constants.js";
 import { readSignerState, setupSigner, type SignerPlanOptions } from "./signer.js";
 import {
@@ -54,7 +55,7 @@ function optNumber(payload: Record<string, unknown>, field: string, min: number)
 }
 function contractIdOf(payload: Record<string, unknown>): string {
   const id = optString(payload, "contractId") ?? SIGNER_CONTRACT_ACCOUNT;
-  if (!isAccountId(id)) throw invalid(`payload.contractId "${id}" is not an account id`);
+  if (!isValidAccountId(id)) throw invalid(`payload.contractId "${id}" is not an account id`);
   return id;
 }
 function schemesOf(payload: Record<string, unknown>): Scheme[] {
@@ -259,7 +260,7 @@ export const mpcOperations: Record<string, MpcOperation> = {
   "mpc-vote-domains": async (payload, ctx) => {
     const contractId = contractIdOf(payload);
     const accountId = optString(payload, "accountId");
-    if (!accountId || !isAccountId(accountId)) throw invalid(`payload.accountId must be the node's account id`);
+    if (!accountId || !isValidAccountId(accountId)) throw invalid(`payload.accountId must be the node's account id`);
     const keyRef = optString(payload, "key");
     if (!keyRef) throw invalid("payload.key must be the node account key's reference (ssm:, secretsmanager: or env:)");
     const schemes = schemesOf(payload);

@@ -28,7 +28,8 @@ import {
   type WasmSource,
 } from "../../../platform/near/client.js";
 import { actions } from "near-api-js";
-import { initArgs, isAccountId, normaliseEd25519PublicKey, type InitArgs, type ParticipantSpec } from "./args.js";
+import { isValidAccountId } from "../../../platform/near/account-id.js";
+import { initArgs, normaliseEd25519PublicKey, type InitArgs, type ParticipantSpec } from "./args.js";
 import {
   DEFAULT_CONTRACT_BALANCE,
   DEFAULT_NODE_BALANCE,
@@ -96,7 +97,7 @@ export function signerPlan(opts: SignerPlanOptions): SignerPlan {
     ["parentAccountId", parent],
     ["contractId", contractId],
   ] as const) {
-    if (!isAccountId(id)) throw invalid(`${what} ${JSON.stringify(id)} is not a NEAR account id`);
+    if (!isValidAccountId(id)) throw invalid(`${what} ${JSON.stringify(id)} is not a NEAR account id`);
   }
   if (!parent.endsWith(`.${root}`) || !contractId.endsWith(`.${parent}`)) {
     throw invalid(`${contractId} must be a sub-account of ${parent}, itself a sub-account of ${root}`);
