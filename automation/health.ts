@@ -1,5 +1,6 @@
 // Probe results (what live checks found) and the verdicts drawn from them. The same evaluators
 // serve the `up` gates, `health` and the `status` checkpoint, so "healthy" means one thing.
+import { EMPTY_CODE_HASH } from "../platform/near/code-hash.js";
 import type { LayerId } from "./layers.js";
 import type { BaseOutputs, MpcOutputs, StackOutputs } from "./stack-outputs.js";
 
@@ -39,7 +40,7 @@ export interface ContractProbe {
   accountId: string;
   /** Pinned hash from the stack outputs. */
   expectedCodeHash: string;
-  /** On-chain code_hash; "11111111111111111111111111111111" means no contract. */
+  /** On-chain code_hash; EMPTY_CODE_HASH means no contract. */
   actualCodeHash?: string;
   error?: string;
 }
@@ -162,8 +163,6 @@ export interface LayerVerdict {
   findings: Finding[];
 }
 
-const NO_CODE = "11111111111111111111111111111111";
-
 /** Removes anything that looks like a private key or a store key from log text. */
 export function redact(line: string): string {
   return line
@@ -277,7 +276,7 @@ export function evaluateServices(outputs: StackOutputs, probe: ServicesProbe | u
         subject: accountId,
         message: `could not read ${accountId}${c?.error ? `: ${c.error}` : ""}`,
       });
-    } else if (!c.actualCodeHash || c.actualCodeHash === NO_CODE) {
+    } else if (!c.actualCodeHash || c.actualCodeHash === EMPTY_CODE_HASH) {
       f.push({ kind: "contract-missing", subject: accountId, message: `${accountId} has no contract deployed` });
     } else if (c.actualCodeHash !== expected) {
       f.push({
@@ -378,7 +377,7 @@ export function evaluateMpc(
       message: `could not read the signer contract ${mpc.contractId}${c.error ? `: ${c.error}` : ""}`,
     });
   } else {
-    if (!c.codeHash || c.codeHash === NO_CODE) {
+    if (!c.codeHash || c.codeHash === EMPTY_CODE_HASH) {
       f.push({ kind: "contract-missing", subject: mpc.contractId, message: `${mpc.contractId} has no contract deployed` });
     } else if (c.codeHash !== expectedHash) {
       f.push({

@@ -11,6 +11,7 @@ import {
   type LayerVerdict,
   DEFAULT_SIGNER_CODE_HASH,
 } from "./health.js";
+import { EMPTY_CODE_HASH } from "../platform/near/code-hash.js";
 import { LAYERS, layer as layerDef, type LayerId } from "./layers.js";
 import type { Probes } from "./probes.js";
 import type { StackOutputs } from "./stack-outputs.js";
@@ -43,8 +44,6 @@ export interface StatusReport {
   signTest: LastSignTestProbe | null;
   nextActions: string[];
 }
-
-const NO_CODE = "11111111111111111111111111111111";
 
 function deployed(id: LayerId, o: StackOutputs): boolean {
   if (id === "base") return !!o.base;
@@ -125,7 +124,7 @@ function evidence(input: StatusInput, verdicts: LayerVerdict[]): EvidenceRow[] {
     for (const [account, pinned] of Object.entries(o.services.contracts)) {
       const c = p.services?.contracts.find((x) => x.accountId === account);
       const actual = c?.actualCodeHash;
-      const value = actual === undefined ? `pinned ${pinned}` : actual === pinned ? actual : `${actual === NO_CODE ? "no code" : actual} (pinned ${pinned})`;
+      const value = actual === undefined ? `pinned ${pinned}` : actual === pinned ? actual : `${actual === EMPTY_CODE_HASH ? "no code" : actual} (pinned ${pinned})`;
       rows.push(row(`Code hash ${account}`, value, actual === undefined ? "" : actual === pinned ? "ok" : "FAIL"));
     }
     if (o.services.faucetUrl) {
@@ -139,7 +138,7 @@ function evidence(input: StatusInput, verdicts: LayerVerdict[]): EvidenceRow[] {
     rows.push(
       row(
         "Signer code hash",
-        c?.codeHash ? (c.codeHash === pinned ? c.codeHash : `${c.codeHash === NO_CODE ? "no code" : c.codeHash} (pinned ${pinned})`) : `pinned ${pinned}`,
+        c?.codeHash ? (c.codeHash === pinned ? c.codeHash : `${c.codeHash === EMPTY_CODE_HASH ? "no code" : c.codeHash} (pinned ${pinned})`) : `pinned ${pinned}`,
         c?.codeHash ? (c.codeHash === pinned ? "ok" : "FAIL") : "",
       ),
     );

@@ -27,7 +27,6 @@ import {
 } from "near-api-js/rpc-errors";
 import { OpsError, isNetworkError, toOpsError } from "./errors.js";
 
-export const EMPTY_CODE_HASH = "11111111111111111111111111111111";
 export const TGAS = 1_000_000_000_000n;
 export const YOCTO_PER_NEAR = 10n ** 24n;
 export const DEFAULT_RPC_URL = "http://127.0.0.1:3030";

@@ -8,12 +8,12 @@
 // apply's `call` step can only compare a view with a fixed value, which cannot express (2), so
 // the init runs after apply as `ensureSignerInit`, and `setupSigner` runs the whole sequence:
 // check the init precondition first (nothing is created when it would fail), apply, init.
+import { EMPTY_CODE_HASH } from "../../../platform/near/code-hash.js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
 import { apply, type AccountStep, type DeployStep, type KeyRef, type Plan, type StepLine } from "../../../platform/near/plan.js";
 import {
   DEFAULT_RPC_URL,
-  EMPTY_CODE_HASH,
   codeHashFromSha256,
   connect,
   formatNear,
