@@ -1,6 +1,7 @@
 // Probe results (what live checks found) and the verdicts drawn from them. The same evaluators
 // serve the `up` gates, `health` and the `status` checkpoint, so "healthy" means one thing.
 import { EMPTY_CODE_HASH } from "../platform/near/code-hash.js";
+import { MPC_WEB_PORT, NEAR_P2P_PORT } from "../platform/near/ports.js";
 import type { LayerId } from "./layers.js";
 import type { BaseOutputs, MpcOutputs, StackOutputs } from "./stack-outputs.js";
 
@@ -201,7 +202,7 @@ function containerFindings(subject: string, c: ContainerProbe | undefined): Find
 /** The boot node entry Layer 1 must publish for a node public key and IP. */
 export function bootNodeFor(nodePublicKey: string, ip: string): string {
   const key = nodePublicKey.startsWith("ed25519:") ? nodePublicKey : `ed25519:${nodePublicKey}`;
-  return `${key}@${ip}:24567`;
+  return `${key}@${ip}:${NEAR_P2P_PORT}`;
 }
 
 export function evaluateBase(base: BaseOutputs | undefined, probe: BaseProbe | undefined): LayerVerdict {
@@ -347,7 +348,7 @@ export function evaluateMpc(
     }
     f.push(...containerFindings(subject, n.container));
     if (n.live === false) {
-      f.push({ kind: "node-not-live", subject, message: `${node.accountId}: /health on :8080 does not answer 200` });
+      f.push({ kind: "node-not-live", subject, message: `${node.accountId}: /health on :${MPC_WEB_PORT} does not answer 200` });
     }
     if (baseHeight !== undefined && n.indexerHeight !== undefined && baseHeight - n.indexerHeight > INDEXER_LAG_BLOCKS) {
       f.push({

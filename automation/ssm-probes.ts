@@ -21,6 +21,7 @@ import type { LogTarget, MpcProbeOptions, Probes } from "./probes.js";
 import { splitBootNodes, type StackOutputs } from "./stack-outputs.js";
 import { ssmClientFor, type AwsTarget } from "./aws-target.js";
 import type { SsmSender } from "../platform/ssm/channel.js";
+import { NEAR_RPC_PORT } from "../platform/near/ports.js";
 
 export interface DiagResult {
   exitCode: number;
@@ -213,7 +214,7 @@ export function makeSsmProbes(t: SsmProbeTransport): Probes {
       const b = o.base!;
       const probe: BaseProbe = { rpcReachable: false, container: await container(o, b.instanceId, "neard") };
       const first = await nearStatus(o, b.instanceId);
-      if (!first) return { ...probe, error: "GET /status on :3030 failed" };
+      if (!first) return { ...probe, error: `GET /status on :${NEAR_RPC_PORT} failed` };
       probe.rpcReachable = true;
       probe.chainId = first.chain_id;
       probe.nodePublicKey = first.node_public_key;

@@ -11,8 +11,9 @@ import { OpsError } from "../platform/near/errors.js";
 import { startFaucet, type FaucetConfig } from "../layers/services/ops/faucet.js";
 import { fund } from "../layers/services/ops/fund.js";
 import { KeyResolver, type KeyClients } from "../platform/near/keys.js";
-import { DEFAULT_RPC_URL, TGAS, callMethod, connect, toYocto, view, type ConnectOptions } from "../platform/near/client.js";
+import { TGAS, callMethod, connect, toYocto, view, type ConnectOptions } from "../platform/near/client.js";
 import { isValidAccountId } from "../platform/near/account-id.js";
+import { LOCAL_RPC_URL } from "../platform/near/ports.js";
 import { apply, check, toGas, type CheckInput } from "../platform/near/plan.js";
 import { mpcOperations } from "../layers/mpc/ops/index.js";
 import { signTestOperations } from "../layers/mpc/ops/sign-test/index.js";
@@ -57,14 +58,14 @@ export const OPERATIONS: Record<string, Operation> = {
   view: async (payload, ctx) => {
     const contractId = need(payload, "contractId");
     const method = need(payload, "method");
-    const conn = await connect((payload.rpcUrl as string) ?? DEFAULT_RPC_URL, ctx.connectOptions);
+    const conn = await connect((payload.rpcUrl as string) ?? LOCAL_RPC_URL, ctx.connectOptions);
     return { contractId, method, value: await view(conn, contractId, method, payload.args ?? {}) };
   },
   call: async (payload, ctx) => {
     const signerId = need(payload, "signer");
     if (!isValidAccountId(signerId)) throw new OpsError("INVALID_INPUT", `payload.signer "${signerId}" is not an account id`);
     const keyPair = await ctx.keys.resolve(need(payload, "key"));
-    const conn = await connect((payload.rpcUrl as string) ?? DEFAULT_RPC_URL, ctx.connectOptions);
+    const conn = await connect((payload.rpcUrl as string) ?? LOCAL_RPC_URL, ctx.connectOptions);
     const r = await callMethod(conn, {
       signer: { accountId: signerId, keyPair },
       contractId: need(payload, "contractId"),

@@ -3,6 +3,7 @@
 // Pure: it reads through a getter, so the Pulumi program, `synth` and tests share it.
 
 import { isValidAccountId } from "../near/account-id.js";
+import { MPC_WEB_PORT, NEAR_P2P_PORT, NEAR_RPC_PORT } from "../near/ports.js";
 
 export const NAMESPACE = "near-localnet";
 /** The stack whose names are unprefixed (SSM `/near-localnet/localnet-account-key`, ...). */
@@ -346,8 +347,9 @@ export function loadConfig(get: ConfigGetter, stack: string): LocalnetConfig {
     p2pPort: int("mpcP2pPort", DEFAULTS.mpcP2pPort, 1024, 65535, "3000"),
     domains,
   };
-  for (const reserved of [3030, 24567, 8080, services.faucetPort]) {
-    if (mpc.p2pPort === reserved) bad("mpcP2pPort", mpc.p2pPort, `collides with port ${reserved} (RPC 3030, NEAR P2P 24567, MPC web UI 8080, faucet)`, "3000");
+  const ports = `RPC ${NEAR_RPC_PORT}, NEAR P2P ${NEAR_P2P_PORT}, MPC web UI ${MPC_WEB_PORT}, faucet`;
+  for (const reserved of [NEAR_RPC_PORT, NEAR_P2P_PORT, MPC_WEB_PORT, services.faucetPort]) {
+    if (mpc.p2pPort === reserved) bad("mpcP2pPort", mpc.p2pPort, `collides with port ${reserved} (${ports})`, "3000");
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -26,10 +26,10 @@ import {
   UnknownTransactionError,
 } from "near-api-js/rpc-errors";
 import { OpsError, isNetworkError, toOpsError } from "./errors.js";
+import { LOCAL_RPC_URL } from "./ports.js";
 
 export const TGAS = 1_000_000_000_000n;
 export const YOCTO_PER_NEAR = 10n ** 24n;
-export const DEFAULT_RPC_URL = "http://127.0.0.1:3030";
 
 export type Log = (message: string) => void;
 
@@ -98,7 +98,7 @@ class TimedProvider extends JsonRpcProvider {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
 
 /** Connects to a NEAR RPC: checks that it answers `status` (RPC_UNREACHABLE otherwise) and its chain id. */
-export async function connect(rpcUrl: string = DEFAULT_RPC_URL, opts: ConnectOptions = {}): Promise<NearConnection> {
+export async function connect(rpcUrl: string = LOCAL_RPC_URL, opts: ConnectOptions = {}): Promise<NearConnection> {
   const provider = new TimedProvider(rpcUrl, opts.requestTimeoutMs ?? 15_000, opts.httpRetries ?? 4, opts.httpRetryWaitMs ?? 200);
   let status: { chain_id: string; sync_info: { latest_block_height: number } };
   try {

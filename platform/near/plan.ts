@@ -22,8 +22,8 @@
 import { isValidAccountId } from "./account-id.js";
 import { OpsError } from "./errors.js";
 import type { KeyResolver } from "./keys.js";
+import { LOCAL_RPC_URL } from "./ports.js";
 import {
-  DEFAULT_RPC_URL,
   TGAS,
   callMethod,
   codeHashFromSha256,
@@ -184,7 +184,7 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
   const plan = validatePlan(input);
   const conn =
     deps.connection ??
-    (await connect(plan.rpcUrl ?? DEFAULT_RPC_URL, { ...deps.connectOptions, expectChainId: plan.chainId ?? deps.connectOptions?.expectChainId }));
+    (await connect(plan.rpcUrl ?? LOCAL_RPC_URL, { ...deps.connectOptions, expectChainId: plan.chainId ?? deps.connectOptions?.expectChainId }));
   const signer = async (accountId: string): Promise<Signer> => ({ accountId, keyPair: await deps.keys.resolve(plan.keys[accountId]) });
   const publicKeyFor = async (accountId: string, explicit: string | undefined, creator: string | undefined) => {
     if (explicit) return explicit;
@@ -391,7 +391,7 @@ export async function check(
   input: CheckInput,
   deps: { emit: (l: CheckLine) => void; connectOptions?: ConnectOptions; pollMs?: number },
 ): Promise<{ chainId: string; height: number; accounts: { accountId: string; codeHash: string }[] }> {
-  const rpcUrl = input.rpcUrl ?? DEFAULT_RPC_URL;
+  const rpcUrl = input.rpcUrl ?? LOCAL_RPC_URL;
   const conn = await connect(rpcUrl, deps.connectOptions);
   deps.emit({ event: "step", check: "rpc", ok: true, rpcUrl, height: conn.latestHeight });
   const failures: string[] = [];

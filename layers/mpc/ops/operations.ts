@@ -13,7 +13,8 @@
 import { actions } from "near-api-js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
-import { DEFAULT_RPC_URL, connect, sendTransaction, view, type ConnectOptions, type NearConnection } from "../../../platform/near/client.js";
+import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
+import { connect, sendTransaction, view, type ConnectOptions, type NearConnection } from "../../../platform/near/client.js";
 import { isValidAccountId } from "../../../platform/near/account-id.js";
 import { DEFAULT_SCHEMES, addDomainsArgs, parseSchemes, type DomainConfig, type Scheme } from "./args.js";
 import { SIGNER_CALL_GAS, SIGNER_CONTRACT_ACCOUNT } from "./constants.js";
@@ -63,7 +64,7 @@ function schemesOf(payload: Record<string, unknown>): Scheme[] {
 }
 async function connectFor(payload: Record<string, unknown>, ctx: MpcOpContext): Promise<NearConnection> {
   const chainId = optString(payload, "chainId");
-  return connect(optString(payload, "rpcUrl") ?? DEFAULT_RPC_URL, { ...ctx.connectOptions, ...(chainId ? { expectChainId: chainId } : {}) });
+  return connect(optString(payload, "rpcUrl") ?? LOCAL_RPC_URL, { ...ctx.connectOptions, ...(chainId ? { expectChainId: chainId } : {}) });
 }
 
 /**

@@ -12,8 +12,8 @@ import { EMPTY_CODE_HASH } from "../../../platform/near/code-hash.js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
 import { apply, type AccountStep, type DeployStep, type KeyRef, type Plan, type StepLine } from "../../../platform/near/plan.js";
+import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import {
-  DEFAULT_RPC_URL,
   codeHashFromSha256,
   connect,
   formatNear,
@@ -260,7 +260,7 @@ export interface SetupResult {
 export async function setupSigner(opts: SignerPlanOptions, deps: SetupDeps): Promise<SetupResult> {
   const sp = signerPlan(opts);
   const conn =
-    deps.connection ?? (await connect(sp.plan.rpcUrl ?? DEFAULT_RPC_URL, { ...deps.connectOptions, expectChainId: sp.plan.chainId ?? deps.connectOptions?.expectChainId }));
+    deps.connection ?? (await connect(sp.plan.rpcUrl ?? LOCAL_RPC_URL, { ...deps.connectOptions, expectChainId: sp.plan.chainId ?? deps.connectOptions?.expectChainId }));
   // fail before creating anything when the contract runs other code with state (apply would
   // redeploy over it: a version change needs the contract's own update/migrate path) or already
   // has other participants

@@ -20,8 +20,8 @@ import { actions, baseDecode, PublicKey } from "near-api-js";
 import { ACCOUNT_ID_MAX_LEN, isAccountIdPart, isValidAccountId } from "../../../platform/near/account-id.js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
+import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import {
-  DEFAULT_RPC_URL,
   connect,
   formatNear,
   sendTransaction,
@@ -171,7 +171,7 @@ export async function startFaucet(
     funderId === parent && !config.funderKey
       ? parentSigner
       : { accountId: funderId, keyPair: await deps.keys.resolve(config.funderKey ?? config.parentKey) };
-  const rpcUrl = config.rpcUrl ?? DEFAULT_RPC_URL;
+  const rpcUrl = config.rpcUrl ?? LOCAL_RPC_URL;
   const conn = deps.connection ?? (await connect(rpcUrl, { ...deps.connectOptions, expectChainId: config.chainId, log }));
   if (!(await viewAccount(conn, parent))) throw new OpsError("ACCOUNT_NOT_FOUND", `faucet parent ${parent} does not exist`);
   log(`faucet: parent ${parent} (key ${parentSigner.keyPair.getPublicKey().toString()}), funder ${funder.accountId}`);

@@ -23,7 +23,8 @@
 import { isValidAccountId } from "../../../../platform/near/account-id.js";
 import { OpsError } from "../../../../platform/near/errors.js";
 import { parseKeyRef } from "../../../../platform/near/keys.js";
-import { DEFAULT_RPC_URL, toYocto } from "../../../../platform/near/client.js";
+import { toYocto } from "../../../../platform/near/client.js";
+import { LOCAL_RPC_URL } from "../../../../platform/near/ports.js";
 
 export type SignScheme = "Secp256k1" | "Ed25519";
 
@@ -95,7 +96,7 @@ export function parseSignTestPayload(raw: unknown): SignTestPayload {
   if (!isObject(raw)) bad("must be a JSON object");
   onlyKeys(raw, ["rpcUrl", "expectChainId", "contractId", "path", "tester", "funder", "domains", "timeoutSeconds"], "payload");
 
-  let rpcUrl = DEFAULT_RPC_URL;
+  let rpcUrl = LOCAL_RPC_URL;
   if (raw.rpcUrl !== undefined) {
     if (typeof raw.rpcUrl !== "string" || !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(raw.rpcUrl)) bad(`rpcUrl must be an http(s) URL, got ${JSON.stringify(raw.rpcUrl)}`);
     rpcUrl = raw.rpcUrl;
