@@ -3,6 +3,7 @@
 // Pure: it reads through a getter, so the Pulumi program, `synth` and tests share it.
 
 import { isValidAccountId } from "../near/account-id.js";
+import { nearToYocto } from "../near/amounts.js";
 import { MPC_WEB_PORT, NEAR_P2P_PORT, NEAR_RPC_PORT } from "../near/ports.js";
 
 export const NAMESPACE = "near-localnet";
@@ -127,13 +128,6 @@ const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-
-/** Parses a decimal NEAR amount into yoctoNEAR; null when it is not a non-negative decimal. */
-export function nearToYocto(amount: string): bigint | null {
-  const m = /^(\d+)(?:\.(\d{1,24}))?$/.exec(amount.trim());
-  if (!m) return null;
-  return BigInt(m[1]) * 10n ** 24n + BigInt((m[2] ?? "").padEnd(24, "0") || "0");
-}
 
 /** An IPv4 CIDR with a /16../28 mask and no host bits set. */
 export function parseCidr(cidr: string): { base: number; bits: number } | null {

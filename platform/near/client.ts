@@ -25,11 +25,11 @@ import {
   TransactionTimeoutError,
   UnknownTransactionError,
 } from "near-api-js/rpc-errors";
+import { parseAmount } from "./amounts.js";
 import { OpsError, isNetworkError, toOpsError } from "./errors.js";
 import { LOCAL_RPC_URL } from "./ports.js";
 
 export const TGAS = 1_000_000_000_000n;
-export const YOCTO_PER_NEAR = 10n ** 24n;
 
 export type Log = (message: string) => void;
 
@@ -137,17 +137,9 @@ export function toYocto(amount: string | bigint | number): bigint {
     if (!Number.isSafeInteger(amount) || amount < 0) throw new OpsError("INVALID_INPUT", `amount ${amount} is not a whole yoctoNEAR number; use a string`);
     return BigInt(amount);
   }
-  const s = amount.trim();
-  if (/^\d+$/.test(s)) return BigInt(s);
-  const m = /^(\d+)(?:\.(\d{1,24}))?\s*NEAR$/i.exec(s);
-  if (!m) throw new OpsError("INVALID_INPUT", `amount "${amount}" is neither yoctoNEAR digits nor "<n> NEAR"`);
-  return BigInt(m[1]) * YOCTO_PER_NEAR + BigInt((m[2] ?? "").padEnd(24, "0") || "0");
-}
-
-export function formatNear(yocto: bigint): string {
-  const whole = yocto / YOCTO_PER_NEAR;
-  const frac = (yocto % YOCTO_PER_NEAR).toString().padStart(24, "0").replace(/0+$/, "");
-  return `${whole}${frac ? `.${frac}` : ""} NEAR`;
+  const yocto = parseAmount(amount);
+  if (yocto === null) throw new OpsError("INVALID_INPUT", `amount "${amount}" is neither yoctoNEAR digits nor "<n> NEAR"`);
+  return yocto;
 }
 
 /** base58 code hash for a sha256 hex digest (what view_account reports for that wasm). */

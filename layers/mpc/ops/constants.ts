@@ -7,6 +7,7 @@
 // which no tag contains. The raw URL is therefore pinned to that commit, never to a branch.
 // The file is 1,182,130 bytes; its sha256 and on-chain code hash (base58 of the sha256) below
 // were computed from that blob.
+import { YOCTO_PER_NEAR } from "../../../platform/near/amounts.js";
 import type { WasmSource } from "../../../platform/near/client.js";
 
 export const SIGNER_RELEASE = "3.14.1";
@@ -23,7 +24,7 @@ export const SIGNER_PARENT_ACCOUNT = "signer.localnet";
 export const SIGNER_CONTRACT_ACCOUNT = "v1.signer.localnet";
 export const nodeAccountId = (i: number, root = "localnet") => `mpc-node-${i}.${root}`;
 
-const NEAR = 10n ** 24n;
+const NEAR = YOCTO_PER_NEAR;
 /** Storage costs 1e19 yoctoNEAR per byte (near/mpc deposits.rs STORAGE_BYTE_COST_YOCTONEAR). */
 export const STORAGE_BYTE_COST = 10n ** 19n;
 /**

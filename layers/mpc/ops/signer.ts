@@ -9,6 +9,7 @@
 // the init runs after apply as `ensureSignerInit`, and `setupSigner` runs the whole sequence:
 // check the init precondition first (nothing is created when it would fail), apply, init.
 import { EMPTY_CODE_HASH } from "../../../platform/near/code-hash.js";
+import { formatNear } from "../../../platform/near/amounts.js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
 import { apply, type AccountStep, type DeployStep, type KeyRef, type Plan, type StepLine } from "../../../platform/near/plan.js";
@@ -16,7 +17,6 @@ import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import {
   codeHashFromSha256,
   connect,
-  formatNear,
   sendTransaction,
   stateKeyExists,
   toYocto,

@@ -18,12 +18,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { actions, baseDecode, PublicKey } from "near-api-js";
 import { ACCOUNT_ID_MAX_LEN, isAccountIdPart, isValidAccountId } from "../../../platform/near/account-id.js";
+import { formatNear } from "../../../platform/near/amounts.js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
 import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import {
   connect,
-  formatNear,
   sendTransaction,
   toYocto,
   viewAccount,

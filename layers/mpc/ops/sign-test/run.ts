@@ -34,12 +34,12 @@ import {
   type ChainSigPublicKey,
   type VerdictCode,
 } from "../../../../platform/chainsig/index.js";
+import { formatNear } from "../../../../platform/near/amounts.js";
 import { OpsError, toOpsError } from "../../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../../platform/near/keys.js";
 import {
   connect,
   ensureAccount,
-  formatNear,
   sendTransaction,
   view,
   viewAccount,
