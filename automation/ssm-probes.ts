@@ -22,6 +22,7 @@ import { splitBootNodes, type StackOutputs } from "./stack-outputs.js";
 import { ssmClientFor, type AwsTarget } from "./aws-target.js";
 import type { SsmSender } from "../platform/ssm/channel.js";
 import { NEAR_RPC_PORT } from "../platform/near/ports.js";
+import { sleep } from "../platform/time.js";
 
 export interface DiagResult {
   exitCode: number;
@@ -408,16 +409,6 @@ export async function createSsmProbes(o: SsmProbeOptions): Promise<Probes> {
       );
       return result;
     },
-    sleep: (ms) =>
-      new Promise((res) => {
-        if (o.signal?.aborted) return res();
-        const t = setTimeout(done, ms);
-        function done() {
-          clearTimeout(t);
-          o.signal?.removeEventListener("abort", done);
-          res();
-        }
-        o.signal?.addEventListener("abort", done, { once: true });
-      }),
+    sleep: (ms) => sleep(ms, o.signal),
   });
 }

@@ -28,6 +28,7 @@ import {
 import { parseAmount } from "./amounts.js";
 import { OpsError, isNetworkError, toOpsError } from "./errors.js";
 import { LOCAL_RPC_URL } from "./ports.js";
+import { sleep } from "../time.js";
 
 export const TGAS = 1_000_000_000_000n;
 
@@ -94,8 +95,6 @@ class TimedProvider extends JsonRpcProvider {
     }
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
 
 /** Connects to a NEAR RPC: checks that it answers `status` (RPC_UNREACHABLE otherwise) and its chain id. */
 export async function connect(rpcUrl: string = LOCAL_RPC_URL, opts: ConnectOptions = {}): Promise<NearConnection> {

@@ -23,6 +23,7 @@ import { isValidAccountId } from "./account-id.js";
 import { OpsError } from "./errors.js";
 import type { KeyResolver } from "./keys.js";
 import { LOCAL_RPC_URL } from "./ports.js";
+import { sleep } from "../time.js";
 import {
   TGAS,
   callMethod,
@@ -409,7 +410,7 @@ export async function check(
       const s = (await conn.provider.viewNodeStatus()) as { sync_info: { latest_block_height: number } };
       height = s.sync_info.latest_block_height;
       if (height - start >= min || Date.now() >= deadline) break;
-      await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
+      await sleep(deps.pollMs ?? 500);
     }
     const ok = height - start >= min;
     deps.emit({ event: "step", check: "blocks-advance", ok, from: start, to: height });

@@ -16,6 +16,7 @@ import type { KeyResolver } from "../../../platform/near/keys.js";
 import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import { connect, sendTransaction, view, type ConnectOptions, type NearConnection } from "../../../platform/near/client.js";
 import { isValidAccountId } from "../../../platform/near/account-id.js";
+import { sleep } from "../../../platform/time.js";
 import { DEFAULT_SCHEMES, addDomainsArgs, parseSchemes, type DomainConfig, type Scheme } from "./args.js";
 import { SIGNER_CALL_GAS, SIGNER_CONTRACT_ACCOUNT } from "./constants.js";
 import { readSignerState, setupSigner, type SignerPlanOptions } from "./signer.js";
@@ -166,7 +167,6 @@ export interface KeygenResult {
   domains: { scheme: Scheme; domainId: number; publicKey: string }[];
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
 const TRANSIENT = new Set(["RPC_UNREACHABLE", "TIMEOUT", "RPC_ERROR"]);
 
 /** Polls `state` until keygen is complete for every scheme; TIMEOUT with diagnostics otherwise. */
