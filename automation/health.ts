@@ -5,7 +5,7 @@ import { MPC_WEB_PORT, NEAR_P2P_PORT } from "../platform/near/ports.js";
 import type { LayerId } from "./layers.js";
 import type { BaseOutputs, MpcOutputs, StackOutputs } from "./stack-outputs.js";
 
-/** Signer contract code hash of near/mpc 3.14.1 (DESIGN.md), used when the stack exports none. */
+/** Code hash of near/mpc 3.14.1's signer contract (signer-3_14_1.wasm), used when the stack exports none. */
 export const DEFAULT_SIGNER_CODE_HASH = "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL";
 /** A container restarted this many times is reported as a restart loop. */
 export const RESTART_LOOP_THRESHOLD = 3;

@@ -92,7 +92,7 @@ export const DEFAULTS = {
   baseInstanceType: "m6i.large",
   baseDataVolumeGiB: 100,
   nearcoreVersion: "2.13.3",
-  // near/mpc only treats `mpc-localnet` and `sandbox` as localnets; see DESIGN.md.
+  // near/mpc only treats `mpc-localnet` and `sandbox` as localnets (crates/node-config/src/start.rs, is_localnet).
   chainId: "mpc-localnet",
   rootAccountId: "localnet",
   rootBalanceNear: "1000000000",
@@ -111,7 +111,7 @@ export const DEFAULTS = {
   mpcDomains: ["secp256k1", "ed25519"] as SignatureScheme[],
 };
 
-/** Chain ids the MPC node runs as a localnet (near/mpc node code). */
+/** Chain ids the MPC node runs as a localnet (near/mpc crates/node-config/src/start.rs, ChainId::is_localnet). */
 export const MPC_LOCALNET_CHAIN_IDS = ["mpc-localnet", "sandbox"];
 
 const CHAIN_ID = /^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$/;

@@ -1,6 +1,6 @@
-// The NEAR operations toolkit: small typed functions on near-api-js 7. Every function is
-// idempotent where the brief asks for it (a re-run against a chain already in the wanted state
-// sends no transaction) and fails with an OpsError code (see errors.ts).
+// The NEAR operations toolkit: small typed functions on near-api-js 7. ensureAccount,
+// deployContract and callMethod (with an `unless` view) are idempotent: a re-run against a chain
+// already in the wanted state sends no transaction. Failures are OpsErrors with a code (errors.ts).
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";

@@ -257,7 +257,7 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
 
 // ------------------------------------------------------------------------------------------ Layer 2
 
-/** near/core-contracts commit the Layer 2 wasm is pinned to (DESIGN "NEAR core contracts"). */
+/** near/core-contracts commit the Layer 2 wasm is pinned to: its prebuilt `<contract>/res/*.wasm`. */
 export const CORE_CONTRACTS_COMMIT = "1c58c1f54121c3344750db636d4946d5edfb7267";
 
 export const CORE_CONTRACTS = {

@@ -30,7 +30,7 @@ export const STORAGE_BYTE_COST = 10n ** 19n;
 /**
  * The contract account's balance. The code alone locks 1,182,130 bytes = 11.82 NEAR; the
  * contract state grows with pending sign requests, votes and attestations (near/mpc's own
- * localnet script funds the contract with 1000 NEAR). DESIGN asks for ~60 NEAR.
+ * localnet script funds the contract with 1000 NEAR). 60 NEAR leaves about 48 NEAR for that state.
  */
 export const DEFAULT_CONTRACT_BALANCE = 60n * NEAR;
 /** signer.localnet only holds its own account plus what it hands to v1.signer.localnet. */

@@ -1,6 +1,6 @@
-// On-chain set-up of the MPC signer contract (issue 4 "On-chain set-up"), on helper-1's toolkit:
+// On-chain set-up of the MPC signer contract, on the NEAR toolkit (platform/near):
 //   1. signer.<root>, v1.signer.<root> (the contract, funded for its storage), mpc-node-{i}.<root>
-//      each with its own account key: a Plan for ops/plan.ts `apply` (account + deploy steps).
+//      each with its own account key: a Plan for platform/near/plan.ts `apply` (account + deploy steps).
 //   2. `init` with the participants and threshold, guarded by the contract's `state`: skipped when
 //      it is already initialised with the same participants and threshold; a clear error naming
 //      both sets when it was initialised with different ones (a contract cannot be re-initialised;

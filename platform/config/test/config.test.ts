@@ -94,7 +94,7 @@ describe("helpers", () => {
     expect(parseCidr("10.42.0.0/8")).toBeNull();
     expect(parseCidr("300.0.0.0/16")).toBeNull();
   });
-  test("DEFAULTS pin the releases DESIGN names", () => {
+  test("DEFAULTS pin nearcore 2.13.3 and near/mpc 3.14.1", () => {
     expect(DEFAULTS.nearcoreVersion).toBe("2.13.3");
     expect(DEFAULTS.mpcVersion).toBe("3.14.1");
   });

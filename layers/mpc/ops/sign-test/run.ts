@@ -1,4 +1,4 @@
-// The end-to-end sign test, run inside the VPC (issue 6 "The sign test"):
+// The end-to-end sign test, run inside the VPC:
 //   1. ensure the tester account (created by the funder when missing; an existing account must
 //      hold the tester's key),
 //   2. per domain: read the root key with `public_key {domain_id}`, derive the tester's key
