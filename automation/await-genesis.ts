@@ -4,6 +4,7 @@
 // goes to stderr.
 import { createHash } from "node:crypto";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { sleep as defaultSleep } from "../platform/time.js";
 
 export interface AwaitGenesisOptions {
   client: Pick<S3Client, "send">;
@@ -20,7 +21,7 @@ export interface AwaitGenesisOptions {
 
 export async function awaitGenesis(o: AwaitGenesisOptions): Promise<{ sha256: string; bytes: number }> {
   const now = o.now ?? Date.now;
-  const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const sleep = o.sleep ?? defaultSleep;
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const started = now();
   let last = "not yet published";

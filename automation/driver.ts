@@ -18,6 +18,7 @@ import {
 } from "../layers/registry.js";
 import { layerSelection, selects, stateSelection, type LayerSelection } from "./layers.js";
 import type { Out, Probes } from "./probes.js";
+import { sleep } from "../platform/time.js";
 import { parseStackOutputs } from "./stack-outputs.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, cancelled: 130 } as const;
@@ -325,7 +326,7 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
           // up): one re-check after a pause, then the verdict stands.
           const wait = deps.gateRetryMs ?? GATE_RETRY_MS;
           r.log(`${tag(def)} gate: not healthy yet; checking once more in ${formatDuration(wait)}`);
-          await (deps.sleep ?? abortableSleep)(wait, deps.signal);
+          await (deps.sleep ?? sleep)(wait, deps.signal);
           if (!r.aborted) verdict = await r.gate(run, def, "gate", probes);
         }
         if (r.aborted) throw r.asError(new Error("cancelled"));
@@ -378,19 +379,6 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
 }
 
 export const GATE_RETRY_MS = 30_000;
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Failures where nothing ran on the stack (or someone else holds it): no refresh, no probes. */
 const NO_RUN_KINDS: string[] = ["concurrent-update", "cancelled", "missing-cli", "missing-credentials", "missing-passphrase"];

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 // The monitor class is not re-exported from the runtime index.
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
 import * as runtimeState from "@pulumi/pulumi/runtime/state.js";
+import { sleep } from "../platform/time.js";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -190,6 +191,6 @@ export async function settle(): Promise<void> {
   const wait = (pulumi.runtime as any).waitForRPCs as (() => Promise<void>) | undefined;
   for (let i = 0; i < 3; i++) {
     if (wait) await wait();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }

@@ -11,6 +11,8 @@ import { LAYERS, type LayerId } from "../layers/registry.js";
 import type { LogTarget, Probes } from "./probes.js";
 import { ssmClientFor, type AwsTarget } from "./aws-target.js";
 import type { SsmSender } from "../platform/ssm/channel.js";
+import { NEAR_RPC_PORT } from "../platform/near/ports.js";
+import { sleep } from "../platform/time.js";
 
 /** Every layer's probe over one transport. */
 export function makeSsmProbes(t: ProbeTransport): Probes {
@@ -126,16 +128,6 @@ export async function createSsmProbes(o: SsmProbeOptions): Promise<Probes> {
       );
       return result;
     },
-    sleep: (ms) =>
-      new Promise((res) => {
-        if (o.signal?.aborted) return res();
-        const t = setTimeout(done, ms);
-        function done() {
-          clearTimeout(t);
-          o.signal?.removeEventListener("abort", done);
-          res();
-        }
-        o.signal?.addEventListener("abort", done, { once: true });
-      }),
+    sleep: (ms) => sleep(ms, o.signal),
   });
 }

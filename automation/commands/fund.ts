@@ -9,6 +9,8 @@ import type { FundResult } from "../../layers/services/ops/fund.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import type { AwsTarget } from "../aws-target.js";
 import type { Out } from "../probes.js";
+import { isValidAccountId } from "../../platform/near/account-id.js";
+import { formatNear, nearToYocto } from "../../platform/near/amounts.js";
 
 export const FUND_OPERATION = "fund";
 const DEFAULT_FAUCET_PORT = 3031;
@@ -40,30 +42,25 @@ export interface FundDeps extends Timing {
 
 export class FundUsageError extends Error {}
 
-const ACCOUNT_ID = /^(?=.{2,64}$)(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/;
 const PUBLIC_KEY = /^ed25519:[1-9A-HJ-NP-Za-km-z]{32,50}$/;
-const YOCTO_PER_NEAR = 10n ** 24n;
 
 /** The faucet's amount format ("<n> NEAR" or yoctoNEAR digits) from what a person types. */
 export function normalizeAmount(input: string): string {
   const s = input.trim();
-  const near = /^(\d+(?:\.\d{1,24})?)\s*(?:near|N)?$/i.exec(s);
-  if (near && !/^0+(\.0+)?$/.test(near[1])) return `${near[1]} NEAR`;
+  const near = /^(\d[\d.]*)\s*(?:near|N)?$/i.exec(s);
+  if (near && (nearToYocto(near[1]) ?? 0n) > 0n) return `${near[1]} NEAR`;
   const yocto = /^(\d+)\s*yocto(?:near)?$/i.exec(s);
   if (yocto && BigInt(yocto[1]) > 0n) return yocto[1];
   throw new FundUsageError(`amount "${input}" must be a positive number of NEAR ("5", "0.5 NEAR") or "<digits>yocto"`);
 }
 
 export function formatYocto(yocto: string): string {
-  if (!/^\d+$/.test(yocto)) return yocto;
-  const v = BigInt(yocto);
-  const frac = (v % YOCTO_PER_NEAR).toString().padStart(24, "0").replace(/0+$/, "");
-  return `${v / YOCTO_PER_NEAR}${frac ? `.${frac}` : ""} NEAR`;
+  return /^\d+$/.test(yocto) ? formatNear(BigInt(yocto)) : yocto;
 }
 
 /** Argument checks that need no stack (run before anything is contacted); throws FundUsageError. */
 export function checkFundArgs(args: FundArgs): void {
-  if (!ACCOUNT_ID.test(args.account.trim())) throw new FundUsageError(`"${args.account}" is not a NEAR account id`);
+  if (!isValidAccountId(args.account.trim())) throw new FundUsageError(`"${args.account}" is not a NEAR account id`);
   if (args.publicKey !== undefined && !PUBLIC_KEY.test(args.publicKey)) {
     throw new FundUsageError('--public-key must be a public key "ed25519:<base58>" (the new account\'s full-access key; never a secret key)');
   }

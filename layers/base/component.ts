@@ -14,9 +14,8 @@ import { OpsChannel, type OpsBundleRef } from "../../platform/ssm/ops-channel.js
 import { renderUserData } from "../../platform/host/render.js";
 import { BASE_SCRIPTS } from "./scripts.js";
 import type { GenesisLocation } from "./outputs.js";
+import { NEAR_P2P_PORT, NEAR_RPC_PORT } from "../../platform/near/ports.js";
 
-export const RPC_PORT = 3030;
-export const P2P_PORT = 24567;
 export const GENESIS_KEY = "genesis/genesis.json";
 /** How long `up` waits for the first boot to publish the genesis. */
 export const GENESIS_WAIT_SECONDS = 900;
@@ -72,7 +71,7 @@ export class NearBase extends pulumi.ComponentResource {
       { vpcId: network.vpcId, description: "NEAR base node: RPC and P2P from inside the VPC only", tags: tags("base-sg") },
       p,
     );
-    for (const [rule, port] of [["rpc", RPC_PORT], ["p2p", P2P_PORT]] as const) {
+    for (const [rule, port] of [["rpc", NEAR_RPC_PORT], ["p2p", NEAR_P2P_PORT]] as const) {
       new aws.vpc.SecurityGroupIngressRule(
         `base-${rule}-from-vpc`,
         { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: network.vpcCidr, description: `${rule} from inside the VPC`, tags: tags(`base-${rule}`) },
@@ -204,12 +203,12 @@ export class NearBase extends pulumi.ComponentResource {
     this.instanceId = host.instanceId;
     this.privateIp = host.privateIp;
     this.roleName = host.roleName;
-    this.rpcUrl = pulumi.interpolate`http://${host.privateIp}:${RPC_PORT}`;
+    this.rpcUrl = pulumi.interpolate`http://${host.privateIp}:${NEAR_RPC_PORT}`;
     this.chainId = pulumi.output(base.chainId);
     this.nodePublicKey = nodeKey.publicKey;
     this.validatorPublicKey = validatorKey.publicKey;
     // From program-held values, never read back from a file on the node.
-    this.bootNodes = pulumi.interpolate`${nodeKey.publicKey}@${host.privateIp}:${P2P_PORT}`;
+    this.bootNodes = pulumi.interpolate`${nodeKey.publicKey}@${host.privateIp}:${NEAR_P2P_PORT}`;
     this.artifactsBucket = bucket.bucket;
     this.genesis = pulumi.all([bucket.bucket, genesisWait.stdout]).apply(([b, stdout]) => ({
       bucket: b,

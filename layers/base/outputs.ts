@@ -1,4 +1,5 @@
 // Layer 1's stack output `base`: what index.ts exports (BaseExport) and what the driver reads back.
+import { NEAR_P2P_PORT } from "../../platform/near/ports.js";
 import { instanceIdOf, isObject, optionalString, requiredString, type Raw } from "../outputs.js";
 
 export interface GenesisLocation {
@@ -49,7 +50,7 @@ export function splitBootNodes(value: string): string[] {
 /** The boot node entry Layer 1 must publish for a node public key and IP. */
 export function bootNodeFor(nodePublicKey: string, ip: string): string {
   const key = nodePublicKey.startsWith("ed25519:") ? nodePublicKey : `ed25519:${nodePublicKey}`;
-  return `${key}@${ip}:24567`;
+  return `${key}@${ip}:${NEAR_P2P_PORT}`;
 }
 
 function genesisOf(v: unknown): BaseOutputs["genesis"] {

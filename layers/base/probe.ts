@@ -1,5 +1,6 @@
 // Layer 1's probe: the neard container, two /status samples (chain id, peer id, head moving) and
 // the root account through the ops bundle's `check`.
+import { NEAR_RPC_PORT } from "../../platform/near/ports.js";
 import { parseHttpProbe, readContainer, type ProbeTransport } from "../probe.js";
 import type { StackOutputs } from "../outputs.js";
 import type { BaseProbe } from "./gate.js";
@@ -24,7 +25,7 @@ export async function probeBase(t: ProbeTransport, o: StackOutputs): Promise<Bas
   const b = o.base!;
   const probe: BaseProbe = { rpcReachable: false, container: await readContainer(t, o, b.instanceId, "neard") };
   const first = await nearStatus(t, o, b.instanceId);
-  if (!first) return { ...probe, error: "GET /status on :3030 failed" };
+  if (!first) return { ...probe, error: `GET /status on :${NEAR_RPC_PORT} failed` };
   probe.rpcReachable = true;
   probe.chainId = first.chain_id;
   probe.nodePublicKey = first.node_public_key;

@@ -15,11 +15,9 @@ import { NodeHost } from "../../platform/host/node-host.js";
 import { renderUserData } from "../../platform/host/render.js";
 import { MPC_SCRIPTS } from "./scripts.js";
 import type { NearServices } from "../services/component.js";
-import { LOCAL_RPC_URL } from "../services/component.js";
+import { LOCAL_RPC_URL, MPC_WEB_PORT, NEAR_P2P_PORT } from "../../platform/near/ports.js";
 import { SsmOperation } from "../../platform/ssm/operation.js";
 
-export const MPC_WEB_PORT = 8080;
-export const NEAR_P2P_PORT = 24567;
 /** How long `up` waits for distributed key generation, seconds. */
 export const KEYGEN_TIMEOUT_SECONDS = 1800;
 

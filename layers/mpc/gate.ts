@@ -6,11 +6,12 @@ import { containerFindings, redact, type ContainerProbe, type Finding, type Laye
 import type { StackOutputs } from "../outputs.js";
 import { SIGNER_CODE_HASH as DEFAULT_SIGNER_CODE_HASH } from "./ops/constants.js";
 import type { MpcNodeOutputs, MpcOutputs } from "./outputs.js";
+import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
+import { MPC_WEB_PORT } from "../../platform/near/ports.js";
 
 /** An MPC indexer this many blocks behind the base node is reported as lagging. */
 export const INDEXER_LAG_BLOCKS = 100;
 
-const NO_CODE = "11111111111111111111111111111111";
 
 export type SecretStatus = "ok" | "placeholder" | "malformed" | "missing";
 
@@ -110,7 +111,7 @@ function nodeFindings(node: MpcNodeOutputs, n: MpcNodeProbe | undefined, o: Stac
   }
   f.push(...containerFindings(subject, n.container));
   if (n.live === false) {
-    f.push({ kind: "node-not-live", subject, message: `${node.accountId}: /health on :8080 does not answer 200` });
+    f.push({ kind: "node-not-live", subject, message: `${node.accountId}: /health on :${MPC_WEB_PORT} does not answer 200` });
   }
   if (baseHeight !== undefined && n.indexerHeight !== undefined && baseHeight - n.indexerHeight > INDEXER_LAG_BLOCKS) {
     const message = `${node.accountId}: indexer at block ${n.indexerHeight}, base node at ${baseHeight}`;

@@ -5,8 +5,8 @@ import type { MpcNodeOutputs } from "./outputs.js";
 import { SIGNER_CODE_HASH as DEFAULT_SIGNER_CODE_HASH } from "./ops/constants.js";
 import { evaluateMpc, type LastSignTestProbe, type MpcContractProbe, type MpcNodeProbe } from "./gate.js";
 import { parseMpcOutputs } from "./outputs.js";
+import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
 
-const NO_CODE = "11111111111111111111111111111111";
 
 export const SIGN_TEST_WORD: Record<LastSignTestProbe["state"], string> = {
   passed: "PASS",

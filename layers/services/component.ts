@@ -10,9 +10,8 @@ import { nearKeyPair } from "../../platform/host/keys.js";
 import { FAUCET_KEY_LEAF, nameTags, ssmName } from "../../platform/host/naming.js";
 import type { NearBase } from "../base/component.js";
 import { SsmOperation } from "../../platform/ssm/operation.js";
+import { LOCAL_RPC_URL } from "../../platform/near/ports.js";
 
-/** Operations on the base instance talk to its own neard. */
-export const LOCAL_RPC_URL = "http://127.0.0.1:3030";
 /** What a new account gets from the faucet when near-cli-rs asks for one. */
 export const FAUCET_INITIAL_BALANCE = "10 NEAR";
 

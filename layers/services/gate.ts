@@ -1,9 +1,8 @@
 // Layer 2's health gate: every core contract runs its pinned code, the faucet container is up.
 import type { Finding, LayerVerdict } from "../gate.js";
 import type { StackOutputs } from "../outputs.js";
+import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
 
-/** The code hash of an account without a contract (nearcore: the hash of no code, base58 of 32 zero bytes). */
-const NO_CODE = "11111111111111111111111111111111";
 
 export interface ContractProbe {
   accountId: string;

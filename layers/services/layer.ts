@@ -4,8 +4,8 @@ import type { Layer, StatusContext } from "../layer.js";
 import { evaluateServices } from "./gate.js";
 import { parseServicesOutputs } from "./outputs.js";
 import { probeServices } from "./probe.js";
+import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
 
-const NO_CODE = "11111111111111111111111111111111";
 
 function evidence({ outputs: o, probes: p }: StatusContext): EvidenceRow[] {
   if (!o.services) return [];

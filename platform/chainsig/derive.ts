@@ -7,16 +7,15 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha3_256 } from "@noble/hashes/sha3.js";
 import { bytesToNumberBE, bytesToNumberLE } from "@noble/curves/utils.js";
+import { isValidAccountId } from "../near/account-id.js";
 import { ChainSigError } from "./errors.js";
 import { publicKeyFromBytes, type ChainSigPublicKey, type Curve } from "./keys.js";
 
 export const TWEAK_DERIVATION_PREFIX = "near-mpc-recovery v0.1.0 epsilon derivation:";
 
-const ACCOUNT_ID = /^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/;
-
 /** NEAR account id rules (2..64 chars, lowercase alphanumerics separated by '-', '_' or '.'). */
 export function assertAccountId(accountId: string, what = "account id"): void {
-  if (typeof accountId !== "string" || accountId.length < 2 || accountId.length > 64 || !ACCOUNT_ID.test(accountId)) {
+  if (!isValidAccountId(accountId)) {
     throw new ChainSigError("bad-account-id", `${what} is not a valid NEAR account id: ${JSON.stringify(accountId)}`);
   }
 }

@@ -2,6 +2,10 @@
 // any resource exists; a bad value fails with the key, the value and the command that fixes it.
 // Pure: it reads through a getter, so the Pulumi program, `synth` and tests share it.
 
+import { isValidAccountId } from "../near/account-id.js";
+import { nearToYocto } from "../near/amounts.js";
+import { MPC_WEB_PORT, NEAR_P2P_PORT, NEAR_RPC_PORT } from "../near/ports.js";
+
 export const NAMESPACE = "near-localnet";
 /** The stack whose names are unprefixed (SSM `/near-localnet/localnet-account-key`, ...). */
 export const DEFAULT_STACK = "localnet";
@@ -88,7 +92,7 @@ export const DEFAULTS = {
   baseInstanceType: "m6i.large",
   baseDataVolumeGiB: 100,
   nearcoreVersion: "2.13.3",
-  // near/mpc only treats `mpc-localnet` and `sandbox` as localnets; see DESIGN.md.
+  // near/mpc only treats `mpc-localnet` and `sandbox` as localnets (crates/node-config/src/start.rs, is_localnet).
   chainId: "mpc-localnet",
   rootAccountId: "localnet",
   rootBalanceNear: "1000000000",
@@ -107,10 +111,9 @@ export const DEFAULTS = {
   mpcDomains: ["secp256k1", "ed25519"] as SignatureScheme[],
 };
 
-/** Chain ids the MPC node runs as a localnet (near/mpc node code). */
+/** Chain ids the MPC node runs as a localnet (near/mpc crates/node-config/src/start.rs, ChainId::is_localnet). */
 export const MPC_LOCALNET_CHAIN_IDS = ["mpc-localnet", "sandbox"];
 
-const ACCOUNT_ID = /^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/;
 const CHAIN_ID = /^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
 // Graviton families (t4g, m7g, c7gn, ...): the nearcore and MPC images are amd64-only.
@@ -125,17 +128,6 @@ const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-
-/** Parses a decimal NEAR amount into yoctoNEAR; null when it is not a non-negative decimal. */
-export function nearToYocto(amount: string): bigint | null {
-  const m = /^(\d+)(?:\.(\d{1,24}))?$/.exec(amount.trim());
-  if (!m) return null;
-  return BigInt(m[1]) * 10n ** 24n + BigInt((m[2] ?? "").padEnd(24, "0") || "0");
-}
-
-export function isValidAccountId(id: string): boolean {
-  return id.length >= 2 && id.length <= 64 && ACCOUNT_ID.test(id);
-}
 
 /** An IPv4 CIDR with a /16../28 mask and no host bits set. */
 export function parseCidr(cidr: string): { base: number; bits: number } | null {
@@ -349,8 +341,9 @@ export function loadConfig(get: ConfigGetter, stack: string): LocalnetConfig {
     p2pPort: int("mpcP2pPort", DEFAULTS.mpcP2pPort, 1024, 65535, "3000"),
     domains,
   };
-  for (const reserved of [3030, 24567, 8080, services.faucetPort]) {
-    if (mpc.p2pPort === reserved) bad("mpcP2pPort", mpc.p2pPort, `collides with port ${reserved} (RPC 3030, NEAR P2P 24567, MPC web UI 8080, faucet)`, "3000");
+  const ports = `RPC ${NEAR_RPC_PORT}, NEAR P2P ${NEAR_P2P_PORT}, MPC web UI ${MPC_WEB_PORT}, faucet`;
+  for (const reserved of [NEAR_RPC_PORT, NEAR_P2P_PORT, MPC_WEB_PORT, services.faucetPort]) {
+    if (mpc.p2pPort === reserved) bad("mpcP2pPort", mpc.p2pPort, `collides with port ${reserved} (${ports})`, "3000");
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

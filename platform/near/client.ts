@@ -1,6 +1,6 @@
-// The NEAR operations toolkit: small typed functions on near-api-js 7. Every function is
-// idempotent where the brief asks for it (a re-run against a chain already in the wanted state
-// sends no transaction) and fails with an OpsError code (see errors.ts).
+// The NEAR operations toolkit: small typed functions on near-api-js 7. ensureAccount,
+// deployContract and callMethod (with an `unless` view) are idempotent: a re-run against a chain
+// already in the wanted state sends no transaction. Failures are OpsErrors with a code (errors.ts).
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -25,12 +25,12 @@ import {
   TransactionTimeoutError,
   UnknownTransactionError,
 } from "near-api-js/rpc-errors";
+import { parseAmount } from "./amounts.js";
 import { OpsError, isNetworkError, toOpsError } from "./errors.js";
+import { LOCAL_RPC_URL } from "./ports.js";
+import { sleep } from "../time.js";
 
-export const EMPTY_CODE_HASH = "11111111111111111111111111111111";
 export const TGAS = 1_000_000_000_000n;
-export const YOCTO_PER_NEAR = 10n ** 24n;
-export const DEFAULT_RPC_URL = "http://127.0.0.1:3030";
 
 export type Log = (message: string) => void;
 
@@ -96,10 +96,8 @@ class TimedProvider extends JsonRpcProvider {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
-
 /** Connects to a NEAR RPC: checks that it answers `status` (RPC_UNREACHABLE otherwise) and its chain id. */
-export async function connect(rpcUrl: string = DEFAULT_RPC_URL, opts: ConnectOptions = {}): Promise<NearConnection> {
+export async function connect(rpcUrl: string = LOCAL_RPC_URL, opts: ConnectOptions = {}): Promise<NearConnection> {
   const provider = new TimedProvider(rpcUrl, opts.requestTimeoutMs ?? 15_000, opts.httpRetries ?? 4, opts.httpRetryWaitMs ?? 200);
   let status: { chain_id: string; sync_info: { latest_block_height: number } };
   try {
@@ -138,17 +136,9 @@ export function toYocto(amount: string | bigint | number): bigint {
     if (!Number.isSafeInteger(amount) || amount < 0) throw new OpsError("INVALID_INPUT", `amount ${amount} is not a whole yoctoNEAR number; use a string`);
     return BigInt(amount);
   }
-  const s = amount.trim();
-  if (/^\d+$/.test(s)) return BigInt(s);
-  const m = /^(\d+)(?:\.(\d{1,24}))?\s*NEAR$/i.exec(s);
-  if (!m) throw new OpsError("INVALID_INPUT", `amount "${amount}" is neither yoctoNEAR digits nor "<n> NEAR"`);
-  return BigInt(m[1]) * YOCTO_PER_NEAR + BigInt((m[2] ?? "").padEnd(24, "0") || "0");
-}
-
-export function formatNear(yocto: bigint): string {
-  const whole = yocto / YOCTO_PER_NEAR;
-  const frac = (yocto % YOCTO_PER_NEAR).toString().padStart(24, "0").replace(/0+$/, "");
-  return `${whole}${frac ? `.${frac}` : ""} NEAR`;
+  const yocto = parseAmount(amount);
+  if (yocto === null) throw new OpsError("INVALID_INPUT", `amount "${amount}" is neither yoctoNEAR digits nor "<n> NEAR"`);
+  return yocto;
 }
 
 /** base58 code hash for a sha256 hex digest (what view_account reports for that wasm). */

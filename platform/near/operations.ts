@@ -1,8 +1,10 @@
 // The generic NEAR operations of the ops bundle, used by every layer's steps and gates: `apply`
 // (a declarative plan), `check` (accounts, code hashes, blocks), `view` and `call`.
 import { OpsError } from "./errors.js";
-import { DEFAULT_RPC_URL, TGAS, callMethod, connect, toYocto, view } from "./client.js";
-import { apply, check, isValidAccountId, toGas, type CheckInput } from "./plan.js";
+import { isValidAccountId } from "./account-id.js";
+import { TGAS, callMethod, connect, toYocto, view } from "./client.js";
+import { apply, check, toGas, type CheckInput } from "./plan.js";
+import { LOCAL_RPC_URL } from "./ports.js";
 import type { OperationTable } from "./operation.js";
 
 /** A required non-empty string field of a payload. */
@@ -24,14 +26,14 @@ export const nearOperations: OperationTable = {
   view: async (payload, ctx) => {
     const contractId = requiredField(payload, "contractId");
     const method = requiredField(payload, "method");
-    const conn = await connect((payload.rpcUrl as string) ?? DEFAULT_RPC_URL, ctx.connectOptions);
+    const conn = await connect((payload.rpcUrl as string) ?? LOCAL_RPC_URL, ctx.connectOptions);
     return { contractId, method, value: await view(conn, contractId, method, payload.args ?? {}) };
   },
   call: async (payload, ctx) => {
     const signerId = requiredField(payload, "signer");
     if (!isValidAccountId(signerId)) throw new OpsError("INVALID_INPUT", `payload.signer "${signerId}" is not an account id`);
     const keyPair = await ctx.keys.resolve(requiredField(payload, "key"));
-    const conn = await connect((payload.rpcUrl as string) ?? DEFAULT_RPC_URL, ctx.connectOptions);
+    const conn = await connect((payload.rpcUrl as string) ?? LOCAL_RPC_URL, ctx.connectOptions);
     const r = await callMethod(conn, {
       signer: { accountId: signerId, keyPair },
       contractId: requiredField(payload, "contractId"),

@@ -19,10 +19,12 @@
 // }
 // Each step emits one line {"event":"step","index":i,"kind":...,"action":"created|unchanged|deployed|
 // initialised|called|skipped",...}; a re-run against a chain in the wanted state sends nothing.
+import { isValidAccountId } from "./account-id.js";
 import { OpsError } from "./errors.js";
 import type { KeyResolver } from "./keys.js";
+import { LOCAL_RPC_URL } from "./ports.js";
+import { sleep } from "../time.js";
 import {
-  DEFAULT_RPC_URL,
   TGAS,
   callMethod,
   codeHashFromSha256,
@@ -100,11 +102,6 @@ export function toGas(g: string | undefined, fallback: bigint): bigint {
   const m = /^(\d+)\s*tgas$/i.exec(s);
   if (!m) throw new OpsError("INVALID_INPUT", `gas "${g}" is neither gas units nor "<n> Tgas"`);
   return BigInt(m[1]) * TGAS;
-}
-
-const ACCOUNT_ID = /^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/;
-export function isValidAccountId(id: unknown): id is string {
-  return typeof id === "string" && id.length >= 2 && id.length <= 64 && ACCOUNT_ID.test(id);
 }
 
 /** Validates the shape of a plan; throws INVALID_INPUT naming the offending field. */
@@ -188,7 +185,7 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
   const plan = validatePlan(input);
   const conn =
     deps.connection ??
-    (await connect(plan.rpcUrl ?? DEFAULT_RPC_URL, { ...deps.connectOptions, expectChainId: plan.chainId ?? deps.connectOptions?.expectChainId }));
+    (await connect(plan.rpcUrl ?? LOCAL_RPC_URL, { ...deps.connectOptions, expectChainId: plan.chainId ?? deps.connectOptions?.expectChainId }));
   const signer = async (accountId: string): Promise<Signer> => ({ accountId, keyPair: await deps.keys.resolve(plan.keys[accountId]) });
   const publicKeyFor = async (accountId: string, explicit: string | undefined, creator: string | undefined) => {
     if (explicit) return explicit;
@@ -260,7 +257,7 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
 
 // ------------------------------------------------------------------------------------------ Layer 2
 
-/** near/core-contracts commit the Layer 2 wasm is pinned to (DESIGN "NEAR core contracts"). */
+/** near/core-contracts commit the Layer 2 wasm is pinned to: its prebuilt `<contract>/res/*.wasm`. */
 export const CORE_CONTRACTS_COMMIT = "1c58c1f54121c3344750db636d4946d5edfb7267";
 
 export const CORE_CONTRACTS = {
@@ -395,7 +392,7 @@ export async function check(
   input: CheckInput,
   deps: { emit: (l: CheckLine) => void; connectOptions?: ConnectOptions; pollMs?: number },
 ): Promise<{ chainId: string; height: number; accounts: { accountId: string; codeHash: string }[] }> {
-  const rpcUrl = input.rpcUrl ?? DEFAULT_RPC_URL;
+  const rpcUrl = input.rpcUrl ?? LOCAL_RPC_URL;
   const conn = await connect(rpcUrl, deps.connectOptions);
   deps.emit({ event: "step", check: "rpc", ok: true, rpcUrl, height: conn.latestHeight });
   const failures: string[] = [];
@@ -413,7 +410,7 @@ export async function check(
       const s = (await conn.provider.viewNodeStatus()) as { sync_info: { latest_block_height: number } };
       height = s.sync_info.latest_block_height;
       if (height - start >= min || Date.now() >= deadline) break;
-      await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
+      await sleep(deps.pollMs ?? 500);
     }
     const ok = height - start >= min;
     deps.emit({ event: "step", check: "blocks-advance", ok, from: start, to: height });

@@ -13,6 +13,7 @@ import {
   type GetCommandInvocationCommandOutput,
   type InstanceInformation,
 } from "@aws-sdk/client-ssm";
+import { sleep as defaultSleep } from "../time.js";
 
 /** What the channel needs of an SSMClient (an SSMClient, or a mock of one). */
 export interface SsmSender {
@@ -149,19 +150,6 @@ function isTransient(err: unknown): boolean {
     e?.$retryable !== undefined ||
     (e?.$metadata?.httpStatusCode ?? 0) >= 500
   );
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 function message(err: unknown): string {

@@ -63,6 +63,8 @@ import {
   decodeSignedTransaction,
   type KeyPairString,
 } from "near-api-js";
+import { YOCTO_PER_NEAR } from "../../platform/near/amounts.js";
+import { EMPTY_CODE_HASH } from "../../platform/near/code-hash.js";
 
 export const STORAGE_AMOUNT_PER_BYTE = 10_000_000_000_000_000_000n; // 1e19 yocto per byte
 export const GAS_PRICE = 100_000_000n;
@@ -70,8 +72,7 @@ const ACCOUNT_BASE_STORAGE = 100;
 const ACCESS_KEY_STORAGE = 82; // 100 + 82 = 182, genesis' storage_usage for one full-access key
 const DATA_RECORD_STORAGE = 40;
 const ACTION_GAS = 2_428_000_000_000n;
-const EMPTY_CODE_HASH = "11111111111111111111111111111111";
-const NEAR = 10n ** 24n;
+const NEAR = YOCTO_PER_NEAR;
 
 export class ContractPanic extends Error {}
 

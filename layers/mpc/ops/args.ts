@@ -10,6 +10,7 @@
 //     (Sign, CaitSith | DamgardEtAl | Frost), (ForeignTx, CaitSith), (CKD, ConfidentialKeyDerivation);
 //     2 <= reconstruction_threshold <= n and <= the governance threshold.
 import { PublicKey, baseDecode } from "near-api-js";
+import { isValidAccountId } from "../../../platform/near/account-id.js";
 import { OpsError } from "../../../platform/near/errors.js";
 
 export type Protocol = "CaitSith" | "Frost" | "ConfidentialKeyDerivation" | "DamgardEtAl";
@@ -58,13 +59,6 @@ export interface AddDomainsArgs {
 }
 
 const invalid = (message: string, details?: Record<string, unknown>) => new OpsError("INVALID_INPUT", message, details);
-
-// near-account-id rules: 2..64 chars, parts of [a-z0-9] joined by single '-' or '_', separated by '.'
-const ACCOUNT_ID = /^(?=.{2,64}$)(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/;
-
-export function isAccountId(id: unknown): id is string {
-  return typeof id === "string" && ACCOUNT_ID.test(id);
-}
 
 /** Smallest threshold the contract accepts for n participants: max(2, ceil(3n/5)). */
 export function minThreshold(n: number): number {
@@ -121,7 +115,7 @@ export function validateParticipants(participants: unknown): ParticipantSpec[] {
     const where = `participant ${i}`;
     if (!p || typeof p !== "object") throw invalid(`${where} is not an object {accountId, p2pPublicKey, url}`);
     const { accountId, p2pPublicKey, url } = p as Record<string, unknown>;
-    if (!isAccountId(accountId)) throw invalid(`${where}: ${JSON.stringify(accountId)} is not a NEAR account id`);
+    if (!isValidAccountId(accountId)) throw invalid(`${where}: ${JSON.stringify(accountId)} is not a NEAR account id`);
     const key = normaliseEd25519PublicKey(p2pPublicKey, `${where} (${accountId}): p2pPublicKey`);
     const u = validateUrl(url, `${where} (${accountId}): url`);
     for (const [kind, value] of [

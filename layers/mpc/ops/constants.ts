@@ -7,6 +7,7 @@
 // which no tag contains. The raw URL is therefore pinned to that commit, never to a branch.
 // The file is 1,182,130 bytes; its sha256 and on-chain code hash (base58 of the sha256) below
 // were computed from that blob.
+import { YOCTO_PER_NEAR } from "../../../platform/near/amounts.js";
 import type { WasmSource } from "../../../platform/near/client.js";
 
 export const SIGNER_RELEASE = "3.14.1";
@@ -23,13 +24,13 @@ export const SIGNER_PARENT_ACCOUNT = "signer.localnet";
 export const SIGNER_CONTRACT_ACCOUNT = "v1.signer.localnet";
 export const nodeAccountId = (i: number, root = "localnet") => `mpc-node-${i}.${root}`;
 
-const NEAR = 10n ** 24n;
+const NEAR = YOCTO_PER_NEAR;
 /** Storage costs 1e19 yoctoNEAR per byte (near/mpc deposits.rs STORAGE_BYTE_COST_YOCTONEAR). */
 export const STORAGE_BYTE_COST = 10n ** 19n;
 /**
  * The contract account's balance. The code alone locks 1,182,130 bytes = 11.82 NEAR; the
  * contract state grows with pending sign requests, votes and attestations (near/mpc's own
- * localnet script funds the contract with 1000 NEAR). DESIGN asks for ~60 NEAR.
+ * localnet script funds the contract with 1000 NEAR). 60 NEAR leaves about 48 NEAR for that state.
  */
 export const DEFAULT_CONTRACT_BALANCE = 60n * NEAR;
 /** signer.localnet only holds its own account plus what it hands to v1.signer.localnet. */

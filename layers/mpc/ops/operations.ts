@@ -13,8 +13,11 @@
 import { actions } from "near-api-js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { OperationContext, OperationTable } from "../../../platform/near/operation.js";
-import { DEFAULT_RPC_URL, connect, sendTransaction, view, type ConnectOptions, type NearConnection } from "../../../platform/near/client.js";
-import { DEFAULT_SCHEMES, addDomainsArgs, isAccountId, parseSchemes, type DomainConfig, type Scheme } from "./args.js";
+import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
+import { connect, sendTransaction, view, type ConnectOptions, type NearConnection } from "../../../platform/near/client.js";
+import { isValidAccountId } from "../../../platform/near/account-id.js";
+import { sleep } from "../../../platform/time.js";
+import { DEFAULT_SCHEMES, addDomainsArgs, parseSchemes, type DomainConfig, type Scheme } from "./args.js";
 import { SIGNER_CALL_GAS, SIGNER_CONTRACT_ACCOUNT } from "./constants.js";
 import { readSignerState, setupSigner, type SignerPlanOptions } from "./signer.js";
 import {
@@ -46,7 +49,7 @@ function optNumber(payload: Record<string, unknown>, field: string, min: number)
 }
 function contractIdOf(payload: Record<string, unknown>): string {
   const id = optString(payload, "contractId") ?? SIGNER_CONTRACT_ACCOUNT;
-  if (!isAccountId(id)) throw invalid(`payload.contractId "${id}" is not an account id`);
+  if (!isValidAccountId(id)) throw invalid(`payload.contractId "${id}" is not an account id`);
   return id;
 }
 function schemesOf(payload: Record<string, unknown>): Scheme[] {
@@ -54,7 +57,7 @@ function schemesOf(payload: Record<string, unknown>): Scheme[] {
 }
 async function connectFor(payload: Record<string, unknown>, ctx: OperationContext): Promise<NearConnection> {
   const chainId = optString(payload, "chainId");
-  return connect(optString(payload, "rpcUrl") ?? DEFAULT_RPC_URL, { ...ctx.connectOptions, ...(chainId ? { expectChainId: chainId } : {}) });
+  return connect(optString(payload, "rpcUrl") ?? LOCAL_RPC_URL, { ...ctx.connectOptions, ...(chainId ? { expectChainId: chainId } : {}) });
 }
 
 /**
@@ -156,7 +159,6 @@ export interface KeygenResult {
   domains: { scheme: Scheme; domainId: number; publicKey: string }[];
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
 const TRANSIENT = new Set(["RPC_UNREACHABLE", "TIMEOUT", "RPC_ERROR"]);
 
 /** Polls `state` until keygen is complete for every scheme; TIMEOUT with diagnostics otherwise. */
@@ -251,7 +253,7 @@ export const mpcOperations: OperationTable = {
   "mpc-vote-domains": async (payload, ctx) => {
     const contractId = contractIdOf(payload);
     const accountId = optString(payload, "accountId");
-    if (!accountId || !isAccountId(accountId)) throw invalid(`payload.accountId must be the node's account id`);
+    if (!accountId || !isValidAccountId(accountId)) throw invalid(`payload.accountId must be the node's account id`);
     const keyRef = optString(payload, "key");
     if (!keyRef) throw invalid("payload.key must be the node account key's reference (ssm:, secretsmanager: or env:)");
     const schemes = schemesOf(payload);

@@ -1,4 +1,4 @@
-// On-chain set-up of the MPC signer contract (issue 4 "On-chain set-up"), on helper-1's toolkit:
+// On-chain set-up of the MPC signer contract, on the NEAR toolkit (platform/near):
 //   1. signer.<root>, v1.signer.<root> (the contract, funded for its storage), mpc-node-{i}.<root>
 //      each with its own account key: a Plan for platform/near/plan.ts `apply` (account + deploy steps).
 //   2. `init` with the participants and threshold, guarded by the contract's `state`: skipped when
@@ -8,15 +8,15 @@
 // apply's `call` step can only compare a view with a fixed value, which cannot express (2), so
 // the init runs after apply as `ensureSignerInit`, and `setupSigner` runs the whole sequence:
 // check the init precondition first (nothing is created when it would fail), apply, init.
+import { EMPTY_CODE_HASH } from "../../../platform/near/code-hash.js";
+import { formatNear } from "../../../platform/near/amounts.js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
 import { apply, type AccountStep, type DeployStep, type KeyRef, type Plan, type StepLine } from "../../../platform/near/plan.js";
+import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import {
-  DEFAULT_RPC_URL,
-  EMPTY_CODE_HASH,
   codeHashFromSha256,
   connect,
-  formatNear,
   sendTransaction,
   stateKeyExists,
   toYocto,
@@ -28,7 +28,8 @@ import {
   type WasmSource,
 } from "../../../platform/near/client.js";
 import { actions } from "near-api-js";
-import { initArgs, isAccountId, normaliseEd25519PublicKey, type InitArgs, type ParticipantSpec } from "./args.js";
+import { isValidAccountId } from "../../../platform/near/account-id.js";
+import { initArgs, normaliseEd25519PublicKey, type InitArgs, type ParticipantSpec } from "./args.js";
 import {
   DEFAULT_CONTRACT_BALANCE,
   DEFAULT_NODE_BALANCE,
@@ -96,7 +97,7 @@ export function signerPlan(opts: SignerPlanOptions): SignerPlan {
     ["parentAccountId", parent],
     ["contractId", contractId],
   ] as const) {
-    if (!isAccountId(id)) throw invalid(`${what} ${JSON.stringify(id)} is not a NEAR account id`);
+    if (!isValidAccountId(id)) throw invalid(`${what} ${JSON.stringify(id)} is not a NEAR account id`);
   }
   if (!parent.endsWith(`.${root}`) || !contractId.endsWith(`.${parent}`)) {
     throw invalid(`${contractId} must be a sub-account of ${parent}, itself a sub-account of ${root}`);
@@ -259,7 +260,7 @@ export interface SetupResult {
 export async function setupSigner(opts: SignerPlanOptions, deps: SetupDeps): Promise<SetupResult> {
   const sp = signerPlan(opts);
   const conn =
-    deps.connection ?? (await connect(sp.plan.rpcUrl ?? DEFAULT_RPC_URL, { ...deps.connectOptions, expectChainId: sp.plan.chainId ?? deps.connectOptions?.expectChainId }));
+    deps.connection ?? (await connect(sp.plan.rpcUrl ?? LOCAL_RPC_URL, { ...deps.connectOptions, expectChainId: sp.plan.chainId ?? deps.connectOptions?.expectChainId }));
   // fail before creating anything when the contract runs other code with state (apply would
   // redeploy over it: a version change needs the contract's own update/migrate path) or already
   // has other participants

@@ -17,12 +17,13 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { actions, baseDecode, PublicKey } from "near-api-js";
+import { ACCOUNT_ID_MAX_LEN, isAccountIdPart, isValidAccountId } from "../../../platform/near/account-id.js";
+import { formatNear } from "../../../platform/near/amounts.js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
+import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import {
-  DEFAULT_RPC_URL,
   connect,
-  formatNear,
   sendTransaction,
   toYocto,
   viewAccount,
@@ -74,13 +75,11 @@ class HttpError extends Error {
   }
 }
 
-const LABEL = /^[a-z\d]+([-_][a-z\d]+)*$/;
-
 export function validateNewAccountId(id: unknown, parent: string): string {
   if (typeof id !== "string") throw new HttpError(400, "newAccountId must be a string");
   const suffix = `.${parent}`;
   const name = id.endsWith(suffix) ? id.slice(0, -suffix.length) : undefined;
-  if (!name || !LABEL.test(name) || id.length > 64) {
+  if (!name || !isAccountIdPart(name) || id.length > ACCOUNT_ID_MAX_LEN) {
     throw new HttpError(400, `newAccountId must be <name>${suffix} with <name> of lowercase letters, digits, - and _ (got ${JSON.stringify(id.slice(0, 80))})`);
   }
   return id;
@@ -172,7 +171,7 @@ export async function startFaucet(
     funderId === parent && !config.funderKey
       ? parentSigner
       : { accountId: funderId, keyPair: await deps.keys.resolve(config.funderKey ?? config.parentKey) };
-  const rpcUrl = config.rpcUrl ?? DEFAULT_RPC_URL;
+  const rpcUrl = config.rpcUrl ?? LOCAL_RPC_URL;
   const conn = deps.connection ?? (await connect(rpcUrl, { ...deps.connectOptions, expectChainId: config.chainId, log }));
   if (!(await viewAccount(conn, parent))) throw new OpsError("ACCOUNT_NOT_FOUND", `faucet parent ${parent} does not exist`);
   log(`faucet: parent ${parent} (key ${parentSigner.keyPair.getPublicKey().toString()}), funder ${funder.accountId}`);
@@ -218,7 +217,7 @@ export async function startFaucet(
 
   const fund = async (body: Record<string, unknown>) => {
     const accountId = body.accountId;
-    if (typeof accountId !== "string" || !/^[a-z\d._-]{2,64}$/.test(accountId)) throw new HttpError(400, "accountId must be a NEAR account id");
+    if (!isValidAccountId(accountId)) throw new HttpError(400, "accountId must be a NEAR account id");
     const amount = parseAmount(body.amount, initial);
     return serial(async () => {
       if (!(await viewAccount(conn, accountId))) throw new HttpError(404, `account ${accountId} does not exist`);

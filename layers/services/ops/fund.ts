@@ -12,7 +12,7 @@
 // 409 ACCOUNT_EXISTS, 400/413 FAUCET_REJECTED, 503 out of funds INSUFFICIENT_BALANCE, no answer
 // or another 5xx FAUCET_UNAVAILABLE; each with the faucet's own message.
 import { OpsError, type OpsErrorCode } from "../../../platform/near/errors.js";
-import { isValidAccountId } from "../../../platform/near/plan.js";
+import { isValidAccountId } from "../../../platform/near/account-id.js";
 
 export const DEFAULT_FAUCET_PORT = 3031;
 const AMOUNT = /^(\d+(\.\d+)? NEAR|\d+)$/;

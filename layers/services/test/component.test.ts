@@ -1,6 +1,7 @@
 import { harness, valueOf, type Harness } from "../../../test/support/pulumi-harness.js";
 import { NearBase } from "../../base/component.js";
-import { NearServices, LOCAL_RPC_URL } from "../component.js";
+import { NearServices } from "../component.js";
+import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import { MOCK_ACCOUNT } from "../../../automation/mocks.js";
 import { CORE_CONTRACTS } from "../../../platform/near/plan.js";
 

@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULTS, loadConfig, nearToYocto, parseCidr } from "../config.js";
+import { ConfigError, DEFAULTS, loadConfig, parseCidr } from "../config.js";
 
 const getter = (values: Record<string, unknown>) => (key: string) => values[key];
 const minimal = { "aws:region": "us-east-1" };
@@ -89,19 +89,12 @@ describe("loadConfig", () => {
 });
 
 describe("helpers", () => {
-  test("nearToYocto", () => {
-    expect(nearToYocto("1")).toBe(10n ** 24n);
-    expect(nearToYocto("0.000000000000000000000001")).toBe(1n);
-    expect(nearToYocto("1.0000000000000000000000001")).toBeNull();
-    expect(nearToYocto("1e3")).toBeNull();
-    expect(nearToYocto("-1")).toBeNull();
-  });
   test("parseCidr", () => {
     expect(parseCidr("10.42.0.0/16")).toEqual({ base: (10 << 24 | 42 << 16) >>> 0, bits: 16 });
     expect(parseCidr("10.42.0.0/8")).toBeNull();
     expect(parseCidr("300.0.0.0/16")).toBeNull();
   });
-  test("DEFAULTS pin the releases DESIGN names", () => {
+  test("DEFAULTS pin nearcore 2.13.3 and near/mpc 3.14.1", () => {
     expect(DEFAULTS.nearcoreVersion).toBe("2.13.3");
     expect(DEFAULTS.mpcVersion).toBe("3.14.1");
   });

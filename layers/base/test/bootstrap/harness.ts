@@ -171,7 +171,7 @@ export function balanceSum(genesis: { records: Array<Record<string, any>> }): bi
 }
 
 /**
- * The two records genesis-patch.jq appends for the root account (DESIGN: an Account with the empty
+ * The two records genesis-patch.jq appends for the root account (an Account with the empty
  * code hash and storage_usage 182, and its full-access key with nonce 0), as nearcore 2.13 writes them.
  */
 export function rootAccountRecords(publicKey: string, amount = "1000000000000000000000000000000000", accountId = "localnet"): object[] {

@@ -20,9 +20,11 @@
 //                                                 ecdsa/secp256k1/CaitSith and eddsa/ed25519/Frost
 //     "timeoutSeconds": 300                       optional: bound for each sign request
 //   }
+import { isValidAccountId } from "../../../../platform/near/account-id.js";
 import { OpsError } from "../../../../platform/near/errors.js";
 import { parseKeyRef } from "../../../../platform/near/keys.js";
-import { DEFAULT_RPC_URL, toYocto } from "../../../../platform/near/client.js";
+import { toYocto } from "../../../../platform/near/client.js";
+import { LOCAL_RPC_URL } from "../../../../platform/near/ports.js";
 
 export type SignScheme = "Secp256k1" | "Ed25519";
 
@@ -51,8 +53,6 @@ export const DEFAULT_DOMAINS: readonly SignTestDomain[] = [
   { domainId: 1, scheme: "Ed25519" },
 ];
 
-const ACCOUNT_ID = /^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/;
-
 function bad(message: string): never {
   throw new OpsError("INVALID_INPUT", `sign-test payload: ${message}`);
 }
@@ -67,7 +67,7 @@ function onlyKeys(o: Record<string, unknown>, allowed: string[], where: string):
 }
 
 function accountId(v: unknown, where: string): string {
-  if (typeof v !== "string" || v.length < 2 || v.length > 64 || !ACCOUNT_ID.test(v)) {
+  if (!isValidAccountId(v)) {
     bad(`${where} must be a NEAR account id, got ${JSON.stringify(typeof v === "string" ? v.slice(0, 80) : v)}`);
   }
   return v;
@@ -96,7 +96,7 @@ export function parseSignTestPayload(raw: unknown): SignTestPayload {
   if (!isObject(raw)) bad("must be a JSON object");
   onlyKeys(raw, ["rpcUrl", "expectChainId", "contractId", "path", "tester", "funder", "domains", "timeoutSeconds"], "payload");
 
-  let rpcUrl = DEFAULT_RPC_URL;
+  let rpcUrl = LOCAL_RPC_URL;
   if (raw.rpcUrl !== undefined) {
     if (typeof raw.rpcUrl !== "string" || !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(raw.rpcUrl)) bad(`rpcUrl must be an http(s) URL, got ${JSON.stringify(raw.rpcUrl)}`);
     rpcUrl = raw.rpcUrl;

@@ -1,4 +1,4 @@
-// The end-to-end sign test, run inside the VPC (issue 6 "The sign test"):
+// The end-to-end sign test, run inside the VPC:
 //   1. ensure the tester account (created by the funder when missing; an existing account must
 //      hold the tester's key),
 //   2. per domain: read the root key with `public_key {domain_id}`, derive the tester's key
@@ -34,12 +34,12 @@ import {
   type ChainSigPublicKey,
   type VerdictCode,
 } from "../../../../platform/chainsig/index.js";
+import { formatNear } from "../../../../platform/near/amounts.js";
 import { OpsError, toOpsError } from "../../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../../platform/near/keys.js";
 import {
   connect,
   ensureAccount,
-  formatNear,
   sendTransaction,
   view,
   viewAccount,

@@ -37,7 +37,7 @@ describe("pinned release", () => {
 });
 
 describe("initArgs", () => {
-  it("builds the 3.10+ shape from DESIGN, ids in list order, next_id = n", () => {
+  it("builds the near/mpc 3.10+ init shape ([account, id, info] triples), ids in list order, next_id = n", () => {
     const args = initArgs({ threshold: 2, participants: participants(3) });
     expect(JSON.stringify(args)).toBe(
       JSON.stringify({
@@ -113,7 +113,7 @@ describe("initArgs", () => {
 });
 
 describe("addDomainsArgs", () => {
-  it("secp256k1 -> CaitSith, ed25519 -> Frost, purpose Sign, ids from 0, exactly the DESIGN shape", () => {
+  it("secp256k1 -> CaitSith, ed25519 -> Frost, purpose Sign, ids from 0, exactly the vote_add_domains shape", () => {
     expect(JSON.stringify(addDomainsArgs(["secp256k1", "ed25519"], 2))).toBe(
       '{"domains":[{"id":0,"protocol":"CaitSith","reconstruction_threshold":2,"purpose":"Sign"},{"id":1,"protocol":"Frost","reconstruction_threshold":2,"purpose":"Sign"}]}',
     );
