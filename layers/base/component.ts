@@ -60,137 +60,13 @@ export class NearBase extends pulumi.ComponentResource {
     const cfg = args.config;
     const base = cfg.base;
     const p = { parent: this };
-    const tags = (leaf: string) => nameTags(cfg, leaf, "base");
-    const arns = arnContext(this);
-
     const network = createNetwork(cfg, this);
-
-    // Only the VPC may reach the node; nothing else comes in.
-    const sg = new aws.ec2.SecurityGroup(
-      "base-sg",
-      { vpcId: network.vpcId, description: "NEAR base node: RPC and P2P from inside the VPC only", tags: tags("base-sg") },
-      p,
-    );
-    for (const [rule, port] of [["rpc", NEAR_RPC_PORT], ["p2p", NEAR_P2P_PORT]] as const) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `base-${rule}-from-vpc`,
-        { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: network.vpcCidr, description: `${rule} from inside the VPC`, tags: tags(`base-${rule}`) },
-        p,
-      );
-    }
-    new aws.vpc.SecurityGroupEgressRule(
-      "base-egress",
-      { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "image pulls, AWS APIs", tags: tags("base-egress") },
-      p,
-    );
-
-    // Keys held by the program: the peer id is known before boot and never changes.
-    const nodeKey = nearKeyPair("base-node-key", p);
-    const validatorKey = nearKeyPair("base-validator-key", p);
-    const rootKey = nearKeyPair("root-account-key", p);
-
-    const secureParam = (resName: string, leaf: string, value: pulumi.Output<string>, description: string) =>
-      new aws.ssm.Parameter(resName, { name: ssmName(cfg, leaf), type: "SecureString", value, description, tags: tags(leaf) }, p);
-    const nodeKeyParam = secureParam("node-key", "node-key", nodeKey.secretKey, "neard node (peer) secret key");
-    const validatorKeyParam = secureParam("validator-key", "validator-key", validatorKey.secretKey, "neard validator secret key");
-    const rootKeyParam = secureParam("root-account-key", rootKeyLeaf(cfg), rootKey.secretKey, `full-access secret key of ${base.rootAccountId}`);
-    const rootIdParam = new aws.ssm.Parameter(
-      "root-account-id",
-      { name: ssmName(cfg, `${base.rootAccountId}-account-id`), type: "String", insecureValue: base.rootAccountId, description: "the localnet root account", tags: tags("root-account-id") },
-      p,
-    );
-
-    // Carries the exact genesis bytes to joiners (and the operations bundle): private, encrypted.
-    const bucket = new aws.s3.Bucket("artifacts", { bucketPrefix: `${physicalName(cfg, "artifacts")}-`.slice(0, 37), forceDestroy: true, tags: tags("artifacts") }, p);
-    new aws.s3.BucketPublicAccessBlock(
-      "artifacts-private",
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      p,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      "artifacts-encryption",
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
-      p,
-    );
-    new aws.s3.BucketOwnershipControls("artifacts-ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, p);
-
-    const ops = new OpsChannel("ops", { namePrefix: physicalName(cfg, "ops"), bucket: bucket.bucket, tags: tags("ops") }, p);
-
-    const host = new NodeHost(
-      "base",
-      {
-        subnetId: network.subnetId,
-        availabilityZone: network.availabilityZone,
-        securityGroupIds: [sg.id],
-        instanceType: base.instanceType,
-        amiParameter: cfg.amiParameter,
-        amiId: cfg.amiId,
-        dataVolumeGiB: base.dataVolumeGiB,
-        publicIp: network.publicIp,
-        tags: tags("base"),
-        userData: (volumeId) =>
-          pulumi
-            .all([volumeId, bucket.bucket, nodeKey.publicKey, validatorKey.publicKey, rootKey.publicKey])
-            .apply(([vol, bucketName, nodePub, validatorPub, rootPub]) =>
-              renderUserData({
-                script: BASE_SCRIPTS.bootstrap,
-                files: [BASE_SCRIPTS.genesisPatch, BASE_SCRIPTS.configPatch],
-                env: {
-                  AWS_REGION: cfg.region,
-                  CHAIN_ID: base.chainId,
-                  NEAR_IMAGE: base.nearcoreImage,
-                  DATA_VOLUME_ID: vol,
-                  NODE_KEY_PARAM: ssmName(cfg, "node-key"),
-                  VALIDATOR_KEY_PARAM: ssmName(cfg, "validator-key"),
-                  NODE_PUBLIC_KEY: nodePub,
-                  VALIDATOR_PUBLIC_KEY: validatorPub,
-                  VALIDATOR_ACCOUNT_ID: base.validatorAccountId,
-                  ROOT_ACCOUNT_ID: base.rootAccountId,
-                  ROOT_PUBLIC_KEY: rootPub,
-                  ROOT_BALANCE_YOCTO: base.rootBalanceYocto,
-                  GENESIS_BUCKET: bucketName,
-                  GENESIS_KEY,
-                  GC_NUM_EPOCHS_TO_KEEP: base.gcNumEpochsToKeep,
-                },
-              }),
-            ),
-        policy: [
-          {
-            Sid: "ReadOwnNodeKeys",
-            Effect: "Allow",
-            Action: ["ssm:GetParameter"],
-            Resource: [ssmParameterArn(arns, nodeKeyParam.name), ssmParameterArn(arns, validatorKeyParam.name)],
-          },
-          { Sid: "WriteOwnGenesis", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: s3ObjectArn(arns, bucket.bucket, GENESIS_KEY) },
-          ops.bundleReadStatement(arns),
-        ],
-        // Its node keys, and the root and faucet keys Layer 2's operations use on this host.
-        readableParameters: [nodeKeyParam.name, validatorKeyParam.name, rootKeyParam.name, ssmName(cfg, FAUCET_KEY_LEAF)].map((n) => ssmParameterArn(arns, n)),
-        publicIpDependsOn: network.internetGateway ? [network.internetGateway] : undefined,
-      },
-      { ...p, dependsOn: [nodeKeyParam, validatorKeyParam] },
-    );
-
-    // Waits for the first boot to publish the genesis; its sha256 pins what joiners accept.
-    // Re-runs only for a new instance or volume (the bytes then stay the same unless re-initialised).
-    const genesisWait = new command.local.Command(
-      "genesis-published",
-      {
-        create: "node --import tsx automation/await-genesis.ts",
-        environment: {
-          AWS_REGION: cfg.region,
-          GENESIS_BUCKET: bucket.bucket,
-          GENESIS_KEY,
-          // The genesis of THIS data volume's chain: an object left by a replaced volume does not count.
-          DATA_VOLUME_ID: host.dataVolumeId,
-          TIMEOUT_SECONDS: String(GENESIS_WAIT_SECONDS),
-          ...(cfg.awsProfile ? { AWS_PROFILE: cfg.awsProfile } : {}),
-        },
-        triggers: [host.instanceId, host.dataVolumeId],
-        logging: "stderr",
-      },
-      { ...p, dependsOn: [host.ready], customTimeouts: { create: `${GENESIS_WAIT_SECONDS + 60}s`, update: `${GENESIS_WAIT_SECONDS + 60}s` } },
-    );
+    const sg = securityGroup(cfg, network, p);
+    const keys = nodeKeys(cfg, p);
+    const bucket = artifactsBucket(cfg, p);
+    const ops = new OpsChannel("ops", { namePrefix: physicalName(cfg, "ops"), bucket: bucket.bucket, tags: nameTags(cfg, "ops", "base") }, p);
+    const host = baseHost(cfg, { network, sg, keys, bucket, ops, arns: arnContext(this) }, p);
+    const genesisWait = genesisPublished(cfg, bucket, host, p);
 
     this.vpcId = network.vpcId;
     this.vpcCidr = network.vpcCidr;
@@ -205,10 +81,10 @@ export class NearBase extends pulumi.ComponentResource {
     this.roleName = host.roleName;
     this.rpcUrl = pulumi.interpolate`http://${host.privateIp}:${NEAR_RPC_PORT}`;
     this.chainId = pulumi.output(base.chainId);
-    this.nodePublicKey = nodeKey.publicKey;
-    this.validatorPublicKey = validatorKey.publicKey;
+    this.nodePublicKey = keys.node.publicKey;
+    this.validatorPublicKey = keys.validator.publicKey;
     // From program-held values, never read back from a file on the node.
-    this.bootNodes = pulumi.interpolate`${nodeKey.publicKey}@${host.privateIp}:${NEAR_P2P_PORT}`;
+    this.bootNodes = pulumi.interpolate`${keys.node.publicKey}@${host.privateIp}:${NEAR_P2P_PORT}`;
     this.artifactsBucket = bucket.bucket;
     this.genesis = pulumi.all([bucket.bucket, genesisWait.stdout]).apply(([b, stdout]) => ({
       bucket: b,
@@ -217,9 +93,9 @@ export class NearBase extends pulumi.ComponentResource {
       sha256: parseGenesisWait(stdout).sha256,
     }));
     this.rootAccountId = pulumi.output(base.rootAccountId);
-    this.rootPublicKey = rootKey.publicKey;
-    this.rootAccountKeyParameter = rootKeyParam.name;
-    this.rootAccountIdParameter = rootIdParam.name;
+    this.rootPublicKey = keys.root.publicKey;
+    this.rootAccountKeyParameter = keys.rootParam.name;
+    this.rootAccountIdParameter = keys.rootIdParam.name;
     this.ops = ops;
     this.opsDocument = ops.runOpDocument;
     this.diagnosticsDocument = ops.diagnosticsDocument;
@@ -234,6 +110,169 @@ export class NearBase extends pulumi.ComponentResource {
       genesis: this.genesis,
     });
   }
+}
+
+type Parent = { parent: pulumi.Resource };
+
+/** Only the VPC may reach the node; nothing else comes in. */
+function securityGroup(cfg: LocalnetConfig, network: ReturnType<typeof createNetwork>, p: Parent): aws.ec2.SecurityGroup {
+  const tags = (leaf: string) => nameTags(cfg, leaf, "base");
+  const sg = new aws.ec2.SecurityGroup(
+    "base-sg",
+    { vpcId: network.vpcId, description: "NEAR base node: RPC and P2P from inside the VPC only", tags: tags("base-sg") },
+    p,
+  );
+  for (const [rule, port] of [["rpc", NEAR_RPC_PORT], ["p2p", NEAR_P2P_PORT]] as const) {
+    new aws.vpc.SecurityGroupIngressRule(
+      `base-${rule}-from-vpc`,
+      { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: network.vpcCidr, description: `${rule} from inside the VPC`, tags: tags(`base-${rule}`) },
+      p,
+    );
+  }
+  new aws.vpc.SecurityGroupEgressRule(
+    "base-egress",
+    { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "image pulls, AWS APIs", tags: tags("base-egress") },
+    p,
+  );
+  return sg;
+}
+
+/** Keys held by the program (the peer id is known before boot and never changes), kept as SecureStrings. */
+function nodeKeys(cfg: LocalnetConfig, p: Parent) {
+  const base = cfg.base;
+  const tags = (leaf: string) => nameTags(cfg, leaf, "base");
+  const node = nearKeyPair("base-node-key", p);
+  const validator = nearKeyPair("base-validator-key", p);
+  const root = nearKeyPair("root-account-key", p);
+  const secureParam = (resName: string, leaf: string, value: pulumi.Output<string>, description: string) =>
+    new aws.ssm.Parameter(resName, { name: ssmName(cfg, leaf), type: "SecureString", value, description, tags: tags(leaf) }, p);
+  const nodeParam = secureParam("node-key", "node-key", node.secretKey, "neard node (peer) secret key");
+  const validatorParam = secureParam("validator-key", "validator-key", validator.secretKey, "neard validator secret key");
+  const rootParam = secureParam("root-account-key", rootKeyLeaf(cfg), root.secretKey, `full-access secret key of ${base.rootAccountId}`);
+  const rootIdParam = new aws.ssm.Parameter(
+    "root-account-id",
+    { name: ssmName(cfg, `${base.rootAccountId}-account-id`), type: "String", insecureValue: base.rootAccountId, description: "the localnet root account", tags: tags("root-account-id") },
+    p,
+  );
+  return { node, validator, root, nodeParam, validatorParam, rootParam, rootIdParam };
+}
+
+/** Carries the exact genesis bytes to joiners (and the operations bundle): private, encrypted. */
+function artifactsBucket(cfg: LocalnetConfig, p: Parent): aws.s3.Bucket {
+  const tags = nameTags(cfg, "artifacts", "base");
+  const bucket = new aws.s3.Bucket("artifacts", { bucketPrefix: `${physicalName(cfg, "artifacts")}-`.slice(0, 37), forceDestroy: true, tags }, p);
+  new aws.s3.BucketPublicAccessBlock(
+    "artifacts-private",
+    { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    p,
+  );
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    "artifacts-encryption",
+    { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+    p,
+  );
+  new aws.s3.BucketOwnershipControls("artifacts-ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, p);
+  return bucket;
+}
+
+interface HostParts {
+  network: ReturnType<typeof createNetwork>;
+  sg: aws.ec2.SecurityGroup;
+  keys: ReturnType<typeof nodeKeys>;
+  bucket: aws.s3.Bucket;
+  ops: OpsChannel;
+  arns: ReturnType<typeof arnContext>;
+}
+
+/** The bootstrap's settings: no secret, only parameter names and public keys. */
+function bootstrapUserData(cfg: LocalnetConfig, keys: HostParts["keys"], bucket: aws.s3.Bucket, volumeId: pulumi.Output<string>) {
+  const base = cfg.base;
+  return pulumi
+    .all([volumeId, bucket.bucket, keys.node.publicKey, keys.validator.publicKey, keys.root.publicKey])
+    .apply(([vol, bucketName, nodePub, validatorPub, rootPub]) =>
+      renderUserData({
+        script: BASE_SCRIPTS.bootstrap,
+        files: [BASE_SCRIPTS.genesisPatch, BASE_SCRIPTS.configPatch],
+        env: {
+          AWS_REGION: cfg.region,
+          CHAIN_ID: base.chainId,
+          NEAR_IMAGE: base.nearcoreImage,
+          DATA_VOLUME_ID: vol,
+          NODE_KEY_PARAM: ssmName(cfg, "node-key"),
+          VALIDATOR_KEY_PARAM: ssmName(cfg, "validator-key"),
+          NODE_PUBLIC_KEY: nodePub,
+          VALIDATOR_PUBLIC_KEY: validatorPub,
+          VALIDATOR_ACCOUNT_ID: base.validatorAccountId,
+          ROOT_ACCOUNT_ID: base.rootAccountId,
+          ROOT_PUBLIC_KEY: rootPub,
+          ROOT_BALANCE_YOCTO: base.rootBalanceYocto,
+          GENESIS_BUCKET: bucketName,
+          GENESIS_KEY,
+          GC_NUM_EPOCHS_TO_KEEP: base.gcNumEpochsToKeep,
+        },
+      }),
+    );
+}
+
+function baseHost(cfg: LocalnetConfig, parts: HostParts, p: Parent): NodeHost {
+  const { network, sg, keys, bucket, ops, arns } = parts;
+  return new NodeHost(
+    "base",
+    {
+      subnetId: network.subnetId,
+      availabilityZone: network.availabilityZone,
+      securityGroupIds: [sg.id],
+      instanceType: cfg.base.instanceType,
+      amiParameter: cfg.amiParameter,
+      amiId: cfg.amiId,
+      dataVolumeGiB: cfg.base.dataVolumeGiB,
+      publicIp: network.publicIp,
+      tags: nameTags(cfg, "base", "base"),
+      userData: (volumeId) => bootstrapUserData(cfg, keys, bucket, volumeId),
+      policy: [
+        {
+          Sid: "ReadOwnNodeKeys",
+          Effect: "Allow",
+          Action: ["ssm:GetParameter"],
+          Resource: [ssmParameterArn(arns, keys.nodeParam.name), ssmParameterArn(arns, keys.validatorParam.name)],
+        },
+        { Sid: "WriteOwnGenesis", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: s3ObjectArn(arns, bucket.bucket, GENESIS_KEY) },
+        ops.bundleReadStatement(arns),
+      ],
+      // Its node keys, and the root and faucet keys Layer 2's operations use on this host.
+      readableParameters: [keys.nodeParam.name, keys.validatorParam.name, keys.rootParam.name, ssmName(cfg, FAUCET_KEY_LEAF)].map((n) =>
+        ssmParameterArn(arns, n),
+      ),
+      publicIpDependsOn: network.internetGateway ? [network.internetGateway] : undefined,
+    },
+    { ...p, dependsOn: [keys.nodeParam, keys.validatorParam] },
+  );
+}
+
+/**
+ * Waits for the first boot to publish the genesis; its sha256 pins what joiners accept.
+ * Re-runs only for a new instance or volume (the bytes then stay the same unless re-initialised).
+ */
+function genesisPublished(cfg: LocalnetConfig, bucket: aws.s3.Bucket, host: NodeHost, p: Parent): command.local.Command {
+  const timeout = `${GENESIS_WAIT_SECONDS + 60}s`;
+  return new command.local.Command(
+    "genesis-published",
+    {
+      create: "node --import tsx automation/await-genesis.ts",
+      environment: {
+        AWS_REGION: cfg.region,
+        GENESIS_BUCKET: bucket.bucket,
+        GENESIS_KEY,
+        // The genesis of THIS data volume's chain: an object left by a replaced volume does not count.
+        DATA_VOLUME_ID: host.dataVolumeId,
+        TIMEOUT_SECONDS: String(GENESIS_WAIT_SECONDS),
+        ...(cfg.awsProfile ? { AWS_PROFILE: cfg.awsProfile } : {}),
+      },
+      triggers: [host.instanceId, host.dataVolumeId],
+      logging: "stderr",
+    },
+    { ...p, dependsOn: [host.ready], customTimeouts: { create: timeout, update: timeout } },
+  );
 }
 
 /** The await-genesis command prints one JSON line {"sha256","bytes"} on stdout. */
