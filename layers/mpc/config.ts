@@ -1,0 +1,85 @@
+// Layer 3's configuration: the MPC nodes (count, threshold, release, hosts, P2P port) and the
+// signature domains they hold keys for. Read through the shared ConfigReader.
+import { IMAGE, VERSION, fullKey, type ConfigReader } from "../../platform/config/reader.js";
+import type { SignatureScheme } from "../../platform/config/config.js";
+
+export interface MpcConfig {
+  nodes: number;
+  threshold: number;
+  version: string;
+  image: string;
+  instanceType: string;
+  dataVolumeGiB: number;
+  p2pPort: number;
+  domains: SignatureScheme[];
+}
+
+export const MPC_DEFAULTS = {
+  mpcNodes: 3,
+  mpcThreshold: 2,
+  mpcVersion: "3.14.1",
+  mpcInstanceType: "m6i.large",
+  mpcDataVolumeGiB: 50,
+  mpcP2pPort: 3000,
+  mpcDomains: ["secp256k1", "ed25519"] as SignatureScheme[],
+};
+
+/** Chain ids the MPC node runs as a localnet (near/mpc crates/node-config/src/start.rs `ChainId`). */
+export const MPC_LOCALNET_CHAIN_IDS = ["mpc-localnet", "sandbox"];
+
+const DOMAINS_EXAMPLE = `'["secp256k1","ed25519"]'`;
+
+export function readMpcConfig(r: ConfigReader): MpcConfig {
+  const d = MPC_DEFAULTS;
+  const { nodes, threshold } = readThreshold(r);
+  const versionRule = `must be an MPC node release version like ${d.mpcVersion}`;
+  const version = r.str("mpcVersion", d.mpcVersion, VERSION, versionRule, d.mpcVersion);
+  const domains = readDomains(r);
+  return {
+    nodes,
+    threshold,
+    version,
+    image: r.str(
+      "mpcImage",
+      `nearone/mpc-node:${version}`,
+      IMAGE,
+      "is not a container image reference",
+      `nearone/mpc-node:${d.mpcVersion}`,
+    ),
+    instanceType: r.instanceType("mpcInstanceType", d.mpcInstanceType),
+    dataVolumeGiB: r.int("mpcDataVolumeGiB", d.mpcDataVolumeGiB, 20, 16384, "50"),
+    p2pPort: r.int("mpcP2pPort", d.mpcP2pPort, 1024, 65535, "3000"),
+    domains,
+  };
+}
+
+/** n nodes and the threshold the signer contract accepts for them: 2 <= t <= n, t >= 60% of n. */
+function readThreshold(r: ConfigReader): { nodes: number; threshold: number } {
+  const nodes = r.int("mpcNodes", MPC_DEFAULTS.mpcNodes, 2, 10, "3");
+  const threshold = r.int("mpcThreshold", MPC_DEFAULTS.mpcThreshold, 2, 10, "2");
+  const least = Math.ceil((nodes * 3) / 5);
+  const n = `${fullKey("mpcNodes")} (${nodes})`;
+  if (threshold > nodes) {
+    r.bad("mpcThreshold", threshold, `must not exceed ${n}`, String(Math.min(nodes, MPC_DEFAULTS.mpcThreshold)));
+  } else if (threshold * 5 < nodes * 3) {
+    r.bad("mpcThreshold", threshold, `must be at least 60% of ${n}, i.e. at least ${least}`, String(least));
+  }
+  return { nodes, threshold };
+}
+
+function readDomains(r: ConfigReader): SignatureScheme[] {
+  const listed = r.list("mpcDomains") ?? MPC_DEFAULTS.mpcDomains;
+  const domains: SignatureScheme[] = [];
+  for (const d of listed) {
+    const v = d.toLowerCase();
+    if (v !== "secp256k1" && v !== "ed25519") {
+      r.bad("mpcDomains", d, 'each domain must be "secp256k1" (ECDSA) or "ed25519" (EdDSA)', DOMAINS_EXAMPLE);
+    } else if (domains.includes(v)) {
+      r.bad("mpcDomains", d, "is listed twice", DOMAINS_EXAMPLE);
+    } else {
+      domains.push(v);
+    }
+  }
+  if (listed.length === 0) r.bad("mpcDomains", listed, "must name at least one domain", DOMAINS_EXAMPLE);
+  return domains;
+}
