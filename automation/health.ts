@@ -2,9 +2,10 @@
 // serve the `up` gates, `health` and the `status` checkpoint, so "healthy" means one thing.
 import type { LayerId } from "./layers.js";
 import type { BaseOutputs, MpcOutputs, StackOutputs } from "./stack-outputs.js";
+import { DEFAULT_MPC_RELEASE } from "../layers/mpc/releases.js";
 
 /** Signer contract code hash of near/mpc 3.14.1 (DESIGN.md), used when the stack exports none. */
-export const DEFAULT_SIGNER_CODE_HASH = "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL";
+export const DEFAULT_SIGNER_CODE_HASH = DEFAULT_MPC_RELEASE.signer.codeHash;
 /** A container restarted this many times is reported as a restart loop. */
 export const RESTART_LOOP_THRESHOLD = 3;
 /** An MPC indexer this many blocks behind the base node is reported as lagging. */

@@ -5,7 +5,7 @@
 // so on-chain access keys, participant keys and node secrets can never drift apart.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SIGNER_CODE_HASH, SIGNER_CONTRACT_ACCOUNT } from "./ops/constants.js";
+import { SIGNER_CONTRACT_ACCOUNT, SIGNER_WASM } from "./ops/constants.js";
 import { arnContext, s3ObjectArn } from "../../platform/host/aws-arns.js";
 import type { LocalnetConfig, SignatureScheme } from "../../platform/config/config.js";
 import { hexSecret, nearKeyPair, type NearKeyPair } from "../../platform/host/keys.js";
@@ -214,6 +214,9 @@ export class ChainSignatures extends pulumi.ComponentResource {
             rpcUrl: LOCAL_RPC_URL,
             chainId: cfg.base.chainId,
             nodes: nodeValues.map(([accountPublicKey, p2pPublicKey, url], i) => ({ accountId: nodes[i].accountId, accountPublicKey, p2pPublicKey, url })),
+            // Without a wasm the set-up deploys the default release's contract, so the default
+            // release's payload stays as it was; another release names its own.
+            ...(mpc.signer.wasm.sha256 === SIGNER_WASM.sha256 ? {} : { wasm: mpc.signer.wasm }),
           })),
         timeoutSeconds: 900,
       },
@@ -260,7 +263,7 @@ export class ChainSignatures extends pulumi.ComponentResource {
 
     this.nodes = nodes;
     this.contractId = setup.result.apply(() => contractId);
-    this.codeHash = pulumi.output(SIGNER_CODE_HASH);
+    this.codeHash = pulumi.output(mpc.signer.codeHash);
     this.threshold = pulumi.output(mpc.threshold);
     this.domains = pulumi.output(schemes.map((scheme, id) => ({ id, scheme, ...DOMAIN_PROTOCOLS[scheme] })));
     this.rootKeys = keygen.result.apply((r) =>

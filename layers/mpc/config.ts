@@ -1,7 +1,16 @@
-// Layer 3's configuration: the MPC nodes (count, threshold, release, hosts, P2P port) and the
-// signature domains they hold keys for. Read through the shared ConfigReader.
+// Layer 3's configuration: the MPC release (mpcVersion selects an entry of ./releases.ts), the
+// MPC nodes (count, threshold, hosts, P2P port) and the signature domains they hold keys for.
+// Read through the shared ConfigReader.
 import { IMAGE, VERSION, fullKey, type ConfigReader } from "../../platform/config/reader.js";
 import type { SignatureScheme } from "../../platform/config/config.js";
+import {
+  DEFAULT_MPC_RELEASE,
+  DEFAULT_MPC_VERSION,
+  MPC_RELEASES,
+  mpcRelease,
+  type MpcRelease,
+  type SignerContract,
+} from "./releases.js";
 
 export interface MpcConfig {
   nodes: number;
@@ -12,12 +21,20 @@ export interface MpcConfig {
   dataVolumeGiB: number;
   p2pPort: number;
   domains: SignatureScheme[];
+  /** The selected release's signer contract. */
+  signer: SignerContract;
+}
+
+/** The configured mpcVersion and the release it selects (none: reported as a problem). */
+export interface MpcReleaseChoice {
+  version: string;
+  release?: MpcRelease;
 }
 
 export const MPC_DEFAULTS = {
   mpcNodes: 3,
   mpcThreshold: 2,
-  mpcVersion: "3.14.1",
+  mpcVersion: DEFAULT_MPC_VERSION,
   mpcInstanceType: "m6i.large",
   mpcDataVolumeGiB: 50,
   mpcP2pPort: 3000,
@@ -29,27 +46,36 @@ export const MPC_LOCALNET_CHAIN_IDS = ["mpc-localnet", "sandbox"];
 
 const DOMAINS_EXAMPLE = `'["secp256k1","ed25519"]'`;
 
-export function readMpcConfig(r: ConfigReader): MpcConfig {
+/** mpcVersion: a release the table holds. The base section takes its nearcore default from it. */
+export function readMpcRelease(r: ConfigReader): MpcReleaseChoice {
+  const versionRule = `must be an MPC node release version like ${DEFAULT_MPC_VERSION}`;
+  const version = r.str("mpcVersion", DEFAULT_MPC_VERSION, VERSION, versionRule, DEFAULT_MPC_VERSION);
+  const release = mpcRelease(version);
+  if (!release && VERSION.test(version)) {
+    const known = Object.keys(MPC_RELEASES).join(", ");
+    const why =
+      `names no MPC release this program pins (known: ${known}; a release is added in layers/mpc/releases.ts)`;
+    r.bad("mpcVersion", version, why, DEFAULT_MPC_VERSION);
+  }
+  return { version, release };
+}
+
+export function readMpcConfig(r: ConfigReader, choice: MpcReleaseChoice): MpcConfig {
   const d = MPC_DEFAULTS;
   const { nodes, threshold } = readThreshold(r);
-  const versionRule = `must be an MPC node release version like ${d.mpcVersion}`;
-  const version = r.str("mpcVersion", d.mpcVersion, VERSION, versionRule, d.mpcVersion);
   const domains = readDomains(r);
+  // an unknown version is already a problem; the default release only stands in for it
+  const release = choice.release ?? DEFAULT_MPC_RELEASE;
   return {
     nodes,
     threshold,
-    version,
-    image: r.str(
-      "mpcImage",
-      `nearone/mpc-node:${version}`,
-      IMAGE,
-      "is not a container image reference",
-      `nearone/mpc-node:${d.mpcVersion}`,
-    ),
+    version: choice.version,
+    image: r.str("mpcImage", release.image, IMAGE, "is not a container image reference", DEFAULT_MPC_RELEASE.image),
     instanceType: r.instanceType("mpcInstanceType", d.mpcInstanceType),
     dataVolumeGiB: r.int("mpcDataVolumeGiB", d.mpcDataVolumeGiB, 20, 16384, "50"),
     p2pPort: r.int("mpcP2pPort", d.mpcP2pPort, 1024, 65535, "3000"),
     domains,
+    signer: release.signer,
   };
 }
 

@@ -3,7 +3,7 @@
 // key is validated before any resource exists; a bad value fails with the key, the value and the
 // command that fixes it, and one run reports every problem.
 // Pure: it reads through a getter, so the Pulumi program, `synth` and tests share it.
-import { ConfigReader, NAMESPACE, type ConfigGetter } from "./reader.js";
+import { ConfigReader, NAMESPACE, VERSION, fullKey, type ConfigGetter } from "./reader.js";
 import {
   BASE_DEFAULTS,
   CHAIN_ID,
@@ -13,7 +13,15 @@ import {
   type NetworkConfig,
 } from "../../layers/base/config.js";
 import { SERVICES_DEFAULTS, readServicesConfig, type ServicesConfig } from "../../layers/services/config.js";
-import { MPC_DEFAULTS, MPC_LOCALNET_CHAIN_IDS, readMpcConfig, type MpcConfig } from "../../layers/mpc/config.js";
+import {
+  MPC_DEFAULTS,
+  MPC_LOCALNET_CHAIN_IDS,
+  readMpcConfig,
+  readMpcRelease,
+  type MpcConfig,
+  type MpcReleaseChoice,
+} from "../../layers/mpc/config.js";
+import { DEFAULT_MPC_RELEASE } from "../../layers/mpc/releases.js";
 
 export {
   ConfigError,
@@ -56,11 +64,16 @@ export interface LocalnetConfig {
 const STACK_DEFAULTS = {
   namePrefix: "near-localnet",
   amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
-  nearcoreVersion: "2.13.3",
 };
 
-/** Every section's defaults, by config key. */
-export const DEFAULTS = { ...STACK_DEFAULTS, ...BASE_DEFAULTS, ...SERVICES_DEFAULTS, ...MPC_DEFAULTS };
+/** Every section's defaults, by config key; the base node's nearcore is the one the default MPC release embeds. */
+export const DEFAULTS = {
+  ...STACK_DEFAULTS,
+  ...BASE_DEFAULTS,
+  nearcoreVersion: DEFAULT_MPC_RELEASE.nearcoreVersion,
+  ...SERVICES_DEFAULTS,
+  ...MPC_DEFAULTS,
+};
 
 const NAME_PREFIX = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
@@ -121,8 +134,26 @@ function readAmi(r: ConfigReader): Pick<LocalnetConfig, "amiParameter" | "amiId"
   return { amiParameter, amiId };
 }
 
+/** The MPC node embeds a nearcore node that joins the base node's chain: both run one nearcore release. */
+function checkNearcore(r: ConfigReader, base: BaseConfig, choice: MpcReleaseChoice): void {
+  const release = choice.release;
+  if (!release || base.nearcoreVersion === release.nearcoreVersion || !VERSION.test(base.nearcoreVersion)) return;
+  const why =
+    `MPC release ${release.version} (${fullKey("mpcVersion")}) embeds nearcore ${release.nearcoreVersion}, ` +
+    "and the base node must run the same nearcore release";
+  r.bad("nearcoreVersion", base.nearcoreVersion, why, release.nearcoreVersion);
+}
+
+interface Sections {
+  base: BaseConfig;
+  services: ServicesConfig;
+  mpc: MpcConfig;
+  choice: MpcReleaseChoice;
+}
+
 /** What one section cannot check alone. */
-function checkAcrossSections(r: ConfigReader, base: BaseConfig, services: ServicesConfig, mpc: MpcConfig): void {
+function checkAcrossSections(r: ConfigReader, { base, services, mpc, choice }: Sections): void {
+  checkNearcore(r, base, choice);
   const chainId = base.chainId;
   if (!MPC_LOCALNET_CHAIN_IDS.includes(chainId) && CHAIN_ID.test(chainId)) {
     const names = MPC_LOCALNET_CHAIN_IDS.map((c) => `"${c}"`).join(" or ");
@@ -145,10 +176,12 @@ export function loadConfig(get: ConfigGetter, stack: string): LocalnetConfig {
   const stackKeys = readStackKeys(r);
   const network = readNetwork(r);
   const ami = readAmi(r);
-  const base = readBaseConfig(r, DEFAULTS.nearcoreVersion);
+  // the MPC release comes first: it pins the nearcore the base node runs by default
+  const choice = readMpcRelease(r);
+  const base = readBaseConfig(r, (choice.release ?? DEFAULT_MPC_RELEASE).nearcoreVersion);
   const services = readServicesConfig(r);
-  const mpc = readMpcConfig(r);
-  checkAcrossSections(r, base, services, mpc);
+  const mpc = readMpcConfig(r, choice);
+  checkAcrossSections(r, { base, services, mpc, choice });
   r.throwIfProblems();
 
   const isDefault = stack === DEFAULT_STACK;
