@@ -7,7 +7,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SIGNER_CONTRACT_ACCOUNT, SIGNER_WASM } from "./ops/constants.js";
 import { arnContext, s3ObjectArn } from "../../platform/host/aws-arns.js";
-import type { LocalnetConfig, SignatureScheme } from "../../platform/config/config.js";
+import type { LocalnetConfig } from "../../platform/config/config.js";
+import { SCHEMES, type SignatureScheme } from "../../platform/chainsig/schemes.js";
 import { hexSecret, nearKeyPair, type NearKeyPair } from "../../platform/host/keys.js";
 import { nameTags, physicalName, secretName } from "../../platform/host/naming.js";
 import type { NearBase } from "../base/component.js";
@@ -22,12 +23,6 @@ export const MPC_WEB_PORT = 8080;
 export const NEAR_P2P_PORT = 24567;
 /** How long `up` waits for distributed key generation, seconds. */
 export const KEYGEN_TIMEOUT_SECONDS = 1800;
-
-/** The domain each scheme gets, in the pinned contract's terms. */
-export const DOMAIN_PROTOCOLS: Record<SignatureScheme, { protocol: string; purpose: string }> = {
-  secp256k1: { protocol: "CaitSith", purpose: "Sign" },
-  ed25519: { protocol: "Frost", purpose: "Sign" },
-};
 
 /**
  * Buffers and cores sized to the instance: small hosts need near/mpc's small localnet buffers
@@ -265,7 +260,12 @@ export class ChainSignatures extends pulumi.ComponentResource {
     this.contractId = setup.result.apply(() => contractId);
     this.codeHash = pulumi.output(mpc.signer.codeHash);
     this.threshold = pulumi.output(mpc.threshold);
-    this.domains = pulumi.output(schemes.map((scheme, id) => ({ id, scheme, ...DOMAIN_PROTOCOLS[scheme] })));
+    this.domains = pulumi.output(
+      schemes.map((scheme, id) => {
+        const { protocol, purpose } = SCHEMES[scheme];
+        return { id, scheme, protocol, purpose };
+      }),
+    );
     this.rootKeys = keygen.result.apply((r) =>
       ((r as { domains?: Array<{ scheme: string; domainId: number; publicKey: string }> } | undefined)?.domains ?? []).map((d) => ({ domainId: d.domainId, scheme: d.scheme, publicKey: d.publicKey })),
     );

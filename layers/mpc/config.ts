@@ -2,7 +2,12 @@
 // MPC nodes (count, threshold, hosts, P2P port) and the signature domains they hold keys for.
 // Read through the shared ConfigReader.
 import { IMAGE, VERSION, fullKey, type ConfigReader } from "../../platform/config/reader.js";
-import type { SignatureScheme } from "../../platform/config/config.js";
+import {
+  DEFAULT_SCHEMES,
+  describeSignatureSchemes,
+  isSignatureScheme,
+  type SignatureScheme,
+} from "../../platform/chainsig/schemes.js";
 import {
   DEFAULT_MPC_RELEASE,
   DEFAULT_MPC_VERSION,
@@ -38,13 +43,13 @@ export const MPC_DEFAULTS = {
   mpcInstanceType: "m6i.large",
   mpcDataVolumeGiB: 50,
   mpcP2pPort: 3000,
-  mpcDomains: ["secp256k1", "ed25519"] as SignatureScheme[],
+  mpcDomains: [...DEFAULT_SCHEMES],
 };
 
 /** Chain ids the MPC node runs as a localnet (near/mpc crates/node-config/src/start.rs `ChainId`). */
 export const MPC_LOCALNET_CHAIN_IDS = ["mpc-localnet", "sandbox"];
 
-const DOMAINS_EXAMPLE = `'["secp256k1","ed25519"]'`;
+const DOMAINS_EXAMPLE = `'${JSON.stringify(DEFAULT_SCHEMES)}'`;
 
 /** mpcVersion: a release the table holds. The base section takes its nearcore default from it. */
 export function readMpcRelease(r: ConfigReader): MpcReleaseChoice {
@@ -98,8 +103,8 @@ function readDomains(r: ConfigReader): SignatureScheme[] {
   const domains: SignatureScheme[] = [];
   for (const d of listed) {
     const v = d.toLowerCase();
-    if (v !== "secp256k1" && v !== "ed25519") {
-      r.bad("mpcDomains", d, 'each domain must be "secp256k1" (ECDSA) or "ed25519" (EdDSA)', DOMAINS_EXAMPLE);
+    if (!isSignatureScheme(v)) {
+      r.bad("mpcDomains", d, `each domain must be ${describeSignatureSchemes((s) => s)}`, DOMAINS_EXAMPLE);
     } else if (domains.includes(v)) {
       r.bad("mpcDomains", d, "is listed twice", DOMAINS_EXAMPLE);
     } else {

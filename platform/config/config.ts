@@ -38,7 +38,7 @@ export { MPC_LOCALNET_CHAIN_IDS, type MpcConfig } from "../../layers/mpc/config.
 /** The stack whose names are unprefixed (SSM `/near-localnet/localnet-account-key`, ...). */
 export const DEFAULT_STACK = "localnet";
 
-export type SignatureScheme = "secp256k1" | "ed25519";
+export type { SignatureScheme } from "../chainsig/schemes.js";
 
 export interface LocalnetConfig {
   stack: string;
