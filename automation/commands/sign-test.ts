@@ -3,13 +3,20 @@
 // layers/mpc/ops/sign-test). Prints a per-request table (or one JSON object with --json).
 // Exit codes: 0 every request verified and every derived key matched; 1 the test failed or
 // could not run (stack not deployed, channel or operation error); 2 bad arguments.
-// Only types are imported at the top: the SSM client and the channel load when the test runs.
+// Only types and the (pure) scheme table are imported at the top: the SSM client and the channel
+// load when the test runs.
 import type { SsmSender, Timing } from "../../platform/ssm/channel.js";
 import type { NearOperationOutcome, RunNearOperationOptions } from "../../platform/ssm/run-op.js";
 import type { SignTestResult } from "../../layers/mpc/ops/sign-test/run.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import type { AwsTarget } from "../aws-target.js";
 import type { Out } from "../probes.js";
+import {
+  DEFAULT_SIGN_DOMAINS,
+  signatureSchemeNamed,
+  signingOf,
+  type SignResponseScheme,
+} from "../../platform/chainsig/schemes.js";
 
 export const SIGN_TEST_OPERATION = "sign-test";
 export const DEFAULT_TESTER_PREFIX = "sign-tester";
@@ -52,14 +59,12 @@ export class SignTestUsageError extends Error {}
 
 export interface SignTestDomainSpec {
   domainId: number;
-  scheme: "Secp256k1" | "Ed25519";
+  scheme: SignResponseScheme;
 }
 
 function schemeOf(d: Record<string, unknown>): SignTestDomainSpec["scheme"] | undefined {
-  const raw = String(d.scheme ?? d.protocol ?? d.curve ?? "").toLowerCase();
-  if (["secp256k1", "ecdsa", "caitsith"].includes(raw)) return "Secp256k1";
-  if (["ed25519", "eddsa", "frost"].includes(raw)) return "Ed25519";
-  return undefined;
+  const scheme = signatureSchemeNamed(d.scheme ?? d.protocol ?? d.curve);
+  return scheme && signingOf(scheme).response;
 }
 
 /** The signing domains of the stack's Layer 3 outputs (CKD / foreign-tx domains are left out). */
@@ -73,12 +78,7 @@ export function signDomains(outputs: StackOutputs): SignTestDomainSpec[] {
     const domainId = typeof idRaw === "number" ? idRaw : Number(idRaw);
     if (scheme && Number.isSafeInteger(domainId) && domainId >= 0) out.push({ domainId, scheme });
   });
-  return out.length
-    ? out
-    : [
-        { domainId: 0, scheme: "Secp256k1" },
-        { domainId: 1, scheme: "Ed25519" },
-      ];
+  return out.length ? out : DEFAULT_SIGN_DOMAINS.map((d) => ({ ...d }));
 }
 
 /** The SSM parameter holding the root account's key: the output when exported, else the stack's naming rule. */

@@ -5,9 +5,10 @@
 // so on-chain access keys, participant keys and node secrets can never drift apart.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SIGNER_CODE_HASH, SIGNER_CONTRACT_ACCOUNT } from "./ops/constants.js";
+import { SIGNER_CONTRACT_ACCOUNT, SIGNER_WASM } from "./ops/constants.js";
 import { arnContext, s3ObjectArn } from "../../platform/host/aws-arns.js";
-import type { LocalnetConfig, SignatureScheme } from "../../platform/config/config.js";
+import type { LocalnetConfig } from "../../platform/config/config.js";
+import { SCHEMES, type SignatureScheme } from "../../platform/chainsig/schemes.js";
 import { hexSecret, nearKeyPair, type NearKeyPair } from "../../platform/host/keys.js";
 import { nameTags, physicalName, secretName } from "../../platform/host/naming.js";
 import type { NearBase } from "../base/component.js";
@@ -20,12 +21,6 @@ import { SsmOperation } from "../../platform/ssm/operation.js";
 
 /** How long `up` waits for distributed key generation, seconds. */
 export const KEYGEN_TIMEOUT_SECONDS = 1800;
-
-/** The domain each scheme gets, in the pinned contract's terms. */
-export const DOMAIN_PROTOCOLS: Record<SignatureScheme, { protocol: string; purpose: string }> = {
-  secp256k1: { protocol: "CaitSith", purpose: "Sign" },
-  ed25519: { protocol: "Frost", purpose: "Sign" },
-};
 
 /**
  * Buffers and cores sized to the instance: small hosts need near/mpc's small localnet buffers
@@ -213,6 +208,9 @@ export class ChainSignatures extends pulumi.ComponentResource {
             rpcUrl: LOCAL_RPC_URL,
             chainId: cfg.base.chainId,
             nodes: nodeValues.map(([accountPublicKey, p2pPublicKey, url], i) => ({ accountId: nodes[i].accountId, accountPublicKey, p2pPublicKey, url })),
+            // Without a wasm the set-up deploys the default release's contract, so the default
+            // release's payload stays as it was; another release names its own.
+            ...(mpc.signer.wasm.sha256 === SIGNER_WASM.sha256 ? {} : { wasm: mpc.signer.wasm }),
           })),
         timeoutSeconds: 900,
       },
@@ -259,9 +257,14 @@ export class ChainSignatures extends pulumi.ComponentResource {
 
     this.nodes = nodes;
     this.contractId = setup.result.apply(() => contractId);
-    this.codeHash = pulumi.output(SIGNER_CODE_HASH);
+    this.codeHash = pulumi.output(mpc.signer.codeHash);
     this.threshold = pulumi.output(mpc.threshold);
-    this.domains = pulumi.output(schemes.map((scheme, id) => ({ id, scheme, ...DOMAIN_PROTOCOLS[scheme] })));
+    this.domains = pulumi.output(
+      schemes.map((scheme, id) => {
+        const { protocol, purpose } = SCHEMES[scheme];
+        return { id, scheme, protocol, purpose };
+      }),
+    );
     this.rootKeys = keygen.result.apply((r) =>
       ((r as { domains?: Array<{ scheme: string; domainId: number; publicKey: string }> } | undefined)?.domains ?? []).map((d) => ({ domainId: d.domainId, scheme: d.scheme, publicKey: d.publicKey })),
     );

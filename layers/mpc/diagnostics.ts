@@ -6,7 +6,7 @@ import { redact } from "../gate.js";
 import type { StackOutputs } from "../outputs.js";
 import type { ProbeOptions } from "../probe.js";
 import type { MpcProbe } from "./gate.js";
-import { SIGNER_CODE_HASH as DEFAULT_SIGNER_CODE_HASH } from "./ops/constants.js";
+import { DEFAULT_MPC_RELEASE } from "./releases.js";
 
 /** Log lines read from every MPC node for a failure report. */
 export const DIAGNOSTIC_LOG_LINES = 20;
@@ -76,7 +76,7 @@ function contractLine(outputs: StackOutputs, d: MpcDiagnostics): string {
   const c = d.contract;
   if (!c) return `contract ${d.contractId}: not probed`;
   if (!c.reachable) return `contract ${d.contractId}: could not be read${c.error ? `: ${c.error}` : ""}`;
-  const pinned = outputs.mpc?.codeHash ?? DEFAULT_SIGNER_CODE_HASH;
+  const pinned = outputs.mpc?.codeHash ?? DEFAULT_MPC_RELEASE.signer.codeHash;
   const wanted = (outputs.mpc?.domains ?? []).map((x) => x.id);
   const parts = [
     `state ${c.state ?? "unknown"}`,

@@ -4,7 +4,7 @@
 // participants and threshold and a key for every configured domain.
 import { containerFindings, redact, type ContainerProbe, type Finding, type LayerVerdict } from "../gate.js";
 import type { StackOutputs } from "../outputs.js";
-import { SIGNER_CODE_HASH as DEFAULT_SIGNER_CODE_HASH } from "./ops/constants.js";
+import { DEFAULT_MPC_RELEASE } from "./releases.js";
 import type { MpcNodeOutputs, MpcOutputs } from "./outputs.js";
 import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
 import { MPC_WEB_PORT } from "../../platform/near/ports.js";
@@ -132,7 +132,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 function onChainFindings(mpc: MpcOutputs, c: MpcContractProbe): Finding[] {
   const subject = mpc.contractId;
   const f: Finding[] = [];
-  const pinned = mpc.codeHash ?? DEFAULT_SIGNER_CODE_HASH;
+  const pinned = mpc.codeHash ?? DEFAULT_MPC_RELEASE.signer.codeHash;
   if (!c.codeHash || c.codeHash === NO_CODE) {
     f.push({ kind: "contract-missing", subject, message: `${subject} has no contract deployed` });
   } else if (c.codeHash !== pinned) {

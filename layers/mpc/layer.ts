@@ -2,7 +2,7 @@
 import { containerSummary, evidenceRow as row, type EvidenceRow, type Finding } from "../gate.js";
 import type { Layer, StatusContext } from "../layer.js";
 import type { MpcNodeOutputs } from "./outputs.js";
-import { SIGNER_CODE_HASH as DEFAULT_SIGNER_CODE_HASH } from "./ops/constants.js";
+import { DEFAULT_MPC_RELEASE } from "./releases.js";
 import { evaluateMpc, type LastSignTestProbe, type MpcContractProbe, type MpcNodeProbe } from "./gate.js";
 import { parseMpcOutputs } from "./outputs.js";
 import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
@@ -53,7 +53,7 @@ function evidence(ctx: StatusContext): EvidenceRow[] {
   const keys = c?.keysetDomains ? `; keys for [${c.keysetDomains.join(", ")}]` : "";
   const rows = [
     row("Signer contract", o.mpc.contractId),
-    codeHashRow(o.mpc.codeHash ?? DEFAULT_SIGNER_CODE_HASH, c),
+    codeHashRow(o.mpc.codeHash ?? DEFAULT_MPC_RELEASE.signer.codeHash, c),
     row("Contract state", c?.state, c ? (c.state === "Running" ? "ok" : "FAIL") : ""),
     row("Participants", participants, checked(c?.participants, "participants")),
     row("Threshold", threshold, checked(c?.threshold !== undefined, "threshold")),

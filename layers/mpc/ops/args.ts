@@ -12,9 +12,16 @@
 import { PublicKey, baseDecode } from "near-api-js";
 import { isValidAccountId } from "../../../platform/near/account-id.js";
 import { OpsError } from "../../../platform/near/errors.js";
+import { SCHEMES, type DomainPurpose, type Protocol, type Scheme } from "../../../platform/chainsig/schemes.js";
 
-export type Protocol = "CaitSith" | "Frost" | "ConfidentialKeyDerivation" | "DamgardEtAl";
-export type DomainPurpose = "Sign" | "ForeignTx" | "CKD";
+// The scheme table (scheme -> protocol, purpose) is platform/chainsig/schemes.ts.
+export {
+  DEFAULT_SCHEMES,
+  SCHEMES,
+  type DomainPurpose,
+  type Protocol,
+  type Scheme,
+} from "../../../platform/chainsig/schemes.js";
 
 export interface DomainConfig {
   id: number;
@@ -22,15 +29,6 @@ export interface DomainConfig {
   reconstruction_threshold: number;
   purpose: DomainPurpose;
 }
-
-/** The signature schemes a localnet can ask for, and the domain each becomes. */
-export const SCHEMES = {
-  secp256k1: { protocol: "CaitSith", purpose: "Sign" },
-  ed25519: { protocol: "Frost", purpose: "Sign" },
-  bls12381: { protocol: "ConfidentialKeyDerivation", purpose: "CKD" },
-} as const satisfies Record<string, { protocol: Protocol; purpose: DomainPurpose }>;
-export type Scheme = keyof typeof SCHEMES;
-export const DEFAULT_SCHEMES: Scheme[] = ["secp256k1", "ed25519"];
 
 export interface ParticipantSpec {
   /** NEAR account of the node, e.g. "mpc-node-0.localnet". */

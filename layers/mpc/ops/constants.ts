@@ -1,24 +1,11 @@
-// Pinned facts about the MPC signer contract (near/mpc), checked against the release sources.
-//
-// Release 3.14.1 (tag 3.14.1 = d76a82548ce6a7aea346aa6c56f4af914366abf8). The tag itself does
-// not contain the wasm: near/mpc archives each release's contract afterwards, and
-// crates/contract-history/archive/signer-3_14_1.wasm was added on main by commit
-// e1ce929e0736a067262e253ecccdb3ca6c6ee9fa ("chore: add 3.14.1 contract to history (#4200)"),
-// which no tag contains. The raw URL is therefore pinned to that commit, never to a branch.
-// The file is 1,182,130 bytes; its sha256 and on-chain code hash (base58 of the sha256) below
-// were computed from that blob.
+// Facts about the MPC signer contract (near/mpc) and its accounts on the localnet.
 import { YOCTO_PER_NEAR } from "../../../platform/near/amounts.js";
 import type { WasmSource } from "../../../platform/near/client.js";
+import { DEFAULT_MPC_RELEASE } from "../releases.js";
 
-export const SIGNER_RELEASE = "3.14.1";
-export const SIGNER_WASM_COMMIT = "e1ce929e0736a067262e253ecccdb3ca6c6ee9fa";
-export const SIGNER_WASM_PATH = "crates/contract-history/archive/signer-3_14_1.wasm";
-export const SIGNER_WASM: WasmSource = {
-  url: `https://raw.githubusercontent.com/near/mpc/${SIGNER_WASM_COMMIT}/${SIGNER_WASM_PATH}`,
-  sha256: "d1e760b1056232e3853d214b301c7d82d8e8911f9bf22078d3c8da00d61f636b",
-  size: 1_182_130,
-};
-export const SIGNER_CODE_HASH = "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL";
+/** The contract the set-up deploys when its payload names no wasm: the default release's (../releases.ts). */
+export const SIGNER_WASM: WasmSource = DEFAULT_MPC_RELEASE.signer.wasm;
+export const SIGNER_CODE_HASH = DEFAULT_MPC_RELEASE.signer.codeHash;
 
 export const SIGNER_PARENT_ACCOUNT = "signer.localnet";
 export const SIGNER_CONTRACT_ACCOUNT = "v1.signer.localnet";

@@ -17,7 +17,15 @@
 // edwards_point}} | {"Bls12381": {public_key}}.
 import { isDeepStrictEqual } from "node:util";
 import { OpsError } from "../../../platform/near/errors.js";
-import { SCHEMES, type DomainConfig, type DomainPurpose, type Protocol, type Scheme } from "./args.js";
+import {
+  PROTOCOLS,
+  PURPOSES,
+  SCHEMES,
+  type DomainPurpose,
+  type Protocol,
+  type Scheme,
+} from "../../../platform/chainsig/schemes.js";
+import type { DomainConfig } from "./args.js";
 
 export interface Participant {
   accountId: string;
@@ -113,9 +121,6 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], at: string):
   }
   return v as T;
 }
-
-const PROTOCOLS: readonly Protocol[] = ["CaitSith", "Frost", "ConfidentialKeyDerivation", "DamgardEtAl"];
-const PURPOSES: readonly DomainPurpose[] = ["Sign", "ForeignTx", "CKD"];
 
 function domainConfig(v: unknown, at: string): DomainConfig {
   const o = obj(v, at);

@@ -1,4 +1,5 @@
 import { ConfigError, DEFAULTS, loadConfig, parseCidr } from "../config.js";
+import { MPC_RELEASES } from "../../../layers/mpc/releases.js";
 
 const getter = (values: Record<string, unknown>) => (key: string) => values[key];
 const minimal = { "aws:region": "us-east-1" };
@@ -85,6 +86,71 @@ describe("loadConfig", () => {
     const found = problems({ "near-localnet:vpcCidr": "x", "near-localnet:chainId": "A B" });
     expect(found.length).toBeGreaterThanOrEqual(3);
     expect(() => loadConfig(getter({}), "localnet")).toThrow(/^Invalid configuration \(1 problem\); nothing was created:\n  - aws:region is required/);
+  });
+});
+
+describe("the MPC release", () => {
+  const release = MPC_RELEASES["3.14.1"];
+
+  test("the default release pins the MPC image, the base node's nearcore and the signer contract", () => {
+    for (const values of [minimal, { ...minimal, "near-localnet:mpcVersion": "3.14.1" }]) {
+      const cfg = loadConfig(getter(values), "localnet");
+      expect(cfg.mpc.version).toBe("3.14.1");
+      expect(cfg.mpc.image).toBe(release.image);
+      expect(cfg.mpc.signer).toEqual(release.signer);
+      expect(cfg.base.nearcoreVersion).toBe(release.nearcoreVersion);
+      expect(cfg.base.nearcoreImage).toBe(`nearprotocol/nearcore:${release.nearcoreVersion}`);
+    }
+    // near/mpc 3.14.1 Cargo.toml: nearcore = { git = "https://github.com/near/nearcore", tag = "2.13.3" }
+    expect(release).toMatchObject({ image: "nearone/mpc-node:3.14.1", nearcoreVersion: "2.13.3" });
+  });
+
+  test("explicit images override the release's, a matching nearcoreVersion is accepted", () => {
+    const cfg = loadConfig(
+      getter({
+        ...minimal,
+        "near-localnet:nearcoreVersion": "2.13.3",
+        "near-localnet:nearcoreImage": "mirror.example/nearcore:2.13.3",
+        "near-localnet:mpcImage": "mirror.example/mpc-node:3.14.1",
+      }),
+      "localnet",
+    );
+    expect(cfg.base.nearcoreImage).toBe("mirror.example/nearcore:2.13.3");
+    expect(cfg.mpc.image).toBe("mirror.example/mpc-node:3.14.1");
+  });
+
+  test("an unknown mpcVersion names the releases that exist", () => {
+    expect(problems({ ...minimal, "near-localnet:mpcVersion": "3.13.0" })).toEqual([
+      'near-localnet:mpcVersion = "3.13.0": names no MPC release this program pins ' +
+        "(known: 3.14.1; a release is added in layers/mpc/releases.ts). " +
+        "Fix: pulumi config set near-localnet:mpcVersion 3.14.1",
+    ]);
+  });
+
+  test("a malformed mpcVersion is reported once, as malformed", () => {
+    expect(problems({ ...minimal, "near-localnet:mpcVersion": "latest" })).toEqual([
+      'near-localnet:mpcVersion = "latest": must be an MPC node release version like 3.14.1. ' +
+        "Fix: pulumi config set near-localnet:mpcVersion 3.14.1",
+    ]);
+  });
+
+  test("a nearcoreVersion other than the release's names both and the fix", () => {
+    expect(problems({ ...minimal, "near-localnet:nearcoreVersion": "2.12.0" })).toEqual([
+      'near-localnet:nearcoreVersion = "2.12.0": ' +
+        "MPC release 3.14.1 (near-localnet:mpcVersion) embeds nearcore 2.13.3, " +
+        "and the base node must run the same nearcore release. " +
+        "Fix: pulumi config set near-localnet:nearcoreVersion 2.13.3",
+    ]);
+  });
+
+  test("with an unknown release only the release is reported, not the nearcore it cannot pin", () => {
+    const found = problems({
+      ...minimal,
+      "near-localnet:mpcVersion": "9.0.0",
+      "near-localnet:nearcoreVersion": "3.0.0",
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^near-localnet:mpcVersion = "9\.0\.0": names no MPC release/);
   });
 });
 

@@ -25,8 +25,15 @@ import { OpsError } from "../../../../platform/near/errors.js";
 import { parseKeyRef } from "../../../../platform/near/keys.js";
 import { toYocto } from "../../../../platform/near/client.js";
 import { LOCAL_RPC_URL } from "../../../../platform/near/ports.js";
+import {
+  DEFAULT_SIGN_DOMAINS,
+  describeSignatureSchemes,
+  signatureSchemeNamed,
+  signingOf,
+  type SignResponseScheme,
+} from "../../../../platform/chainsig/schemes.js";
 
-export type SignScheme = "Secp256k1" | "Ed25519";
+export type SignScheme = SignResponseScheme;
 
 export interface SignTestDomain {
   domainId: number;
@@ -48,10 +55,7 @@ export const DEFAULT_SIGN_TEST_PATH = "near-localnet-sign-test";
 export const DEFAULT_TESTER_BALANCE = "1 NEAR";
 export const DEFAULT_SIGN_TIMEOUT_SECONDS = 300;
 export const MAX_SIGN_TIMEOUT_SECONDS = 3600;
-export const DEFAULT_DOMAINS: readonly SignTestDomain[] = [
-  { domainId: 0, scheme: "Secp256k1" },
-  { domainId: 1, scheme: "Ed25519" },
-];
+export const DEFAULT_DOMAINS: readonly SignTestDomain[] = DEFAULT_SIGN_DOMAINS;
 
 function bad(message: string): never {
   throw new OpsError("INVALID_INPUT", `sign-test payload: ${message}`);
@@ -85,11 +89,8 @@ function keyRef(v: unknown, where: string): string {
 
 /** "Secp256k1" | "Ed25519" from the names the contract, the config and people use. */
 export function normaliseScheme(v: unknown): SignScheme | undefined {
-  if (typeof v !== "string") return undefined;
-  const s = v.toLowerCase();
-  if (s === "secp256k1" || s === "ecdsa" || s === "caitsith") return "Secp256k1";
-  if (s === "ed25519" || s === "eddsa" || s === "frost") return "Ed25519";
-  return undefined;
+  const scheme = signatureSchemeNamed(v);
+  return scheme && signingOf(scheme).response;
 }
 
 export function parseSignTestPayload(raw: unknown): SignTestPayload {
@@ -146,7 +147,10 @@ export function parseSignTestPayload(raw: unknown): SignTestPayload {
         bad(`domains[${i}].domainId must be a non-negative integer, got ${JSON.stringify(d.domainId)}`);
       }
       const scheme = normaliseScheme(d.scheme);
-      if (!scheme) bad(`domains[${i}].scheme must be "Secp256k1" (ECDSA) or "Ed25519" (EdDSA), got ${JSON.stringify(d.scheme)}`);
+      if (!scheme) {
+        const names = describeSignatureSchemes((s) => signingOf(s).response);
+        bad(`domains[${i}].scheme must be ${names}, got ${JSON.stringify(d.scheme)}`);
+      }
       return { domainId: d.domainId, scheme };
     });
     const ids = domains.map((d) => d.domainId);

@@ -47,6 +47,7 @@ import {
   type NearConnection,
   type Signer,
 } from "../../../../platform/near/client.js";
+import { signingByResponse } from "../../../../platform/chainsig/schemes.js";
 import type { SignScheme, SignTestDomain, SignTestPayload } from "./payload.js";
 
 export const SIGN_TEST_OPERATION = "sign-test";
@@ -122,8 +123,6 @@ export interface SignTestContext {
   now?: () => number;
 }
 
-const CURVE: Record<SignScheme, ChainSigPublicKey["curve"]> = { Secp256k1: "secp256k1", Ed25519: "ed25519" };
-const PAYLOAD_KIND = { Secp256k1: "Ecdsa", Ed25519: "Eddsa" } as const;
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -162,8 +161,9 @@ async function readKeys(conn: NearConnection, p: SignTestPayload, d: SignTestDom
     return { report };
   }
   report.rootPublicKey = formatPublicKey(root);
-  if (root.curve !== CURVE[d.scheme]) {
-    report.error = `domain ${d.domainId} has a ${root.curve} root key, but the test expects ${d.scheme} (${CURVE[d.scheme]})`;
+  const curve = signingByResponse(d.scheme).keyPrefix;
+  if (root.curve !== curve) {
+    report.error = `domain ${d.domainId} has a ${root.curve} root key, but the test expects ${d.scheme} (${curve})`;
     return { report };
   }
   const local = deriveKey(root, p.tester.accountId, p.path);
@@ -201,7 +201,8 @@ async function requestSignature(
     verdict: "error",
     detail: "",
   };
-  const args = buildSignArgs({ path: p.path, domainId: d.domainId, kind: PAYLOAD_KIND[d.scheme], payload });
+  const kind = signingByResponse(d.scheme).payloadKind;
+  const args = buildSignArgs({ path: p.path, domainId: d.domainId, kind, payload });
   const started = now();
   let successValue: unknown;
   try {

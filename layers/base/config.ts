@@ -1,0 +1,160 @@
+// Layer 1's configuration: the network every node lives in (Layer 1 creates or adopts it) and the
+// neard node (release, chain id, genesis accounts, disk). Read through the shared ConfigReader.
+import {
+  IMAGE,
+  VERSION,
+  configSetCommand,
+  fullKey,
+  type ConfigReader,
+} from "../../platform/config/reader.js";
+import { isValidAccountId } from "../../platform/near/account-id.js";
+
+export type Egress = "nat" | "public";
+
+export type NetworkConfig =
+  | { mode: "create"; cidr: string; egress: Egress; availabilityZone?: string }
+  | { mode: "existing"; vpcId: string; subnetIds: string[] };
+
+export interface BaseConfig {
+  instanceType: string;
+  dataVolumeGiB: number;
+  nearcoreVersion: string;
+  nearcoreImage: string;
+  chainId: string;
+  rootAccountId: string;
+  /** Decimal NEAR, as configured. */
+  rootBalanceNear: string;
+  /** The same in yoctoNEAR (10^-24 NEAR), as genesis wants it. */
+  rootBalanceYocto: string;
+  validatorAccountId: string;
+  gcNumEpochsToKeep: number;
+}
+
+/** Layer 1's defaults; its nearcore release is the one the MPC release embeds (layers/mpc/releases.ts). */
+export const BASE_DEFAULTS = {
+  vpcCidr: "10.42.0.0/16",
+  egress: "nat" as Egress,
+  baseInstanceType: "m6i.large",
+  baseDataVolumeGiB: 100,
+  chainId: "mpc-localnet",
+  rootAccountId: "localnet",
+  rootBalanceNear: "1000000000",
+  validatorAccountId: "node0",
+  gcNumEpochsToKeep: 10000,
+};
+
+export const CHAIN_ID = /^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$/;
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const AVAILABILITY_ZONE = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+const SUBNET_EXAMPLE = `'["subnet-0123456789abcdef0"]'`;
+
+/** An IPv4 CIDR with a /16../28 mask and no host bits set. */
+export function parseCidr(cidr: string): { base: number; bits: number } | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m) return null;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o) => o > 255) || bits < 16 || bits > 28) return null;
+  const base = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  if ((base & mask) >>> 0 !== base) return null;
+  return { base, bits };
+}
+
+/** An existing VPC (vpcId set) or the one the stack creates. */
+export function readNetwork(r: ConfigReader): NetworkConfig {
+  return r.isSet("vpcId") ? readExistingVpc(r) : readCreatedVpc(r);
+}
+
+function readExistingVpc(r: ConfigReader): NetworkConfig {
+  const vpcId = r.str("vpcId", undefined, VPC_ID, "is not a VPC id (vpc-...)", "vpc-0123456789abcdef0");
+  const subnetIds = r.list("subnetIds") ?? [];
+  if (subnetIds.length === 0) {
+    r.problem(
+      `${fullKey("subnetIds")} is required when ${fullKey("vpcId")} is set (existing-VPC mode): name at least one ` +
+        "private subnet with outbound internet (NAT) in that VPC. " +
+        `Fix: ${configSetCommand("subnetIds", SUBNET_EXAMPLE)}`,
+    );
+  }
+  for (const s of subnetIds) {
+    if (!SUBNET_ID.test(s)) r.bad("subnetIds", s, "is not a subnet id (subnet-...)", SUBNET_EXAMPLE);
+  }
+  for (const k of ["vpcCidr", "egress"]) {
+    if (r.isSet(k)) {
+      const why = `only applies when the stack creates its VPC; remove it or remove ${fullKey("vpcId")}`;
+      r.bad(k, r.raw(k), why, `(pulumi config rm ${fullKey(k)})`);
+    }
+  }
+  return { mode: "existing", vpcId, subnetIds };
+}
+
+function readCreatedVpc(r: ConfigReader): NetworkConfig {
+  const cidr = r.str(
+    "vpcCidr",
+    BASE_DEFAULTS.vpcCidr,
+    (v) => parseCidr(v) !== null,
+    `must be an IPv4 CIDR with a /16 to /28 mask and no host bits, e.g. ${BASE_DEFAULTS.vpcCidr}`,
+    BASE_DEFAULTS.vpcCidr,
+  );
+  const egress = r.str(
+    "egress",
+    BASE_DEFAULTS.egress,
+    /^(nat|public)$/,
+    'must be "nat" (private subnet behind a NAT gateway) or "public" (public subnet, public IPs, no inbound rules)',
+    "nat",
+  ) as Egress;
+  const network: NetworkConfig = { mode: "create", cidr, egress };
+  const az = r.optional("availabilityZone", AVAILABILITY_ZONE, "is not an availability zone name", "us-east-1a");
+  if (az !== undefined) network.availabilityZone = az;
+  return network;
+}
+
+/** Layer 1's node; `nearcoreDefault` is the nearcore the selected MPC release embeds. */
+export function readBaseConfig(r: ConfigReader, nearcoreDefault: string): BaseConfig {
+  const d = BASE_DEFAULTS;
+  const version = `must be a nearcore release version like ${nearcoreDefault}`;
+  const nearcoreVersion = r.str("nearcoreVersion", nearcoreDefault, VERSION, version, nearcoreDefault);
+  const nearcoreImage = r.str(
+    "nearcoreImage",
+    `nearprotocol/nearcore:${nearcoreVersion}`,
+    IMAGE,
+    "is not a container image reference",
+    `nearprotocol/nearcore:${nearcoreDefault}`,
+  );
+  const chainIdRule =
+    "may contain only lowercase letters, digits and dashes " +
+    "(2-64 characters, starting and ending with a letter or digit)";
+  const chainId = r.str("chainId", d.chainId, CHAIN_ID, chainIdRule, d.chainId);
+  const accountRule =
+    "is not a valid NEAR account id (2-64 characters: lowercase letters, digits, and - _ . separators)";
+  const rootAccountId = r.str("rootAccountId", d.rootAccountId, isValidAccountId, accountRule, d.rootAccountId);
+  const [rootBalanceNear, rootBalanceYocto] = r.near("rootAccountBalance", d.rootBalanceNear, d.rootBalanceNear);
+  if (rootBalanceYocto === "0") {
+    const why = "must be more than 0: the root account funds every other account";
+    r.bad("rootAccountBalance", rootBalanceNear, why, d.rootBalanceNear);
+  }
+  const validatorAccountId = r.str(
+    "validatorAccountId",
+    d.validatorAccountId,
+    isValidAccountId,
+    "is not a valid NEAR account id",
+    d.validatorAccountId,
+  );
+  if (validatorAccountId === rootAccountId) {
+    const why = `must differ from ${fullKey("rootAccountId")}`;
+    r.bad("validatorAccountId", validatorAccountId, why, d.validatorAccountId);
+  }
+  return {
+    instanceType: r.instanceType("baseInstanceType", d.baseInstanceType),
+    dataVolumeGiB: r.int("baseDataVolumeGiB", d.baseDataVolumeGiB, 20, 16384, "100"),
+    nearcoreVersion,
+    nearcoreImage,
+    chainId,
+    rootAccountId,
+    rootBalanceNear,
+    rootBalanceYocto,
+    validatorAccountId,
+    gcNumEpochsToKeep: r.int("gcNumEpochsToKeep", d.gcNumEpochsToKeep, 3, 1_000_000, "10000"),
+  };
+}
