@@ -3,7 +3,7 @@
 // so bad input fails before anything is created. Each layer's stack output is typed by the
 // layer's outputs module, which is also what the driver parses.
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig, type ConfigGetter } from "./platform/config/config.js";
+import { loadConfig, type ConfigGetter } from "./layers/config.js";
 import { NearBase } from "./layers/base/component.js";
 import type { BaseExport } from "./layers/base/outputs.js";
 import { NearServices } from "./layers/services/component.js";

@@ -38,13 +38,15 @@ export async function awaitGenesis(o: AwaitGenesisOptions): Promise<{ sha256: st
         const body = await o.client.send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key }));
         const bytes = await body.Body!.transformToByteArray();
         const actual = createHash("sha256").update(bytes).digest("hex");
-        if (actual !== declared) throw new Error(`s3://${o.bucket}/${o.key}: declared sha256 ${declared} but the bytes hash to ${actual}`);
+        if (actual !== declared)
+          throw new Error(`s3://${o.bucket}/${o.key}: declared sha256 ${declared} but the bytes hash to ${actual}`);
         return { sha256: actual, bytes: bytes.length };
       }
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name === "NotFound" || e.$metadata?.httpStatusCode === 404) last = "not yet published";
-      else if (e.name === "AccessDenied" || e.name === "Forbidden" || e.$metadata?.httpStatusCode === 403) throw new Error(`access denied reading s3://${o.bucket}/${o.key}: check the credentials' S3 permissions`);
+      else if (e.name === "AccessDenied" || e.name === "Forbidden" || e.$metadata?.httpStatusCode === 403)
+        throw new Error(`access denied reading s3://${o.bucket}/${o.key}: check the credentials' S3 permissions`);
       else if (err instanceof Error && err.message.includes("declared sha256")) throw err;
       else last = `error: ${e.name ?? String(err)}`;
     }

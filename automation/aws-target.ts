@@ -34,7 +34,11 @@ export function stackFileAwsConfig(workDir: string, stack: string): Record<strin
 }
 
 /** The stack's AWS target from its config and the environment; throws a clear EngineError without a region. */
-export function resolveAwsTarget(stack: string, config: Record<string, string | undefined>, env: NodeJS.ProcessEnv): AwsTarget {
+export function resolveAwsTarget(
+  stack: string,
+  config: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv,
+): AwsTarget {
   const profile = config["aws:profile"]?.trim() || undefined;
   const candidates: Array<[string | undefined, string]> = [
     [config["aws:region"], `the stack config (aws:region of stack "${stack}")`],
@@ -44,7 +48,8 @@ export function resolveAwsTarget(stack: string, config: Record<string, string | 
   for (const [value, source] of candidates) {
     const region = value?.trim();
     if (!region) continue;
-    if (!REGION.test(region)) throw new EngineError("failed", `${source} is "${region}", which is not an AWS region name (e.g. us-east-1)`);
+    if (!REGION.test(region))
+      throw new EngineError("failed", `${source} is "${region}", which is not an AWS region name (e.g. us-east-1)`);
     return { region, regionSource: source, ...(profile ? { profile } : {}) };
   }
   throw new EngineError(
@@ -55,7 +60,12 @@ export function resolveAwsTarget(stack: string, config: Record<string, string | 
 }
 
 /** Reads the config through the engine when it can, else from Pulumi.<stack>.yaml. */
-export async function awsTargetFor(engine: Engine, workDir: string, stack: string, env: NodeJS.ProcessEnv): Promise<AwsTarget> {
+export async function awsTargetFor(
+  engine: Engine,
+  workDir: string,
+  stack: string,
+  env: NodeJS.ProcessEnv,
+): Promise<AwsTarget> {
   let config: Record<string, string> | undefined;
   if (engine.config) {
     try {

@@ -40,7 +40,12 @@ export function stackSecretsProvider(repoDir: string, stack: string): string | u
 }
 
 /** null when secrets can be decrypted, otherwise the message explaining what to set. */
-export function passphraseProblem(env: NodeJS.ProcessEnv, repoDir: string, stack: string, backend: string): string | null {
+export function passphraseProblem(
+  env: NodeJS.ProcessEnv,
+  repoDir: string,
+  stack: string,
+  backend: string,
+): string | null {
   const provider = stackSecretsProvider(repoDir, stack);
   if (provider && provider !== "passphrase") return null; // awskms://, gcpkms://, ... manage their own keys
   if (!provider && /^https?:\/\//.test(backend)) return null; // Pulumi Cloud: the service encrypts secrets
@@ -86,7 +91,11 @@ export function missingCliMessage(): string {
  */
 export async function awsCredentialsProblem(aws: { region: string; profile?: string }): Promise<string | null> {
   const { SSMClient } = await import("@aws-sdk/client-ssm");
-  const client = new SSMClient({ region: aws.region, ...(aws.profile ? { profile: aws.profile } : {}), maxAttempts: 1 });
+  const client = new SSMClient({
+    region: aws.region,
+    ...(aws.profile ? { profile: aws.profile } : {}),
+    maxAttempts: 1,
+  });
   const which = aws.profile ? ` (profile ${aws.profile})` : "";
   try {
     const creds = await client.config.credentials();

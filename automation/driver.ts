@@ -1,7 +1,13 @@
 // Staged deployment: layer by layer, each followed by its health gate. On a failure: a refresh
 // targeted at the failed layer (clearing pending creates), a report, a non-zero exit; never a
 // destroy. A re-run resumes: layers that are deployed and pass their gate are left alone.
-import { EngineError, classifyEngineError, type Engine, type PendingOperation, type ResourceProgress } from "./engine.js";
+import {
+  EngineError,
+  classifyEngineError,
+  type Engine,
+  type PendingOperation,
+  type ResourceProgress,
+} from "./engine.js";
 import type { LayerVerdict } from "../layers/gate.js";
 import type { StackOutputs } from "../layers/outputs.js";
 import { collectMpcDiagnostics, type MpcDiagnostics } from "../layers/mpc/diagnostics.js";
@@ -162,7 +168,7 @@ class Runner {
    */
   asError(err: unknown): EngineError {
     if (this.aborted && !(err instanceof EngineError && err.kind === "cancelled")) {
-      const detail = err instanceof EngineError ? err.detail ?? err.message : undefined;
+      const detail = err instanceof EngineError ? (err.detail ?? err.message) : undefined;
       return new EngineError("cancelled", classifyEngineError(new Error("cancelled"), true).message, detail);
     }
     return err instanceof EngineError ? err : classifyEngineError(err, this.aborted);
@@ -365,7 +371,9 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
   const mpcRun = report.layers.find((l) => l.layer === "mpc");
   if (mpcRun && !report.failedLayer && !r.aborted) {
     if (opts.skipSignTest || opts.skipGates || !deps.signTest) {
-      r.log(`${tag(layerDef("mpc"))} sign-test: skipped${opts.skipSignTest ? " (--skip-sign-test)" : opts.skipGates ? " (--skip-gates)" : ""}`);
+      r.log(
+        `${tag(layerDef("mpc"))} sign-test: skipped${opts.skipSignTest ? " (--skip-sign-test)" : opts.skipGates ? " (--skip-gates)" : ""}`,
+      );
     } else {
       await finalSignTest(r, deps, report, mpcRun, probes);
     }
@@ -381,7 +389,13 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
 export const GATE_RETRY_MS = 30_000;
 
 /** Failures where nothing ran on the stack (or someone else holds it): no refresh, no probes. */
-const NO_RUN_KINDS: string[] = ["concurrent-update", "cancelled", "missing-cli", "missing-credentials", "missing-passphrase"];
+const NO_RUN_KINDS: string[] = [
+  "concurrent-update",
+  "cancelled",
+  "missing-cli",
+  "missing-credentials",
+  "missing-passphrase",
+];
 
 /** "2 to create, 1 to update" from a preview's counts; "" when nothing but same/read steps. */
 export function describeChanges(changes: Record<string, number>): string {
@@ -439,7 +453,11 @@ async function failureRefresh(r: Runner, run: LayerRun, def: AnyLayer): Promise<
     );
   }
   await r.step(run, def, "refresh", (elapsed) =>
-    engine.refresh({ ...sel, clearPendingCreates: readable && pending.length > 0 && outside.length === 0, onProgress: r.progress(def, "refresh", elapsed) }),
+    engine.refresh({
+      ...sel,
+      clearPendingCreates: readable && pending.length > 0 && outside.length === 0,
+      onProgress: r.progress(def, "refresh", elapsed),
+    }),
   );
   return outside.length ? pending : [];
 }
@@ -454,7 +472,11 @@ function pendingCreatesAction(stack: string, id: LayerId, pending: PendingOperat
   );
 }
 
-async function layer3Diagnostics(r: Runner, deps: DriverDeps, probes: LayerProbes): Promise<MpcDiagnostics | undefined> {
+async function layer3Diagnostics(
+  r: Runner,
+  deps: DriverDeps,
+  probes: LayerProbes,
+): Promise<MpcDiagnostics | undefined> {
   let outputs: StackOutputs;
   try {
     outputs = await r.outputs();
@@ -482,7 +504,13 @@ async function layer3Diagnostics(r: Runner, deps: DriverDeps, probes: LayerProbe
  * the run (exit 1) with the per-request results and Layer 3 diagnostics. No refresh: the deploy
  * itself succeeded (nothing is pending), the failure is at runtime.
  */
-async function finalSignTest(r: Runner, deps: DriverDeps, report: RunReport, run: LayerRun, probes: LayerProbes): Promise<void> {
+async function finalSignTest(
+  r: Runner,
+  deps: DriverDeps,
+  report: RunReport,
+  run: LayerRun,
+  probes: LayerProbes,
+): Promise<void> {
   const def = layerDef("mpc");
   let gate: SignTestGate;
   try {
@@ -548,7 +576,11 @@ export async function destroyLayers(deps: DriverDeps, opts: DestroyOptions = {})
       `Chain data and keys of these layers are lost. Type the stack name to confirm: `;
     const ok = opts.confirm ? await opts.confirm(question) : false;
     if (!ok) {
-      r.log(opts.confirm ? "Not confirmed: nothing was destroyed." : "Refusing to destroy without --yes (no terminal to confirm on).");
+      r.log(
+        opts.confirm
+          ? "Not confirmed: nothing was destroyed."
+          : "Refusing to destroy without --yes (no terminal to confirm on).",
+      );
       return { ...report, ok: false, exitCode: EXIT.usage };
     }
   }
@@ -577,9 +609,7 @@ export async function destroyLayers(deps: DriverDeps, opts: DestroyOptions = {})
       report.ok = false;
       report.exitCode = exitFor(e);
       r.log(`${tag(def)} destroy FAILED: ${e.message}`);
-      report.nextActions = [
-        `Layers below ${def.id} were not touched. Fix the cause and run the same destroy again.`,
-      ];
+      report.nextActions = [`Layers below ${def.id} were not touched. Fix the cause and run the same destroy again.`];
     }
   }
   if (r.aborted && !report.failedLayer) {
@@ -604,7 +634,9 @@ export function renderTimeline(report: RunReport): string[] {
   for (const run of report.layers) {
     const def = layerDef(run.layer);
     const total = run.steps.reduce((a, s) => a + s.durationMs, 0);
-    const steps = run.steps.map((s) => `${s.step} ${s.ok ? "ok" : "FAILED"} ${formatDuration(s.durationMs)}`).join(", ");
+    const steps = run.steps
+      .map((s) => `${s.step} ${s.ok ? "ok" : "FAILED"} ${formatDuration(s.durationMs)}`)
+      .join(", ");
     lines.push(
       `  Layer ${def.index} ${def.id.padEnd(8)} ${OUTCOME_TEXT[run.outcome].padEnd(22)} ${formatDuration(total).padStart(8)}${
         steps ? `  (${steps})` : ""

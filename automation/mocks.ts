@@ -58,11 +58,13 @@ export type CommandResults = (operation: string, payload: Record<string, unknown
 
 /** stdout of a local.Command as the real one prints it: the genesis wait, or an ops result line. */
 function mockCommandStdout(env: Record<string, string>, results: CommandResults): string | undefined {
-  if (env.GENESIS_BUCKET) return JSON.stringify({ sha256: createHash("sha256").update("mock-genesis").digest("hex"), bytes: 4096 });
+  if (env.GENESIS_BUCKET)
+    return JSON.stringify({ sha256: createHash("sha256").update("mock-genesis").digest("hex"), bytes: 4096 });
   const operation = env.SSM_RUN_OPERATION;
   if (!operation) return undefined;
   let payload: Record<string, unknown> = {};
-  if (typeof env.SSM_RUN_PAYLOAD === "string" && env.SSM_RUN_PAYLOAD !== UNKNOWN) payload = JSON.parse(Buffer.from(env.SSM_RUN_PAYLOAD, "base64").toString("utf8"));
+  if (typeof env.SSM_RUN_PAYLOAD === "string" && env.SSM_RUN_PAYLOAD !== UNKNOWN)
+    payload = JSON.parse(Buffer.from(env.SSM_RUN_PAYLOAD, "base64").toString("utf8"));
   return JSON.stringify({ event: "result", ok: true, operation, result: results(operation, payload) });
 }
 
@@ -92,7 +94,10 @@ export function mockState(
       return { id: bucket, state: { ...i, bucket, arn: `arn:aws:s3:::${bucket}` } };
     }
     case "aws:iam/role:Role":
-      return { id: `${args.name}`, state: { ...i, name: args.name, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${args.name}` } };
+      return {
+        id: `${args.name}`,
+        state: { ...i, name: args.name, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${args.name}` },
+      };
     case "aws:iam/instanceProfile:InstanceProfile":
       return { id, state: { ...i, name: args.name } };
     case "aws:ec2/vpc:Vpc":
@@ -104,7 +109,10 @@ export function mockState(
     case "aws:ssm/parameter:Parameter":
       return { id: i.name ?? id, state: { ...i, arn: arn("ssm", `parameter${i.name}`) } };
     case "aws:secretsmanager/secret:Secret":
-      return { id: arn("secretsmanager", `secret:${i.name}-AbCdEf`), state: { ...i, arn: arn("secretsmanager", `secret:${i.name}-AbCdEf`) } };
+      return {
+        id: arn("secretsmanager", `secret:${i.name}-AbCdEf`),
+        state: { ...i, arn: arn("secretsmanager", `secret:${i.name}-AbCdEf`) },
+      };
     case "aws:ssm/document:Document":
       return { id: i.name ?? id, state: { ...i } };
     case "command:local:Command":
@@ -122,14 +130,25 @@ export function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Rec
     case "aws:index/getRegion:getRegion":
       return { region, name: region, id: region };
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "MOCK", id: MOCK_ACCOUNT };
+      return {
+        accountId: MOCK_ACCOUNT,
+        arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`,
+        userId: "MOCK",
+        id: MOCK_ACCOUNT,
+      };
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
       return { names: [`${region}a`, `${region}b`, `${region}c`], zoneIds: [], id: region };
     case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
       // Zone "a" offers nothing (as some real zones lack newer families); "b" and "c" offer everything asked.
       const types: string[] = i.filters?.find((f: { name: string }) => f.name === "instance-type")?.values ?? [];
       const zones = [`${region}b`, `${region}c`];
-      return { id: region, locations: zones.flatMap((z) => types.map(() => z)), instanceTypes: zones.flatMap(() => types), locationTypes: [], region };
+      return {
+        id: region,
+        locations: zones.flatMap((z) => types.map(() => z)),
+        instanceTypes: zones.flatMap(() => types),
+        locationTypes: [],
+        region,
+      };
     }
     case "aws:ssm/getParameter:getParameter":
       return { name: i.name, value: MOCK_AMI, type: "String", id: i.name };
@@ -157,7 +176,8 @@ export function installMocks(opts: {
 }): RecordedResource[] {
   const records: RecordedResource[] = [];
   const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => (opts.skipped?.(args) ? { id: undefined, state: {} } : mockState(args, opts.region, opts.commandResults)),
+    newResource: (args) =>
+      opts.skipped?.(args) ? { id: undefined, state: {} } : mockState(args, opts.region, opts.commandResults),
     call: (args) => mockCall(args, opts.region),
   };
   const monitor = new MockMonitor(mocks) as any;

@@ -40,7 +40,8 @@ export function toProgress(ev: AutoEvent): ResourceProgress | undefined {
   const pick = (
     m: { op: string; urn: string; type: string } | undefined,
     status: ResourceProgress["status"],
-  ): ResourceProgress | undefined => (m ? { op: m.op, urn: m.urn, type: m.type, name: nameOf(m.urn), status } : undefined);
+  ): ResourceProgress | undefined =>
+    m ? { op: m.op, urn: m.urn, type: m.type, name: nameOf(m.urn), status } : undefined;
   return (
     pick(ev.resourcePreEvent?.metadata, "started") ??
     pick(ev.resOutputsEvent?.metadata, "done") ??
@@ -74,9 +75,10 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
       ...(backend.isDefault ? { secretsProvider: "passphrase" } : {}),
     };
     const args = { stackName: opts.stack, workDir: opts.workDir };
-    stack = opts.create === false
-      ? await auto.LocalWorkspace.selectStack(args, wsOpts)
-      : await auto.LocalWorkspace.createOrSelectStack(args, wsOpts);
+    stack =
+      opts.create === false
+        ? await auto.LocalWorkspace.selectStack(args, wsOpts)
+        : await auto.LocalWorkspace.createOrSelectStack(args, wsOpts);
   } catch (err) {
     throw classifyEngineError(err);
   }
@@ -130,7 +132,9 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
     },
     async refresh(o: OpOptions): Promise<OpResult> {
       return run(
-        async (c) => ({ changes: changes((await stack.refresh({ ...c, clearPendingCreates: o.clearPendingCreates })).summary) }),
+        async (c) => ({
+          changes: changes((await stack.refresh({ ...c, clearPendingCreates: o.clearPendingCreates })).summary),
+        }),
         o,
       );
     },

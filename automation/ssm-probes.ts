@@ -11,7 +11,6 @@ import { LAYERS, type LayerId } from "../layers/registry.js";
 import type { LogTarget, Probes } from "./probes.js";
 import { ssmClientFor, type AwsTarget } from "./aws-target.js";
 import type { SsmSender } from "../platform/ssm/channel.js";
-import { NEAR_RPC_PORT } from "../platform/near/ports.js";
 import { sleep } from "../platform/time.js";
 
 /** Every layer's probe over one transport. */
@@ -85,7 +84,8 @@ export async function createSsmProbes(o: SsmProbeOptions): Promise<Probes> {
         return { exitCode: r.exitCode, stdout: r.stdout };
       } catch (err) {
         const e = err as InstanceType<typeof channel.SsmChannelError>;
-        if (e instanceof channel.SsmChannelError && e.code === "COMMAND_FAILED") return { exitCode: e.exitCode ?? 1, stdout: e.stdout };
+        if (e instanceof channel.SsmChannelError && e.code === "COMMAND_FAILED")
+          return { exitCode: e.exitCode ?? 1, stdout: e.stdout };
         throw err;
       }
     },
@@ -109,7 +109,9 @@ export async function createSsmProbes(o: SsmProbeOptions): Promise<Probes> {
       if (request.accounts?.length) {
         const payload = { blocks: false, accounts: request.accounts.map((accountId) => ({ accountId })) };
         try {
-          result.accounts = accountsFromCheckSteps((await run("check", payload)).steps as Array<Record<string, unknown>>);
+          result.accounts = accountsFromCheckSteps(
+            (await run("check", payload)).steps as Array<Record<string, unknown>>,
+          );
         } catch (err) {
           const e = err as InstanceType<typeof runOp.RunOpError>;
           if (!(e instanceof runOp.RunOpError) || e.code !== "CHECK_FAILED") throw err;
@@ -119,7 +121,11 @@ export async function createSsmProbes(o: SsmProbeOptions): Promise<Probes> {
       result.views = await Promise.all(
         (request.views ?? []).map(async (v) => {
           try {
-            const r = await run<{ value: unknown }>("view", { contractId: v.contractId, method: v.method, args: v.args ?? {} });
+            const r = await run<{ value: unknown }>("view", {
+              contractId: v.contractId,
+              method: v.method,
+              args: v.args ?? {},
+            });
             return { contractId: v.contractId, method: v.method, result: r.result.result.value };
           } catch (err) {
             return { contractId: v.contractId, method: v.method, error: (err as Error).message };

@@ -68,16 +68,28 @@ export async function main(deps: SsmRunDeps): Promise<number> {
     if (key === lastKey && p.elapsedMs - lastAt < every) return;
     lastKey = key;
     lastAt = p.elapsedMs;
-    if (p.phase === "online") err(`waiting for ${p.instanceId} to be online in SSM: ${p.state} (${seconds(p.elapsedMs)})`);
-    else err(`${s.operation} on ${p.instanceId}: ${p.state}${p.statusDetails && p.statusDetails !== p.state ? ` / ${p.statusDetails}` : ""} (${seconds(p.elapsedMs)}, command ${p.commandId})`);
+    if (p.phase === "online")
+      err(`waiting for ${p.instanceId} to be online in SSM: ${p.state} (${seconds(p.elapsedMs)})`);
+    else
+      err(
+        `${s.operation} on ${p.instanceId}: ${p.state}${p.statusDetails && p.statusDetails !== p.state ? ` / ${p.statusDetails}` : ""} (${seconds(p.elapsedMs)}, command ${p.commandId})`,
+      );
   };
   const timing = { now: deps.now, sleep: deps.sleep, signal: deps.signal };
 
   try {
     if (s.onlineTimeoutSeconds > 0) {
-      await waitForInstanceOnline({ client, instanceId: s.instanceId, timeoutSeconds: s.onlineTimeoutSeconds, onProgress: progress, ...timing });
+      await waitForInstanceOnline({
+        client,
+        instanceId: s.instanceId,
+        timeoutSeconds: s.onlineTimeoutSeconds,
+        onProgress: progress,
+        ...timing,
+      });
     }
-    err(`sending ${s.operation} to ${s.instanceId} (document ${s.document}, bundle ${s.bundleSha256.slice(0, 12)}, bound ${s.timeoutSeconds}s)`);
+    err(
+      `sending ${s.operation} to ${s.instanceId} (document ${s.document}, bundle ${s.bundleSha256.slice(0, 12)}, bound ${s.timeoutSeconds}s)`,
+    );
     const out = await runNearOperation({
       client,
       instanceId: s.instanceId,
@@ -92,7 +104,9 @@ export async function main(deps: SsmRunDeps): Promise<number> {
       ...timing,
     });
     if (out.command.stderr.trim()) deps.stderr.write(`${indent(out.command.stderr)}\n`);
-    err(`${s.operation} succeeded in ${seconds(out.command.elapsedMs)} (${out.steps.length} steps, command ${out.command.commandId})`);
+    err(
+      `${s.operation} succeeded in ${seconds(out.command.elapsedMs)} (${out.steps.length} steps, command ${out.command.commandId})`,
+    );
     deps.stdout.write(`${JSON.stringify(out.result)}\n`);
     return 0;
   } catch (e) {

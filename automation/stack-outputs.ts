@@ -80,9 +80,13 @@ export function maskLikeRecorded(plain: unknown, recorded: unknown): unknown {
  * top-level secrets; `recorded` (the root stack resource's outputs from the exported state) marks
  * the nested ones.
  */
-export function maskedOutputs(raw: Record<string, OutputValue>, recorded?: Record<string, unknown>): Record<string, unknown> {
+export function maskedOutputs(
+  raw: Record<string, OutputValue>,
+  recorded?: Record<string, unknown>,
+): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) shown[k] = v.secret ? "[secret]" : recorded ? maskLikeRecorded(v.value, recorded[k]) : v.value;
+  for (const [k, v] of Object.entries(raw))
+    shown[k] = v.secret ? "[secret]" : recorded ? maskLikeRecorded(v.value, recorded[k]) : v.value;
   return shown;
 }
 

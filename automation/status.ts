@@ -134,10 +134,14 @@ function actions(stack: string, verdicts: LayerVerdict[], input: StatusInput): s
           break;
         case "contract-state":
         case "domains":
-          add(`Key generation is not complete: every node must be live and connected; watch ${a("status")} and ${a("logs mpc-node-0")}.`);
+          add(
+            `Key generation is not complete: every node must be live and connected; watch ${a("status")} and ${a("logs mpc-node-0")}.`,
+          );
           break;
         case "unreachable":
-          add(`Check that the instance behind ${f.subject} is running and registered with SSM (EC2 console / \`aws ssm describe-instance-information\`).`);
+          add(
+            `Check that the instance behind ${f.subject} is running and registered with SSM (EC2 console / \`aws ssm describe-instance-information\`).`,
+          );
           break;
         default:
           add(`Fix: ${f.message}; then ${a("health")}.`);
@@ -209,7 +213,10 @@ export function renderStatusMarkdown(r: StatusReport): string {
   for (const e of r.evidence) lines.push(`| ${cell(e.item)} | ${cell(e.value)} | ${e.check} |`);
   if (r.signTest?.requests?.length) {
     lines.push("", "## Last sign test", "");
-    lines.push(`${SIGN_TEST_WORD[r.signTest.state]}: ${r.signTest.summary}${r.signTest.at ? ` (${r.signTest.at})` : ""}`, "");
+    lines.push(
+      `${SIGN_TEST_WORD[r.signTest.state]}: ${r.signTest.summary}${r.signTest.at ? ` (${r.signTest.at})` : ""}`,
+      "",
+    );
     lines.push("| Domain | Scheme | Verdict | Latency | Detail |", "| --- | --- | --- | --- | --- |");
     for (const q of r.signTest.requests) {
       lines.push(

@@ -20,15 +20,27 @@ export interface SynthOptions {
 export interface SynthPlan {
   stack: string;
   project: string;
-  resources: Array<{ urn: string; type: string; name: string; parent: string; inputs: Record<string, unknown>; dependencies: string[] }>;
+  resources: Array<{
+    urn: string;
+    type: string;
+    name: string;
+    parent: string;
+    inputs: Record<string, unknown>;
+    dependencies: string[];
+  }>;
 }
 
 export class SynthError extends Error {}
 
 /** Reads a stack's config file into Pulumi's flat "namespace:key" -> string map. */
-export function readStackConfig(projectDir: string, project: string, stack: string): { config: Record<string, string>; secretKeys: string[] } {
+export function readStackConfig(
+  projectDir: string,
+  project: string,
+  stack: string,
+): { config: Record<string, string>; secretKeys: string[] } {
   const file = join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!existsSync(file)) throw new SynthError(`no ${file}: create the stack's config file first (e.g. copy Pulumi.localnet.yaml)`);
+  if (!existsSync(file))
+    throw new SynthError(`no ${file}: create the stack's config file first (e.g. copy Pulumi.localnet.yaml)`);
   const doc = (parseYaml(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
@@ -60,12 +72,17 @@ export function extractScripts(resources: SynthPlan["resources"]): Record<string
       const env = Object.entries((inputs.environment ?? {}) as Record<string, unknown>)
         .map(([k, v]) => `export ${k}=${JSON.stringify(String(v))}`)
         .join("\n");
-      files[`${safeName(r.name)}.command.sh`] = `#!/bin/bash\n# local.Command ${r.name} (runs on the operator's machine)\n${env}\n${inputs.create}\n`;
+      files[`${safeName(r.name)}.command.sh`] =
+        `#!/bin/bash\n# local.Command ${r.name} (runs on the operator's machine)\n${env}\n${inputs.create}\n`;
     } else if (r.type === "aws:ssm/document:Document" && typeof inputs.content === "string") {
       try {
-        const doc = JSON.parse(inputs.content) as { mainSteps?: Array<{ name?: string; inputs?: { runCommand?: string[] } }> };
+        const doc = JSON.parse(inputs.content) as {
+          mainSteps?: Array<{ name?: string; inputs?: { runCommand?: string[] } }>;
+        };
         for (const step of doc.mainSteps ?? []) {
-          if (step.inputs?.runCommand) files[`${safeName(r.name)}.${safeName(step.name ?? "step")}.ssm.sh`] = `${step.inputs.runCommand.join("\n")}\n`;
+          if (step.inputs?.runCommand)
+            files[`${safeName(r.name)}.${safeName(step.name ?? "step")}.ssm.sh`] =
+              `${step.inputs.runCommand.join("\n")}\n`;
         }
       } catch {
         files[`${safeName(r.name)}.ssm.txt`] = inputs.content;
@@ -77,7 +94,10 @@ export function extractScripts(resources: SynthPlan["resources"]): Record<string
 
 export async function synthesize(o: { stack: string; projectDir?: string }): Promise<SynthPlan> {
   const projectDir = o.projectDir ?? PROJECT_DIR;
-  const projectFile = parseYaml(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string; main?: string };
+  const projectFile = parseYaml(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    main?: string;
+  };
   const { config, secretKeys } = readStackConfig(projectDir, projectFile.name, o.stack);
   const region = config["aws:region"] ?? "";
 
@@ -92,7 +112,14 @@ export async function synthesize(o: { stack: string; projectDir?: string }): Pro
   return {
     stack: o.stack,
     project: projectFile.name,
-    resources: records.map(({ urn, type, name, parent, inputs, dependencies }) => ({ urn, type, name, parent, inputs, dependencies })),
+    resources: records.map(({ urn, type, name, parent, inputs, dependencies }) => ({
+      urn,
+      type,
+      name,
+      parent,
+      inputs,
+      dependencies,
+    })),
   };
 }
 
@@ -112,6 +139,8 @@ export async function runSynth(o: SynthOptions): Promise<number> {
   writeFileSync(join(o.out, `${o.stack}.json`), `${JSON.stringify(plan, null, 2)}\n`);
   const scripts = extractScripts(plan.resources);
   for (const [name, text] of Object.entries(scripts)) writeFileSync(join(scriptsDir, name), text, { mode: 0o644 });
-  log(`synth: ${plan.resources.length} resources -> ${join(o.out, `${o.stack}.json`)}; ${Object.keys(scripts).length} scripts -> ${scriptsDir}`);
+  log(
+    `synth: ${plan.resources.length} resources -> ${join(o.out, `${o.stack}.json`)}; ${Object.keys(scripts).length} scripts -> ${scriptsDir}`,
+  );
   return 0;
 }

@@ -54,7 +54,11 @@ export interface EvidenceRow {
   check: "ok" | "FAIL" | "";
 }
 
-export function evidenceRow(item: string, value: string | number | undefined, check: EvidenceRow["check"] = ""): EvidenceRow {
+export function evidenceRow(
+  item: string,
+  value: string | number | undefined,
+  check: EvidenceRow["check"] = "",
+): EvidenceRow {
   return { item, value: value === undefined || value === "" ? "-" : String(value), check };
 }
 
@@ -63,7 +67,9 @@ export type FindingLookup = (kind: FindingKind, subject?: string) => boolean;
 
 export function findingLookup(verdicts: LayerVerdict[]): FindingLookup {
   return (kind, subject) =>
-    verdicts.some((v) => v.findings.some((f) => f.kind === kind && (subject === undefined || f.subject.startsWith(subject))));
+    verdicts.some((v) =>
+      v.findings.some((f) => f.kind === kind && (subject === undefined || f.subject.startsWith(subject))),
+    );
 }
 
 export interface ContainerProbe {
@@ -101,7 +107,12 @@ export function containerFindings(subject: string, c: ContainerProbe | undefined
   }
   if (!c.running) {
     return [
-      { kind: "container-down", subject, message: `container ${c.name} is not running (status ${c.status ?? "unknown"})`, evidence },
+      {
+        kind: "container-down",
+        subject,
+        message: `container ${c.name} is not running (status ${c.status ?? "unknown"})`,
+        evidence,
+      },
     ];
   }
   return [];

@@ -25,7 +25,9 @@ export async function buildOpsBundle(outfile: string = DEFAULT_OUTFILE): Promise
     format: "esm",
     target: "node20",
     // CommonJS dependencies (the AWS SDK's) call require() for node built-ins
-    banner: { js: 'import { createRequire as __opsCreateRequire } from "node:module"; const require = __opsCreateRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __opsCreateRequire } from "node:module"; const require = __opsCreateRequire(import.meta.url);',
+    },
     legalComments: "none",
     logLevel: "warning",
   });

@@ -40,7 +40,8 @@ function mergeOperations(tables: OperationTable[]): OperationTable {
   for (const table of tables) {
     for (const [name, op] of Object.entries(table)) {
       if (all[name]) throw new Error(`ops bundle: operation "${name}" is defined twice`);
-      if (!OPERATION_PATTERN.test(name)) throw new Error(`ops bundle: operation name "${name}" is not ${OPERATION_PATTERN}`);
+      if (!OPERATION_PATTERN.test(name))
+        throw new Error(`ops bundle: operation name "${name}" is not ${OPERATION_PATTERN}`);
       all[name] = op;
     }
   }
@@ -79,7 +80,8 @@ export async function run(argv: string[], io: RunIO): Promise<number> {
   };
   if (!opName) return fail("INVALID_INPUT", `operation must match ${OPERATION_PATTERN}`, 2);
   const op = OPERATIONS[opName];
-  if (!op) return fail("UNKNOWN_OPERATION", `unknown operation "${opName}" (known: ${Object.keys(OPERATIONS).join(", ")})`, 2);
+  if (!op)
+    return fail("UNKNOWN_OPERATION", `unknown operation "${opName}" (known: ${Object.keys(OPERATIONS).join(", ")})`, 2);
   let payload: Record<string, unknown>;
   try {
     payload = decodePayload(payloadText);

@@ -45,7 +45,7 @@ export function resolveLogTarget(node: string, outputs: StackOutputs, container?
   const nodes = outputs.mpc?.nodes ?? [];
   const m = /^(?:mpc-node-)?(\d+)$/.exec(node);
   const found =
-    (m ? nodes.find((n) => n.accountId.startsWith(`mpc-node-${m[1]}.`)) ?? nodes[Number(m[1])] : undefined) ??
+    (m ? (nodes.find((n) => n.accountId.startsWith(`mpc-node-${m[1]}.`)) ?? nodes[Number(m[1])]) : undefined) ??
     nodes.find((n) => n.accountId === node || n.instanceId === node || n.accountId.split(".")[0] === node);
   if (found) return { instanceId: found.instanceId, container: container ?? "mpc-node", label: found.accountId };
   const known = ["base", "faucet", ...nodes.map((n) => n.accountId.split(".")[0])];

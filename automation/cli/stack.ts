@@ -11,7 +11,9 @@ import { collectStatus, type StatusInput } from "../status.js";
 import { fail, type CliContext } from "./context.js";
 
 /** `--layer`: an id or index of layers.ts; an unknown one is a usage error (parseLayer throws). */
-export function layerOption(describe = `layer: ${LAYER_IDS.join(" | ")} (or ${LAYERS.map((l) => l.index).join(" | ")})`) {
+export function layerOption(
+  describe = `layer: ${LAYER_IDS.join(" | ")} (or ${LAYERS.map((l) => l.index).join(" | ")})`,
+) {
   return {
     type: "string",
     describe,

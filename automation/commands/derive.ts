@@ -30,7 +30,8 @@ export async function runDerive(args: DeriveArgs, out: Out): Promise<number> {
   let result: DeriveResult;
   try {
     for (const name of ["root", "predecessor", "path"] as const) {
-      if (typeof args[name] !== "string") throw new cs.ChainSigError("bad-argument", `--${name} is required and must be a string`);
+      if (typeof args[name] !== "string")
+        throw new cs.ChainSigError("bad-argument", `--${name} is required and must be a string`);
     }
     const root = cs.parsePublicKey(args.root);
     const derived = cs.deriveKey(root, args.predecessor, args.path);

@@ -62,10 +62,14 @@ export function formatYocto(yocto: string): string {
 export function checkFundArgs(args: FundArgs): void {
   if (!isValidAccountId(args.account.trim())) throw new FundUsageError(`"${args.account}" is not a NEAR account id`);
   if (args.publicKey !== undefined && !PUBLIC_KEY.test(args.publicKey)) {
-    throw new FundUsageError('--public-key must be a public key "ed25519:<base58>" (the new account\'s full-access key; never a secret key)');
+    throw new FundUsageError(
+      '--public-key must be a public key "ed25519:<base58>" (the new account\'s full-access key; never a secret key)',
+    );
   }
   if (args.publicKey !== undefined && args.amount !== undefined) {
-    throw new FundUsageError("an amount cannot be given with --public-key: the faucet creates accounts with its initial balance (fund it afterwards)");
+    throw new FundUsageError(
+      "an amount cannot be given with --public-key: the faucet creates accounts with its initial balance (fund it afterwards)",
+    );
   }
   if (args.amount !== undefined) normalizeAmount(args.amount);
 }
@@ -75,7 +79,8 @@ export function fundPayload(outputs: StackOutputs, args: FundArgs): Record<strin
   checkFundArgs(args);
   if (!outputs.base) throw new Error("the stack exports no base layer: deploy it first (npm run automate -- up)");
   const faucetUrl = outputs.services?.faucetUrl;
-  if (!faucetUrl) throw new Error("the stack exports no faucet: deploy Layer 2 first (npm run automate -- up --layer services)");
+  if (!faucetUrl)
+    throw new Error("the stack exports no faucet: deploy Layer 2 first (npm run automate -- up --layer services)");
   let port = DEFAULT_FAUCET_PORT;
   try {
     const u = new URL(faucetUrl);
@@ -110,7 +115,8 @@ const REFUSAL: Record<string, string> = {
 export async function runFund(args: FundArgs, out: Out, deps: FundDeps): Promise<number> {
   const { outputs, stack } = deps;
   const failJson = (code: string, message: string, kind?: string) => {
-    if (args.json) out.stdout(JSON.stringify({ stack, ok: false, error: { code, ...(kind ? { kind } : {}), message } }));
+    if (args.json)
+      out.stdout(JSON.stringify({ stack, ok: false, error: { code, ...(kind ? { kind } : {}), message } }));
   };
   let payload: Record<string, unknown>;
   try {
@@ -127,14 +133,17 @@ export async function runFund(args: FundArgs, out: Out, deps: FundDeps): Promise
     failJson("NOT_DEPLOYED", message);
     return 1;
   }
-  const run: FundRunOperation = deps.runOperation ?? ((await import("../../platform/ssm/run-op.js")).runNearOperation as FundRunOperation);
+  const run: FundRunOperation =
+    deps.runOperation ?? ((await import("../../platform/ssm/run-op.js")).runNearOperation as FundRunOperation);
   let client = deps.client;
   if (!client) {
     const { ssmClientFor } = await import("../aws-target.js");
     client = await ssmClientFor(deps.aws);
   }
   const base = outputs.base!;
-  out.stderr(`fund: ${payload.publicKey ? "creating" : "funding"} ${payload.accountId} through the faucet on ${base.instanceId} (port ${payload.port})`);
+  out.stderr(
+    `fund: ${payload.publicKey ? "creating" : "funding"} ${payload.accountId} through the faucet on ${base.instanceId} (port ${payload.port})`,
+  );
   let outcome: NearOperationOutcome<FundResult>;
   try {
     outcome = await run({
@@ -161,12 +170,16 @@ export async function runFund(args: FundArgs, out: Out, deps: FundDeps): Promise
   }
   const r = outcome.result.result;
   if (args.json) {
-    out.stdout(JSON.stringify({ stack, ok: true, instanceId: base.instanceId, commandId: outcome.command.commandId, ...r }));
+    out.stdout(
+      JSON.stringify({ stack, ok: true, instanceId: base.instanceId, commandId: outcome.command.commandId, ...r }),
+    );
   } else if (r.action === "created") {
     out.stdout(`created ${r.accountId} with the faucet's initial balance${r.txHash ? ` (tx ${r.txHash})` : ""}`);
   } else {
     const total = r.totalFunded ? `; ${formatYocto(r.totalFunded)} from the faucet in total` : "";
-    out.stdout(`funded ${r.accountId} with ${r.amount ? formatYocto(r.amount) : "the faucet's default amount"}${r.txHash ? ` (tx ${r.txHash})` : ""}${total}`);
+    out.stdout(
+      `funded ${r.accountId} with ${r.amount ? formatYocto(r.amount) : "the faucet's default amount"}${r.txHash ? ` (tx ${r.txHash})` : ""}${total}`,
+    );
   }
   return 0;
 }

@@ -98,7 +98,9 @@ export function checkSignTestArgs(args: SignTestArgs): void {
     ["--tester-key-ref", args.testerKeyRef],
   ] as const) {
     if (ref !== undefined && !KEY_REF.test(ref)) {
-      throw new SignTestUsageError(`${flag} must be a key reference "ssm:<name>", "secretsmanager:<id>" or "env:<VAR>" (never a key)`);
+      throw new SignTestUsageError(
+        `${flag} must be a key reference "ssm:<name>", "secretsmanager:<id>" or "env:<VAR>" (never a key)`,
+      );
     }
   }
   const timeoutSeconds = args.timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
@@ -113,7 +115,8 @@ export function signTestPayload(stack: string, outputs: StackOutputs, args: Sign
   const base = outputs.base;
   const mpc = outputs.mpc;
   if (!base) throw new Error("the stack exports no base layer: deploy it first (npm run automate -- up)");
-  if (!mpc?.contractId) throw new Error("the stack exports no signer contract: deploy Layer 3 first (npm run automate -- up --layer mpc)");
+  if (!mpc?.contractId)
+    throw new Error("the stack exports no signer contract: deploy Layer 3 first (npm run automate -- up --layer mpc)");
   const root = base.rootAccountId || "localnet";
   const funderKeyRef = args.funderKeyRef ?? `ssm:${rootKeyParameter(stack, outputs)}`;
   const timeoutSeconds = args.timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
@@ -137,7 +140,9 @@ function pad(text: string, width: number): string {
 /** The human report: a header, one row per request, the derived keys, and the verdict line. */
 export function renderSignTestTable(r: SignTestResult): string[] {
   const lines: string[] = [];
-  lines.push(`sign test on ${r.contractId} (chain ${r.chainId}) as ${r.tester.accountId} (${r.tester.action}), path "${r.path}"`);
+  lines.push(
+    `sign test on ${r.contractId} (chain ${r.chainId}) as ${r.tester.accountId} (${r.tester.action}), path "${r.path}"`,
+  );
   const rows = r.requests.map((q) => {
     const keys = r.derivedKeys.find((k) => k.domainId === q.domainId);
     return [
@@ -151,9 +156,12 @@ export function renderSignTestTable(r: SignTestResult): string[] {
   });
   const header = ["DOMAIN", "SCHEME", "DERIVED KEY", "VERDICT", "LATENCY", "DETAIL"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  for (const row of [header, ...rows]) lines.push(row.map((c, i) => (i === row.length - 1 ? c : pad(c, widths[i]))).join("  "));
+  for (const row of [header, ...rows])
+    lines.push(row.map((c, i) => (i === row.length - 1 ? c : pad(c, widths[i]))).join("  "));
   for (const k of r.derivedKeys) {
-    lines.push(`domain ${k.domainId} derived key: ${k.localDerivedKey ?? "-"}${k.match ? "" : ` (${k.error ?? "no match"})`}`);
+    lines.push(
+      `domain ${k.domainId} derived key: ${k.localDerivedKey ?? "-"}${k.match ? "" : ` (${k.error ?? "no match"})`}`,
+    );
   }
   lines.push(`${r.ok ? "PASS" : "FAIL"}: ${r.summary}`);
   return lines;
@@ -169,7 +177,14 @@ export async function runSignTest(args: SignTestArgs, out: Out, deps: SignTestDe
   } catch (e) {
     const usage = e instanceof SignTestUsageError;
     out.stderr(`sign-test: ${(e as Error).message}`);
-    if (args.json) out.stdout(JSON.stringify({ stack: deps.stack, ok: false, error: { code: usage ? "USAGE" : "NOT_DEPLOYED", message: (e as Error).message } }));
+    if (args.json)
+      out.stdout(
+        JSON.stringify({
+          stack: deps.stack,
+          ok: false,
+          error: { code: usage ? "USAGE" : "NOT_DEPLOYED", message: (e as Error).message },
+        }),
+      );
     return usage ? 2 : 1;
   }
   const base = outputs.base!;
@@ -179,13 +194,15 @@ export async function runSignTest(args: SignTestArgs, out: Out, deps: SignTestDe
   if (problems.length) {
     const message = `${problems.join("; ")}: deploy the SSM channel with the base layer first`;
     out.stderr(`sign-test: ${message}`);
-    if (args.json) out.stdout(JSON.stringify({ stack: deps.stack, ok: false, error: { code: "NOT_DEPLOYED", message } }));
+    if (args.json)
+      out.stdout(JSON.stringify({ stack: deps.stack, ok: false, error: { code: "NOT_DEPLOYED", message } }));
     return 1;
   }
 
   const domains = (payload.domains as SignTestDomainSpec[]).length;
   const timeoutSeconds = (payload.timeoutSeconds as number) * domains + OVERHEAD_SECONDS;
-  const run: RunOperationFn = deps.runOperation ?? ((await import("../../platform/ssm/run-op.js")).runNearOperation as RunOperationFn);
+  const run: RunOperationFn =
+    deps.runOperation ?? ((await import("../../platform/ssm/run-op.js")).runNearOperation as RunOperationFn);
   let client = deps.client;
   if (!client) {
     const { ssmClientFor } = await import("../aws-target.js");
@@ -219,13 +236,26 @@ export async function runSignTest(args: SignTestArgs, out: Out, deps: SignTestDe
     const code = err.code ?? "FAILED";
     out.stderr(`sign-test could not run: ${err.message ?? String(e)}`);
     if (args.json) {
-      out.stdout(JSON.stringify({ stack: deps.stack, ok: false, error: { code, kind: err.kind, message: err.message ?? String(e) } }));
+      out.stdout(
+        JSON.stringify({
+          stack: deps.stack,
+          ok: false,
+          error: { code, kind: err.kind, message: err.message ?? String(e) },
+        }),
+      );
     }
     return 1;
   }
   const result = outcome.result.result;
   if (args.json) {
-    out.stdout(JSON.stringify({ stack: deps.stack, instanceId: base.instanceId, commandId: outcome.command.commandId, ...result }));
+    out.stdout(
+      JSON.stringify({
+        stack: deps.stack,
+        instanceId: base.instanceId,
+        commandId: outcome.command.commandId,
+        ...result,
+      }),
+    );
   } else {
     for (const line of renderSignTestTable(result)) out.stdout(line);
   }

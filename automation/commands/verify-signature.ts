@@ -16,8 +16,13 @@ export async function runVerifySignature(args: VerifySignatureArgs, out: Out): P
   const cs = await import("../../platform/chainsig/index.js");
   let verdict;
   try {
-    for (const [name, value] of [["public-key", args.publicKey], ["payload", args.payload], ["signature", args.signature]] as const) {
-      if (typeof value !== "string") throw new cs.ChainSigError("bad-argument", `--${name} is required and must be a string`);
+    for (const [name, value] of [
+      ["public-key", args.publicKey],
+      ["payload", args.payload],
+      ["signature", args.signature],
+    ] as const) {
+      if (typeof value !== "string")
+        throw new cs.ChainSigError("bad-argument", `--${name} is required and must be a string`);
     }
     const key = cs.parsePublicKey(args.publicKey);
     const payload = cs.parseHex(args.payload.trim(), { what: "payload", allow0x: true, code: "bad-payload" });
@@ -30,7 +35,9 @@ export async function runVerifySignature(args: VerifySignatureArgs, out: Out): P
     return 2;
   }
   if (args.json) {
-    out.stdout(JSON.stringify({ valid: verdict.ok, code: verdict.code, scheme: verdict.scheme, reason: verdict.reason }));
+    out.stdout(
+      JSON.stringify({ valid: verdict.ok, code: verdict.code, scheme: verdict.scheme, reason: verdict.reason }),
+    );
   } else {
     out.stdout(verdict.ok ? `OK: ${verdict.reason}` : `FAIL (${verdict.code}): ${verdict.reason}`);
   }

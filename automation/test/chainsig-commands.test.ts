@@ -34,7 +34,10 @@ function sink() {
 describe("derive", () => {
   it("prints the secp256k1 derived key, SEC1 hex and Ethereum address", async () => {
     const { out, sink: s } = sink();
-    const code = await runDerive({ root: secpVector.root, predecessor: secpVector.predecessor, path: secpVector.path }, s);
+    const code = await runDerive(
+      { root: secpVector.root, predecessor: secpVector.predecessor, path: secpVector.path },
+      s,
+    );
     expect(code).toBe(0);
     expect(out.stderr).toEqual([]);
     expect(out.stdout).toHaveLength(4);
@@ -46,7 +49,10 @@ describe("derive", () => {
 
   it("--json gives one object with every field", async () => {
     const { out, sink: s } = sink();
-    const code = await runDerive({ root: secpVector.root, predecessor: secpVector.predecessor, path: secpVector.path, json: true }, s);
+    const code = await runDerive(
+      { root: secpVector.root, predecessor: secpVector.predecessor, path: secpVector.path, json: true },
+      s,
+    );
     expect(code).toBe(0);
     expect(out.stdout).toHaveLength(1);
     const json = JSON.parse(out.stdout[0]);
@@ -72,16 +78,29 @@ describe("derive", () => {
     expect(await runDerive({ root: edVector.root, predecessor: edVector.predecessor, path: edVector.path }, s)).toBe(0);
     expect(out.stdout).toEqual(["curve:              ed25519", `derived public key: ${edVector.derived}`]);
     const j = sink();
-    expect(await runDerive({ root: edVector.root, predecessor: edVector.predecessor, path: edVector.path, json: true }, j.sink)).toBe(0);
+    expect(
+      await runDerive(
+        { root: edVector.root, predecessor: edVector.predecessor, path: edVector.path, json: true },
+        j.sink,
+      ),
+    ).toBe(0);
     const json = JSON.parse(j.out.stdout[0]);
     expect(json.derived_public_key).toBe(edVector.derived);
     expect(json).not.toHaveProperty("ethereum_address");
   });
 
   it.each([
-    ["a malformed root", { root: "secp256k1:xyz0", predecessor: "a.testnet", path: "p" }, "secp256k1 public key: invalid base58 character \"0\""],
+    [
+      "a malformed root",
+      { root: "secp256k1:xyz0", predecessor: "a.testnet", path: "p" },
+      'secp256k1 public key: invalid base58 character "0"',
+    ],
     ["an unknown key type", { root: "rsa:abc", predecessor: "a.testnet", path: "p" }, 'unsupported key type "rsa"'],
-    ["an invalid predecessor", { root: secpVector.root, predecessor: "UPPER.testnet", path: "p" }, "predecessor is not a valid NEAR account id"],
+    [
+      "an invalid predecessor",
+      { root: secpVector.root, predecessor: "UPPER.testnet", path: "p" },
+      "predecessor is not a valid NEAR account id",
+    ],
   ])("exits 2 on %s", async (_what, args, message) => {
     const { out, sink: s } = sink();
     expect(await runDerive(args, s)).toBe(2);
@@ -99,7 +118,9 @@ describe("verify-signature", () => {
   const ROOT = Uint8Array.from(Buffer.from("0f".repeat(32), "hex"));
   const PRED = "tester.localnet";
   const PATH = "p1";
-  const payload = Uint8Array.from(Buffer.from("11223344556677889900aabbccddeeff00112233445566778899aabbccddeeff", "hex"));
+  const payload = Uint8Array.from(
+    Buffer.from("11223344556677889900aabbccddeeff00112233445566778899aabbccddeeff", "hex"),
+  );
   const fixture = (curve: "secp256k1" | "ed25519") => {
     const derived = deriveKey(publicKeyFromPrivate(curve, ROOT), PRED, PATH);
     const response = signLikeContract(curve, deriveChildPrivateKey(curve, ROOT, PRED, PATH), payload);
@@ -118,7 +139,12 @@ describe("verify-signature", () => {
   it("--json on success; accepts a 0x payload", async () => {
     const f = fixture("secp256k1");
     const { out, sink: s } = sink();
-    expect(await runVerifySignature({ publicKey: f.key, payload: "0x" + toHex(payload), signature: f.signature, json: true }, s)).toBe(0);
+    expect(
+      await runVerifySignature(
+        { publicKey: f.key, payload: "0x" + toHex(payload), signature: f.signature, json: true },
+        s,
+      ),
+    ).toBe(0);
     expect(JSON.parse(out.stdout[0])).toEqual({
       valid: true,
       code: "ok",
@@ -140,13 +166,27 @@ describe("verify-signature", () => {
     const f = fixture("secp256k1");
     const json = toSignResponseJson(f.response) as { s: { scalar: string }; recovery_id: number };
     const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-    const high = { ...json, s: { scalar: (n - BigInt("0x" + json.s.scalar)).toString(16).toUpperCase().padStart(64, "0") }, recovery_id: json.recovery_id ^ 1 };
+    const high = {
+      ...json,
+      s: { scalar: (n - BigInt("0x" + json.s.scalar)).toString(16).toUpperCase().padStart(64, "0") },
+      recovery_id: json.recovery_id ^ 1,
+    };
     let r = sink();
-    expect(await runVerifySignature({ publicKey: f.key, payload: toHex(payload), signature: JSON.stringify(high), json: true }, r.sink)).toBe(1);
+    expect(
+      await runVerifySignature(
+        { publicKey: f.key, payload: toHex(payload), signature: JSON.stringify(high), json: true },
+        r.sink,
+      ),
+    ).toBe(1);
     expect(JSON.parse(r.out.stdout[0])).toMatchObject({ valid: false, code: "high-s" });
     r = sink();
     const wrongId = { ...json, recovery_id: json.recovery_id ^ 1 };
-    expect(await runVerifySignature({ publicKey: f.key, payload: toHex(payload), signature: JSON.stringify(wrongId), json: true }, r.sink)).toBe(1);
+    expect(
+      await runVerifySignature(
+        { publicKey: f.key, payload: toHex(payload), signature: JSON.stringify(wrongId), json: true },
+        r.sink,
+      ),
+    ).toBe(1);
     expect(JSON.parse(r.out.stdout[0])).toMatchObject({ valid: false, code: "wrong-recovery-id" });
   });
 
@@ -154,21 +194,47 @@ describe("verify-signature", () => {
     const ed = fixture("ed25519");
     const secp = fixture("secp256k1");
     const { out, sink: s } = sink();
-    expect(await runVerifySignature({ publicKey: secp.key, payload: toHex(payload), signature: ed.signature }, s)).toBe(1);
-    expect(out.stdout).toEqual(["FAIL (scheme-mismatch): an Ed25519 signature cannot be checked against a secp256k1 key"]);
+    expect(await runVerifySignature({ publicKey: secp.key, payload: toHex(payload), signature: ed.signature }, s)).toBe(
+      1,
+    );
+    expect(out.stdout).toEqual([
+      "FAIL (scheme-mismatch): an Ed25519 signature cannot be checked against a secp256k1 key",
+    ]);
   });
 
-  it.each<[string, (f: ReturnType<typeof fixture>) => { publicKey: string; payload: string; signature: string }, string]>([
-    ["malformed JSON", (f) => ({ publicKey: f.key, payload: toHex(payload), signature: "{not json" }), "signature is not valid JSON"],
+  it.each<
+    [string, (f: ReturnType<typeof fixture>) => { publicKey: string; payload: string; signature: string }, string]
+  >([
+    [
+      "malformed JSON",
+      (f) => ({ publicKey: f.key, payload: toHex(payload), signature: "{not json" }),
+      "signature is not valid JSON",
+    ],
     [
       "a truncated big_r",
-      (f) => ({ publicKey: f.key, payload: toHex(payload), signature: f.signature.replace(/("affine_point":"[0-9A-F]{60})[0-9A-F]{6}"/, '$1"') }),
+      (f) => ({
+        publicKey: f.key,
+        payload: toHex(payload),
+        signature: f.signature.replace(/("affine_point":"[0-9A-F]{60})[0-9A-F]{6}"/, '$1"'),
+      }),
       "big_r.affine_point must be 33 bytes",
     ],
     ["a non-hex payload", (f) => ({ publicKey: f.key, payload: "zz", signature: f.signature }), "payload is not hex"],
-    ["an odd-length payload", (f) => ({ publicKey: f.key, payload: "abc", signature: f.signature }), "odd number of hex digits"],
-    ["a 31-byte ECDSA payload", (f) => ({ publicKey: f.key, payload: toHex(payload.slice(1)), signature: f.signature }), "32-byte message hash, got 31"],
-    ["a malformed key", (f) => ({ publicKey: "secp256k1:111", payload: toHex(payload), signature: f.signature }), "a secp256k1 public key is 64 bytes"],
+    [
+      "an odd-length payload",
+      (f) => ({ publicKey: f.key, payload: "abc", signature: f.signature }),
+      "odd number of hex digits",
+    ],
+    [
+      "a 31-byte ECDSA payload",
+      (f) => ({ publicKey: f.key, payload: toHex(payload.slice(1)), signature: f.signature }),
+      "32-byte message hash, got 31",
+    ],
+    [
+      "a malformed key",
+      (f) => ({ publicKey: "secp256k1:111", payload: toHex(payload), signature: f.signature }),
+      "a secp256k1 public key is 64 bytes",
+    ],
   ])("exits 2 on %s", async (_what, make, message) => {
     const args = make(fixture("secp256k1"));
     const { out, sink: s } = sink();
@@ -200,7 +266,13 @@ describe("command registration", () => {
     const write = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
     const saved = process.exitCode;
     try {
-      await verifySignatureCommand.handler({ _: [], $0: "automate", publicKey: "nope", payload: "00", signature: "{}" });
+      await verifySignatureCommand.handler({
+        _: [],
+        $0: "automate",
+        publicKey: "nope",
+        payload: "00",
+        signature: "{}",
+      });
       expect(process.exitCode).toBe(2);
       expect(String(write.mock.calls[0][0])).toMatch(/^verify-signature: public key has no curve prefix/);
     } finally {

@@ -36,12 +36,17 @@ function ctx(engine: FakeEngine, extra: Partial<CliContext> = {}) {
 
 describe("the stack's AWS region and profile", () => {
   it("come from the stack config, then AWS_REGION / AWS_DEFAULT_REGION; none is a clear error", () => {
-    expect(resolveAwsTarget("dev", { "aws:region": "eu-west-3", "aws:profile": "near" }, { AWS_REGION: "us-east-1" })).toEqual({
+    expect(
+      resolveAwsTarget("dev", { "aws:region": "eu-west-3", "aws:profile": "near" }, { AWS_REGION: "us-east-1" }),
+    ).toEqual({
       region: "eu-west-3",
       profile: "near",
       regionSource: 'the stack config (aws:region of stack "dev")',
     });
-    expect(resolveAwsTarget("dev", {}, { AWS_DEFAULT_REGION: "ap-south-1" })).toEqual({ region: "ap-south-1", regionSource: "AWS_DEFAULT_REGION" });
+    expect(resolveAwsTarget("dev", {}, { AWS_DEFAULT_REGION: "ap-south-1" })).toEqual({
+      region: "ap-south-1",
+      regionSource: "AWS_DEFAULT_REGION",
+    });
     expect(() => resolveAwsTarget("dev", {}, {})).toThrow(
       'No AWS region for stack "dev": set it in the stack config with `pulumi config set aws:region <region> --stack dev` (Pulumi.dev.yaml), or set AWS_REGION.',
     );
@@ -69,10 +74,15 @@ describe("the stack's AWS region and profile", () => {
     const engine = new FakeEngine(["base", "services", "mpc"]);
     engine.configValues = { "aws:region": "eu-west-3", "aws:profile": "near" };
     const checked: string[] = [];
-    const { c, probeContexts } = ctx(engine, { checkAws: async (aws) => (checked.push(`${aws.region} ${aws.profile}`), null) });
+    const { c, probeContexts } = ctx(engine, {
+      checkAws: async (aws) => (checked.push(`${aws.region} ${aws.profile}`), null),
+    });
     expect(await main(["health"], c)).toBe(0);
     expect(await main(["logs", "base"], c)).toBe(0);
-    expect(probeContexts.map((p) => `${p?.aws?.region} ${p?.aws?.profile}`)).toEqual(["eu-west-3 near", "eu-west-3 near"]);
+    expect(probeContexts.map((p) => `${p?.aws?.region} ${p?.aws?.profile}`)).toEqual([
+      "eu-west-3 near",
+      "eu-west-3 near",
+    ]);
     expect(checked).toEqual(["eu-west-3 near", "eu-west-3 near"]);
   });
 
@@ -105,7 +115,13 @@ describe("live checks use the current outputs", () => {
     (raw.base.value as Record<string, unknown>).instanceId = "i-0new";
     raw.diagnosticsDocument = { value: "near-localnet-localnet-diagnostics-v2", secret: false };
     const updated = parseStackOutputs(raw);
-    const probes = await createSsmProbes({ stack: "localnet", outputs: first, client, sleep: async () => undefined, pollIntervalMs: 1 });
+    const probes = await createSsmProbes({
+      stack: "localnet",
+      outputs: first,
+      client,
+      sleep: async () => undefined,
+      pollIntervalMs: 1,
+    });
     await expect(probes.base(first)).rejects.toThrow(/not a managed instance/);
     await expect(probes.base(updated)).rejects.toThrow(/not a managed instance/);
     await expect(probes.logs({ instanceId: "i-0new", container: "neard", label: "base" }, 10)).rejects.toThrow();
@@ -148,11 +164,18 @@ describe("refresh from the state", () => {
 
   it("--clear-pending-creates with --layer refuses when pending creates lie outside the layer", async () => {
     const engine = new FakeEngine(["base", "services", "mpc"]);
-    const orphan = { urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$aws:ec2/eip:Eip::base-eip", type: "aws:ec2/eip:Eip", id: "eipalloc-1", op: "creating" };
+    const orphan = {
+      urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$aws:ec2/eip:Eip::base-eip",
+      type: "aws:ec2/eip:Eip",
+      id: "eipalloc-1",
+      op: "creating",
+    };
     const inside = { urn: mpcInstancesInState()[0].urn, type: "aws:ec2/instance:Instance", op: "creating" };
     engine.pending = [orphan, inside];
     const refused = ctx(engine);
-    expect(await main(["refresh", "--layer", "mpc", "--clear-pending-creates", "--stack", "localnet"], refused.c)).toBe(1);
+    expect(await main(["refresh", "--layer", "mpc", "--clear-pending-creates", "--stack", "localnet"], refused.c)).toBe(
+      1,
+    );
     expect(engine.calls).toEqual([]);
     expect(refused.out.err).toEqual([
       "error: not clearing pending creates: clearing is stack-wide, and 1 of the 2 pending create(s) lie outside Layer 3 (mpc):",
@@ -187,7 +210,10 @@ describe("read-only commands and argument checks", () => {
     made.length = 0;
     expect(await main(["logs", "base", "--lines", "0"], c)).toBe(2);
     expect(made).toEqual([]);
-    expect(out.err.slice(-2)).toEqual(["error: --lines must be a whole number from 1 to 999", "Run with --help for usage."]);
+    expect(out.err.slice(-2)).toEqual([
+      "error: --lines must be a whole number from 1 to 999",
+      "Run with --help for usage.",
+    ]);
   });
 });
 

@@ -81,7 +81,10 @@ describe("cli", () => {
 
   it("outputs masks secret values", async () => {
     const engine = new FakeEngine(["base"]);
-    engine.outputs = async () => ({ ...rawOutputs(["base"]), faucetKey: { value: "ed25519:supersecret", secret: true } });
+    engine.outputs = async () => ({
+      ...rawOutputs(["base"]),
+      faucetKey: { value: "ed25519:supersecret", secret: true },
+    });
     const { c, out } = ctx(engine);
     expect(await main(["outputs", "--json"], c)).toBe(0);
     const shown = JSON.parse(out.out[0]);
@@ -92,12 +95,17 @@ describe("cli", () => {
 
   it("outputs masks secrets nested in an output, as the exported state marks them", async () => {
     const engine = new FakeEngine(["base"]);
-    const nested = { ...(rawOutputs(["base"]).base.value as Record<string, unknown>), faucet: { accountId: "faucet.localnet", key: "ed25519:nestedsecret" } };
+    const nested = {
+      ...(rawOutputs(["base"]).base.value as Record<string, unknown>),
+      faucet: { accountId: "faucet.localnet", key: "ed25519:nestedsecret" },
+    };
     engine.outputs = async () => ({ ...rawOutputs(["base"]), base: { value: nested, secret: false } });
     const marker = { [SECRET_SIG_KEY]: SECRET_SIG, ciphertext: "v1:abc" };
     engine.stateResources = [
       ...stateOf(["base"]).map((r) =>
-        r.type === "pulumi:pulumi:Stack" ? { ...r, outputs: { base: { ...nested, faucet: { accountId: "faucet.localnet", key: marker } } } } : r,
+        r.type === "pulumi:pulumi:Stack"
+          ? { ...r, outputs: { base: { ...nested, faucet: { accountId: "faucet.localnet", key: marker } } } }
+          : r,
       ),
     ];
     const { c, out } = ctx(engine);
@@ -148,7 +156,11 @@ describe("cli", () => {
     expect(await main(["health", "--json", "--stack", "dev"], json.c)).toBe(1);
     const j = JSON.parse(json.out.out[0]);
     expect(j.stack).toBe("dev");
-    expect(j.layers.map((v: { layer: string; done: boolean }) => `${v.layer}:${v.done}`)).toEqual(["base:true", "services:true", "mpc:false"]);
+    expect(j.layers.map((v: { layer: string; done: boolean }) => `${v.layer}:${v.done}`)).toEqual([
+      "base:true",
+      "services:true",
+      "mpc:false",
+    ]);
     expect(j.probeErrors).toEqual({ mpc: "SSM timed out" });
   });
 
@@ -168,7 +180,9 @@ describe("cli", () => {
     const client = {
       async send(cmd: { constructor: { name: string }; input: { Parameters?: Record<string, string[]> } }) {
         sent.push(`${cmd.constructor.name} ${cmd.input.Parameters?.operation?.[0] ?? ""}`);
-        throw Object.assign(new Error("Instances [[i-0base]] not in a valid state for account"), { name: "InvalidInstanceId" });
+        throw Object.assign(new Error("Instances [[i-0base]] not in a valid state for account"), {
+          name: "InvalidInstanceId",
+        });
       },
     };
     const { c, out } = ctx(engine, { channel: { client, sleep: async () => {}, pollIntervalMs: 1 } });
@@ -177,7 +191,11 @@ describe("cli", () => {
     const report = JSON.parse(out.out[0]);
     expect(report.failedLayer).toBe("mpc");
     expect(report.signTest).toMatchObject({ ok: false, error: { code: "NOT_MANAGED" } });
-    expect(report.layers[2].steps.map((s: { step: string; ok: boolean }) => `${s.step}:${s.ok}`)).toEqual(["confirm:true", "preview:true", "sign-test:false"]);
+    expect(report.layers[2].steps.map((s: { step: string; ok: boolean }) => `${s.step}:${s.ok}`)).toEqual([
+      "confirm:true",
+      "preview:true",
+      "sign-test:false",
+    ]);
     expect(report.diagnostics.lines[0]).toBe("Layer 3 diagnostics:");
     expect(engine.calls.map((x) => x.op)).toEqual(["preview", "preview", "preview"]);
   });
@@ -208,23 +226,37 @@ describe("log targets", () => {
     expect(resolveLogTarget("mpc-node-2", outputs).instanceId).toBe("i-0mpc2");
     expect(resolveLogTarget("mpc-node-0.localnet", outputs).instanceId).toBe("i-0mpc0");
     expect(resolveLogTarget("i-0mpc1", outputs).label).toBe("mpc-node-1.localnet");
-    expect(() => resolveLogTarget("mpc-node-7", outputs)).toThrow('unknown node "mpc-node-7": use one of base, faucet, mpc-node-0, mpc-node-1, mpc-node-2');
+    expect(() => resolveLogTarget("mpc-node-7", outputs)).toThrow(
+      'unknown node "mpc-node-7": use one of base, faucet, mpc-node-0, mpc-node-1, mpc-node-2',
+    );
   });
 });
 
 describe("engine errors", () => {
   it("classifies lock conflicts, credentials, passphrase and cancellations", () => {
     expect(classifyEngineError(lockedError()).kind).toBe("concurrent-update");
-    expect(classifyEngineError(new Error("stderr: [409] Conflict: Another update is currently in progress.")).kind).toBe("concurrent-update");
-    expect(classifyEngineError(new Error("error: No valid credential sources found for AWS Provider.")).kind).toBe("missing-credentials");
-    expect(classifyEngineError(new Error("error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE")).kind).toBe("missing-passphrase");
+    expect(
+      classifyEngineError(new Error("stderr: [409] Conflict: Another update is currently in progress.")).kind,
+    ).toBe("concurrent-update");
+    expect(classifyEngineError(new Error("error: No valid credential sources found for AWS Provider.")).kind).toBe(
+      "missing-credentials",
+    );
+    expect(
+      classifyEngineError(
+        new Error("error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE"),
+      ).kind,
+    ).toBe("missing-passphrase");
     expect(classifyEngineError(new Error("anything"), true).kind).toBe("cancelled");
     const wrong = classifyEngineError(
-      new Error("error: getting secrets manager: passphrase must be set... incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase"),
+      new Error(
+        "error: getting secrets manager: passphrase must be set... incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase",
+      ),
     );
     expect(wrong.kind).toBe("missing-passphrase");
     expect(wrong.message).toMatch(/^The secrets passphrase is not the one this stack's secrets were encrypted with/);
-    const failed = classifyEngineError(new Error("Diagnostics:\n  aws:ec2:Instance (x):\n    error: creating EC2 Instance: InvalidAMIID.NotFound"));
+    const failed = classifyEngineError(
+      new Error("Diagnostics:\n  aws:ec2:Instance (x):\n    error: creating EC2 Instance: InvalidAMIID.NotFound"),
+    );
     expect(failed.kind).toBe("failed");
     expect(failed.message).toBe("    error: creating EC2 Instance: InvalidAMIID.NotFound");
   });
@@ -234,7 +266,10 @@ describe("backend defaults", () => {
   it("uses a git-ignored file backend inside the project unless PULUMI_BACKEND_URL is set", () => {
     const dir = mkdtempSync(join(tmpdir(), "automation-"));
     expect(backendFor({}, dir)).toEqual({ url: `file://${dir}/.pulumi-state`, isDefault: true });
-    expect(backendFor({ PULUMI_BACKEND_URL: "s3://bucket/state" }, dir)).toEqual({ url: "s3://bucket/state", isDefault: false });
+    expect(backendFor({ PULUMI_BACKEND_URL: "s3://bucket/state" }, dir)).toEqual({
+      url: "s3://bucket/state",
+      isDefault: false,
+    });
     ensureLocalState(dir);
     expect(readFileSync(join(dir, ".pulumi-state", ".gitignore"), "utf8")).toContain("\n*\n");
   });
@@ -242,9 +277,13 @@ describe("backend defaults", () => {
   it("explains a missing passphrase, and accepts a passphrase, a file, a KMS provider or Pulumi Cloud", () => {
     const dir = mkdtempSync(join(tmpdir(), "automation-"));
     const file = `file://${dir}/.pulumi-state`;
-    expect(passphraseProblem({}, dir, "localnet", file)).toMatch(/^No secrets passphrase\. .*PULUMI_CONFIG_PASSPHRASE_FILE/);
+    expect(passphraseProblem({}, dir, "localnet", file)).toMatch(
+      /^No secrets passphrase\. .*PULUMI_CONFIG_PASSPHRASE_FILE/,
+    );
     expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE: "" }, dir, "localnet", file)).toBeNull();
-    expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, "nope") }, dir, "localnet", file)).toMatch(/does not exist/);
+    expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, "nope") }, dir, "localnet", file)).toMatch(
+      /does not exist/,
+    );
     writeFileSync(join(dir, "pass"), "x");
     expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, "pass") }, dir, "localnet", file)).toBeNull();
     expect(passphraseProblem({}, dir, "localnet", "https://api.pulumi.com")).toBeNull();

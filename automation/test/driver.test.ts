@@ -1,7 +1,17 @@
 import { describe, expect, it } from "@jest/globals";
 import { EXIT, destroyLayers, renderTimeline, stagedUp, type SignTestGate } from "../driver.js";
 import { layerTargets } from "../layers.js";
-import { EngineError, FakeEngine, FakeProbes, MemoryOut, callLayer, healthyMpc, lockedError, mpcInstancesInState, stateOf } from "./fakes.js";
+import {
+  EngineError,
+  FakeEngine,
+  FakeProbes,
+  MemoryOut,
+  callLayer,
+  healthyMpc,
+  lockedError,
+  mpcInstancesInState,
+  stateOf,
+} from "./fakes.js";
 import { ed25519FromSeed } from "../../platform/near/key-pairs.js";
 // A secret key made here (never a committed literal), for the redaction checks.
 const TEST_SECRET_KEY = ed25519FromSeed(new Uint8Array(32).fill(7)).secretKey;
@@ -63,7 +73,9 @@ describe("staged up", () => {
 
   it("a Layer 3 failure refreshes Layer 3 only, touches nothing else and never destroys", async () => {
     const { engine, deps } = setup(["base", "services"]);
-    engine.failUp.mpc = new Error("error: aws:ec2/instance:Instance resource 'mpc-node-1' has a problem: InsufficientInstanceCapacity");
+    engine.failUp.mpc = new Error(
+      "error: aws:ec2/instance:Instance resource 'mpc-node-1' has a problem: InsufficientInstanceCapacity",
+    );
     // the failed first up left a few Layer 3 resources (children only) and their interrupted creates
     engine.stateResources = [...stateOf(["base", "services"]), ...mpcInstancesInState()];
     engine.pending = [{ urn: mpcInstancesInState()[1].urn, type: "aws:ec2/instance:Instance", op: "creating" }];
@@ -111,11 +123,25 @@ describe("staged up", () => {
 
   it("a deployed but unhealthy layer is updated again instead of being left alone", async () => {
     const { engine, probes, deps } = setup(["base", "services", "mpc"]);
-    probes.mpcResult = { ...healthyMpc(), contract: { ...healthyMpc().contract, state: "Initializing", keysetDomains: [] } };
+    probes.mpcResult = {
+      ...healthyMpc(),
+      contract: { ...healthyMpc().contract, state: "Initializing", keysetDomains: [] },
+    };
     const report = await stagedUp(deps);
-    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "preview:services", "up:mpc", "refresh:mpc"]);
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual([
+      "preview:base",
+      "preview:services",
+      "up:mpc",
+      "refresh:mpc",
+    ]);
     // the gate is checked once more after a pause before the layer counts as failed
-    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["confirm:false", "up:true", "gate:false", "gate:false", "refresh:true"]);
+    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual([
+      "confirm:false",
+      "up:true",
+      "gate:false",
+      "gate:false",
+      "refresh:true",
+    ]);
     expect(report.failedLayer).toBe("mpc");
   });
 
@@ -165,7 +191,9 @@ describe("staged up", () => {
   it("reports progress lines with layer, step and elapsed time", async () => {
     const { deps, out } = setup();
     await stagedUp(deps, { through: "base" });
-    expect(out.err.some((l) => /^\[1\/3 base\] up: \+ aws:ec2\/instance:Instance base-node \.\.\. \(\d+s\)$/.test(l))).toBe(true);
+    expect(
+      out.err.some((l) => /^\[1\/3 base\] up: \+ aws:ec2\/instance:Instance base-node \.\.\. \(\d+s\)$/.test(l)),
+    ).toBe(true);
   });
 });
 
@@ -193,16 +221,26 @@ describe("the failure refresh works from the state", () => {
     const { engine, deps, out } = setup(["base", "services", "mpc"]);
     engine.failUp.mpc = new Error("error: boom");
     engine.previewChanges.mpc = { update: 1 };
-    const baseOrphan = { urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$aws:ec2/eip:Eip::base-eip", type: "aws:ec2/eip:Eip", id: "eipalloc-0abc", op: "creating" };
+    const baseOrphan = {
+      urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$aws:ec2/eip:Eip::base-eip",
+      type: "aws:ec2/eip:Eip",
+      id: "eipalloc-0abc",
+      op: "creating",
+    };
     const mpcPending = { urn: mpcInstancesInState()[0].urn, type: "aws:ec2/instance:Instance", op: "creating" };
     engine.pending = [baseOrphan, mpcPending, { ...mpcPending, urn: "urn:x::updating-one", op: "updating" }];
     // mpc is unhealthy so that it is updated
-    deps.probes.mpcResult = { ...healthyMpc(), contract: { ...healthyMpc().contract, state: "Initializing", keysetDomains: [] } };
+    deps.probes.mpcResult = {
+      ...healthyMpc(),
+      contract: { ...healthyMpc().contract, state: "Initializing", keysetDomains: [] },
+    };
     const report = await stagedUp(deps, { skipSignTest: true });
     const refresh = engine.calls.find((c) => c.op === "refresh");
     expect(refresh).toEqual({ op: "refresh", targets: layerTargets("localnet", "mpc") });
     expect(report.pendingCreates).toEqual([baseOrphan, mpcPending]);
-    expect(out.err.join("\n")).toContain(`[3/3 mpc] refresh: NOT clearing pending creates: 1 of 2 lie outside this layer (${baseOrphan.urn})`);
+    expect(out.err.join("\n")).toContain(
+      `[3/3 mpc] refresh: NOT clearing pending creates: 1 of 2 lie outside this layer (${baseOrphan.urn})`,
+    );
     expect(report.nextActions.at(-1)).toBe(
       `The state records interrupted creates that were NOT cleared because not all of them are in Layer 3: ${baseOrphan.urn} (id eipalloc-0abc); ${mpcPending.urn} (no id recorded). ` +
         "Check in AWS whether each exists (delete it, or import it), then clear them for the whole stack deliberately: `npm run automate -- refresh --clear-pending-creates`.",
@@ -246,10 +284,17 @@ describe("healthy layers and program changes", () => {
     const { engine, deps, out } = setup(["base", "services", "mpc"]);
     engine.previewChanges.base = { same: 20, update: 1, create: 2 };
     const report = await stagedUp(deps, { skipSignTest: true });
-    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "up:base", "preview:services", "preview:mpc"]);
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual([
+      "preview:base",
+      "up:base",
+      "preview:services",
+      "preview:mpc",
+    ]);
     expect(report.layers.map((l) => l.outcome)).toEqual(["updated", "left-alone", "left-alone"]);
     expect(report.layers[0].steps.map((s) => s.step)).toEqual(["confirm", "preview", "up", "gate"]);
-    expect(out.err).toContain("[1/3 base] healthy, but the program has changes for it (1 to update, 2 to create): updating it");
+    expect(out.err).toContain(
+      "[1/3 base] healthy, but the program has changes for it (1 to update, 2 to create): updating it",
+    );
   });
 
   it("a preview that fails leaves the layer alone and points at --reconcile", async () => {
@@ -260,7 +305,9 @@ describe("healthy layers and program changes", () => {
     const report = await stagedUp(deps, { through: "base" });
     expect(report.ok).toBe(true);
     expect(report.layers[0].outcome).toBe("left-alone");
-    expect(out.err.some((l) => l.includes("preview failed") && l.includes("`npm run automate -- up --reconcile`"))).toBe(true);
+    expect(
+      out.err.some((l) => l.includes("preview failed") && l.includes("`npm run automate -- up --reconcile`")),
+    ).toBe(true);
   });
 });
 
@@ -286,7 +333,12 @@ describe("Ctrl-C", () => {
       signal: controller.signal,
       signTest: async () => {
         controller.abort();
-        return { ok: false, summary: "ABORTED: aborted while waiting", lines: [], error: { code: "ABORTED", message: "aborted" } };
+        return {
+          ok: false,
+          summary: "ABORTED: aborted while waiting",
+          lines: [],
+          error: { code: "ABORTED", message: "aborted" },
+        };
       },
     });
     expect(report.exitCode).toBe(EXIT.cancelled);
@@ -330,7 +382,9 @@ describe("destroy", () => {
       { op: "destroy" },
     ]);
     expect(engine.deployed).toEqual([]);
-    expect(questions[0]).toContain("Layer 3 Chain Signatures (mpc), Layer 2 NEAR Services (services), Layer 1 NEAR Base (base)");
+    expect(questions[0]).toContain(
+      "Layer 3 Chain Signatures (mpc), Layer 2 NEAR Services (services), Layer 1 NEAR Base (base)",
+    );
   });
 
   it("--layer mpc removes Layer 3 only", async () => {
@@ -384,12 +438,22 @@ describe("the sign test as the final gate of up", () => {
     });
     expect(report.exitCode).toBe(EXIT.ok);
     expect(seen).toEqual(["v1.signer.localnet after base,services,base,mpc"]);
-    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "preview:services", "preview:mpc"]);
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual([
+      "preview:base",
+      "preview:services",
+      "preview:mpc",
+    ]);
     expect(report.signTest).toEqual(PASS);
-    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["confirm:true", "preview:true", "sign-test:true"]);
+    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual([
+      "confirm:true",
+      "preview:true",
+      "sign-test:true",
+    ]);
     expect(out.err).toContain("[3/3 mpc] sign-test:   0       Secp256k1  verified".replace("   0", " 0"));
     const text = renderTimeline(report).join("\n");
-    expect(text).toContain("Sign test: PASS: 2/2 requests verified, 2/2 derived keys match\n  DOMAIN  SCHEME     VERDICT");
+    expect(text).toContain(
+      "Sign test: PASS: 2/2 requests verified, 2/2 derived keys match\n  DOMAIN  SCHEME     VERDICT",
+    );
     expect(text).toMatch(/Layer 3 mpc +healthy, left alone .*\(confirm ok \d+s, preview ok \d+s, sign-test ok \d+s\)/);
   });
 
@@ -406,13 +470,20 @@ describe("the sign test as the final gate of up", () => {
     expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["up:base", "up:services", "up:mpc"]);
     expect(report.layers[2].outcome).toBe("failed");
     expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["up:true", "gate:true", "sign-test:false"]);
-    expect(report.layers[2].error).toEqual({ kind: "sign-test", message: "the end-to-end sign test failed: 1/2 requests verified, 2/2 derived keys match" });
+    expect(report.layers[2].error).toEqual({
+      kind: "sign-test",
+      message: "the end-to-end sign test failed: 1/2 requests verified, 2/2 derived keys match",
+    });
     expect(probes.calls).toEqual(["base", "services", "base", "mpc", "mpc logs=20"]);
     expect(report.diagnostics?.nodes).toHaveLength(3);
     const text = renderTimeline(report).join("\n");
-    expect(text).toContain("Sign test: FAIL: 1/2 requests verified, 2/2 derived keys match\n  0       Secp256k1  contract-error  Request has timed out.");
+    expect(text).toContain(
+      "Sign test: FAIL: 1/2 requests verified, 2/2 derived keys match\n  0       Secp256k1  contract-error  Request has timed out.",
+    );
     expect(text).toContain("Layer 3 diagnostics:");
-    expect(report.nextActions[1]).toBe("Re-run the test alone: `npm run automate -- sign-test`, or `npm run automate -- up` (healthy layers are left alone).");
+    expect(report.nextActions[1]).toBe(
+      "Re-run the test alone: `npm run automate -- sign-test`, or `npm run automate -- up` (healthy layers are left alone).",
+    );
   });
 
   it("a sign test that cannot run (channel error) fails the same way", async () => {
@@ -454,7 +525,11 @@ describe("Layer 3 failure diagnostics", () => {
     const { engine, probes, deps } = setup(["base", "services"]);
     // the failed first deploy exports no mpc outputs: the instances come from the state
     engine.stateResources = [
-      { urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$near-localnet:index:NodeHost$aws:ec2/instance:Instance::base-instance", type: "aws:ec2/instance:Instance", outputs: { id: "i-0base" } },
+      {
+        urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$near-localnet:index:NodeHost$aws:ec2/instance:Instance::base-instance",
+        type: "aws:ec2/instance:Instance",
+        outputs: { id: "i-0base" },
+      },
       ...mpcInstancesInState(),
     ];
     engine.failUp.mpc = new Error(
@@ -462,7 +537,11 @@ describe("Layer 3 failure diagnostics", () => {
     );
     const mpc = healthyMpc();
     mpc.contract = { ...mpc.contract, state: "Initializing", keysetDomains: [] };
-    mpc.nodes[0] = { ...mpc.nodes[0], peers: 1, container: { ...mpc.nodes[0].container!, lastLogLines: ["2026-11-24T10:00:00Z INFO waiting for peers"] } };
+    mpc.nodes[0] = {
+      ...mpc.nodes[0],
+      peers: 1,
+      container: { ...mpc.nodes[0].container!, lastLogLines: ["2026-11-24T10:00:00Z INFO waiting for peers"] },
+    };
     mpc.nodes[1] = {
       ...mpc.nodes[1],
       live: false,
@@ -474,16 +553,24 @@ describe("Layer 3 failure diagnostics", () => {
         status: "restarting",
         restartCount: 7,
         exitCode: 1,
-        lastLogLines: [
-          `2026-11-24T10:00:01Z ERROR near_signer_key ${TEST_SECRET_KEY} rejected`,
-        ],
+        lastLogLines: [`2026-11-24T10:00:01Z ERROR near_signer_key ${TEST_SECRET_KEY} rejected`],
       },
     };
-    mpc.nodes[2] = { ...mpc.nodes[2], reachable: false, error: "InvalidInstanceId: i-0mpc2 is not managed by SSM", container: undefined };
+    mpc.nodes[2] = {
+      ...mpc.nodes[2],
+      reachable: false,
+      error: "InvalidInstanceId: i-0mpc2 is not managed by SSM",
+      container: undefined,
+    };
     probes.mpcResult = mpc;
     const report = await stagedUp(deps);
     expect(report.failedLayer).toBe("mpc");
-    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:base", "preview:services", "up:mpc", "refresh:mpc"]);
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual([
+      "preview:base",
+      "preview:services",
+      "up:mpc",
+      "refresh:mpc",
+    ]);
     expect(probes.calls).toEqual(["base", "services", "mpc logs=20"]);
     expect(report.diagnostics?.lines).toEqual([
       "Layer 3 diagnostics:",

@@ -1,5 +1,12 @@
 // Test doubles for the driver: a recording engine, canned probes and stack outputs.
-import { EngineError, type CancelOptions, type Engine, type OpOptions, type OpResult, type PendingOperation } from "../engine.js";
+import {
+  EngineError,
+  type CancelOptions,
+  type Engine,
+  type OpOptions,
+  type OpResult,
+  type PendingOperation,
+} from "../engine.js";
 import { componentUrn } from "../layers.js";
 import { LAYERS } from "../../layers/registry.js";
 import type { BaseProbe } from "../../layers/base/gate.js";
@@ -119,12 +126,18 @@ export function callLayer(c: Call): string {
 /** The state of a stack with these layers deployed: the stack, a provider, and per layer its component and one child. */
 export function stateOf(layers: Array<"base" | "services" | "mpc">): StateResource[] {
   const list: StateResource[] = [
-    { urn: `urn:pulumi:${STACK}::near-localnet::pulumi:pulumi:Stack::near-localnet-${STACK}`, type: "pulumi:pulumi:Stack" },
+    {
+      urn: `urn:pulumi:${STACK}::near-localnet::pulumi:pulumi:Stack::near-localnet-${STACK}`,
+      type: "pulumi:pulumi:Stack",
+    },
     { urn: `urn:pulumi:${STACK}::near-localnet::pulumi:providers:aws::default_7_48_0`, type: "pulumi:providers:aws" },
   ];
   for (const l of LAYERS.filter((d) => layers.includes(d.id))) {
     list.push({ urn: componentUrn(STACK, l.id), type: l.component.type });
-    list.push({ urn: `urn:pulumi:${STACK}::near-localnet::${l.component.type}$aws:ec2/instance:Instance::${l.id}-node`, type: "aws:ec2/instance:Instance" });
+    list.push({
+      urn: `urn:pulumi:${STACK}::near-localnet::${l.component.type}$aws:ec2/instance:Instance::${l.id}-node`,
+      type: "aws:ec2/instance:Instance",
+    });
   }
   return list;
 }
@@ -174,7 +187,13 @@ export class FakeEngine implements Engine {
 
   async up(o: OpOptions): Promise<OpResult> {
     const l = this.record("up", o);
-    o.onProgress?.({ op: "create", urn: `urn:x::${l}`, type: "aws:ec2/instance:Instance", name: `${l}-node`, status: "started" });
+    o.onProgress?.({
+      op: "create",
+      urn: `urn:x::${l}`,
+      type: "aws:ec2/instance:Instance",
+      name: `${l}-node`,
+      status: "started",
+    });
     const err = this.failUp[l];
     if (err) {
       delete this.failUp[l];
@@ -268,7 +287,13 @@ export function healthyMpc(): MpcProbe {
       at: "2026-11-24T09:30:00Z",
       summary: "2/2 requests verified, 2/2 derived keys match",
       requests: [
-        { domainId: 0, scheme: "Secp256k1", verdict: "verified", latencyMs: 4100, detail: "Secp256k1 signature verifies" },
+        {
+          domainId: 0,
+          scheme: "Secp256k1",
+          verdict: "verified",
+          latencyMs: 4100,
+          detail: "Secp256k1 signature verifies",
+        },
         { domainId: 1, scheme: "Ed25519", verdict: "verified", latencyMs: 3900, detail: "Ed25519 signature verifies" },
       ],
     },
@@ -314,7 +339,9 @@ export class MemoryOut implements Out {
 
 /** What the Automation API throws when the file backend's lock is held (errors.js). */
 export function lockedError(): Error {
-  const e = new Error("code: 255\n stdout: \n stderr: error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.");
+  const e = new Error(
+    "code: 255\n stdout: \n stderr: error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.",
+  );
   e.name = "ConcurrentUpdateError";
   return e;
 }

@@ -58,7 +58,13 @@ describe("ops fund operation", () => {
       event: "result",
       ok: true,
       operation: "fund",
-      result: { action: "funded", accountId: "bob.localnet", faucet: `http://127.0.0.1:${port}`, amount: (5n * NEAR).toString(), totalFunded: (5n * NEAR).toString() },
+      result: {
+        action: "funded",
+        accountId: "bob.localnet",
+        faucet: `http://127.0.0.1:${port}`,
+        amount: (5n * NEAR).toString(),
+        totalFunded: (5n * NEAR).toString(),
+      },
     });
     expect(res.result.txHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
     expect(chain.account("bob.localnet")?.amount).toBe(6n * NEAR);
@@ -79,15 +85,28 @@ describe("ops fund operation", () => {
     expect(limit.code).toBe(1);
     expect(limit.lines.at(-1).error).toEqual({
       code: "FAUCET_LIMIT",
-      message: "faucet answered HTTP 429: bob.localnet would receive 30 NEAR in total, over the per-account limit of 25 NEAR",
+      message:
+        "faucet answered HTTP 429: bob.localnet would receive 30 NEAR in total, over the per-account limit of 25 NEAR",
     });
     const unknown = await op("fund", { port, accountId: "nobody.localnet" });
-    expect(unknown.lines.at(-1).error).toEqual({ code: "ACCOUNT_NOT_FOUND", message: "faucet answered HTTP 404: account nobody.localnet does not exist" });
-    const exists = await op("fund", { port, accountId: "bob.localnet", publicKey: KeyPair.fromRandom("ed25519").getPublicKey().toString() });
-    expect(exists.lines.at(-1).error).toEqual({ code: "ACCOUNT_EXISTS", message: "faucet answered HTTP 409: account bob.localnet already exists" });
+    expect(unknown.lines.at(-1).error).toEqual({
+      code: "ACCOUNT_NOT_FOUND",
+      message: "faucet answered HTTP 404: account nobody.localnet does not exist",
+    });
+    const exists = await op("fund", {
+      port,
+      accountId: "bob.localnet",
+      publicKey: KeyPair.fromRandom("ed25519").getPublicKey().toString(),
+    });
+    expect(exists.lines.at(-1).error).toEqual({
+      code: "ACCOUNT_EXISTS",
+      message: "faucet answered HTTP 409: account bob.localnet already exists",
+    });
     const over = await op("fund", { port, accountId: "bob.localnet", amount: "21 NEAR" });
     expect(over.lines.at(-1).error.code).toBe("FAUCET_REJECTED");
-    expect(over.lines.at(-1).error.message).toBe("faucet answered HTTP 400: amount 21 NEAR is over the per-request maximum of 20 NEAR");
+    expect(over.lines.at(-1).error.message).toBe(
+      "faucet answered HTTP 400: amount 21 NEAR is over the per-request maximum of 20 NEAR",
+    );
   });
 
   it("no faucet on the port: FAUCET_UNAVAILABLE naming the port; malformed payloads exit 2 before any request", async () => {
@@ -101,7 +120,15 @@ describe("ops fund operation", () => {
       [{ port, accountId: "Bob!" }, "payload.accountId must be a NEAR account id"],
       [{ port: 70000, accountId: "bob.localnet" }, "payload.port must be a TCP port number"],
       [{ port, accountId: "bob.localnet", amount: "lots" }, 'payload.amount must be "<n> NEAR" or yoctoNEAR digits'],
-      [{ port, accountId: "x.localnet", amount: "1 NEAR", publicKey: "ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp" }, "payload.amount cannot be combined with publicKey"],
+      [
+        {
+          port,
+          accountId: "x.localnet",
+          amount: "1 NEAR",
+          publicKey: "ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp",
+        },
+        "payload.amount cannot be combined with publicKey",
+      ],
     ] as const) {
       const bad = await op("fund", payload);
       expect(bad.code).toBe(2);
@@ -137,14 +164,24 @@ describe("fund command", () => {
       bundleUri: "s3://near-localnet-localnet-artifacts/ops/abc.mjs",
       bundleSha256: "a".repeat(64),
     });
-    expect(JSON.parse(Buffer.from(inst.sent[0].payload, "base64").toString("utf8"))).toEqual({ port, accountId: "bob.localnet", amount: "2.5 NEAR" });
+    expect(JSON.parse(Buffer.from(inst.sent[0].payload, "base64").toString("utf8"))).toEqual({
+      port,
+      accountId: "bob.localnet",
+      amount: "2.5 NEAR",
+    });
     expect(out.out).toHaveLength(1);
     expect(out.out[0]).toMatch(/^funded bob\.localnet with 2\.5 NEAR \(tx \w+\); 2\.5 NEAR from the faucet in total$/);
     expect(out.err).toEqual([`fund: funding bob.localnet through the faucet on i-0base (port ${port})`]);
   });
 
   it("a limit is a clear refusal (exit 1) with the faucet's 429 text; --json carries the code", async () => {
-    const deps = { stack: "localnet", outputs: stackOutputs(), client: fakeSsmInstance().client, sleep: async () => {}, pollIntervalMs: 1 };
+    const deps = {
+      stack: "localnet",
+      outputs: stackOutputs(),
+      client: fakeSsmInstance().client,
+      sleep: async () => {},
+      pollIntervalMs: 1,
+    };
     expect(await runFund({ account: "bob.localnet", amount: "20" }, new MemoryOut(), deps)).toBe(0);
     const out = new MemoryOut();
     expect(await runFund({ account: "bob.localnet", amount: "10 NEAR" }, out, deps)).toBe(1);
@@ -156,7 +193,11 @@ describe("fund command", () => {
     expect(JSON.parse(json.out[0])).toEqual({
       stack: "localnet",
       ok: false,
-      error: { code: "ACCOUNT_NOT_FOUND", kind: "operation", message: "faucet answered HTTP 404: account nobody.localnet does not exist" },
+      error: {
+        code: "ACCOUNT_NOT_FOUND",
+        kind: "operation",
+        message: "faucet answered HTTP 404: account nobody.localnet does not exist",
+      },
     });
     expect(json.err.at(-1)).toContain("the account does not exist (create it with --public-key <ed25519 public key>)");
   });
@@ -172,7 +213,14 @@ describe("fund command", () => {
       pollIntervalMs: 1,
     });
     expect(code).toBe(0);
-    expect(JSON.parse(out.out[0])).toMatchObject({ stack: "localnet", ok: true, instanceId: "i-0base", commandId: "cmd-1", action: "created", accountId: "dave.localnet" });
+    expect(JSON.parse(out.out[0])).toMatchObject({
+      stack: "localnet",
+      ok: true,
+      instanceId: "i-0base",
+      commandId: "cmd-1",
+      action: "created",
+      accountId: "dave.localnet",
+    });
     expect(chain.account("dave.localnet")?.publicKeys).toEqual([key]);
   });
 
@@ -181,17 +229,20 @@ describe("fund command", () => {
     expect(normalizeAmount(" 0.5 near")).toBe("0.5 NEAR");
     expect(normalizeAmount("7NEAR")).toBe("7 NEAR");
     expect(normalizeAmount("1000yocto")).toBe("1000");
-    for (const bad of ["0", "-1", "five", "1e3", "0yocto"]) expect(() => normalizeAmount(bad)).toThrow(/must be a positive number of NEAR/);
+    for (const bad of ["0", "-1", "five", "1e3", "0yocto"])
+      expect(() => normalizeAmount(bad)).toThrow(/must be a positive number of NEAR/);
     expect(formatYocto((25n * NEAR + NEAR / 2n).toString())).toBe("25.5 NEAR");
     expect(() => checkFundArgs({ account: "Bob" })).toThrow('"Bob" is not a NEAR account id');
     expect(() => checkFundArgs({ account: "a.localnet", publicKey: TEST_SECRET_KEY })).toThrow(
       "--public-key must be a public key",
     );
     const o = stackOutputs();
-    expect(() => fundPayload(o, { account: "x.y.localnet", publicKey: "ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp" })).toThrow(
-      'the faucet creates <name>.localnet accounts only; "x.y.localnet" is not one',
+    expect(() =>
+      fundPayload(o, { account: "x.y.localnet", publicKey: "ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp" }),
+    ).toThrow('the faucet creates <name>.localnet accounts only; "x.y.localnet" is not one');
+    expect(() => fundPayload(parseStackOutputs(rawOutputs(["base"])), { account: "bob.localnet" })).toThrow(
+      "deploy Layer 2 first",
     );
-    expect(() => fundPayload(parseStackOutputs(rawOutputs(["base"])), { account: "bob.localnet" })).toThrow("deploy Layer 2 first");
   });
 });
 
@@ -222,15 +273,27 @@ describe("fund and sign-test in the CLI", () => {
     const { c, out, made } = cli(engine, { client: inst.client, sleep: async () => {}, pollIntervalMs: 1 });
     expect(await main(["fund", "bob.localnet", "3", "--json"], c)).toBe(0);
     expect(made).toEqual([false]);
-    expect(JSON.parse(out.out[0])).toMatchObject({ ok: true, action: "funded", accountId: "bob.localnet", amount: (3n * NEAR).toString() });
+    expect(JSON.parse(out.out[0])).toMatchObject({
+      ok: true,
+      action: "funded",
+      accountId: "bob.localnet",
+      amount: (3n * NEAR).toString(),
+    });
     expect(engine.calls).toEqual([]);
   });
 
   it("argument errors exit 2 before any engine: bad amount, amount with --public-key, a secret key as --funder-key-ref", async () => {
     const { c, out, made } = cli(new FakeEngine(), {});
     expect(await main(["fund", "bob.localnet", "lots"], c)).toBe(2);
-    expect(out.err[0]).toBe('error: amount "lots" must be a positive number of NEAR ("5", "0.5 NEAR") or "<digits>yocto"');
-    expect(await main(["fund", "x.localnet", "1", "--public-key", "ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp"], c)).toBe(2);
+    expect(out.err[0]).toBe(
+      'error: amount "lots" must be a positive number of NEAR ("5", "0.5 NEAR") or "<digits>yocto"',
+    );
+    expect(
+      await main(
+        ["fund", "x.localnet", "1", "--public-key", "ed25519:6E8sCci9badyRkXb3JoRpBj5p8C6Tw41ELDZoiihKEtp"],
+        c,
+      ),
+    ).toBe(2);
     const secret = TEST_SECRET_KEY;
     expect(await main(["sign-test", "--funder-key-ref", secret], c)).toBe(2);
     expect(out.err.join("\n")).toContain("--funder-key-ref must be a key reference");

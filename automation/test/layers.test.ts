@@ -1,5 +1,13 @@
 import { describe, expect, it } from "@jest/globals";
-import { componentUrn, layerOfUrn, layerSelection, layerTargets, selects, stateSelection, urnMatches } from "../layers.js";
+import {
+  componentUrn,
+  layerOfUrn,
+  layerSelection,
+  layerTargets,
+  selects,
+  stateSelection,
+  urnMatches,
+} from "../layers.js";
 import { layersFromTopDownTo, layersUpTo, parseLayer } from "../../layers/registry.js";
 
 const S = "localnet";
@@ -16,7 +24,10 @@ describe("layer targets", () => {
     expect(selects(sel, componentUrn(S, "mpc"))).toBe(true);
     expect(selects(sel, urn("near-localnet:index:ChainSignatures$aws:ec2/instance:Instance", "mpc-node-0"))).toBe(true);
     expect(
-      selects(sel, urn("near-localnet:index:ChainSignatures$near-localnet:index:SsmOperation$command:local:Command", "vote-0")),
+      selects(
+        sel,
+        urn("near-localnet:index:ChainSignatures$near-localnet:index:SsmOperation$command:local:Command", "vote-0"),
+      ),
     ).toBe(true);
     // nothing of the layers below, nor the stack or providers
     expect(selects(sel, urn("near-localnet:index:NearBase$aws:ec2/instance:Instance", "base-node"))).toBe(false);
@@ -56,20 +67,29 @@ describe("selections checked against the state (refresh, destroy)", () => {
   const res = (u: string, type = "aws:x:Y") => ({ urn: u, type });
   const stackRes = res(urn("pulumi:pulumi:Stack", "near-localnet-localnet"), "pulumi:pulumi:Stack");
   const provider = res(urn("pulumi:providers:aws", "default_7_48_0"), "pulumi:providers:aws");
-  const baseRes = [res(componentUrn(S, "base"), "near-localnet:index:NearBase"), res(urn("near-localnet:index:NearBase$aws:ec2/vpc:Vpc", "vpc"))];
+  const baseRes = [
+    res(componentUrn(S, "base"), "near-localnet:index:NearBase"),
+    res(urn("near-localnet:index:NearBase$aws:ec2/vpc:Vpc", "vpc")),
+  ];
   const servicesRes = [
     res(componentUrn(S, "services"), "near-localnet:index:NearServices"),
     res(urn("near-localnet:index:NearServices$command:local:Command", "deploy-wrap")),
   ];
-  const mpcChildOnly = [res(urn("near-localnet:index:ChainSignatures$aws:ec2/instance:Instance", "mpc-node-0-instance"))];
+  const mpcChildOnly = [
+    res(urn("near-localnet:index:ChainSignatures$aws:ec2/instance:Instance", "mpc-node-0-instance")),
+  ];
 
   it("names only literal URNs the state holds; globs always stay", () => {
     const all = [stackRes, provider, ...baseRes, ...servicesRes, res(componentUrn(S, "mpc")), ...mpcChildOnly];
     expect(stateSelection(S, "mpc", all)).toEqual({ targets: layerTargets(S, "mpc") });
-    expect(stateSelection(S, "base", all)).toEqual({ excludes: [...layerTargets(S, "services"), ...layerTargets(S, "mpc")] });
+    expect(stateSelection(S, "base", all)).toEqual({
+      excludes: [...layerTargets(S, "services"), ...layerTargets(S, "mpc")],
+    });
     // a Layer 3 whose component is not recorded (children only): the glob alone
     const partial = [stackRes, ...baseRes, ...servicesRes, ...mpcChildOnly];
-    expect(stateSelection(S, "mpc", partial)).toEqual({ targets: [`urn:pulumi:${S}::${P}::near-localnet:index:ChainSignatures$**`] });
+    expect(stateSelection(S, "mpc", partial)).toEqual({
+      targets: [`urn:pulumi:${S}::${P}::near-localnet:index:ChainSignatures$**`],
+    });
     expect(stateSelection(S, "base", partial)).toEqual({
       excludes: [...layerTargets(S, "services"), `urn:pulumi:${S}::${P}::near-localnet:index:ChainSignatures$**`],
     });

@@ -60,7 +60,13 @@ function capture() {
 
 async function runCmd(args: SignTestArgs, o: StackOutputs, inst: FakeSsmInstance, stack = "localnet") {
   const { out, sink } = capture();
-  const code = await runSignTest(args, sink, { stack, outputs: o, client: inst.client, sleep: async () => {}, pollIntervalMs: 1 });
+  const code = await runSignTest(args, sink, {
+    stack,
+    outputs: o,
+    client: inst.client,
+    sleep: async () => {},
+    pollIntervalMs: 1,
+  });
   return { code, ...out };
 }
 
@@ -108,10 +114,16 @@ describe("sign-test command", () => {
     expect(JSON.stringify(inst.sent)).not.toContain(secretHalf);
     expect(Buffer.from(p.payload, "base64").toString("utf8")).not.toContain(secretHalf);
 
-    expect(r.stdout[0]).toBe(`sign test on ${CONTRACT} (chain localnet) as sign-tester.localnet (created), path "near-localnet-sign-test"`);
+    expect(r.stdout[0]).toBe(
+      `sign test on ${CONTRACT} (chain localnet) as sign-tester.localnet (created), path "near-localnet-sign-test"`,
+    );
     expect(r.stdout[1]).toMatch(/^DOMAIN {2}SCHEME {5}DERIVED KEY {2}VERDICT {3}LATENCY +DETAIL$/);
-    expect(r.stdout[2]).toMatch(/^0 {7}Secp256k1 {2}match {8}verified {2}\d+ ms +Secp256k1 signature verifies for secp256k1:/);
-    expect(r.stdout[3]).toMatch(/^1 {7}Ed25519 {4}match {8}verified {2}\d+ ms +Ed25519 signature verifies for ed25519:/);
+    expect(r.stdout[2]).toMatch(
+      /^0 {7}Secp256k1 {2}match {8}verified {2}\d+ ms +Secp256k1 signature verifies for secp256k1:/,
+    );
+    expect(r.stdout[3]).toMatch(
+      /^1 {7}Ed25519 {4}match {8}verified {2}\d+ ms +Ed25519 signature verifies for ed25519:/,
+    );
     expect(r.stdout[4]).toMatch(/^domain 0 derived key: secp256k1:\w+$/);
     expect(r.stdout[5]).toMatch(/^domain 1 derived key: ed25519:\w+$/);
     expect(r.stdout.at(-1)).toBe("PASS: 2/2 requests verified, 2/2 derived keys match");
@@ -127,7 +139,13 @@ describe("sign-test command", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toHaveLength(1);
     const j = JSON.parse(r.stdout[0]);
-    expect(j).toMatchObject({ stack: "localnet", instanceId: INSTANCE, commandId: "cmd-1", ok: true, contractId: CONTRACT });
+    expect(j).toMatchObject({
+      stack: "localnet",
+      instanceId: INSTANCE,
+      commandId: "cmd-1",
+      ok: true,
+      contractId: CONTRACT,
+    });
     expect(j.requests.map((q: { verdict: string; scheme: string }) => [q.scheme, q.verdict])).toEqual([
       ["Secp256k1", "verified"],
       ["Ed25519", "verified"],
@@ -139,7 +157,9 @@ describe("sign-test command", () => {
     model.mode(0, "timeout");
     const r = await runCmd({}, outputs(), fakeInstance());
     expect(r.code).toBe(1);
-    expect(r.stdout[2]).toMatch(new RegExp(`^0 {7}Secp256k1 {2}match {8}contract-error {2}\\d+ ms +${SIGN_TIMEOUT_MESSAGE.replace(".", "\\.")}$`));
+    expect(r.stdout[2]).toMatch(
+      new RegExp(`^0 {7}Secp256k1 {2}match {8}contract-error {2}\\d+ ms +${SIGN_TIMEOUT_MESSAGE.replace(".", "\\.")}$`),
+    );
     expect(r.stdout[3]).toMatch(/verified/);
     expect(r.stdout.at(-1)).toBe("FAIL: 1/2 requests verified, 2/2 derived keys match");
 
@@ -156,7 +176,9 @@ describe("sign-test command", () => {
     const r = await runCmd({}, outputs(), fakeInstance());
     expect(r.code).toBe(1);
     expect(r.stdout[3]).toMatch(/^1 {7}Ed25519 {4}MISMATCH {5}verified/);
-    expect(r.stdout[5]).toMatch(/^domain 1 derived key: ed25519:\w+ \(the contract derives ed25519:11111111111111111111111111111111 for sign-tester\.localnet/);
+    expect(r.stdout[5]).toMatch(
+      /^domain 1 derived key: ed25519:\w+ \(the contract derives ed25519:11111111111111111111111111111111 for sign-tester\.localnet/,
+    );
   });
 
   it("an operation that cannot run: its error code, exit 1", async () => {
@@ -164,9 +186,14 @@ describe("sign-test command", () => {
     const r = await runCmd({}, outputs(), fakeInstance());
     expect(r.code).toBe(1);
     expect(r.stdout).toEqual([]);
-    expect(r.stderr.join("\n")).toMatch(/sign-test could not run: sign-test on i-0123456789abcdef0 failed \(exit code 1\): ACCOUNT_KEY_MISMATCH/);
+    expect(r.stderr.join("\n")).toMatch(
+      /sign-test could not run: sign-test on i-0123456789abcdef0 failed \(exit code 1\): ACCOUNT_KEY_MISMATCH/,
+    );
     const j = await runCmd({ json: true }, outputs(), fakeInstance());
-    expect(JSON.parse(j.stdout[0])).toMatchObject({ ok: false, error: { code: "ACCOUNT_KEY_MISMATCH", kind: "operation" } });
+    expect(JSON.parse(j.stdout[0])).toMatchObject({
+      ok: false,
+      error: { code: "ACCOUNT_KEY_MISMATCH", kind: "operation" },
+    });
   });
 
   it("a channel failure: exit 1 with the channel's code", async () => {
@@ -205,13 +232,25 @@ describe("sign-test payload from the stack outputs", () => {
     o.base!.rootAccountKeyParameter = "/custom/root-key";
     expect(signTestPayload("dev", o, {}).funder).toEqual({ accountId: "localnet", keyRef: "ssm:/custom/root-key" });
     delete o.base!.rootAccountKeyParameter;
-    expect(signTestPayload("dev", o, {}).funder).toEqual({ accountId: "localnet", keyRef: "ssm:/near-localnet/dev/localnet-account-key" });
+    expect(signTestPayload("dev", o, {}).funder).toEqual({
+      accountId: "localnet",
+      keyRef: "ssm:/near-localnet/dev/localnet-account-key",
+    });
     expect(signTestPayload("localnet", o, {}).funder).toEqual({ accountId: "localnet", keyRef: `ssm:${ROOT_PARAM}` });
   });
 
   it("passes tester, path, tester key and timeout through", () => {
-    const p = signTestPayload("localnet", outputs(), { tester: "alice.localnet", path: "ethereum-1", testerKeyRef: "secretsmanager:alice", timeoutSeconds: 60 });
-    expect(p).toMatchObject({ tester: { accountId: "alice.localnet", keyRef: "secretsmanager:alice" }, path: "ethereum-1", timeoutSeconds: 60 });
+    const p = signTestPayload("localnet", outputs(), {
+      tester: "alice.localnet",
+      path: "ethereum-1",
+      testerKeyRef: "secretsmanager:alice",
+      timeoutSeconds: 60,
+    });
+    expect(p).toMatchObject({
+      tester: { accountId: "alice.localnet", keyRef: "secretsmanager:alice" },
+      path: "ethereum-1",
+      timeoutSeconds: 60,
+    });
   });
 
   it("signing domains only, by id, from protocol or scheme names; both by default", () => {

@@ -10,7 +10,14 @@ describe("ops check steps", () => {
     expect(
       accountsFromCheckSteps([
         { event: "step", check: "rpc", ok: true },
-        { event: "step", check: "account", ok: true, accountId: "localnet", codeHash: "11111111111111111111111111111111", expected: null },
+        {
+          event: "step",
+          check: "account",
+          ok: true,
+          accountId: "localnet",
+          codeHash: "11111111111111111111111111111111",
+          expected: null,
+        },
         { event: "step", check: "account", ok: false, accountId: "wrap.localnet", codeHash: null, expected: null },
       ]),
     ).toEqual({
@@ -19,7 +26,6 @@ describe("ops check steps", () => {
     });
   });
 });
-
 
 describe("makeSsmProbes", () => {
   it("has one probe per layer of the registry, and reads container logs through the diagnostics document", async () => {
@@ -34,7 +40,10 @@ describe("makeSsmProbes", () => {
     };
     const probes = makeSsmProbes(t);
     for (const id of LAYER_IDS) expect(typeof probes[id]).toBe("function");
-    expect(await probes.logs({ instanceId: "i-0base", container: "neard", label: "base" }, 5)).toEqual(["line 1", "line 2"]);
+    expect(await probes.logs({ instanceId: "i-0base", container: "neard", label: "base" }, 5)).toEqual([
+      "line 1",
+      "line 2",
+    ]);
     expect(calls).toEqual(["i-0base logs neard 5"]);
   });
 });

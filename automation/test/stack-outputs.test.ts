@@ -86,7 +86,17 @@ describe("stack outputs as index.ts exports them", () => {
     const raw = rawOutputs(["base"]);
     raw.services = { value: { contracts: UNKNOWN_OUTPUT, faucetUrl: UNKNOWN_OUTPUT }, secret: false };
     raw.mpc = {
-      value: { nodes: [{ instanceId: UNKNOWN_OUTPUT, privateIp: UNKNOWN_OUTPUT, accountId: "mpc-node-0.localnet", p2pPublicKey: UNKNOWN_OUTPUT }], contractId: UNKNOWN_OUTPUT },
+      value: {
+        nodes: [
+          {
+            instanceId: UNKNOWN_OUTPUT,
+            privateIp: UNKNOWN_OUTPUT,
+            accountId: "mpc-node-0.localnet",
+            p2pPublicKey: UNKNOWN_OUTPUT,
+          },
+        ],
+        contractId: UNKNOWN_OUTPUT,
+      },
       secret: false,
     };
     raw.opsDocument = { value: UNKNOWN_OUTPUT, secret: false };
@@ -98,21 +108,29 @@ describe("stack outputs as index.ts exports them", () => {
     expect(o.opsDocument).toBeUndefined();
     expect(o.problems).toEqual(["mpc.nodes[0].instanceId is missing", "mpc.contractId is missing or not a string"]);
     // the whole output unknown
-    expect(parseStackOutputs({ ...rawOutputs(["base"]), mpc: { value: UNKNOWN_OUTPUT, secret: false } }).mpc).toBeUndefined();
+    expect(
+      parseStackOutputs({ ...rawOutputs(["base"]), mpc: { value: UNKNOWN_OUTPUT, secret: false } }).mpc,
+    ).toBeUndefined();
   });
 
   it("an instance id must look like one (i-...)", () => {
     const raw = rawOutputs(["base", "services", "mpc"]);
     (raw.base.value as Record<string, unknown>).instanceId = "base-instance";
-    ((raw.mpc.value as { nodes: Array<Record<string, unknown>> }).nodes[2]).instanceId = "";
+    (raw.mpc.value as { nodes: Array<Record<string, unknown>> }).nodes[2].instanceId = "";
     const o = parseStackOutputs(raw);
     expect(o.base).toBeUndefined();
     expect(o.mpc?.nodes.map((n) => n.instanceId)).toEqual(["i-0mpc0", "i-0mpc1"]);
-    expect(o.problems).toEqual(['base.instanceId is not an EC2 instance id ("base-instance")', "mpc.nodes[2].instanceId is missing"]);
+    expect(o.problems).toEqual([
+      'base.instanceId is not an EC2 instance id ("base-instance")',
+      "mpc.nodes[2].instanceId is missing",
+    ]);
   });
 
   it("masks secret outputs for display", () => {
-    expect(maskedOutputs({ a: { value: "x", secret: false }, b: { value: "ed25519:zzz", secret: true } })).toEqual({ a: "x", b: "[secret]" });
+    expect(maskedOutputs({ a: { value: "x", secret: false }, b: { value: "ed25519:zzz", secret: true } })).toEqual({
+      a: "x",
+      b: "[secret]",
+    });
   });
 });
 
@@ -121,12 +139,25 @@ describe("Layer 3 from the state", () => {
     const { mpcFromState } = await import("../../layers/mpc/outputs.js");
     const { mpcInstancesInState } = await import("./fakes.js");
     const resources = [
-      { urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$near-localnet:index:NodeHost$aws:ec2/instance:Instance::base-instance", type: "aws:ec2/instance:Instance", outputs: { id: "i-0base" } },
+      {
+        urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:NearBase$near-localnet:index:NodeHost$aws:ec2/instance:Instance::base-instance",
+        type: "aws:ec2/instance:Instance",
+        outputs: { id: "i-0base" },
+      },
       ...mpcInstancesInState().reverse(),
-      { urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:ChainSignatures$near-localnet:index:NodeHost$aws:ebs/volume:Volume::mpc-node-0-data", type: "aws:ebs/volume:Volume", outputs: { id: "vol-1" } },
+      {
+        urn: "urn:pulumi:localnet::near-localnet::near-localnet:index:ChainSignatures$near-localnet:index:NodeHost$aws:ebs/volume:Volume::mpc-node-0-data",
+        type: "aws:ebs/volume:Volume",
+        outputs: { id: "vol-1" },
+      },
     ];
     expect(mpcFromState(resources, "localnet")).toEqual({
-      nodes: [0, 1, 2].map((i) => ({ instanceId: `i-0mpc${i}`, privateIp: `10.0.2.${10 + i}`, accountId: `mpc-node-${i}.localnet`, p2pPublicKey: "" })),
+      nodes: [0, 1, 2].map((i) => ({
+        instanceId: `i-0mpc${i}`,
+        privateIp: `10.0.2.${10 + i}`,
+        accountId: `mpc-node-${i}.localnet`,
+        p2pPublicKey: "",
+      })),
       contractId: "v1.signer.localnet",
       domains: [],
       threshold: 0,

@@ -44,7 +44,9 @@ describe("status checkpoint", () => {
     expect(evidence).toContain(
       "| MPC node mpc-node-1.localnet | i-0mpc1; 10.0.2.11; running, 0 restarts; /health 200; indexer 1195; peers 2/2; secrets ok | ok |",
     );
-    expect(evidence).toContain("| Sign test (last run) | PASS: 2/2 requests verified, 2/2 derived keys match (2026-11-24T09:30:00Z) | ok |");
+    expect(evidence).toContain(
+      "| Sign test (last run) | PASS: 2/2 requests verified, 2/2 derived keys match (2026-11-24T09:30:00Z) | ok |",
+    );
     expect(section(md, "Last sign test")).toBe(
       [
         "## Last sign test",
@@ -98,8 +100,12 @@ describe("status checkpoint", () => {
     expect(layers).toContain("  - no key yet for domain 1 (keyset covers [0])");
     expect(layers).toContain("    2026-11-24T09:59:02Z signer key ed25519:[redacted] rejected");
     expect(md).not.toContain(TEST_SECRET_KEY.slice(8));
-    expect(section(md, "Executive summary")).toContain("2/3 MPC nodes live; restart loop on mpc-node-1.localnet (i-0mpc1).");
-    expect(section(md, "Evidence")).toContain("| MPC node mpc-node-1.localnet | i-0mpc1; 10.0.2.11; restarting, 14 restarts; /health failing; indexer 1195; peers 2/2; secrets ok | FAIL |");
+    expect(section(md, "Executive summary")).toContain(
+      "2/3 MPC nodes live; restart loop on mpc-node-1.localnet (i-0mpc1).",
+    );
+    expect(section(md, "Evidence")).toContain(
+      "| MPC node mpc-node-1.localnet | i-0mpc1; 10.0.2.11; restarting, 14 restarts; /health failing; indexer 1195; peers 2/2; secrets ok | FAIL |",
+    );
     const actions = section(md, "Next actions");
     expect(actions).toContain("Read why mpc-node-1.localnet restarts: `npm run automate -- logs mpc-node-1.localnet`");
     expect(actions).toContain("Key generation is not complete");
@@ -126,7 +132,10 @@ describe("status checkpoint", () => {
 
   it("a wrong code hash is a NOT DONE with both hashes, in the layer and in the evidence", () => {
     const services = healthyServices();
-    services.contracts[1] = { ...services.contracts[1], actualCodeHash: "9xWrongHashxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" };
+    services.contracts[1] = {
+      ...services.contracts[1],
+      actualCodeHash: "9xWrongHashxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    };
     const mpc = healthyMpc();
     mpc.contract.codeHash = "EoFMvgE4ZyZeVjjJzz5M6jj5fQ8V9cqaMcskoRwyP9ue";
     const { r, md } = report({ base: healthyBase(), services, mpc });
@@ -141,7 +150,9 @@ describe("status checkpoint", () => {
       `| Code hash whitelist.localnet | 9xWrongHashxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx (pinned ${PINNED["whitelist.localnet"]}) | FAIL |`,
     );
     expect(section(md, "Executive summary")).toContain("2/3 core contracts run their pinned code");
-    expect(section(md, "Next actions")).toContain("Redeploy the pinned contract on whitelist.localnet: `npm run automate -- up --layer services --reconcile`.");
+    expect(section(md, "Next actions")).toContain(
+      "Redeploy the pinned contract on whitelist.localnet: `npm run automate -- up --layer services --reconcile`.",
+    );
   });
 
   it("stale boot nodes: base outputs that do not name the running node, and an MPC node booting from an old address", () => {
@@ -151,11 +162,17 @@ describe("status checkpoint", () => {
     const { r, md } = report({ base, services: healthyServices(), mpc });
     const stale = r.findings.filter((f) => f.kind === "stale-boot-nodes");
     expect(stale.map((f) => f.subject)).toEqual(["base.bootNodes", "mpc-node-2.localnet (i-0mpc2)"]);
-    expect(md).toContain("do not name the running node (ed25519:NewNodeKeyAfterReinit111111111111111111111@10.0.1.10:24567)");
+    expect(md).toContain(
+      "do not name the running node (ed25519:NewNodeKeyAfterReinit111111111111111111111@10.0.1.10:24567)",
+    );
     expect(md).toContain("mpc-node-2.localnet boots from ed25519:OldKey@10.0.1.99:24567, but Layer 1 publishes");
-    expect(section(md, "Evidence")).toContain("| MPC node mpc-node-2.localnet | i-0mpc2; 10.0.2.12; running, 0 restarts; /health 200; indexer 1195; peers 2/2; boot nodes STALE; secrets ok | FAIL |");
+    expect(section(md, "Evidence")).toContain(
+      "| MPC node mpc-node-2.localnet | i-0mpc2; 10.0.2.12; running, 0 restarts; /health 200; indexer 1195; peers 2/2; boot nodes STALE; secrets ok | FAIL |",
+    );
     expect(section(md, "Executive summary")).toContain("stale boot nodes on mpc-node-2.localnet (i-0mpc2)");
-    expect(section(md, "Next actions")).toContain("Boot nodes are stale: `npm run automate -- up --reconcile` re-renders them from the running base node.");
+    expect(section(md, "Next actions")).toContain(
+      "Boot nodes are stale: `npm run automate -- up --reconcile` re-renders them from the running base node.",
+    );
   });
 
   it("a bootstrap that stopped before the container started: the error and its last lines, never a secret", () => {
@@ -182,8 +199,12 @@ describe("status checkpoint", () => {
     expect(layers).toContain(
       "  - mpc-node-0.localnet: the bootstrap stopped: genesis sha256 mismatch: s3://b/genesis.json has 1111, expected 2222\n    ```\n    2026-11-24T09:00:01Z mpc-bootstrap: fetching s3://b/genesis.json\n",
     );
-    expect(section(md, "Evidence")).toContain("| MPC node mpc-node-0.localnet | i-0mpc0; 10.0.2.10; /health failing; bootstrap failed | FAIL |");
-    expect(section(md, "Executive summary")).toContain("2/3 MPC nodes live; bootstrap failed on mpc-node-0.localnet (i-0mpc0).");
+    expect(section(md, "Evidence")).toContain(
+      "| MPC node mpc-node-0.localnet | i-0mpc0; 10.0.2.10; /health failing; bootstrap failed | FAIL |",
+    );
+    expect(section(md, "Executive summary")).toContain(
+      "2/3 MPC nodes live; bootstrap failed on mpc-node-0.localnet (i-0mpc0).",
+    );
     expect(section(md, "Next actions")).toContain(
       "The bootstrap of mpc-node-0.localnet stopped (its last lines are in the findings below): fix the cause, then re-run it with `npm run automate -- up --layer mpc --reconcile`.",
     );
@@ -198,7 +219,8 @@ describe("status checkpoint", () => {
       secrets: [{ name: "mpc-node-2-account-sk", status: "placeholder" }],
       bootstrap: {
         state: "failed",
-        error: "secret 'mpc-node-2-account-sk' (NEAR account key) is empty or a placeholder: store the real value in Secrets Manager",
+        error:
+          "secret 'mpc-node-2-account-sk' (NEAR account key) is empty or a placeholder: store the real value in Secrets Manager",
         lines: [],
       },
     };
@@ -214,7 +236,13 @@ describe("status checkpoint", () => {
       at: "2026-11-24T09:45:00Z",
       summary: "1/2 requests verified, 2/2 derived keys match",
       requests: [
-        { domainId: 0, scheme: "Secp256k1", verdict: "contract-error", latencyMs: 98000, detail: "Request has timed out." },
+        {
+          domainId: 0,
+          scheme: "Secp256k1",
+          verdict: "contract-error",
+          latencyMs: 98000,
+          detail: "Request has timed out.",
+        },
         { domainId: 1, scheme: "Ed25519", verdict: "verified", latencyMs: 3900, detail: "Ed25519 signature verifies" },
       ],
     };
@@ -224,8 +252,12 @@ describe("status checkpoint", () => {
     expect(section(md, "Layers")).toContain(
       "  - the last sign test (2026-11-24T09:45:00Z) did not pass: 1/2 requests verified, 2/2 derived keys match",
     );
-    expect(section(md, "Evidence")).toContain("| Sign test (last run) | FAIL: 1/2 requests verified, 2/2 derived keys match (2026-11-24T09:45:00Z) | FAIL |");
-    expect(section(md, "Last sign test")).toContain("| 0 | Secp256k1 | contract-error | 98000 ms | Request has timed out. |");
+    expect(section(md, "Evidence")).toContain(
+      "| Sign test (last run) | FAIL: 1/2 requests verified, 2/2 derived keys match (2026-11-24T09:45:00Z) | FAIL |",
+    );
+    expect(section(md, "Last sign test")).toContain(
+      "| 0 | Secp256k1 | contract-error | 98000 ms | Request has timed out. |",
+    );
     expect(section(md, "Next actions")).toContain("1. Re-run the end-to-end test: `npm run automate -- sign-test`.");
   });
 
@@ -256,7 +288,9 @@ describe("status checkpoint", () => {
     ]);
     expect(json.summary.deploy).toBe("Deployed: Layer 1 (base); not deployed: Layer 2 (services), Layer 3 (mpc).");
     expect(renderStatusMarkdown(r)).toContain("  - Layer 3 is not deployed (the stack has no mpc outputs)");
-    expect(json.nextActions[0]).toBe("Deploy the missing layers: `npm run automate -- up` (resumes at the first layer that is not done).");
+    expect(json.nextActions[0]).toBe(
+      "Deploy the missing layers: `npm run automate -- up` (resumes at the first layer that is not done).",
+    );
   });
 
   it("a probe that throws is recorded as NOT DONE with its message", async () => {
@@ -274,7 +308,10 @@ describe("status checkpoint", () => {
 describe("status of a stack whose upper layers were saved as unknown values", () => {
   it("reads Layer 3 as not deployed (no probe, no 'did not answer')", async () => {
     const raw = rawOutputs(["base", "services"]);
-    raw.mpc = { value: { nodes: [{ instanceId: UNKNOWN_OUTPUT, accountId: "mpc-node-0.localnet" }], contractId: UNKNOWN_OUTPUT }, secret: false };
+    raw.mpc = {
+      value: { nodes: [{ instanceId: UNKNOWN_OUTPUT, accountId: "mpc-node-0.localnet" }], contractId: UNKNOWN_OUTPUT },
+      secret: false,
+    };
     const probes = new FakeProbes();
     const input = await collectStatus("localnet", parseStackOutputs(raw), probes, () => new Date(0));
     expect([...probes.calls].sort()).toEqual(["base", "services"]);

@@ -4,11 +4,11 @@
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { LocalnetConfig } from "../../platform/config/config.js";
+import type { LocalnetConfig } from "../config.js";
 import { arnContext, s3ObjectArn, ssmParameterArn } from "../../platform/host/aws-arns.js";
 import { nearKeyPair } from "../../platform/host/keys.js";
 import { FAUCET_KEY_LEAF, nameTags, physicalName, rootKeyLeaf, ssmName } from "../../platform/host/naming.js";
-import { createNetwork } from "../../platform/host/network.js";
+import { createNetwork } from "./network.js";
 import { NodeHost } from "../../platform/host/node-host.js";
 import { OpsChannel, type OpsBundleRef } from "../../platform/ssm/ops-channel.js";
 import { renderUserData } from "../../platform/host/render.js";
@@ -64,7 +64,11 @@ export class NearBase extends pulumi.ComponentResource {
     const sg = securityGroup(cfg, network, p);
     const keys = nodeKeys(cfg, p);
     const bucket = artifactsBucket(cfg, p);
-    const ops = new OpsChannel("ops", { namePrefix: physicalName(cfg, "ops"), bucket: bucket.bucket, tags: nameTags(cfg, "ops", "base") }, p);
+    const ops = new OpsChannel(
+      "ops",
+      { namePrefix: physicalName(cfg, "ops"), bucket: bucket.bucket, tags: nameTags(cfg, "ops", "base") },
+      p,
+    );
     const host = baseHost(cfg, { network, sg, keys, bucket, ops, arns: arnContext(this) }, p);
     const genesisWait = genesisPublished(cfg, bucket, host, p);
 
@@ -115,23 +119,48 @@ export class NearBase extends pulumi.ComponentResource {
 type Parent = { parent: pulumi.Resource };
 
 /** Only the VPC may reach the node; nothing else comes in. */
-function securityGroup(cfg: LocalnetConfig, network: ReturnType<typeof createNetwork>, p: Parent): aws.ec2.SecurityGroup {
+function securityGroup(
+  cfg: LocalnetConfig,
+  network: ReturnType<typeof createNetwork>,
+  p: Parent,
+): aws.ec2.SecurityGroup {
   const tags = (leaf: string) => nameTags(cfg, leaf, "base");
   const sg = new aws.ec2.SecurityGroup(
     "base-sg",
-    { vpcId: network.vpcId, description: "NEAR base node: RPC and P2P from inside the VPC only", tags: tags("base-sg") },
+    {
+      vpcId: network.vpcId,
+      description: "NEAR base node: RPC and P2P from inside the VPC only",
+      tags: tags("base-sg"),
+    },
     p,
   );
-  for (const [rule, port] of [["rpc", NEAR_RPC_PORT], ["p2p", NEAR_P2P_PORT]] as const) {
+  for (const [rule, port] of [
+    ["rpc", NEAR_RPC_PORT],
+    ["p2p", NEAR_P2P_PORT],
+  ] as const) {
     new aws.vpc.SecurityGroupIngressRule(
       `base-${rule}-from-vpc`,
-      { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: network.vpcCidr, description: `${rule} from inside the VPC`, tags: tags(`base-${rule}`) },
+      {
+        securityGroupId: sg.id,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        cidrIpv4: network.vpcCidr,
+        description: `${rule} from inside the VPC`,
+        tags: tags(`base-${rule}`),
+      },
       p,
     );
   }
   new aws.vpc.SecurityGroupEgressRule(
     "base-egress",
-    { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "image pulls, AWS APIs", tags: tags("base-egress") },
+    {
+      securityGroupId: sg.id,
+      ipProtocol: "-1",
+      cidrIpv4: "0.0.0.0/0",
+      description: "image pulls, AWS APIs",
+      tags: tags("base-egress"),
+    },
     p,
   );
   return sg;
@@ -145,13 +174,33 @@ function nodeKeys(cfg: LocalnetConfig, p: Parent) {
   const validator = nearKeyPair("base-validator-key", p);
   const root = nearKeyPair("root-account-key", p);
   const secureParam = (resName: string, leaf: string, value: pulumi.Output<string>, description: string) =>
-    new aws.ssm.Parameter(resName, { name: ssmName(cfg, leaf), type: "SecureString", value, description, tags: tags(leaf) }, p);
+    new aws.ssm.Parameter(
+      resName,
+      { name: ssmName(cfg, leaf), type: "SecureString", value, description, tags: tags(leaf) },
+      p,
+    );
   const nodeParam = secureParam("node-key", "node-key", node.secretKey, "neard node (peer) secret key");
-  const validatorParam = secureParam("validator-key", "validator-key", validator.secretKey, "neard validator secret key");
-  const rootParam = secureParam("root-account-key", rootKeyLeaf(cfg), root.secretKey, `full-access secret key of ${base.rootAccountId}`);
+  const validatorParam = secureParam(
+    "validator-key",
+    "validator-key",
+    validator.secretKey,
+    "neard validator secret key",
+  );
+  const rootParam = secureParam(
+    "root-account-key",
+    rootKeyLeaf(base.rootAccountId),
+    root.secretKey,
+    `full-access secret key of ${base.rootAccountId}`,
+  );
   const rootIdParam = new aws.ssm.Parameter(
     "root-account-id",
-    { name: ssmName(cfg, `${base.rootAccountId}-account-id`), type: "String", insecureValue: base.rootAccountId, description: "the localnet root account", tags: tags("root-account-id") },
+    {
+      name: ssmName(cfg, `${base.rootAccountId}-account-id`),
+      type: "String",
+      insecureValue: base.rootAccountId,
+      description: "the localnet root account",
+      tags: tags("root-account-id"),
+    },
     p,
   );
   return { node, validator, root, nodeParam, validatorParam, rootParam, rootIdParam };
@@ -160,18 +209,35 @@ function nodeKeys(cfg: LocalnetConfig, p: Parent) {
 /** Carries the exact genesis bytes to joiners (and the operations bundle): private, encrypted. */
 function artifactsBucket(cfg: LocalnetConfig, p: Parent): aws.s3.Bucket {
   const tags = nameTags(cfg, "artifacts", "base");
-  const bucket = new aws.s3.Bucket("artifacts", { bucketPrefix: `${physicalName(cfg, "artifacts")}-`.slice(0, 37), forceDestroy: true, tags }, p);
+  const bucket = new aws.s3.Bucket(
+    "artifacts",
+    { bucketPrefix: `${physicalName(cfg, "artifacts")}-`.slice(0, 37), forceDestroy: true, tags },
+    p,
+  );
   new aws.s3.BucketPublicAccessBlock(
     "artifacts-private",
-    { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
     p,
   );
   new aws.s3.BucketServerSideEncryptionConfiguration(
     "artifacts-encryption",
-    { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+    {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    },
     p,
   );
-  new aws.s3.BucketOwnershipControls("artifacts-ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, p);
+  new aws.s3.BucketOwnershipControls(
+    "artifacts-ownership",
+    { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    p,
+  );
   return bucket;
 }
 
@@ -185,7 +251,12 @@ interface HostParts {
 }
 
 /** The bootstrap's settings: no secret, only parameter names and public keys. */
-function bootstrapUserData(cfg: LocalnetConfig, keys: HostParts["keys"], bucket: aws.s3.Bucket, volumeId: pulumi.Output<string>) {
+function bootstrapUserData(
+  cfg: LocalnetConfig,
+  keys: HostParts["keys"],
+  bucket: aws.s3.Bucket,
+  volumeId: pulumi.Output<string>,
+) {
   const base = cfg.base;
   return pulumi
     .all([volumeId, bucket.bucket, keys.node.publicKey, keys.validator.publicKey, keys.root.publicKey])
@@ -236,13 +307,21 @@ function baseHost(cfg: LocalnetConfig, parts: HostParts, p: Parent): NodeHost {
           Action: ["ssm:GetParameter"],
           Resource: [ssmParameterArn(arns, keys.nodeParam.name), ssmParameterArn(arns, keys.validatorParam.name)],
         },
-        { Sid: "WriteOwnGenesis", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: s3ObjectArn(arns, bucket.bucket, GENESIS_KEY) },
+        {
+          Sid: "WriteOwnGenesis",
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:PutObject"],
+          Resource: s3ObjectArn(arns, bucket.bucket, GENESIS_KEY),
+        },
         ops.bundleReadStatement(arns),
       ],
       // Its node keys, and the root and faucet keys Layer 2's operations use on this host.
-      readableParameters: [keys.nodeParam.name, keys.validatorParam.name, keys.rootParam.name, ssmName(cfg, FAUCET_KEY_LEAF)].map((n) =>
-        ssmParameterArn(arns, n),
-      ),
+      readableParameters: [
+        keys.nodeParam.name,
+        keys.validatorParam.name,
+        keys.rootParam.name,
+        ssmName(cfg, FAUCET_KEY_LEAF),
+      ].map((n) => ssmParameterArn(arns, n)),
       publicIpDependsOn: network.internetGateway ? [network.internetGateway] : undefined,
     },
     { ...p, dependsOn: [keys.nodeParam, keys.validatorParam] },
@@ -253,7 +332,12 @@ function baseHost(cfg: LocalnetConfig, parts: HostParts, p: Parent): NodeHost {
  * Waits for the first boot to publish the genesis; its sha256 pins what joiners accept.
  * Re-runs only for a new instance or volume (the bytes then stay the same unless re-initialised).
  */
-function genesisPublished(cfg: LocalnetConfig, bucket: aws.s3.Bucket, host: NodeHost, p: Parent): command.local.Command {
+function genesisPublished(
+  cfg: LocalnetConfig,
+  bucket: aws.s3.Bucket,
+  host: NodeHost,
+  p: Parent,
+): command.local.Command {
   const timeout = `${GENESIS_WAIT_SECONDS + 60}s`;
   return new command.local.Command(
     "genesis-published",

@@ -1,12 +1,6 @@
 // Layer 1's configuration: the network every node lives in (Layer 1 creates or adopts it) and the
 // neard node (release, chain id, genesis accounts, disk). Read through the shared ConfigReader.
-import {
-  IMAGE,
-  VERSION,
-  configSetCommand,
-  fullKey,
-  type ConfigReader,
-} from "../../platform/config/reader.js";
+import { IMAGE, VERSION, configSetCommand, fullKey, type ConfigReader } from "../../platform/config/reader.js";
 import { isValidAccountId } from "../../platform/near/account-id.js";
 
 export type Egress = "nat" | "public";

@@ -24,7 +24,11 @@ function chainFindings(base: BaseOutputs, probe: BaseProbe): Finding[] {
   const f: Finding[] = [];
   const subject = base.instanceId;
   if (probe.chainId !== base.chainId) {
-    f.push({ kind: "chain-id", subject, message: `chain id is ${probe.chainId ?? "unknown"}, expected ${base.chainId}` });
+    f.push({
+      kind: "chain-id",
+      subject,
+      message: `chain id is ${probe.chainId ?? "unknown"}, expected ${base.chainId}`,
+    });
   }
   if (probe.blocksAdvancing === false) {
     const message = `blocks do not advance (head stuck at ${probe.blockHeight ?? "?"})`;

@@ -12,7 +12,11 @@ function evidence({ outputs: o, probes: p, bad }: StatusContext): EvidenceRow[] 
   const motion = b?.blocksAdvancing === false ? " (stalled)" : b?.blocksAdvancing ? " (advancing)" : "";
   const rows = [
     row("Chain id", b?.chainId ?? o.base.chainId, checked(!bad("chain-id"))),
-    row("Block height", b?.blockHeight !== undefined ? `${b.blockHeight}${motion}` : undefined, checked(!bad("blocks-stalled") && !!b?.rpcReachable)),
+    row(
+      "Block height",
+      b?.blockHeight !== undefined ? `${b.blockHeight}${motion}` : undefined,
+      checked(!bad("blocks-stalled") && !!b?.rpcReachable),
+    ),
     row("Base node instance", o.base.instanceId),
     row("Base node private IP", o.base.privateIp),
     row("RPC URL", o.base.rpcUrl, checked(!!b?.rpcReachable)),
@@ -21,7 +25,9 @@ function evidence({ outputs: o, probes: p, bad }: StatusContext): EvidenceRow[] 
     const down = bad("restart-loop", o.base.instanceId) || bad("container-down", o.base.instanceId);
     rows.push(row("neard container", containerSummary(b.container), down ? "FAIL" : "ok"));
   }
-  rows.push(row("Boot nodes", o.base.bootNodes.join(", "), bad("stale-boot-nodes") ? "FAIL" : b?.nodePublicKey ? "ok" : ""));
+  rows.push(
+    row("Boot nodes", o.base.bootNodes.join(", "), bad("stale-boot-nodes") ? "FAIL" : b?.nodePublicKey ? "ok" : ""),
+  );
   const root = b?.rootAccountExists;
   rows.push(row("Root account", o.base.rootAccountId, root === undefined ? "" : root ? "ok" : "FAIL"));
   return rows;

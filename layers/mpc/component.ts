@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SIGNER_CONTRACT_ACCOUNT, SIGNER_WASM } from "./ops/constants.js";
 import { arnContext, s3ObjectArn } from "../../platform/host/aws-arns.js";
-import type { LocalnetConfig } from "../../platform/config/config.js";
+import type { LocalnetConfig } from "../config.js";
 import { SCHEMES, type SignatureScheme } from "../../platform/chainsig/schemes.js";
 import { hexSecret, nearKeyPair, type NearKeyPair } from "../../platform/host/keys.js";
 import { nameTags, physicalName, secretName } from "../../platform/host/naming.js";
@@ -28,7 +28,14 @@ export const KEYGEN_TIMEOUT_SECONDS = 1800;
  */
 export function mpcSizing(instanceType: string): { cores: number; triples: number; presignatures: number } {
   const size = instanceType.split(".")[1] ?? "";
-  const vcpus = size === "large" ? 2 : size === "xlarge" ? 4 : /^(\d+)xlarge$/.test(size) ? 4 * Number(size.replace("xlarge", "")) : 2;
+  const vcpus =
+    size === "large"
+      ? 2
+      : size === "xlarge"
+        ? 4
+        : /^(\d+)xlarge$/.test(size)
+          ? 4 * Number(size.replace("xlarge", ""))
+          : 2;
   const cores = Math.max(1, Math.min(vcpus, 16));
   if (vcpus <= 4) return { cores, triples: 128, presignatures: 64 };
   if (vcpus <= 8) return { cores, triples: 512, presignatures: 256 };
@@ -69,7 +76,9 @@ export class ChainSignatures extends pulumi.ComponentResource {
   public readonly contractId: pulumi.Output<string>;
   public readonly codeHash: pulumi.Output<string>;
   public readonly threshold: pulumi.Output<number>;
-  public readonly domains: pulumi.Output<Array<{ id: number; scheme: SignatureScheme; protocol: string; purpose: string }>>;
+  public readonly domains: pulumi.Output<
+    Array<{ id: number; scheme: SignatureScheme; protocol: string; purpose: string }>
+  >;
   /** Each domain's root public key, once keygen completed. */
   public readonly rootKeys: pulumi.Output<Array<{ domainId: number; scheme: string; publicKey: string }>>;
   public readonly namespace: pulumi.Output<string>;
@@ -83,35 +92,91 @@ export class ChainSignatures extends pulumi.ComponentResource {
     const arns = arnContext(this);
     const root = cfg.base.rootAccountId;
     const contractId = `v1.signer.${root}`;
-    if (root === "localnet" && contractId !== SIGNER_CONTRACT_ACCOUNT) throw new Error("signer contract account drifted from ops/mpc");
+    if (root === "localnet" && contractId !== SIGNER_CONTRACT_ACCOUNT)
+      throw new Error("signer contract account drifted from ops/mpc");
 
     // Discovery: the program registers every record itself, so no instance needs discovery rights.
     const namespace = new aws.servicediscovery.PrivateDnsNamespace(
       "discovery",
-      { name: `${cfg.stack}.${cfg.namePrefix}.internal`, vpc: base.vpcId, description: "near-localnet node addresses", tags: tags("discovery") },
+      {
+        name: `${cfg.stack}.${cfg.namePrefix}.internal`,
+        vpc: base.vpcId,
+        description: "near-localnet node addresses",
+        tags: tags("discovery"),
+      },
       p,
     );
     const register = (leaf: string, ip: pulumi.Input<string>) => {
       const service = new aws.servicediscovery.Service(
         `${leaf}-dns`,
-        { name: leaf, namespaceId: namespace.id, dnsConfig: { namespaceId: namespace.id, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 10 }] }, forceDestroy: true, tags: tags(`${leaf}-dns`) },
+        {
+          name: leaf,
+          namespaceId: namespace.id,
+          dnsConfig: { namespaceId: namespace.id, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 10 }] },
+          forceDestroy: true,
+          tags: tags(`${leaf}-dns`),
+        },
         p,
       );
-      new aws.servicediscovery.Instance(`${leaf}-dns-record`, { instanceId: leaf, serviceId: service.id, attributes: { AWS_INSTANCE_IPV4: ip } }, p);
+      new aws.servicediscovery.Instance(
+        `${leaf}-dns-record`,
+        { instanceId: leaf, serviceId: service.id, attributes: { AWS_INSTANCE_IPV4: ip } },
+        p,
+      );
       return pulumi.interpolate`${leaf}.${namespace.name}`;
     };
     register("rpc", base.privateIp);
 
     // P2P only between MPC nodes; the embedded neard's P2P with the base node and each other;
     // the web UI (health, metrics) from the VPC. Nothing from outside.
-    const sg = new aws.ec2.SecurityGroup("mpc-sg", { vpcId: base.vpcId, description: "MPC nodes: P2P among nodes, NEAR P2P, web UI from the VPC", tags: tags("mpc-sg") }, p);
-    const ingress = (leaf: string, port: number, from: { cidrIpv4?: pulumi.Input<string>; referencedSecurityGroupId?: pulumi.Input<string> }, description: string) =>
-      new aws.vpc.SecurityGroupIngressRule(leaf, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description, tags: tags(leaf), ...from }, p);
+    const sg = new aws.ec2.SecurityGroup(
+      "mpc-sg",
+      {
+        vpcId: base.vpcId,
+        description: "MPC nodes: P2P among nodes, NEAR P2P, web UI from the VPC",
+        tags: tags("mpc-sg"),
+      },
+      p,
+    );
+    const ingress = (
+      leaf: string,
+      port: number,
+      from: { cidrIpv4?: pulumi.Input<string>; referencedSecurityGroupId?: pulumi.Input<string> },
+      description: string,
+    ) =>
+      new aws.vpc.SecurityGroupIngressRule(
+        leaf,
+        {
+          securityGroupId: sg.id,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          description,
+          tags: tags(leaf),
+          ...from,
+        },
+        p,
+      );
     ingress("mpc-p2p-from-mpc", mpc.p2pPort, { referencedSecurityGroupId: sg.id }, "MPC P2P between MPC nodes");
     ingress("mpc-near-p2p-from-mpc", NEAR_P2P_PORT, { referencedSecurityGroupId: sg.id }, "NEAR P2P among MPC nodes");
-    ingress("mpc-near-p2p-from-base", NEAR_P2P_PORT, { referencedSecurityGroupId: base.securityGroupId }, "NEAR P2P from the base node");
+    ingress(
+      "mpc-near-p2p-from-base",
+      NEAR_P2P_PORT,
+      { referencedSecurityGroupId: base.securityGroupId },
+      "NEAR P2P from the base node",
+    );
     ingress("mpc-web-from-vpc", MPC_WEB_PORT, { cidrIpv4: base.vpcCidr }, "health and metrics from inside the VPC");
-    new aws.vpc.SecurityGroupEgressRule("mpc-egress", { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "image pulls, AWS APIs, the base node", tags: tags("mpc-egress") }, p);
+    new aws.vpc.SecurityGroupEgressRule(
+      "mpc-egress",
+      {
+        securityGroupId: sg.id,
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+        description: "image pulls, AWS APIs, the base node",
+        tags: tags("mpc-egress"),
+      },
+      p,
+    );
 
     const sizing = mpcSizing(mpc.instanceType);
     const genesis = base.genesis;
@@ -168,7 +233,16 @@ export class ChainSignatures extends pulumi.ComponentResource {
           policy: [
             // Its own three secrets and nothing else.
             { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: s.arns },
-            { Sid: "ReadGenesis", Effect: "Allow", Action: ["s3:GetObject"], Resource: s3ObjectArn(arns, base.artifactsBucket, genesis.apply((g) => g.key)) },
+            {
+              Sid: "ReadGenesis",
+              Effect: "Allow",
+              Action: ["s3:GetObject"],
+              Resource: s3ObjectArn(
+                arns,
+                base.artifactsBucket,
+                genesis.apply((g) => g.key),
+              ),
+            },
             base.ops.bundleReadStatement(arns),
           ],
         },
@@ -191,7 +265,12 @@ export class ChainSignatures extends pulumi.ComponentResource {
     }
 
     // On chain, from the base instance: accounts, the pinned signer contract, guarded init.
-    const channel = { documentName: base.opsDocument, bundle: base.opsBundle, region: cfg.region, awsProfile: cfg.awsProfile };
+    const channel = {
+      documentName: base.opsDocument,
+      bundle: base.opsBundle,
+      region: cfg.region,
+      awsProfile: cfg.awsProfile,
+    };
     const setup = new SsmOperation(
       "signer-setup",
       {
@@ -199,7 +278,10 @@ export class ChainSignatures extends pulumi.ComponentResource {
         instanceId: base.instanceId,
         operation: "mpc-setup-signer",
         payload: pulumi
-          .all([base.rootAccountKeyParameter, pulumi.all(nodes.map((n) => pulumi.all([n.accountPublicKey, n.p2pPublicKey, n.url])))])
+          .all([
+            base.rootAccountKeyParameter,
+            pulumi.all(nodes.map((n) => pulumi.all([n.accountPublicKey, n.p2pPublicKey, n.url]))),
+          ])
           .apply(([rootKeyParam, nodeValues]) => ({
             rootAccountId: root,
             rootKey: `ssm:${rootKeyParam}`,
@@ -207,7 +289,12 @@ export class ChainSignatures extends pulumi.ComponentResource {
             threshold: mpc.threshold,
             rpcUrl: LOCAL_RPC_URL,
             chainId: cfg.base.chainId,
-            nodes: nodeValues.map(([accountPublicKey, p2pPublicKey, url], i) => ({ accountId: nodes[i].accountId, accountPublicKey, p2pPublicKey, url })),
+            nodes: nodeValues.map(([accountPublicKey, p2pPublicKey, url], i) => ({
+              accountId: nodes[i].accountId,
+              accountPublicKey,
+              p2pPublicKey,
+              url,
+            })),
             // Without a wasm the set-up deploys the default release's contract, so the default
             // release's payload stays as it was; another release names its own.
             ...(mpc.signer.wasm.sha256 === SIGNER_WASM.sha256 ? {} : { wasm: mpc.signer.wasm }),
@@ -249,7 +336,15 @@ export class ChainSignatures extends pulumi.ComponentResource {
         ...channel,
         instanceId: base.instanceId,
         operation: "mpc-wait-keygen",
-        payload: { contractId, schemes, rpcUrl: LOCAL_RPC_URL, chainId: cfg.base.chainId, timeoutMs: KEYGEN_TIMEOUT_SECONDS * 1000, pollMs: 5000, heartbeatMs: 60000 },
+        payload: {
+          contractId,
+          schemes,
+          rpcUrl: LOCAL_RPC_URL,
+          chainId: cfg.base.chainId,
+          timeoutMs: KEYGEN_TIMEOUT_SECONDS * 1000,
+          pollMs: 5000,
+          heartbeatMs: 60000,
+        },
         timeoutSeconds: KEYGEN_TIMEOUT_SECONDS + 120,
       },
       { ...p, dependsOn: votes },
@@ -266,10 +361,17 @@ export class ChainSignatures extends pulumi.ComponentResource {
       }),
     );
     this.rootKeys = keygen.result.apply((r) =>
-      ((r as { domains?: Array<{ scheme: string; domainId: number; publicKey: string }> } | undefined)?.domains ?? []).map((d) => ({ domainId: d.domainId, scheme: d.scheme, publicKey: d.publicKey })),
+      (
+        (r as { domains?: Array<{ scheme: string; domainId: number; publicKey: string }> } | undefined)?.domains ?? []
+      ).map((d) => ({ domainId: d.domainId, scheme: d.scheme, publicKey: d.publicKey })),
     );
     this.namespace = namespace.name;
-    this.registerOutputs({ contractId: this.contractId, threshold: this.threshold, domains: this.domains, rootKeys: this.rootKeys });
+    this.registerOutputs({
+      contractId: this.contractId,
+      threshold: this.threshold,
+      domains: this.domains,
+      rootKeys: this.rootKeys,
+    });
   }
 
   private nodeSecrets(cfg: LocalnetConfig, i: number, tags: Record<string, string>): NodeSecrets {
@@ -297,7 +399,13 @@ export class ChainSignatures extends pulumi.ComponentResource {
         { name: names[kind], description: `${physicalName(cfg, leaf)} ${kind} key`, recoveryWindowInDays: 0, tags },
         p,
       );
-      versions.push(new aws.secretsmanager.SecretVersion(`${leaf}-${kind}-secret-value`, { secretId: secret.id, secretString: secretValue }, p));
+      versions.push(
+        new aws.secretsmanager.SecretVersion(
+          `${leaf}-${kind}-secret-value`,
+          { secretId: secret.id, secretString: secretValue },
+          p,
+        ),
+      );
       arns.push(secret.arn);
     }
     return { accountKey, p2pKey, names, arns, versions };

@@ -58,8 +58,7 @@ export function readMpcRelease(r: ConfigReader): MpcReleaseChoice {
   const release = mpcRelease(version);
   if (!release && VERSION.test(version)) {
     const known = Object.keys(MPC_RELEASES).join(", ");
-    const why =
-      `names no MPC release this program pins (known: ${known}; a release is added in layers/mpc/releases.ts)`;
+    const why = `names no MPC release this program pins (known: ${known}; a release is added in layers/mpc/releases.ts)`;
     r.bad("mpcVersion", version, why, DEFAULT_MPC_VERSION);
   }
   return { version, release };

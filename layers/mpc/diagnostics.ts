@@ -40,7 +40,12 @@ export interface MpcDiagnostics {
   lines: string[];
 }
 
-export function mpcDiagnostics(outputs: StackOutputs, probe: MpcProbe | undefined, baseHeight?: number, error?: string): MpcDiagnostics {
+export function mpcDiagnostics(
+  outputs: StackOutputs,
+  probe: MpcProbe | undefined,
+  baseHeight?: number,
+  error?: string,
+): MpcDiagnostics {
   const mpc = outputs.mpc;
   const contractId = mpc?.contractId ?? "";
   const nodes: MpcNodeDiagnostics[] = (mpc?.nodes ?? []).map((node) => {
@@ -59,9 +64,15 @@ export function mpcDiagnostics(outputs: StackOutputs, probe: MpcProbe | undefine
     if (n?.peers !== undefined) d.peers = n.peers;
     if (n?.container) {
       const c = n.container;
-      d.container = { status: c.status, running: c.running, restartCount: c.restartCount, ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}) };
+      d.container = {
+        status: c.status,
+        running: c.running,
+        restartCount: c.restartCount,
+        ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+      };
     }
-    if (n?.bootstrap) d.bootstrap = { state: n.bootstrap.state, ...(n.bootstrap.error ? { error: redact(n.bootstrap.error) } : {}) };
+    if (n?.bootstrap)
+      d.bootstrap = { state: n.bootstrap.state, ...(n.bootstrap.error ? { error: redact(n.bootstrap.error) } : {}) };
     if (n?.bootNodes) d.bootNodes = n.bootNodes;
     return d;
   });
@@ -80,7 +91,11 @@ function contractLine(outputs: StackOutputs, d: MpcDiagnostics): string {
   const wanted = (outputs.mpc?.domains ?? []).map((x) => x.id);
   const parts = [
     `state ${c.state ?? "unknown"}`,
-    c.codeHash ? (c.codeHash === pinned ? `code ${c.codeHash} (pinned)` : `code ${c.codeHash} (pinned ${pinned})`) : "no code hash",
+    c.codeHash
+      ? c.codeHash === pinned
+        ? `code ${c.codeHash} (pinned)`
+        : `code ${c.codeHash} (pinned ${pinned})`
+      : "no code hash",
     `threshold ${c.threshold ?? "?"}`,
     `participants [${(c.participants ?? []).join(", ")}]`,
     `keys for domains [${(c.keysetDomains ?? []).join(", ")}]${wanted.length ? ` of [${wanted.join(", ")}]` : ""}`,

@@ -12,7 +12,6 @@ import { MPC_WEB_PORT } from "../../platform/near/ports.js";
 /** An MPC indexer this many blocks behind the base node is reported as lagging. */
 export const INDEXER_LAG_BLOCKS = 100;
 
-
 export type SecretStatus = "ok" | "placeholder" | "malformed" | "missing";
 
 /** What the node's bootstrap (cloud-init user data) reported in its last run. */
@@ -79,7 +78,11 @@ export interface MpcProbe {
   lastSignTest?: LastSignTestProbe;
 }
 
-const SECRET_KIND = { placeholder: "secret-placeholder", malformed: "secret-malformed", missing: "secret-missing" } as const;
+const SECRET_KIND = {
+  placeholder: "secret-placeholder",
+  malformed: "secret-malformed",
+  missing: "secret-missing",
+} as const;
 
 function secretFindings(subject: string, n: MpcNodeProbe): Finding[] {
   return (n.secrets ?? []).flatMap((s): Finding[] => {
@@ -98,7 +101,12 @@ function bootNodeFindings(subject: string, node: MpcNodeOutputs, n: MpcNodeProbe
   return [{ kind: "stale-boot-nodes", subject, message }];
 }
 
-function nodeFindings(node: MpcNodeOutputs, n: MpcNodeProbe | undefined, o: StackOutputs, baseHeight?: number): Finding[] {
+function nodeFindings(
+  node: MpcNodeOutputs,
+  n: MpcNodeProbe | undefined,
+  o: StackOutputs,
+  baseHeight?: number,
+): Finding[] {
   const subject = `${node.accountId} (${node.instanceId})`;
   if (!n || !n.reachable) {
     const message = `${node.accountId} did not answer through SSM${n?.error ? `: ${n.error}` : ""}`;
@@ -111,7 +119,11 @@ function nodeFindings(node: MpcNodeOutputs, n: MpcNodeProbe | undefined, o: Stac
   }
   f.push(...containerFindings(subject, n.container));
   if (n.live === false) {
-    f.push({ kind: "node-not-live", subject, message: `${node.accountId}: /health on :${MPC_WEB_PORT} does not answer 200` });
+    f.push({
+      kind: "node-not-live",
+      subject,
+      message: `${node.accountId}: /health on :${MPC_WEB_PORT} does not answer 200`,
+    });
   }
   if (baseHeight !== undefined && n.indexerHeight !== undefined && baseHeight - n.indexerHeight > INDEXER_LAG_BLOCKS) {
     const message = `${node.accountId}: indexer at block ${n.indexerHeight}, base node at ${baseHeight}`;
@@ -149,7 +161,11 @@ function onChainFindings(mpc: MpcOutputs, c: MpcContractProbe): Finding[] {
     f.push({ kind: "participants", subject, message });
   }
   if (c.threshold !== undefined && mpc.threshold && c.threshold !== mpc.threshold) {
-    f.push({ kind: "threshold", subject, message: `threshold on chain is ${c.threshold}, configured ${mpc.threshold}` });
+    f.push({
+      kind: "threshold",
+      subject,
+      message: `threshold on chain is ${c.threshold}, configured ${mpc.threshold}`,
+    });
   }
   const have = new Set(c.keysetDomains ?? []);
   const missing = configuredDomainIds(mpc).filter((id) => !have.has(id));
@@ -173,7 +189,12 @@ export function evaluateMpc(outputs: StackOutputs, probe: MpcProbe | undefined, 
   }
   if (!probe) return verdict([{ kind: "unreachable", subject: "mpc", message: "Layer 3 was not probed" }]);
   const f = mpc.nodes.flatMap((node) =>
-    nodeFindings(node, probe.nodes.find((x) => x.accountId === node.accountId), outputs, baseHeight),
+    nodeFindings(
+      node,
+      probe.nodes.find((x) => x.accountId === node.accountId),
+      outputs,
+      baseHeight,
+    ),
   );
   const c = probe.contract;
   if (!c.reachable) {

@@ -7,7 +7,6 @@ import { evaluateMpc, type LastSignTestProbe, type MpcContractProbe, type MpcNod
 import { parseMpcOutputs } from "./outputs.js";
 import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
 
-
 export const SIGN_TEST_WORD: Record<LastSignTestProbe["state"], string> = {
   passed: "PASS",
   failed: "FAIL",
@@ -49,7 +48,9 @@ function evidence(ctx: StatusContext): EvidenceRow[] {
   const participants = (c?.participants ?? o.mpc.nodes.map((n) => n.accountId)).join(", ");
   const threshold =
     c?.threshold !== undefined ? `${c.threshold} of ${total}` : `${o.mpc.threshold} of ${total} (configured)`;
-  const domains = o.mpc.domains.map((d) => `${d.id}:${String(d.protocol ?? d.scheme ?? "?")}/${String(d.purpose ?? "?")}`);
+  const domains = o.mpc.domains.map(
+    (d) => `${d.id}:${String(d.protocol ?? d.scheme ?? "?")}/${String(d.purpose ?? "?")}`,
+  );
   const keys = c?.keysetDomains ? `; keys for [${c.keysetDomains.join(", ")}]` : "";
   const rows = [
     row("Signer contract", o.mpc.contractId),

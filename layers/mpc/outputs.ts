@@ -146,7 +146,8 @@ export function mpcFromState(
   const nodes: Array<MpcNodeOutputs & { index: number }> = [];
   for (const r of resources) {
     const m = MPC_INSTANCE.exec(r.urn);
-    if (!m || r.type !== "aws:ec2/instance:Instance" || !r.urn.includes("near-localnet:index:ChainSignatures$")) continue;
+    if (!m || r.type !== "aws:ec2/instance:Instance" || !r.urn.includes("near-localnet:index:ChainSignatures$"))
+      continue;
     const id = r.outputs?.id;
     if (typeof id !== "string" || !id) continue;
     const ip = r.outputs?.privateIp;

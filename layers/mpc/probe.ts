@@ -101,7 +101,8 @@ function signTestRequests(r: NonNullable<SignTestLine["result"]>): LastSignTestP
 export function parseSignTestProbe(stdout: string): LastSignTestProbe | undefined {
   const lines = stdout.split("\n").filter((l) => l.trim() !== "");
   const at = lines[0]?.startsWith("modified ") ? lines.shift()!.slice("modified ".length).trim() : undefined;
-  if (lines.length === 0) return at ? { state: "incomplete", at, summary: "the last sign test left no output" } : undefined;
+  if (lines.length === 0)
+    return at ? { state: "incomplete", at, summary: "the last sign test left no output" } : undefined;
   let line: SignTestLine;
   try {
     line = JSON.parse(lines[lines.length - 1]) as SignTestLine;
@@ -114,7 +115,12 @@ export function parseSignTestProbe(stdout: string): LastSignTestProbe | undefine
   if (line.ok !== true) {
     const code = String(line.error?.code ?? "FAILED");
     const message = String(line.error?.message ?? "no message");
-    return { state: "error", at, summary: `the sign test could not run: ${code}: ${message}`, error: { code, message } };
+    return {
+      state: "error",
+      at,
+      summary: `the sign test could not run: ${code}: ${message}`,
+      error: { code, message },
+    };
   }
   const r = line.result ?? {};
   const summary = String(r.summary ?? (r.ok ? "passed" : "failed"));
@@ -122,7 +128,10 @@ export function parseSignTestProbe(stdout: string): LastSignTestProbe | undefine
 }
 
 /** The signer contract's `state` view, as the gate needs it (parsed by the operations' own parser). */
-export function contractStateFacts(json: unknown, contractId: string): Omit<MpcContractProbe, "reachable" | "codeHash"> {
+export function contractStateFacts(
+  json: unknown,
+  contractId: string,
+): Omit<MpcContractProbe, "reachable" | "codeHash"> {
   const state = parseContractState(json, contractId);
   const params = currentParameters(state);
   return {
@@ -146,8 +155,18 @@ async function probeContract(t: ProbeTransport, o: StackOutputs): Promise<MpcCon
   }
 }
 
-async function probeNode(t: ProbeTransport, o: StackOutputs, n: MpcNodeOutputs, opts: ProbeOptions): Promise<MpcNodeProbe> {
-  const p: MpcNodeProbe = { accountId: n.accountId, instanceId: n.instanceId, privateIp: n.privateIp, reachable: false };
+async function probeNode(
+  t: ProbeTransport,
+  o: StackOutputs,
+  n: MpcNodeOutputs,
+  opts: ProbeOptions,
+): Promise<MpcNodeProbe> {
+  const p: MpcNodeProbe = {
+    accountId: n.accountId,
+    instanceId: n.instanceId,
+    privateIp: n.privateIp,
+    reachable: false,
+  };
   try {
     p.container = await readContainer(t, o, n.instanceId, "mpc-node", opts.logLines ?? 0);
     p.reachable = true;
@@ -157,7 +176,9 @@ async function probeNode(t: ProbeTransport, o: StackOutputs, n: MpcNodeOutputs, 
       p.indexerHeight = metricValue(metrics.stdout, "mpc_indexer_latest_block_height");
       p.peers = livePeers(metrics.stdout);
     }
-    const boot = parseBootstrapProbe((await t.diag(n.instanceId, "mpc-bootstrap", { lines: BOOTSTRAP_LOG_LINES }, o)).stdout);
+    const boot = parseBootstrapProbe(
+      (await t.diag(n.instanceId, "mpc-bootstrap", { lines: BOOTSTRAP_LOG_LINES }, o)).stdout,
+    );
     if (boot.bootNodes) p.bootNodes = boot.bootNodes;
     p.bootstrap = boot.bootstrap;
     const failedRun = boot.bootstrap.state === "failed" ? boot.bootstrap.lines : [];

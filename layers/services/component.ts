@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { coreContractsExpectations, coreContractsPlan } from "../../platform/near/plan.js";
 import { arnContext, ssmParameterArn } from "../../platform/host/aws-arns.js";
-import type { LocalnetConfig } from "../../platform/config/config.js";
+import type { LocalnetConfig } from "../config.js";
 import { nearKeyPair } from "../../platform/host/keys.js";
 import { FAUCET_KEY_LEAF, nameTags, ssmName } from "../../platform/host/naming.js";
 import type { NearBase } from "../base/component.js";
@@ -39,7 +39,13 @@ export class NearServices extends pulumi.ComponentResource {
     const faucetKey = nearKeyPair("faucet-key", p);
     const faucetKeyParam = new aws.ssm.Parameter(
       "faucet-key",
-      { name: ssmName(cfg, FAUCET_KEY_LEAF), type: "SecureString", value: faucetKey.secretKey, description: `full-access secret key of ${faucetAccountId}`, tags: tags("faucet-key") },
+      {
+        name: ssmName(cfg, FAUCET_KEY_LEAF),
+        type: "SecureString",
+        value: faucetKey.secretKey,
+        description: `full-access secret key of ${faucetAccountId}`,
+        tags: tags("faucet-key"),
+      },
       p,
     );
 
@@ -56,7 +62,10 @@ export class NearServices extends pulumi.ComponentResource {
               Sid: "ReadServiceKeys",
               Effect: "Allow",
               Action: ["ssm:GetParameter"],
-              Resource: [ssmParameterArn(arns, base.rootAccountKeyParameter), ssmParameterArn(arns, faucetKeyParam.name)],
+              Resource: [
+                ssmParameterArn(arns, base.rootAccountKeyParameter),
+                ssmParameterArn(arns, faucetKeyParam.name),
+              ],
             },
           ],
         }),
@@ -80,22 +89,35 @@ export class NearServices extends pulumi.ComponentResource {
 
     const rootKeyRef = pulumi.interpolate`ssm:${base.rootAccountKeyParameter}`;
     const faucetKeyRef = pulumi.interpolate`ssm:${faucetKeyParam.name}`;
-    const channel = { instanceId: base.instanceId, documentName: base.opsDocument, bundle: base.opsBundle, region: cfg.region, awsProfile: cfg.awsProfile };
+    const channel = {
+      instanceId: base.instanceId,
+      documentName: base.opsDocument,
+      bundle: base.opsBundle,
+      region: cfg.region,
+      awsProfile: cfg.awsProfile,
+    };
 
     const contracts = new SsmOperation(
       "core-contracts",
       {
         ...channel,
         operation: "apply",
-        payload: pulumi.all([rootKeyRef, faucetKeyRef, faucetKey.publicKey]).apply(([rootKey, faucetRef, faucetPub]) => ({
-          ...coreContractsPlan({
-            rootAccountId: root,
-            rootKey,
-            chainId: cfg.base.chainId,
-            rpcUrl: LOCAL_RPC_URL,
-            faucet: { accountId: faucetAccountId, balance: `${cfg.services.faucetBalanceNear} NEAR`, key: faucetRef, publicKey: faucetPub },
-          }),
-        })),
+        payload: pulumi
+          .all([rootKeyRef, faucetKeyRef, faucetKey.publicKey])
+          .apply(([rootKey, faucetRef, faucetPub]) => ({
+            ...coreContractsPlan({
+              rootAccountId: root,
+              rootKey,
+              chainId: cfg.base.chainId,
+              rpcUrl: LOCAL_RPC_URL,
+              faucet: {
+                accountId: faucetAccountId,
+                balance: `${cfg.services.faucetBalanceNear} NEAR`,
+                key: faucetRef,
+                publicKey: faucetPub,
+              },
+            }),
+          })),
         timeoutSeconds: 900,
       },
       // After the whole base layer: the node is up and the genesis published.
@@ -125,11 +147,21 @@ export class NearServices extends pulumi.ComponentResource {
       { ...p, dependsOn: [contracts] },
     );
 
-    const expected = Object.fromEntries(coreContractsExpectations({ rootAccountId: root }).map((c) => [c.accountId, c.codeHash]));
+    const expected = Object.fromEntries(
+      coreContractsExpectations({ rootAccountId: root }).map((c) => [c.accountId, c.codeHash]),
+    );
     this.contracts = contracts.result.apply(() => expected);
-    this.transactions = contracts.result.apply((r) => Number((r as { transactions?: unknown } | undefined)?.transactions ?? 0));
-    this.faucetUrl = pulumi.all([faucet.result, base.privateIp]).apply(([, ip]) => `http://${ip}:${cfg.services.faucetPort}`);
+    this.transactions = contracts.result.apply((r) =>
+      Number((r as { transactions?: unknown } | undefined)?.transactions ?? 0),
+    );
+    this.faucetUrl = pulumi
+      .all([faucet.result, base.privateIp])
+      .apply(([, ip]) => `http://${ip}:${cfg.services.faucetPort}`);
     this.faucetAccountId = pulumi.output(faucetAccountId);
-    this.registerOutputs({ contracts: this.contracts, faucetUrl: this.faucetUrl, faucetAccountId: this.faucetAccountId });
+    this.registerOutputs({
+      contracts: this.contracts,
+      faucetUrl: this.faucetUrl,
+      faucetAccountId: this.faucetAccountId,
+    });
   }
 }

@@ -3,7 +3,6 @@ import type { Finding, LayerVerdict } from "../gate.js";
 import type { StackOutputs } from "../outputs.js";
 import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
 
-
 export interface ContractProbe {
   accountId: string;
   /** Pinned hash from the stack outputs. */
@@ -23,9 +22,17 @@ function verdict(findings: Finding[]): LayerVerdict {
 }
 
 /** What is wrong with one contract account: unreadable, no code, or other code than the pinned. */
-export function contractFinding(accountId: string, expected: string, c: ContractProbe | undefined): Finding | undefined {
+export function contractFinding(
+  accountId: string,
+  expected: string,
+  c: ContractProbe | undefined,
+): Finding | undefined {
   if (!c || c.error) {
-    return { kind: "unreachable", subject: accountId, message: `could not read ${accountId}${c?.error ? `: ${c.error}` : ""}` };
+    return {
+      kind: "unreachable",
+      subject: accountId,
+      message: `could not read ${accountId}${c?.error ? `: ${c.error}` : ""}`,
+    };
   }
   if (!c.actualCodeHash || c.actualCodeHash === NO_CODE) {
     return { kind: "contract-missing", subject: accountId, message: `${accountId} has no contract deployed` };
@@ -46,12 +53,20 @@ export function evaluateServices(outputs: StackOutputs, probe: ServicesProbe | u
   if (!probe) return verdict([{ kind: "unreachable", subject: "services", message: "Layer 2 was not probed" }]);
   const f: Finding[] = [];
   for (const [accountId, expected] of Object.entries(services.contracts)) {
-    const finding = contractFinding(accountId, expected, probe.contracts.find((x) => x.accountId === accountId));
+    const finding = contractFinding(
+      accountId,
+      expected,
+      probe.contracts.find((x) => x.accountId === accountId),
+    );
     if (finding) f.push(finding);
   }
   if (services.faucetUrl && probe.faucet && !probe.faucet.ok) {
     const detail = probe.faucet.detail ? `: ${probe.faucet.detail}` : "";
-    f.push({ kind: "faucet", subject: services.faucetUrl, message: `the faucet at ${services.faucetUrl} does not answer${detail}` });
+    f.push({
+      kind: "faucet",
+      subject: services.faucetUrl,
+      message: `the faucet at ${services.faucetUrl} does not answer${detail}`,
+    });
   }
   return verdict(f);
 }

@@ -6,14 +6,14 @@ import { parseServicesOutputs } from "./outputs.js";
 import { probeServices } from "./probe.js";
 import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
 
-
 function evidence({ outputs: o, probes: p }: StatusContext): EvidenceRow[] {
   if (!o.services) return [];
   const rows: EvidenceRow[] = [];
   for (const [account, pinned] of Object.entries(o.services.contracts)) {
     const actual = p.services?.contracts.find((x) => x.accountId === account)?.actualCodeHash;
     const shown = actual === NO_CODE ? "no code" : actual;
-    const value = actual === undefined ? `pinned ${pinned}` : actual === pinned ? actual : `${shown} (pinned ${pinned})`;
+    const value =
+      actual === undefined ? `pinned ${pinned}` : actual === pinned ? actual : `${shown} (pinned ${pinned})`;
     rows.push(row(`Code hash ${account}`, value, actual === undefined ? "" : actual === pinned ? "ok" : "FAIL"));
   }
   if (o.services.faucetUrl) {

@@ -24,5 +24,9 @@ export function parseServicesOutputs(v: unknown, problems: string[]): ServicesOu
   } else if (v.contracts !== undefined) {
     problems.push("services.contracts is not an object of account -> code hash");
   }
-  return { contracts, faucetUrl: optionalString(v, "faucetUrl"), faucetAccountId: optionalString(v, "faucetAccountId") };
+  return {
+    contracts,
+    faucetUrl: optionalString(v, "faucetUrl"),
+    faucetAccountId: optionalString(v, "faucetAccountId"),
+  };
 }

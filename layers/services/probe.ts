@@ -23,7 +23,10 @@ export async function probeServices(t: ProbeTransport, o: StackOutputs): Promise
   if (o.services?.faucetUrl && o.base) {
     const c = await readContainer(t, o, o.base.instanceId, "near-faucet");
     probe.faucet = c
-      ? { ok: c.running && c.restartCount < RESTART_LOOP_THRESHOLD, detail: `container ${c.status}, ${c.restartCount} restarts` }
+      ? {
+          ok: c.running && c.restartCount < RESTART_LOOP_THRESHOLD,
+          detail: `container ${c.status}, ${c.restartCount} restarts`,
+        }
       : { ok: false, detail: "no near-faucet container" };
   }
   return probe;

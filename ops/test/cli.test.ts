@@ -26,10 +26,23 @@ let bundle: BuiltBundle;
 
 function node(args: string[], env: Record<string, string> = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bundle.path, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, cwd: dir }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? -1) : 0;
-      resolve({ code, stdout, stderr, lines: stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)) });
-    });
+    execFile(
+      process.execPath,
+      [bundle.path, ...args],
+      { env: { PATH: process.env.PATH ?? "", ...env }, cwd: dir },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? -1) : 0;
+        resolve({
+          code,
+          stdout,
+          stderr,
+          lines: stdout
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l)),
+        });
+      },
+    );
   });
 }
 
@@ -53,7 +66,12 @@ describe("the bundle", () => {
     const r = await node(["apply", "not base64!"]);
     expect(r.code).toBe(2);
     expect(r.lines).toEqual([
-      { event: "result", ok: false, operation: "apply", error: { code: "INVALID_INPUT", message: "the payload is not base64 (standard alphabet, padded)" } },
+      {
+        event: "result",
+        ok: false,
+        operation: "apply",
+        error: { code: "INVALID_INPUT", message: "the payload is not base64 (standard alphabet, padded)" },
+      },
     ]);
   });
 
@@ -67,11 +85,20 @@ describe("the bundle", () => {
     const bad = await node(["Apply!", b64({})]);
     expect(bad.code).toBe(2);
     expect(bad.lines).toEqual([
-      { event: "result", ok: false, operation: "", error: { code: "INVALID_INPUT", message: "operation must match /^[a-z][a-z0-9-]{0,63}$/" } },
+      {
+        event: "result",
+        ok: false,
+        operation: "",
+        error: { code: "INVALID_INPUT", message: "operation must match /^[a-z][a-z0-9-]{0,63}$/" },
+      },
     ]);
     const unknown = await node(["deploy-everything", b64({})]);
     expect(unknown.code).toBe(2);
-    expect(unknown.lines[0]).toMatchObject({ ok: false, operation: "deploy-everything", error: { code: "UNKNOWN_OPERATION" } });
+    expect(unknown.lines[0]).toMatchObject({
+      ok: false,
+      operation: "deploy-everything",
+      error: { code: "UNKNOWN_OPERATION" },
+    });
     // the one bundle carries every layer's operations
     expect(unknown.lines[0].error.message).toBe(
       'unknown operation "deploy-everything" (known: apply, check, view, call, faucet, fund, mpc-setup-signer, mpc-vote-domains, mpc-wait-keygen, mpc-root-keys, sign-test)',
@@ -126,7 +153,12 @@ describe("the bundle", () => {
         ["step", 1, "called"],
         ["result", undefined, undefined],
       ]);
-      expect(r.lines[2]).toMatchObject({ event: "result", ok: true, operation: "apply", result: { chainId: "localnet", transactions: 2 } });
+      expect(r.lines[2]).toMatchObject({
+        event: "result",
+        ok: true,
+        operation: "apply",
+        result: { chainId: "localnet", transactions: 2 },
+      });
       expect(r.stderr).toContain("[apply] localnet -> whitelist.localnet");
       const secretBody = rootKey.slice("ed25519:".length);
       expect(r.stdout).not.toContain(secretBody);
@@ -142,19 +174,52 @@ describe("the bundle", () => {
       chain.addAccount("whitelist.localnet");
       const r = await node(["apply", b64(plan())], { ROOT_KEY: rootKey });
       expect(r.code).toBe(1);
-      expect(r.lines.at(-1)).toMatchObject({ event: "result", ok: false, operation: "apply", error: { code: "ACCOUNT_KEY_MISMATCH" } });
+      expect(r.lines.at(-1)).toMatchObject({
+        event: "result",
+        ok: false,
+        operation: "apply",
+        error: { code: "ACCOUNT_KEY_MISMATCH" },
+      });
     }, 30_000);
 
     it("view and check", async () => {
       await node(["apply", b64(plan())], { ROOT_KEY: rootKey });
-      const v = await node(["view", b64({ rpcUrl: chain.url, contractId: "whitelist.localnet", method: "is_whitelisted_factory", args: { factory_account_id: "poolv1.localnet" } })]);
+      const v = await node([
+        "view",
+        b64({
+          rpcUrl: chain.url,
+          contractId: "whitelist.localnet",
+          method: "is_whitelisted_factory",
+          args: { factory_account_id: "poolv1.localnet" },
+        }),
+      ]);
       expect(v.code).toBe(0);
-      expect(v.lines).toEqual([{ event: "result", ok: true, operation: "view", result: { contractId: "whitelist.localnet", method: "is_whitelisted_factory", value: true } }]);
+      expect(v.lines).toEqual([
+        {
+          event: "result",
+          ok: true,
+          operation: "view",
+          result: { contractId: "whitelist.localnet", method: "is_whitelisted_factory", value: true },
+        },
+      ]);
 
       chain.advanceOnStatus = true;
-      const c = await node(["check", b64({ rpcUrl: chain.url, chainId: "localnet", accounts: [{ accountId: "whitelist.localnet", sha256: wasm.sha256 }] })]);
+      const c = await node([
+        "check",
+        b64({
+          rpcUrl: chain.url,
+          chainId: "localnet",
+          accounts: [{ accountId: "whitelist.localnet", sha256: wasm.sha256 }],
+        }),
+      ]);
       expect(c.code).toBe(0);
-      expect(c.lines.map((l) => l.check ?? l.event)).toEqual(["rpc", "chain-id", "blocks-advance", "account", "result"]);
+      expect(c.lines.map((l) => l.check ?? l.event)).toEqual([
+        "rpc",
+        "chain-id",
+        "blocks-advance",
+        "account",
+        "result",
+      ]);
     }, 30_000);
   });
 });
@@ -166,18 +231,24 @@ describe("run (in process)", () => {
     let stop!: () => void;
     const stopSignal = new Promise<void>((r) => (stop = r));
     const out: string[] = [];
-    const running = run(["faucet", b64({ rpcUrl: chain.url, parentKey: "env:ROOT_KEY", listen: { host: "127.0.0.1", port: 0 } })], {
-      stdout: (l) => out.push(l),
-      stderr: () => {},
-      keyClients: { env: { ROOT_KEY: root.toString() } },
-      stopSignal,
-    });
+    const running = run(
+      ["faucet", b64({ rpcUrl: chain.url, parentKey: "env:ROOT_KEY", listen: { host: "127.0.0.1", port: 0 } })],
+      {
+        stdout: (l) => out.push(l),
+        stderr: () => {},
+        keyClients: { env: { ROOT_KEY: root.toString() } },
+        stopSignal,
+      },
+    );
     while (out.length === 0) await new Promise((r) => setTimeout(r, 10));
     const listening = JSON.parse(out[0]);
     expect(listening).toMatchObject({ event: "step", action: "listening" });
     const res = await fetch(`${listening.url}/account`, {
       method: "POST",
-      body: JSON.stringify({ newAccountId: "zed.localnet", newAccountPublicKey: KeyPair.fromRandom("ed25519").getPublicKey().toString() }),
+      body: JSON.stringify({
+        newAccountId: "zed.localnet",
+        newAccountPublicKey: KeyPair.fromRandom("ed25519").getPublicKey().toString(),
+      }),
     });
     expect(res.status).toBe(200);
     stop();
@@ -193,7 +264,10 @@ describe("run (in process)", () => {
 
   it("check against an unreachable RPC -> exit 1, RPC_UNREACHABLE", async () => {
     const out: string[] = [];
-    const code = await run(["check", b64({ rpcUrl: "http://127.0.0.1:9" })], { stdout: (l) => out.push(l), stderr: () => {} });
+    const code = await run(["check", b64({ rpcUrl: "http://127.0.0.1:9" })], {
+      stdout: (l) => out.push(l),
+      stderr: () => {},
+    });
     expect(code).toBe(1);
     expect(JSON.parse(out[0])).toMatchObject({ ok: false, operation: "check", error: { code: "RPC_UNREACHABLE" } });
   });

@@ -21,7 +21,8 @@ export function parseHex(text: string, opts: ParseHexOptions): Uint8Array {
   let body = text;
   if (opts.allow0x && /^0[xX]/.test(body)) body = body.slice(2);
   if (!HEX.test(body)) throw new ChainSigError(code, `${opts.what} is not hex: ${JSON.stringify(truncate(text))}`);
-  if (body.length % 2 !== 0) throw new ChainSigError(code, `${opts.what} has an odd number of hex digits (${body.length})`);
+  if (body.length % 2 !== 0)
+    throw new ChainSigError(code, `${opts.what} has an odd number of hex digits (${body.length})`);
   const bytes = Uint8Array.from(Buffer.from(body, "hex"));
   if (opts.length !== undefined && bytes.length !== opts.length) {
     throw new ChainSigError(code, `${opts.what} must be ${opts.length} bytes, got ${bytes.length}`);

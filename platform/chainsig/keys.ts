@@ -24,7 +24,10 @@ export function parsePublicKey(text: string): ChainSigPublicKey {
   if (sep < 0) throw new ChainSigError("bad-public-key", `public key has no curve prefix: ${JSON.stringify(text)}`);
   const prefix = text.slice(0, sep);
   if (prefix !== "secp256k1" && prefix !== "ed25519") {
-    throw new ChainSigError("bad-public-key", `unsupported key type ${JSON.stringify(prefix)} (expected secp256k1 or ed25519)`);
+    throw new ChainSigError(
+      "bad-public-key",
+      `unsupported key type ${JSON.stringify(prefix)} (expected secp256k1 or ed25519)`,
+    );
   }
   let bytes: Uint8Array;
   try {
@@ -38,7 +41,10 @@ export function parsePublicKey(text: string): ChainSigPublicKey {
 /** Build a key from raw bytes (64 for secp256k1 without 0x04, 32 for ed25519), validating it. */
 export function publicKeyFromBytes(curve: Curve, bytes: Uint8Array): ChainSigPublicKey {
   if (bytes.length !== KEY_LENGTH[curve]) {
-    throw new ChainSigError("bad-public-key", `a ${curve} public key is ${KEY_LENGTH[curve]} bytes, got ${bytes.length}`);
+    throw new ChainSigError(
+      "bad-public-key",
+      `a ${curve} public key is ${KEY_LENGTH[curve]} bytes, got ${bytes.length}`,
+    );
   }
   try {
     if (curve === "secp256k1") secp256k1.Point.fromBytes(sec1(bytes)).assertValidity();
@@ -76,7 +82,8 @@ export function ethereumAddress(key: ChainSigPublicKey): string {
 /** EIP-55: uppercase each hex letter whose nibble in keccak-256(lowercase address) is >= 8. */
 export function toChecksumAddress(address: string): string {
   const lower = address.replace(/^0x/i, "").toLowerCase();
-  if (!/^[0-9a-f]{40}$/.test(lower)) throw new ChainSigError("bad-hex", `not a 20-byte address: ${JSON.stringify(address)}`);
+  if (!/^[0-9a-f]{40}$/.test(lower))
+    throw new ChainSigError("bad-hex", `not a 20-byte address: ${JSON.stringify(address)}`);
   const hash = toHex(keccak_256(new TextEncoder().encode(lower)));
   let out = "0x";
   for (let i = 0; i < 40; i++) out += parseInt(hash[i], 16) >= 8 ? lower[i].toUpperCase() : lower[i];
@@ -103,7 +110,10 @@ export function publicKeyFromViewResult(result: unknown): ChainSigPublicKey {
     }
   }
   if (typeof value !== "string") {
-    throw new ChainSigError("bad-view-result", `view result is not a public key string: ${JSON.stringify(value)?.slice(0, 80)}`);
+    throw new ChainSigError(
+      "bad-view-result",
+      `view result is not a public key string: ${JSON.stringify(value)?.slice(0, 80)}`,
+    );
   }
   try {
     return parsePublicKey(value);

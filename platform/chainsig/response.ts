@@ -64,7 +64,9 @@ function parseEcdsa(obj: Record<string, unknown>): EcdsaSignResponse {
   exactKeys(s, ["scalar"], "s");
   const point = hexField(bigR.affine_point, "big_r.affine_point", 33);
   if (point[0] !== 0x02 && point[0] !== 0x03) {
-    throw new SignResponseError(`big_r.affine_point must be a compressed point (prefix 02 or 03), got prefix ${toHex(point.subarray(0, 1))}`);
+    throw new SignResponseError(
+      `big_r.affine_point must be a compressed point (prefix 02 or 03), got prefix ${toHex(point.subarray(0, 1))}`,
+    );
   }
   const scalar = hexField(s.scalar, "s.scalar", 32);
   const rid = obj.recovery_id;
@@ -87,7 +89,11 @@ function parseEd25519(obj: Record<string, unknown>): Ed25519SignResponse {
 
 /** Parse the `SuccessValue` (base64 of the JSON answer) of a finished `sign` transaction. */
 export function parseSignSuccessValue(successValue: string): SignResponse {
-  if (typeof successValue !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(successValue) || successValue.length % 4 !== 0) {
+  if (
+    typeof successValue !== "string" ||
+    !/^[A-Za-z0-9+/]*={0,2}$/.test(successValue) ||
+    successValue.length % 4 !== 0
+  ) {
     throw new SignResponseError("SuccessValue is not base64");
   }
   return parseSignResponse(Buffer.from(successValue, "base64").toString("utf8"));
@@ -119,16 +125,20 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
 
 function exactKeys(obj: Record<string, unknown>, keys: string[], what: string): void {
   const missing = keys.filter((k) => !(k in obj));
-  if (missing.length) throw new SignResponseError(`${what} is missing ${missing.map((k) => JSON.stringify(k)).join(", ")}`);
+  if (missing.length)
+    throw new SignResponseError(`${what} is missing ${missing.map((k) => JSON.stringify(k)).join(", ")}`);
   const extra = Object.keys(obj).filter((k) => !keys.includes(k));
-  if (extra.length) throw new SignResponseError(`${what} has unexpected ${extra.map((k) => JSON.stringify(k)).join(", ")}`);
+  if (extra.length)
+    throw new SignResponseError(`${what} has unexpected ${extra.map((k) => JSON.stringify(k)).join(", ")}`);
 }
 
 function hexField(value: unknown, what: string, length: number): Uint8Array {
   if (typeof value !== "string") throw new SignResponseError(`${what} must be a hex string`);
   if (!/^[0-9a-fA-F]*$/.test(value)) throw new SignResponseError(`${what} is not hex`);
   if (value.length !== length * 2) {
-    throw new SignResponseError(`${what} must be ${length} bytes (${length * 2} hex digits), got ${value.length} hex digits`);
+    throw new SignResponseError(
+      `${what} must be ${length} bytes (${length * 2} hex digits), got ${value.length} hex digits`,
+    );
   }
   return Uint8Array.from(Buffer.from(value, "hex"));
 }

@@ -41,7 +41,12 @@ export function assertPayloadSize(kind: PayloadKind, payload: Uint8Array): void 
   }
 }
 
-export function buildSignArgs(opts: { path: string; domainId: number; kind: PayloadKind; payload: Uint8Array }): SignArgs {
+export function buildSignArgs(opts: {
+  path: string;
+  domainId: number;
+  kind: PayloadKind;
+  payload: Uint8Array;
+}): SignArgs {
   if (typeof opts.path !== "string") throw new ChainSigError("bad-payload", "path must be a string");
   if (!Number.isInteger(opts.domainId) || opts.domainId < 0) {
     throw new ChainSigError("bad-payload", `domain id must be a non-negative integer, got ${opts.domainId}`);

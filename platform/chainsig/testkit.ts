@@ -8,7 +8,13 @@
 // Never use these helpers with real keys: they exist so offline tests can create signatures.
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { bytesToNumberBE, bytesToNumberLE, concatBytes, numberToBytesBE, numberToBytesLE } from "@noble/curves/utils.js";
+import {
+  bytesToNumberBE,
+  bytesToNumberLE,
+  concatBytes,
+  numberToBytesBE,
+  numberToBytesLE,
+} from "@noble/curves/utils.js";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { deriveTweak, tweakScalar } from "./derive.js";
 import { ChainSigError } from "./errors.js";
@@ -17,10 +23,12 @@ import type { EcdsaSignResponse, Ed25519SignResponse, SignResponse } from "./res
 import { assertPayloadSize } from "./sign-args.js";
 
 function scalarOf(curve: Curve, priv: Uint8Array): bigint {
-  if (priv.length !== 32) throw new ChainSigError("bad-private-key", `a ${curve} private key is 32 bytes, got ${priv.length}`);
+  if (priv.length !== 32)
+    throw new ChainSigError("bad-private-key", `a ${curve} private key is 32 bytes, got ${priv.length}`);
   const Fn = curve === "secp256k1" ? secp256k1.Point.Fn : ed25519.Point.Fn;
   const x = curve === "secp256k1" ? bytesToNumberBE(priv) : bytesToNumberLE(priv);
-  if (x === 0n || x >= Fn.ORDER) throw new ChainSigError("bad-private-key", `the ${curve} private key is not a scalar in 1..n-1`);
+  if (x === 0n || x >= Fn.ORDER)
+    throw new ChainSigError("bad-private-key", `the ${curve} private key is not a scalar in 1..n-1`);
   return x;
 }
 
@@ -42,7 +50,12 @@ export function ed25519ScalarFromSeed(seed: Uint8Array): Uint8Array {
 }
 
 /** Child private key = root + tweak (mod the group order): its public key is deriveKey(root pub). */
-export function deriveChildPrivateKey(curve: Curve, rootPrivate: Uint8Array, predecessor: string, path: string): Uint8Array {
+export function deriveChildPrivateKey(
+  curve: Curve,
+  rootPrivate: Uint8Array,
+  predecessor: string,
+  path: string,
+): Uint8Array {
   const Fn = curve === "secp256k1" ? secp256k1.Point.Fn : ed25519.Point.Fn;
   const child = Fn.add(scalarOf(curve, rootPrivate), tweakScalar(curve, deriveTweak(predecessor, path)));
   if (child === 0n) throw new ChainSigError("bad-private-key", "derived child key is zero");
@@ -59,7 +72,8 @@ export function signEcdsaLikeContract(priv: Uint8Array, payload: Uint8Array): Ec
   assertPayloadSize("Ecdsa", payload);
   const raw = secp256k1.sign(payload, priv, { prehash: false, lowS: false, format: "recovered" });
   const rec = raw[0];
-  if (rec & 2) throw new ChainSigError("bad-private-key", "nonce point x overflowed the group order; use another payload");
+  if (rec & 2)
+    throw new ChainSigError("bad-private-key", "nonce point x overflowed the group order; use another payload");
   const rBytes = raw.slice(1, 33);
   let s = bytesToNumberBE(raw.slice(33, 65));
   const n = secp256k1.Point.Fn.ORDER;
@@ -83,7 +97,9 @@ export function signEd25519LikeContract(priv: Uint8Array, payload: Uint8Array): 
   const { Point } = ed25519;
   const Fn = Point.Fn;
   const A = Point.BASE.multiply(a).toBytes();
-  const h = Fn.create(bytesToNumberLE(sha512(concatBytes(new TextEncoder().encode("chainsig-testkit-nonce"), priv, payload))));
+  const h = Fn.create(
+    bytesToNumberLE(sha512(concatBytes(new TextEncoder().encode("chainsig-testkit-nonce"), priv, payload))),
+  );
   const nonce = h === 0n ? 1n : h;
   const R = Point.BASE.multiply(nonce).toBytes();
   const k = Fn.create(bytesToNumberLE(sha512(concatBytes(R, A, payload))));

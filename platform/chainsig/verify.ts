@@ -33,7 +33,12 @@ export interface Verdict {
   scheme?: SignResponse["scheme"];
 }
 
-const fail = (code: VerdictCode, reason: string, scheme?: SignResponse["scheme"]): Verdict => ({ ok: false, code, reason, scheme });
+const fail = (code: VerdictCode, reason: string, scheme?: SignResponse["scheme"]): Verdict => ({
+  ok: false,
+  code,
+  reason,
+  scheme,
+});
 
 /**
  * Verify a parsed response. Throws ChainSigError("bad-payload") when the payload size does not
@@ -42,13 +47,21 @@ const fail = (code: VerdictCode, reason: string, scheme?: SignResponse["scheme"]
 export function verifySignResponse(key: ChainSigPublicKey, payload: Uint8Array, response: SignResponse): Verdict {
   if (response.scheme === "Secp256k1") {
     if (key.curve !== "secp256k1") {
-      return fail("scheme-mismatch", `a Secp256k1 signature cannot be checked against an ${key.curve} key`, response.scheme);
+      return fail(
+        "scheme-mismatch",
+        `a Secp256k1 signature cannot be checked against an ${key.curve} key`,
+        response.scheme,
+      );
     }
     assertPayloadSize("Ecdsa", payload);
     return verifyEcdsa(key, payload, response);
   }
   if (key.curve !== "ed25519") {
-    return fail("scheme-mismatch", `an Ed25519 signature cannot be checked against a ${key.curve} key`, response.scheme);
+    return fail(
+      "scheme-mismatch",
+      `an Ed25519 signature cannot be checked against a ${key.curve} key`,
+      response.scheme,
+    );
   }
   assertPayloadSize("Eddsa", payload);
   return verifyEd25519(key, payload, response);
@@ -80,8 +93,12 @@ export function verifyEcdsa(key: ChainSigPublicKey, payload: Uint8Array, respons
   if (s === 0n || s >= Fn.ORDER) return fail("invalid-signature", "s is zero or not below the group order", scheme);
   const sig = new Signature(r, s);
   if (sig.hasHighS()) return fail("high-s", "s is in the upper half of the group order (not normalised)", scheme);
-  const ok = secp256k1.verify(sig.toBytes("compact"), payload, secp256k1Uncompressed(key), { prehash: false, lowS: true });
-  if (!ok) return fail("bad-signature", `signature does not verify for ${formatPublicKey(key)} and this payload`, scheme);
+  const ok = secp256k1.verify(sig.toBytes("compact"), payload, secp256k1Uncompressed(key), {
+    prehash: false,
+    lowS: true,
+  });
+  if (!ok)
+    return fail("bad-signature", `signature does not verify for ${formatPublicKey(key)} and this payload`, scheme);
   let recovered: ChainSigPublicKey | undefined;
   try {
     const q = sig.addRecoveryBit(response.recoveryId).recoverPublicKey(payload);
@@ -90,7 +107,11 @@ export function verifyEcdsa(key: ChainSigPublicKey, payload: Uint8Array, respons
     recovered = undefined;
   }
   if (!recovered || !publicKeysEqual(recovered, key)) {
-    return fail("wrong-recovery-id", `recovery_id ${response.recoveryId} does not recover ${formatPublicKey(key)}`, scheme);
+    return fail(
+      "wrong-recovery-id",
+      `recovery_id ${response.recoveryId} does not recover ${formatPublicKey(key)}`,
+      scheme,
+    );
   }
   return { ok: true, code: "ok", reason: `Secp256k1 signature verifies for ${formatPublicKey(key)}`, scheme };
 }
@@ -103,6 +124,7 @@ export function verifyEd25519(key: ChainSigPublicKey, payload: Uint8Array, respo
   } catch {
     ok = false;
   }
-  if (!ok) return fail("bad-signature", `signature does not verify for ${formatPublicKey(key)} and this payload`, scheme);
+  if (!ok)
+    return fail("bad-signature", `signature does not verify for ${formatPublicKey(key)} and this payload`, scheme);
   return { ok: true, code: "ok", reason: `Ed25519 signature verifies for ${formatPublicKey(key)}`, scheme };
 }

@@ -109,7 +109,11 @@ export class ConfigReader {
     if (Array.isArray(raw)) return raw.map(String);
     if (typeof raw === "string") {
       const text = raw.trim();
-      if (!text.startsWith("[")) return text.split(",").map((s) => s.trim()).filter(Boolean);
+      if (!text.startsWith("["))
+        return text
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
       try {
         const parsed = JSON.parse(text);
         if (Array.isArray(parsed)) return parsed.map(String);

@@ -27,7 +27,11 @@ export function secretArnPattern(ctx: ArnContext, name: pulumi.Input<string>): p
   return pulumi.interpolate`arn:${ctx.partition}:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${name}-??????`;
 }
 
-export function s3ObjectArn(ctx: ArnContext, bucket: pulumi.Input<string>, key: pulumi.Input<string>): pulumi.Output<string> {
+export function s3ObjectArn(
+  ctx: ArnContext,
+  bucket: pulumi.Input<string>,
+  key: pulumi.Input<string>,
+): pulumi.Output<string> {
   return pulumi.interpolate`arn:${ctx.partition}:s3:::${bucket}/${key}`;
 }
 

@@ -21,7 +21,12 @@ export interface PolicyStatement {
 }
 
 /** Every way to read an SSM parameter. */
-export const SSM_PARAMETER_READS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"];
+export const SSM_PARAMETER_READS = [
+  "ssm:GetParameter",
+  "ssm:GetParameters",
+  "ssm:GetParametersByPath",
+  "ssm:GetParameterHistory",
+];
 
 /**
  * AmazonSSMManagedInstanceCore allows ssm:GetParameter(s) on every parameter, and SecureStrings
@@ -85,21 +90,43 @@ export class NodeHost extends pulumi.ComponentResource {
     new aws.iam.RolePolicyAttachment(`${name}-ssm-core`, { role: role.name, policyArn: SSM_CORE_POLICY_ARN }, p);
     new aws.iam.RolePolicy(
       `${name}-access`,
-      { role: role.name, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [...args.policy, parameterFence(args.readableParameters)] }) },
+      {
+        role: role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [...args.policy, parameterFence(args.readableParameters)],
+        }),
+      },
       p,
     );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, p);
 
     const eni = new aws.ec2.NetworkInterface(
       `${name}-eni`,
-      { subnetId: args.subnetId, securityGroups: args.securityGroupIds, description: `${tags.Name ?? name} (fixed address)`, tags },
+      {
+        subnetId: args.subnetId,
+        securityGroups: args.securityGroupIds,
+        description: `${tags.Name ?? name} (fixed address)`,
+        tags,
+      },
       p,
     );
-    if (args.publicIp) new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", networkInterface: eni.id, tags }, { ...p, dependsOn: args.publicIpDependsOn });
+    if (args.publicIp)
+      new aws.ec2.Eip(
+        `${name}-eip`,
+        { domain: "vpc", networkInterface: eni.id, tags },
+        { ...p, dependsOn: args.publicIpDependsOn },
+      );
 
     const volume = new aws.ebs.Volume(
       `${name}-data`,
-      { availabilityZone: args.availabilityZone, size: args.dataVolumeGiB, type: "gp3", encrypted: true, tags: { ...tags, Name: `${tags.Name ?? name}-data` } },
+      {
+        availabilityZone: args.availabilityZone,
+        size: args.dataVolumeGiB,
+        type: "gp3",
+        encrypted: true,
+        tags: { ...tags, Name: `${tags.Name ?? name}-data` },
+      },
       p,
     );
 
@@ -111,9 +138,20 @@ export class NodeHost extends pulumi.ComponentResource {
         instanceType: args.instanceType,
         iamInstanceProfile: profile.name,
         primaryNetworkInterface: { networkInterfaceId: eni.id },
-        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2, instanceMetadataTags: "disabled" },
+        metadataOptions: {
+          httpTokens: "required",
+          httpEndpoint: "enabled",
+          httpPutResponseHopLimit: 2,
+          instanceMetadataTags: "disabled",
+        },
         // Tags on the root device only: volumeTags would fight the data volume's own tags.
-        rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: 30, deleteOnTermination: true, tags: { ...tags, Name: `${tags.Name ?? name}-root` } },
+        rootBlockDevice: {
+          encrypted: true,
+          volumeType: "gp3",
+          volumeSize: 30,
+          deleteOnTermination: true,
+          tags: { ...tags, Name: `${tags.Name ?? name}-root` },
+        },
         userData: args.userData(volume.id),
         // Bootstrap runs once per instance: a changed script means a fresh instance, which finds
         // the kept volume and converges.

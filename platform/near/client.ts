@@ -78,12 +78,18 @@ class TimedProvider extends JsonRpcProvider {
     // near-api-js counts attempts, not retries.
     super({ url }, { retries: retries + 1, wait, backoff: 1.5 });
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
   override async sendJsonRpc(method: any, params: any): Promise<any> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new OpsError("TIMEOUT", `NEAR RPC ${this.connection.url} did not answer ${method} within ${this.timeoutMs} ms`)),
+        () =>
+          reject(
+            new OpsError(
+              "TIMEOUT",
+              `NEAR RPC ${this.connection.url} did not answer ${method} within ${this.timeoutMs} ms`,
+            ),
+          ),
         this.timeoutMs,
       );
       timer.unref?.();
@@ -98,14 +104,22 @@ class TimedProvider extends JsonRpcProvider {
 
 /** Connects to a NEAR RPC: checks that it answers `status` (RPC_UNREACHABLE otherwise) and its chain id. */
 export async function connect(rpcUrl: string = LOCAL_RPC_URL, opts: ConnectOptions = {}): Promise<NearConnection> {
-  const provider = new TimedProvider(rpcUrl, opts.requestTimeoutMs ?? 15_000, opts.httpRetries ?? 4, opts.httpRetryWaitMs ?? 200);
+  const provider = new TimedProvider(
+    rpcUrl,
+    opts.requestTimeoutMs ?? 15_000,
+    opts.httpRetries ?? 4,
+    opts.httpRetryWaitMs ?? 200,
+  );
   let status: { chain_id: string; sync_info: { latest_block_height: number } };
   try {
     status = (await provider.viewNodeStatus()) as typeof status;
   } catch (e) {
     const err = toOpsError(e, { rpcUrl, what: "status" });
     if (err.code === "RPC_ERROR" || err.code === "TIMEOUT") {
-      throw new OpsError(err.code === "TIMEOUT" ? "TIMEOUT" : "RPC_UNREACHABLE", `NEAR RPC ${rpcUrl} does not answer status: ${err.message}`);
+      throw new OpsError(
+        err.code === "TIMEOUT" ? "TIMEOUT" : "RPC_UNREACHABLE",
+        `NEAR RPC ${rpcUrl} does not answer status: ${err.message}`,
+      );
     }
     throw err;
   }
@@ -133,11 +147,13 @@ export async function connect(rpcUrl: string = LOCAL_RPC_URL, opts: ConnectOptio
 export function toYocto(amount: string | bigint | number): bigint {
   if (typeof amount === "bigint") return amount;
   if (typeof amount === "number") {
-    if (!Number.isSafeInteger(amount) || amount < 0) throw new OpsError("INVALID_INPUT", `amount ${amount} is not a whole yoctoNEAR number; use a string`);
+    if (!Number.isSafeInteger(amount) || amount < 0)
+      throw new OpsError("INVALID_INPUT", `amount ${amount} is not a whole yoctoNEAR number; use a string`);
     return BigInt(amount);
   }
   const yocto = parseAmount(amount);
-  if (yocto === null) throw new OpsError("INVALID_INPUT", `amount "${amount}" is neither yoctoNEAR digits nor "<n> NEAR"`);
+  if (yocto === null)
+    throw new OpsError("INVALID_INPUT", `amount "${amount}" is neither yoctoNEAR digits nor "<n> NEAR"`);
   return yocto;
 }
 
@@ -176,7 +192,12 @@ export async function viewAccount(conn: NearConnection, accountId: string): Prom
   return rpc(conn, `view_account ${accountId}`, async () => {
     try {
       const a = await conn.provider.viewAccount({ accountId, blockQuery: { finality: "final" } });
-      return { amount: BigInt(a.amount), locked: BigInt(a.locked), codeHash: a.code_hash, storageUsage: Number(a.storage_usage) };
+      return {
+        amount: BigInt(a.amount),
+        locked: BigInt(a.locked),
+        codeHash: a.code_hash,
+        storageUsage: Number(a.storage_usage),
+      };
     } catch (e) {
       if (e instanceof AccountDoesNotExistError) return null;
       throw e;
@@ -212,9 +233,19 @@ export async function listAccessKeys(conn: NearConnection, accountId: string): P
 }
 
 /** Calls a view method; returns the parsed JSON (or the text when it is not JSON). */
-export async function view(conn: NearConnection, contractId: string, method: string, args: unknown = {}): Promise<unknown> {
+export async function view(
+  conn: NearConnection,
+  contractId: string,
+  method: string,
+  args: unknown = {},
+): Promise<unknown> {
   return rpc(conn, `view ${contractId}.${method}`, () =>
-    conn.provider.callFunction({ contractId, method, args: args as Record<string, unknown>, blockQuery: { finality: "final" } }),
+    conn.provider.callFunction({
+      contractId,
+      method,
+      args: args as Record<string, unknown>,
+      blockQuery: { finality: "final" },
+    }),
   );
 }
 
@@ -222,7 +253,11 @@ export async function view(conn: NearConnection, contractId: string, method: str
 export async function stateKeyExists(conn: NearConnection, contractId: string, key: string): Promise<boolean> {
   return rpc(conn, `view_state ${contractId}`, async () => {
     try {
-      const r = (await conn.provider.viewContractState({ contractId, prefix: key, blockQuery: { finality: "final" } })) as {
+      const r = (await conn.provider.viewContractState({
+        contractId,
+        prefix: key,
+        blockQuery: { finality: "final" },
+      })) as {
         values: { key: string }[];
       };
       return r.values.some((v) => Buffer.from(v.key, "base64").toString("utf8") === key);
@@ -276,10 +311,14 @@ export function executionFailure(failure: any, txHash: string): OpsError {
       return new OpsError("CONTRACT_PANIC", `contract panicked: ${panic}${tag}`, { panic, txHash });
     }
     if (kind.AccountAlreadyExists) {
-      return new OpsError("ACCOUNT_EXISTS", `account ${kind.AccountAlreadyExists.account_id} already exists${tag}`, { txHash });
+      return new OpsError("ACCOUNT_EXISTS", `account ${kind.AccountAlreadyExists.account_id} already exists${tag}`, {
+        txHash,
+      });
     }
     if (kind.AccountDoesNotExist) {
-      return new OpsError("ACCOUNT_NOT_FOUND", `account ${kind.AccountDoesNotExist.account_id} does not exist${tag}`, { txHash });
+      return new OpsError("ACCOUNT_NOT_FOUND", `account ${kind.AccountDoesNotExist.account_id} does not exist${tag}`, {
+        txHash,
+      });
     }
   }
   return new OpsError("TX_FAILED", `transaction failed: ${JSON.stringify(failure)}${tag}`, { txHash });
@@ -305,22 +344,38 @@ export async function waitForFinal(
 ): Promise<Record<string, any>> {
   for (;;) {
     try {
-      return (await conn.provider.viewTransactionStatus({ txHash, accountId: signerId, waitUntil: "FINAL" })) as Record<string, any>;
+      return (await conn.provider.viewTransactionStatus({ txHash, accountId: signerId, waitUntil: "FINAL" })) as Record<
+        string,
+        any
+      >;
     } catch (e) {
       if (e instanceof UnknownTransactionError && signed) {
         try {
           return (await conn.provider.sendTransactionUntil(signed, "FINAL")) as Record<string, any>;
         } catch (e2) {
-          if (!(e2 instanceof TransactionTimeoutError || isNetworkError(e2) || (e2 instanceof OpsError && e2.code === "TIMEOUT"))) {
+          if (!(
+            e2 instanceof TransactionTimeoutError ||
+            isNetworkError(e2) ||
+            (e2 instanceof OpsError && e2.code === "TIMEOUT")
+          )) {
             throw toOpsError(e2, { rpcUrl: conn.rpcUrl, what: `re-broadcast ${txHash}` });
           }
         }
-      } else if (!(e instanceof UnknownTransactionError || e instanceof TransactionTimeoutError || isNetworkError(e) || (e instanceof OpsError && e.code === "TIMEOUT"))) {
+      } else if (!(
+        e instanceof UnknownTransactionError ||
+        e instanceof TransactionTimeoutError ||
+        isNetworkError(e) ||
+        (e instanceof OpsError && e.code === "TIMEOUT")
+      )) {
         throw toOpsError(e, { rpcUrl: conn.rpcUrl, what: `tx status ${txHash}` });
       }
     }
     if (Date.now() >= deadline) {
-      throw new OpsError("TIMEOUT", `transaction ${txHash} from ${signerId} is not final after ${conn.txTimeoutMs} ms`, { txHash });
+      throw new OpsError(
+        "TIMEOUT",
+        `transaction ${txHash} from ${signerId} is not final after ${conn.txTimeoutMs} ms`,
+        { txHash },
+      );
     }
     conn.log(`waiting for transaction ${txHash} to be final`);
     await sleep(conn.pollMs);
@@ -379,13 +434,20 @@ export async function sendTransaction(
     } catch (e) {
       if (e instanceof InvalidNonceError) {
         if (attempt >= retries) {
-          throw new OpsError("TX_FAILED", `invalid nonce for ${signer.accountId} after ${retries} retries: ${e.message}`);
+          throw new OpsError(
+            "TX_FAILED",
+            `invalid nonce for ${signer.accountId} after ${retries} retries: ${e.message}`,
+          );
         }
         conn.log(`invalid nonce (ak ${e.accessKeyNonce}, tx ${e.transactionNonce}); retrying with a fresh nonce`);
         if (e.accessKeyNonce !== undefined) conn.nonces.set(nonceKey, BigInt(e.accessKeyNonce));
         continue;
       }
-      if (e instanceof TransactionTimeoutError || isNetworkError(e) || (e instanceof OpsError && e.code === "TIMEOUT")) {
+      if (
+        e instanceof TransactionTimeoutError ||
+        isNetworkError(e) ||
+        (e instanceof OpsError && e.code === "TIMEOUT")
+      ) {
         conn.log(`no final answer for ${txHash} (${(e as Error).message}); polling its status`);
         outcome = await waitForFinal(conn, txHash, signer.accountId, signedTransaction, deadline);
       } else {
@@ -438,7 +500,12 @@ export async function ensureAccount(conn: NearConnection, p: EnsureAccountParams
     actions.addFullAccessKey(PublicKey.from(pk)),
   ]);
   const after = await viewAccount(conn, p.accountId);
-  return { action: "created", accountId: p.accountId, txHash: r.txHash, balance: (after?.amount ?? p.balance).toString() };
+  return {
+    action: "created",
+    accountId: p.accountId,
+    txHash: r.txHash,
+    balance: (after?.amount ?? p.balance).toString(),
+  };
 }
 
 // ------------------------------------------------------------------------------------------ wasm
@@ -540,14 +607,19 @@ export async function deployContract(conn: NearConnection, p: DeployParams): Pro
   const verify = async (r: TxResult) => {
     const after = await viewAccount(conn, p.accountId);
     if (after?.codeHash !== codeHash) {
-      throw new OpsError("TX_FAILED", `after deploying, ${p.accountId} has code hash ${after?.codeHash}, expected ${codeHash}`, {
-        txHash: r.txHash,
-      });
+      throw new OpsError(
+        "TX_FAILED",
+        `after deploying, ${p.accountId} has code hash ${after?.codeHash}, expected ${codeHash}`,
+        {
+          txHash: r.txHash,
+        },
+      );
     }
   };
 
   if (!existing) {
-    if (!p.create) throw new OpsError("ACCOUNT_NOT_FOUND", `account ${p.accountId} does not exist and no creator was given`);
+    if (!p.create)
+      throw new OpsError("ACCOUNT_NOT_FOUND", `account ${p.accountId} does not exist and no creator was given`);
     const code = await load();
     const list: Action[] = [
       actions.createAccount(),
@@ -609,7 +681,11 @@ export interface CallResult {
   value?: unknown;
 }
 
-async function holds(conn: NearConnection, contractId: string, c: ViewCondition): Promise<{ ok: boolean; got: unknown }> {
+async function holds(
+  conn: NearConnection,
+  contractId: string,
+  c: ViewCondition,
+): Promise<{ ok: boolean; got: unknown }> {
   const got = await view(conn, contractId, c.method, c.args ?? {});
   return { ok: isDeepStrictEqual(got, c.equals), got };
 }
@@ -636,6 +712,11 @@ export async function callMethod(conn: NearConnection, p: CallParams): Promise<C
 }
 
 /** Plain transfer (used by the faucet). */
-export async function transfer(conn: NearConnection, signer: Signer, receiverId: string, amount: bigint): Promise<TxResult> {
+export async function transfer(
+  conn: NearConnection,
+  signer: Signer,
+  receiverId: string,
+  amount: bigint,
+): Promise<TxResult> {
   return sendTransaction(conn, signer, receiverId, [actions.transfer(amount)]);
 }

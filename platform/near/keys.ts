@@ -40,7 +40,10 @@ export function keyPairFromSecret(secret: string, ref: string): KeyPair {
     bytes = undefined;
   }
   if (!bytes || bytes.length !== 64) {
-    throw new OpsError("KEY_INVALID", `the value behind ${ref} is not a NEAR secret key "ed25519:<base58 of 64 bytes>"`);
+    throw new OpsError(
+      "KEY_INVALID",
+      `the value behind ${ref} is not a NEAR secret key "ed25519:<base58 of 64 bytes>"`,
+    );
   }
   const kp = KeyPair.fromString(secret.trim() as KeyPairString);
   // the second half of a NEAR secret key is its public key: a mismatch means a corrupt value

@@ -10,7 +10,8 @@ import type { OperationTable } from "./operation.js";
 /** A required non-empty string field of a payload. */
 export function requiredField(payload: Record<string, unknown>, field: string): string {
   const v = payload[field];
-  if (typeof v !== "string" || v === "") throw new OpsError("INVALID_INPUT", `payload.${field} must be a non-empty string`);
+  if (typeof v !== "string" || v === "")
+    throw new OpsError("INVALID_INPUT", `payload.${field} must be a non-empty string`);
   return v;
 }
 
@@ -31,7 +32,8 @@ export const nearOperations: OperationTable = {
   },
   call: async (payload, ctx) => {
     const signerId = requiredField(payload, "signer");
-    if (!isValidAccountId(signerId)) throw new OpsError("INVALID_INPUT", `payload.signer "${signerId}" is not an account id`);
+    if (!isValidAccountId(signerId))
+      throw new OpsError("INVALID_INPUT", `payload.signer "${signerId}" is not an account id`);
     const keyPair = await ctx.keys.resolve(requiredField(payload, "key"));
     const conn = await connect((payload.rpcUrl as string) ?? LOCAL_RPC_URL, ctx.connectOptions);
     const r = await callMethod(conn, {

@@ -114,7 +114,8 @@ export function validatePlan(input: unknown): Plan {
   if (typeof plan.keys !== "object" || plan.keys === null) bad("keys", "must map account ids to key references");
   for (const [acc, ref] of Object.entries(plan.keys)) {
     if (!isValidAccountId(acc)) bad(`keys.${acc}`, "is not a valid account id");
-    if (typeof ref !== "string" || !/^(ssm|secretsmanager|env):.+/.test(ref)) bad(`keys.${acc}`, "must be ssm:, secretsmanager: or env: reference");
+    if (typeof ref !== "string" || !/^(ssm|secretsmanager|env):.+/.test(ref))
+      bad(`keys.${acc}`, "must be ssm:, secretsmanager: or env: reference");
   }
   if (!Array.isArray(plan.steps)) bad("steps", "must be an array");
   const amount = (v: unknown, where: string) => {
@@ -137,7 +138,12 @@ export function validatePlan(input: unknown): Plan {
       amount(s.balance, `${at}.balance`);
     } else if (s.kind === "deploy") {
       needAccount(s.accountId, "accountId");
-      if (!s.wasm || typeof s.wasm.url !== "string" || !/^[0-9a-f]{64}$/i.test(String(s.wasm.sha256)) || !Number.isInteger(s.wasm.size)) {
+      if (
+        !s.wasm ||
+        typeof s.wasm.url !== "string" ||
+        !/^[0-9a-f]{64}$/i.test(String(s.wasm.sha256)) ||
+        !Number.isInteger(s.wasm.size)
+      ) {
         bad(`${at}.wasm`, "needs url, sha256 (hex) and size (bytes)");
       }
       if (s.creator !== undefined) {
@@ -157,7 +163,8 @@ export function validatePlan(input: unknown): Plan {
       if (s.deposit !== undefined) amount(s.deposit, `${at}.deposit`);
       toGas(s.gas, 0n);
       for (const c of ["unless", "expect"] as const) {
-        if (s[c] !== undefined && (typeof s[c]!.method !== "string" || !("equals" in s[c]!))) bad(`${at}.${c}`, "needs method and equals");
+        if (s[c] !== undefined && (typeof s[c]!.method !== "string" || !("equals" in s[c]!)))
+          bad(`${at}.${c}`, "needs method and equals");
       }
     } else {
       bad(`${at}.kind`, `unknown kind ${JSON.stringify((s as { kind?: unknown }).kind)}`);
@@ -185,8 +192,14 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
   const plan = validatePlan(input);
   const conn =
     deps.connection ??
-    (await connect(plan.rpcUrl ?? LOCAL_RPC_URL, { ...deps.connectOptions, expectChainId: plan.chainId ?? deps.connectOptions?.expectChainId }));
-  const signer = async (accountId: string): Promise<Signer> => ({ accountId, keyPair: await deps.keys.resolve(plan.keys[accountId]) });
+    (await connect(plan.rpcUrl ?? LOCAL_RPC_URL, {
+      ...deps.connectOptions,
+      expectChainId: plan.chainId ?? deps.connectOptions?.expectChainId,
+    }));
+  const signer = async (accountId: string): Promise<Signer> => ({
+    accountId,
+    keyPair: await deps.keys.resolve(plan.keys[accountId]),
+  });
   const publicKeyFor = async (accountId: string, explicit: string | undefined, creator: string | undefined) => {
     if (explicit) return explicit;
     const owner = plan.keys[accountId] ? accountId : creator;
@@ -205,7 +218,15 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
           balance: toYocto(step.balance),
           creator: await signer(step.creator),
         });
-        line = { event: "step", index, kind: "account", target: step.accountId, action: r.action, txHash: r.txHash, balance: r.balance };
+        line = {
+          event: "step",
+          index,
+          kind: "account",
+          target: step.accountId,
+          action: r.action,
+          txHash: r.txHash,
+          balance: r.balance,
+        };
       } else if (step.kind === "deploy") {
         const r = await deployContract(conn, {
           accountId: step.accountId,
@@ -226,7 +247,15 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
           },
           cacheDir: plan.wasmCacheDir,
         });
-        line = { event: "step", index, kind: "deploy", target: step.accountId, action: r.action, txHash: r.txHash, codeHash: r.codeHash };
+        line = {
+          event: "step",
+          index,
+          kind: "deploy",
+          target: step.accountId,
+          action: r.action,
+          txHash: r.txHash,
+          codeHash: r.codeHash,
+        };
       } else {
         const r = await callMethod(conn, {
           signer: await signer(step.signer),
@@ -238,12 +267,22 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
           unless: step.unless,
           expect: step.expect,
         });
-        line = { event: "step", index, kind: "call", target: `${step.contractId}.${step.method}`, action: r.action, txHash: r.txHash };
+        line = {
+          event: "step",
+          index,
+          kind: "call",
+          target: `${step.contractId}.${step.method}`,
+          action: r.action,
+          txHash: r.txHash,
+        };
       }
     } catch (e) {
       if (e instanceof OpsError) {
         const target = step.kind === "call" ? `${step.contractId}.${step.method}` : step.accountId;
-        throw new OpsError(e.code, `step ${index} (${step.kind} ${target}): ${e.message}`, { ...e.details, step: index });
+        throw new OpsError(e.code, `step ${index} (${step.kind} ${target}): ${e.message}`, {
+          ...e.details,
+          step: index,
+        });
       }
       throw e;
     }
@@ -261,8 +300,16 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
 export const CORE_CONTRACTS_COMMIT = "1c58c1f54121c3344750db636d4946d5edfb7267";
 
 export const CORE_CONTRACTS = {
-  wrap: { path: "w-near/res/w_near.wasm", size: 185251, sha256: "bf42d41cfe1ee902c117f198f39456c7c5aec37969ee0fd52057cee52a357f55" },
-  whitelist: { path: "whitelist/res/whitelist.wasm", size: 125918, sha256: "847299b110d4e4d7b71911b3f4d70d523ce2c267785857244ebf6cdac27cbd2c" },
+  wrap: {
+    path: "w-near/res/w_near.wasm",
+    size: 185251,
+    sha256: "bf42d41cfe1ee902c117f198f39456c7c5aec37969ee0fd52057cee52a357f55",
+  },
+  whitelist: {
+    path: "whitelist/res/whitelist.wasm",
+    size: 125918,
+    sha256: "847299b110d4e4d7b71911b3f4d70d523ce2c267785857244ebf6cdac27cbd2c",
+  },
   poolv1: {
     path: "staking-pool-factory/res/staking_pool_factory.wasm",
     size: 442301,
@@ -307,7 +354,11 @@ export function coreContractsPlan(opts: CoreContractsPlanOptions = {}): Plan {
   const root = opts.rootAccountId ?? "localnet";
   const ids = { whitelist: `whitelist.${root}`, poolv1: `poolv1.${root}`, wrap: `wrap.${root}` };
   const src = (k: keyof typeof CORE_CONTRACTS): WasmSource =>
-    opts.wasm?.[k] ?? { url: coreContractUrl(CORE_CONTRACTS[k].path), sha256: CORE_CONTRACTS[k].sha256, size: CORE_CONTRACTS[k].size };
+    opts.wasm?.[k] ?? {
+      url: coreContractUrl(CORE_CONTRACTS[k].path),
+      sha256: CORE_CONTRACTS[k].sha256,
+      size: CORE_CONTRACTS[k].size,
+    };
   const balance = (k: keyof typeof CORE_CONTRACT_BALANCES) => opts.balances?.[k] ?? CORE_CONTRACT_BALANCES[k];
   const keys: Record<string, KeyRef> = { [root]: opts.rootKey ?? "ssm:/near-localnet/localnet-account-key" };
   const isFactory = { method: "is_whitelisted_factory", args: { factory_account_id: ids.poolv1 }, equals: true };
@@ -414,14 +465,22 @@ export async function check(
     }
     const ok = height - start >= min;
     deps.emit({ event: "step", check: "blocks-advance", ok, from: start, to: height });
-    if (!ok) failures.push(`head stayed at ${start} (wanted +${min} blocks within ${input.blocks?.withinMs ?? 10_000} ms)`);
+    if (!ok)
+      failures.push(`head stayed at ${start} (wanted +${min} blocks within ${input.blocks?.withinMs ?? 10_000} ms)`);
   }
   const accounts: { accountId: string; codeHash: string }[] = [];
   for (const a of input.accounts ?? []) {
     const want = a.codeHash ?? (a.sha256 ? codeHashFromSha256(a.sha256) : undefined);
     const got = await viewAccount(conn, a.accountId);
     const ok = !!got && (want === undefined || got.codeHash === want);
-    deps.emit({ event: "step", check: "account", ok, accountId: a.accountId, codeHash: got?.codeHash ?? null, expected: want ?? null });
+    deps.emit({
+      event: "step",
+      check: "account",
+      ok,
+      accountId: a.accountId,
+      codeHash: got?.codeHash ?? null,
+      expected: want ?? null,
+    });
     if (!got) failures.push(`account ${a.accountId} does not exist`);
     else if (!ok) failures.push(`account ${a.accountId} has code hash ${got.codeHash}, expected ${want}`);
     else accounts.push({ accountId: a.accountId, codeHash: got.codeHash });

@@ -195,10 +195,14 @@ export async function runOperation(opts: RunOperationOptions): Promise<CommandOu
         { ...base, cause: err },
       );
     }
-    throw new SsmChannelError("SEND_FAILED", `SendCommand ${opts.documentName} to ${opts.instanceId} failed: ${errorName(err) || "error"}: ${message(err)}`, {
-      ...base,
-      cause: err,
-    });
+    throw new SsmChannelError(
+      "SEND_FAILED",
+      `SendCommand ${opts.documentName} to ${opts.instanceId} failed: ${errorName(err) || "error"}: ${message(err)}`,
+      {
+        ...base,
+        cause: err,
+      },
+    );
   }
 
   const detail = (inv?: GetCommandInvocationCommandOutput) => ({
@@ -225,7 +229,11 @@ export async function runOperation(opts: RunOperationOptions): Promise<CommandOu
   for (;;) {
     if (opts.signal?.aborted) {
       const c = await cancel();
-      throw new SsmChannelError("ABORTED", `aborted while waiting for command ${commandId} on ${opts.instanceId} (${c})`, detail(last));
+      throw new SsmChannelError(
+        "ABORTED",
+        `aborted while waiting for command ${commandId} on ${opts.instanceId} (${c})`,
+        detail(last),
+      );
     }
     if (elapsed() >= opts.timeoutSeconds * 1000) {
       const c = await cancel();
@@ -238,16 +246,22 @@ export async function runOperation(opts: RunOperationOptions): Promise<CommandOu
 
     let inv: GetCommandInvocationCommandOutput | undefined;
     try {
-      inv = await opts.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: opts.instanceId }));
+      inv = await opts.client.send(
+        new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: opts.instanceId }),
+      );
       transientErrors = 0;
     } catch (err) {
       // Right after SendCommand the invocation may not exist yet: keep polling.
       if (errorName(err) !== "InvocationDoesNotExist") {
         if (!isTransient(err) || ++transientErrors > 5) {
-          throw new SsmChannelError("SEND_FAILED", `GetCommandInvocation for ${commandId} failed: ${errorName(err) || "error"}: ${message(err)}`, {
-            ...detail(last),
-            cause: err,
-          });
+          throw new SsmChannelError(
+            "SEND_FAILED",
+            `GetCommandInvocation for ${commandId} failed: ${errorName(err) || "error"}: ${message(err)}`,
+            {
+              ...detail(last),
+              cause: err,
+            },
+          );
         }
       }
     }
@@ -269,7 +283,12 @@ export async function runOperation(opts: RunOperationOptions): Promise<CommandOu
   }
 }
 
-function finish(inv: GetCommandInvocationCommandOutput, commandId: string, opts: RunOperationOptions, elapsedMs: number): CommandOutcome {
+function finish(
+  inv: GetCommandInvocationCommandOutput,
+  commandId: string,
+  opts: RunOperationOptions,
+  elapsedMs: number,
+): CommandOutcome {
   const stdout = inv.StandardOutputContent ?? "";
   const stderr = inv.StandardErrorContent ?? "";
   const outcome: CommandOutcome = {
@@ -307,12 +326,20 @@ function finish(inv: GetCommandInvocationCommandOutput, commandId: string, opts:
     );
   }
   if (outcome.status === "TimedOut" || details === "ExecutionTimedOut") {
-    throw new SsmChannelError("TIMEOUT", withTail(`${where} hit the document's execution timeout (${outcome.statusDetails})`), d);
+    throw new SsmChannelError(
+      "TIMEOUT",
+      withTail(`${where} hit the document's execution timeout (${outcome.statusDetails})`),
+      d,
+    );
   }
   if (outcome.status === "Cancelled" || details === "Terminated") {
     throw new SsmChannelError("CANCELLED", withTail(`${where} was cancelled`), d);
   }
-  throw new SsmChannelError("COMMAND_FAILED", withTail(`${where} failed with exit code ${outcome.exitCode} (${outcome.status})`), d);
+  throw new SsmChannelError(
+    "COMMAND_FAILED",
+    withTail(`${where} failed with exit code ${outcome.exitCode} (${outcome.status})`),
+    d,
+  );
 }
 
 export interface WaitOnlineOptions extends Timing {
@@ -339,7 +366,9 @@ export async function waitForInstanceOnline(opts: WaitOnlineOptions): Promise<In
   let transientErrors = 0;
   for (;;) {
     if (opts.signal?.aborted) {
-      throw new SsmChannelError("ABORTED", `aborted while waiting for ${opts.instanceId} to come online`, { instanceId: opts.instanceId });
+      throw new SsmChannelError("ABORTED", `aborted while waiting for ${opts.instanceId} to come online`, {
+        instanceId: opts.instanceId,
+      });
     }
     try {
       const out = await opts.client.send(

@@ -63,7 +63,8 @@ const PARAMETER_REF = /\{\{\s*([A-Za-z0-9_.:-]+)\s*\}\}/g;
 /** The header that moves each parameter into its script variable, then the script body. */
 export function scriptLines(title: string, script: ShippedScript, parameters: ScriptParameter[]): string[] {
   const body = readScript(script).replace(/^#!.*\n/, "");
-  if (body.includes("{{")) throw new Error(`${script.name} contains "{{", which SSM would read as a parameter reference`);
+  if (body.includes("{{"))
+    throw new Error(`${script.name} contains "{{", which SSM would read as a parameter reference`);
   const header = [
     "#!/bin/bash",
     `# near-localnet ${title} (platform/ssm/documents.ts). Parameters arrive as SSM_<name> variables (agent 3.3.2746+)`,
@@ -101,7 +102,8 @@ const RUN_OP_PARAMETERS: ScriptParameter[] = [
     env: "PAYLOAD",
     spec: {
       type: "String",
-      description: "Base64 (standard alphabet) of the operation's JSON payload. Never holds a key: keys are named by reference.",
+      description:
+        "Base64 (standard alphabet) of the operation's JSON payload. Never holds a key: keys are named by reference.",
       allowedPattern: PAYLOAD_PATTERN,
       interpolationType: "ENV_VAR",
     },
@@ -208,7 +210,8 @@ const DIAGNOSTICS_PARAMETERS: ScriptParameter[] = [
 export function diagnosticsDocumentContent(): CommandDocumentContent {
   return checkReferences({
     schemaVersion: "2.2",
-    description: "near-localnet: fixed read-only probes (containers, logs, local health endpoints). No arbitrary commands.",
+    description:
+      "near-localnet: fixed read-only probes (containers, logs, local health endpoints). No arbitrary commands.",
     parameters: Object.fromEntries(DIAGNOSTICS_PARAMETERS.map((p) => [p.name, p.spec])),
     mainSteps: [
       {
@@ -230,7 +233,9 @@ const DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
 export function documentName(prefix: string, suffix: string): string {
   const name = `${prefix}-${suffix}`;
   if (!DOCUMENT_NAME.test(name) || /^(aws|amazon|amzn)/i.test(name)) {
-    throw new Error(`invalid SSM document name ${name}: use [a-zA-Z0-9_.-], 3-128 characters, not starting with aws/amazon/amzn`);
+    throw new Error(
+      `invalid SSM document name ${name}: use [a-zA-Z0-9_.-], 3-128 characters, not starting with aws/amazon/amzn`,
+    );
   }
   return name;
 }

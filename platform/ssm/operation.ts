@@ -60,7 +60,9 @@ function isPlainJson(value: unknown): boolean {
   return true;
 }
 
-export class SsmOperation<T extends Record<string, unknown> = Record<string, unknown>> extends pulumi.ComponentResource {
+export class SsmOperation<T extends Record<string, unknown> = Record<string, unknown>>
+  extends pulumi.ComponentResource
+{
   readonly command: command.local.Command;
   /** The final result line printed by ssm-run (JSON). */
   readonly stdout: pulumi.Output<string>;
@@ -80,7 +82,8 @@ export class SsmOperation<T extends Record<string, unknown> = Record<string, unk
       ["onlineTimeoutSeconds", onlineTimeoutSeconds, 0],
       ["pollIntervalMs", pollIntervalMs, 1],
     ] as const) {
-      if (!Number.isInteger(n) || n < min) throw new Error(`SsmOperation ${name}: ${what} must be a whole number >= ${min}`);
+      if (!Number.isInteger(n) || n < min)
+        throw new Error(`SsmOperation ${name}: ${what} must be a whole number >= ${min}`);
     }
 
     // A payload known now is checked now; one holding Outputs is checked when they resolve.
@@ -109,7 +112,14 @@ export class SsmOperation<T extends Record<string, unknown> = Record<string, unk
         update: SSM_RUN_COMMAND,
         dir: args.dir,
         environment,
-        triggers: [args.operation, payload, args.bundle.sha256, args.version ?? "", args.instanceId, ...(args.triggers ?? [])],
+        triggers: [
+          args.operation,
+          payload,
+          args.bundle.sha256,
+          args.version ?? "",
+          args.instanceId,
+          ...(args.triggers ?? []),
+        ],
         logging: args.logging ?? "stderr",
         addPreviousOutputInEnv: false,
       },

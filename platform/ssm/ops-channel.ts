@@ -74,13 +74,24 @@ export class OpsChannel extends pulumi.ComponentResource {
     // the object's old outputs, and uri and sha256 must keep naming the same bytes.
     this.bundle = {
       uri: pulumi.interpolate`s3://${object.bucket}/${object.key}`,
-      sha256: object.key.apply((k) => (k === undefined ? (undefined as unknown as string) : k.slice(OPS_BUNDLE_PREFIX.length, -".mjs".length))),
+      sha256: object.key.apply((k) =>
+        k === undefined ? (undefined as unknown as string) : k.slice(OPS_BUNDLE_PREFIX.length, -".mjs".length),
+      ),
     };
-    this.registerOutputs({ runOpDocument: this.runOpDocument, diagnosticsDocument: this.diagnosticsDocument, bundle: this.bundle });
+    this.registerOutputs({
+      runOpDocument: this.runOpDocument,
+      diagnosticsDocument: this.diagnosticsDocument,
+      bundle: this.bundle,
+    });
   }
 
   /** Lets an instance role fetch the operations bundle (any version of it) and nothing else. */
   bundleReadStatement(arns: ArnContext): PolicyStatement {
-    return { Sid: "ReadOpsBundle", Effect: "Allow", Action: ["s3:GetObject"], Resource: s3ObjectArn(arns, this.bucket, `${OPS_BUNDLE_PREFIX}*`) };
+    return {
+      Sid: "ReadOpsBundle",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: s3ObjectArn(arns, this.bucket, `${OPS_BUNDLE_PREFIX}*`),
+    };
   }
 }

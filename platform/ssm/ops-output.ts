@@ -74,7 +74,10 @@ function checkResult(line: Record<string, unknown>, n: number): OpsResult {
  * Parses the ops bundle's stdout into steps and the final result.
  * `truncated` (SSM cut stdout at its limit) turns a missing or broken last line into a clear message.
  */
-export function parseOpsOutput<T = Record<string, unknown>>(stdout: string, opts: { truncated?: boolean } = {}): OpsOutput<T> {
+export function parseOpsOutput<T = Record<string, unknown>>(
+  stdout: string,
+  opts: { truncated?: boolean } = {},
+): OpsOutput<T> {
   const lines = stdout.split("\n").map((l) => l.replace(/\r$/, ""));
   const steps: OpsStep[] = [];
   let result: OpsResult | undefined;
@@ -100,7 +103,10 @@ export function parseOpsOutput<T = Record<string, unknown>>(stdout: string, opts
 }
 
 /** Parses, and throws OpsOperationError when the operation reported ok:false. */
-export function expectOpsSuccess<T = Record<string, unknown>>(stdout: string, opts: { truncated?: boolean } = {}): { steps: OpsStep[]; result: OpsSuccess<T> } {
+export function expectOpsSuccess<T = Record<string, unknown>>(
+  stdout: string,
+  opts: { truncated?: boolean } = {},
+): { steps: OpsStep[]; result: OpsSuccess<T> } {
   const out = parseOpsOutput<T>(stdout, opts);
   if (!out.result.ok) throw new OpsOperationError({ steps: out.steps, result: out.result });
   return { steps: out.steps, result: out.result };

@@ -14,8 +14,7 @@ export const OPERATION_PATTERN = "^[a-z][a-z0-9-]{0,63}$";
 export const PAYLOAD_MAX_CHARS = 16384;
 
 /** Standard-alphabet base64 with correct padding, 4 to PAYLOAD_MAX_CHARS characters. */
-export const PAYLOAD_PATTERN =
-  "^([A-Za-z0-9+/]{4}){0,4095}([A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)$";
+export const PAYLOAD_PATTERN = "^([A-Za-z0-9+/]{4}){0,4095}([A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)$";
 
 /** s3://<bucket>/<key>; keys limited to a safe subset of characters. */
 export const BUNDLE_URI_PATTERN = "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9_./-]{1,900}$";

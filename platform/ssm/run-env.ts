@@ -88,9 +88,12 @@ export function parseSsmRunEnv(env: Record<string, string | undefined>): SsmRunS
     pollIntervalMs: num("pollIntervalMs", 1),
     region: get("region", true),
   };
-  if (s.instanceId && !INSTANCE_ID.test(s.instanceId)) problems.push(`${SSM_RUN_ENV.instanceId} is not an instance id: ${JSON.stringify(s.instanceId)}`);
-  if (s.document && !DOCUMENT.test(s.document)) problems.push(`${SSM_RUN_ENV.document} is not an SSM document name: ${JSON.stringify(s.document)}`);
-  if (s.region && !REGION.test(s.region)) problems.push(`${SSM_RUN_ENV.region} is not a region: ${JSON.stringify(s.region)}`);
+  if (s.instanceId && !INSTANCE_ID.test(s.instanceId))
+    problems.push(`${SSM_RUN_ENV.instanceId} is not an instance id: ${JSON.stringify(s.instanceId)}`);
+  if (s.document && !DOCUMENT.test(s.document))
+    problems.push(`${SSM_RUN_ENV.document} is not an SSM document name: ${JSON.stringify(s.document)}`);
+  if (s.region && !REGION.test(s.region))
+    problems.push(`${SSM_RUN_ENV.region} is not a region: ${JSON.stringify(s.region)}`);
   if (s.operation) check(() => checkParameter("operation", s.operation));
   if (s.payload) check(() => decodePayload(s.payload));
   if (s.bundleUri) check(() => checkParameter("bundleUri", s.bundleUri));

@@ -1,6 +1,14 @@
 // One NEAR operation through the run-op document: the parameters it takes, the run, and the
 // parsed result. Shared by automation/ssm-run.ts (Pulumi) and the driver.
-import { runOperation, SsmChannelError, tailLines, type CommandOutcome, type Progress, type SsmSender, type Timing } from "./channel.js";
+import {
+  runOperation,
+  SsmChannelError,
+  tailLines,
+  type CommandOutcome,
+  type Progress,
+  type SsmSender,
+  type Timing,
+} from "./channel.js";
 import { OpsOutputError, parseOpsOutput, type OpsFailure, type OpsStep, type OpsSuccess } from "./ops-output.js";
 import { checkParameter, DEFAULT_NODE_IMAGE, encodePayload } from "./patterns.js";
 
@@ -31,7 +39,8 @@ export function runOpParameters(input: RunOpParametersInput): Record<string, str
     bundleSha256: input.bundle.sha256,
     nodeImage: input.nodeImage ?? DEFAULT_NODE_IMAGE,
   };
-  if (input.executionTimeoutSeconds !== undefined) params.executionTimeout = String(Math.ceil(input.executionTimeoutSeconds));
+  if (input.executionTimeoutSeconds !== undefined)
+    params.executionTimeout = String(Math.ceil(input.executionTimeoutSeconds));
   for (const [name, value] of Object.entries(params)) checkParameter(name, value);
   return params;
 }
@@ -108,7 +117,9 @@ function tailSuffix(stderr: string): string {
 }
 
 /** Runs one operation of the ops bundle on an instance and returns its parsed result. */
-export async function runNearOperation<T = Record<string, unknown>>(opts: RunNearOperationOptions): Promise<NearOperationOutcome<T>> {
+export async function runNearOperation<T = Record<string, unknown>>(
+  opts: RunNearOperationOptions,
+): Promise<NearOperationOutcome<T>> {
   const parameters = runOpParameters({
     ...opts,
     executionTimeoutSeconds: opts.executionTimeoutSeconds ?? Math.max(30, Math.ceil(opts.timeoutSeconds)),
@@ -163,34 +174,50 @@ export async function runNearOperation<T = Record<string, unknown>>(opts: RunNea
     parsed = parseOpsOutput<T>(command.stdout, { truncated: command.stdoutTruncated });
   } catch (err) {
     if (!(err instanceof OpsOutputError)) throw err;
-    throw new RunOpError("output", "BAD_OUTPUT", `${opts.operation} on ${opts.instanceId}: ${err.message}${tailSuffix(command.stderr)}`, {
-      operation: opts.operation,
-      commandId: command.commandId,
-      exitCode: command.exitCode,
-      stdout: command.stdout,
-      stderr: command.stderr,
-      cause: err,
-    });
+    throw new RunOpError(
+      "output",
+      "BAD_OUTPUT",
+      `${opts.operation} on ${opts.instanceId}: ${err.message}${tailSuffix(command.stderr)}`,
+      {
+        operation: opts.operation,
+        commandId: command.commandId,
+        exitCode: command.exitCode,
+        stdout: command.stdout,
+        stderr: command.stderr,
+        cause: err,
+      },
+    );
   }
   if (!parsed.result.ok) {
     // Exit code 0 with ok:false breaks the contract, but the operation's word wins.
     const f = parsed.result;
-    throw new RunOpError("operation", f.error.code, `${opts.operation} on ${opts.instanceId} failed: ${f.error.code}: ${f.error.message}`, {
-      operation: opts.operation,
-      commandId: command.commandId,
-      exitCode: command.exitCode,
-      stdout: command.stdout,
-      stderr: command.stderr,
-      steps: parsed.steps,
-      failure: f,
-    });
+    throw new RunOpError(
+      "operation",
+      f.error.code,
+      `${opts.operation} on ${opts.instanceId} failed: ${f.error.code}: ${f.error.message}`,
+      {
+        operation: opts.operation,
+        commandId: command.commandId,
+        exitCode: command.exitCode,
+        stdout: command.stdout,
+        stderr: command.stderr,
+        steps: parsed.steps,
+        failure: f,
+      },
+    );
   }
   if (parsed.result.operation !== opts.operation) {
     throw new RunOpError(
       "output",
       "BAD_OUTPUT",
       `${opts.operation} on ${opts.instanceId}: the result line names operation ${parsed.result.operation}`,
-      { operation: opts.operation, commandId: command.commandId, exitCode: command.exitCode, stdout: command.stdout, stderr: command.stderr },
+      {
+        operation: opts.operation,
+        commandId: command.commandId,
+        exitCode: command.exitCode,
+        stdout: command.stdout,
+        stderr: command.stderr,
+      },
     );
   }
   return { command, steps: parsed.steps, result: parsed.result };

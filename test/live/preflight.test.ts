@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { DescribeInstanceTypeOfferingsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { parse } from "yaml";
-import { DEFAULTS, loadConfig } from "../../platform/config/config.js";
+import { DEFAULTS, loadConfig } from "../../layers/config.js";
 
 const stack = process.env.NEAR_LOCALNET_LIVE_STACK ?? "localnet";
 const file = parse(readFileSync(`Pulumi.${stack}.yaml`, "utf8")) as { config?: Record<string, unknown> };
@@ -25,21 +25,27 @@ async function credentials(): Promise<string | undefined> {
 
 const reason = await credentials();
 if (reason) {
-  // eslint-disable-next-line no-console
-  console.warn(`live suite skipped: no AWS credentials (${reason}). Configure credentials (environment, profile or SSO) to run it.`);
+  console.warn(
+    `live suite skipped: no AWS credentials (${reason}). Configure credentials (environment, profile or SSO) to run it.`,
+  );
 }
 const live = reason ? describe.skip : describe;
 
 live(`AWS account preflight for stack ${stack} in ${cfg.region}`, () => {
   test("the Amazon Linux 2023 AMI parameter resolves", async () => {
-    const out = await new SSMClient({ region: cfg.region }).send(new GetParameterCommand({ Name: cfg.amiParameter ?? DEFAULTS.amiParameter }));
+    const out = await new SSMClient({ region: cfg.region }).send(
+      new GetParameterCommand({ Name: cfg.amiParameter ?? DEFAULTS.amiParameter }),
+    );
     expect(out.Parameter?.Value).toMatch(/^ami-[0-9a-f]+$/);
   });
 
   test("the configured instance types are offered in the region", async () => {
     const types = [...new Set([cfg.base.instanceType, cfg.mpc.instanceType])];
     const out = await new EC2Client({ region: cfg.region }).send(
-      new DescribeInstanceTypeOfferingsCommand({ LocationType: "region", Filters: [{ Name: "instance-type", Values: types }] }),
+      new DescribeInstanceTypeOfferingsCommand({
+        LocationType: "region",
+        Filters: [{ Name: "instance-type", Values: types }],
+      }),
     );
     expect((out.InstanceTypeOfferings ?? []).map((o) => o.InstanceType).sort()).toEqual(types.sort());
   });
@@ -47,13 +53,17 @@ live(`AWS account preflight for stack ${stack} in ${cfg.region}`, () => {
 
 const deployed = !reason && process.env.NEAR_LOCALNET_LIVE_STACK ? describe : describe.skip;
 if (!reason && !process.env.NEAR_LOCALNET_LIVE_STACK) {
-  // eslint-disable-next-line no-console
-  console.warn("deployed-stack checks skipped: set NEAR_LOCALNET_LIVE_STACK=<stack> to run health and the sign test against a deployed stack.");
+  console.warn(
+    "deployed-stack checks skipped: set NEAR_LOCALNET_LIVE_STACK=<stack> to run health and the sign test against a deployed stack.",
+  );
 }
 
 deployed(`deployed stack ${stack}`, () => {
   const automate = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", "automation/cli.ts", ...args, "--stack", stack, "--json"], { encoding: "utf8", timeout: 40 * 60 * 1000 });
+    spawnSync(process.execPath, ["--import", "tsx", "automation/cli.ts", ...args, "--stack", stack, "--json"], {
+      encoding: "utf8",
+      timeout: 40 * 60 * 1000,
+    });
 
   test("every layer passes its health gate", () => {
     const run = automate("health");

@@ -3,7 +3,7 @@
 // program's applies on them. The program must survive that: no apply may throw on a missing value.
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, settle } from "../../automation/mocks.js";
-import { loadConfig } from "../../platform/config/config.js";
+import { loadConfig } from "../../layers/config.js";
 
 const rejections: unknown[] = [];
 const onRejection = (reason: unknown) => rejections.push(reason);
@@ -14,7 +14,12 @@ afterAll(() => process.off("unhandledRejection", onRejection));
 test("every custom resource skipped: the whole program still runs without an error", async () => {
   const config = { "aws:region": "us-east-1" };
   pulumi.runtime.setAllConfig(config);
-  const records = installMocks({ project: "near-localnet", stack: "localnet", region: "us-east-1", skipped: (a) => a.custom !== false });
+  const records = installMocks({
+    project: "near-localnet",
+    stack: "localnet",
+    region: "us-east-1",
+    skipped: (a) => a.custom !== false,
+  });
   const cfg = loadConfig((k) => (config as Record<string, string>)[k], "localnet");
   const { NearBase } = await import("../../layers/base/component.js");
   const { NearServices } = await import("../../layers/services/component.js");

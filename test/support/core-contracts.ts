@@ -57,7 +57,8 @@ export function stakingPoolFactoryBehaviour(chain: FakeNearcore): ContractBehavi
     view: { get_min_attached_balance: () => (30n * NEAR).toString() },
     call: {
       create_staking_pool: (ctx) => {
-        if (ctx.attachedDeposit < 30n * NEAR) throw new ContractPanic("Not enough attached deposit to complete staking pool creation");
+        if (ctx.attachedDeposit < 30n * NEAR)
+          throw new ContractPanic("Not enough attached deposit to complete staking pool creation");
         const s = ctx.state.get("STATE") as { whitelist: string };
         const poolId = `${ctx.args.staking_pool_id}.${ctx.contractId}`;
         // stands in for the factory's promise to the whitelist: only a whitelisted factory may add pools
@@ -73,5 +74,7 @@ export function stakingPoolFactoryBehaviour(chain: FakeNearcore): ContractBehavi
 
 export const wrapBehaviour: ContractBehaviour = nearSdkContract({
   init: { new: (ctx) => void ctx.state.set("STATE", { total_supply: "0" }) },
-  view: { ft_metadata: () => ({ spec: "ft-1.0.0", name: "Wrapped NEAR fungible token", symbol: "wNEAR", decimals: 24 }) },
+  view: {
+    ft_metadata: () => ({ spec: "ft-1.0.0", name: "Wrapped NEAR fungible token", symbol: "wNEAR", decimals: 24 }),
+  },
 });

@@ -55,14 +55,7 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { sha256 } from "@noble/hashes/sha2.js";
-import {
-  KeyPair,
-  PublicKey,
-  baseDecode,
-  baseEncode,
-  decodeSignedTransaction,
-  type KeyPairString,
-} from "near-api-js";
+import { KeyPair, PublicKey, baseDecode, baseEncode, decodeSignedTransaction, type KeyPairString } from "near-api-js";
 import { YOCTO_PER_NEAR } from "../../platform/near/amounts.js";
 import { EMPTY_CODE_HASH } from "../../platform/near/code-hash.js";
 
@@ -101,10 +94,12 @@ export function nearSdkContract(spec: {
   view?: Record<string, ContractMethod>;
   call?: Record<string, ContractMethod>;
 }): ContractBehaviour {
-  const guard = (m: ContractMethod): ContractMethod => (ctx) => {
-    if (!ctx.state.has("STATE")) throw new ContractPanic("The contract is not initialized");
-    return m(ctx);
-  };
+  const guard =
+    (m: ContractMethod): ContractMethod =>
+    (ctx) => {
+      if (!ctx.state.has("STATE")) throw new ContractPanic("The contract is not initialized");
+      return m(ctx);
+    };
   const out: ContractBehaviour = { view: {}, call: {} };
   for (const [name, m] of Object.entries(spec.init ?? {})) {
     out.call![name] = (ctx) => {
@@ -123,7 +118,8 @@ export type FailMode = "network" | "hang" | "http503" | "timeout-error";
 
 interface AccessKeyRec {
   nonce: bigint;
-  permission: "FullAccess" | { FunctionCall: { allowance: string | null; receiver_id: string; method_names: string[] } };
+  permission:
+    "FullAccess" | { FunctionCall: { allowance: string | null; receiver_id: string; method_names: string[] } };
 }
 interface AccountRec {
   amount: bigint;
@@ -446,7 +442,11 @@ export class FakeNearcore {
       case "send_tx":
         return this.sendTx(params?.signed_tx_base64, params?.wait_until ?? "EXECUTED_OPTIMISTIC", timeoutError);
       case "broadcast_tx_commit":
-        return this.sendTx(Array.isArray(params) ? params[0] : params?.signed_tx_base64, "EXECUTED_OPTIMISTIC", timeoutError);
+        return this.sendTx(
+          Array.isArray(params) ? params[0] : params?.signed_tx_base64,
+          "EXECUTED_OPTIMISTIC",
+          timeoutError,
+        );
       case "broadcast_tx_async": {
         const r: any = this.sendTx(Array.isArray(params) ? params[0] : params?.signed_tx_base64, "NONE", false);
         return r.transaction_hash;
@@ -496,8 +496,7 @@ export class FakeNearcore {
     const id = params?.block_id;
     if (id !== undefined && id !== null) {
       const found = this.blocks.find((x) => x.height === id || x.hash === id);
-      if (!found)
-        throw new RpcFailure(handlerError("UNKNOWN_BLOCK", {}, `DB Not Found Error: BLOCK: ${String(id)}`));
+      if (!found) throw new RpcFailure(handlerError("UNKNOWN_BLOCK", {}, `DB Not Found Error: BLOCK: ${String(id)}`));
       b = found;
     }
     return {
@@ -575,7 +574,8 @@ export class FakeNearcore {
         return { code_base64: b64(a.code), hash: a.codeHash, ...at };
       case "view_state": {
         if (!a) throw unknownAccount();
-        const stateBytes = storageUsage(a) - ACCOUNT_BASE_STORAGE - a.keys.size * ACCESS_KEY_STORAGE - (a.code?.length ?? 0);
+        const stateBytes =
+          storageUsage(a) - ACCOUNT_BASE_STORAGE - a.keys.size * ACCESS_KEY_STORAGE - (a.code?.length ?? 0);
         if (stateBytes > this.stateSizeLimit)
           throw new RpcFailure(
             handlerError(
@@ -615,11 +615,13 @@ export class FakeNearcore {
   private runView(accountId: string, method: string, args: Uint8Array): { value: Uint8Array; logs: string[] } {
     const a = this.accounts.get(accountId);
     if (!a) throw new ViewError(`FunctionCallError(CompilationError(CodeDoesNotExist { account_id: "${accountId}" }))`);
-    if (!a.code) throw new ViewError(`FunctionCallError(CompilationError(CodeDoesNotExist { account_id: "${accountId}" }))`);
+    if (!a.code)
+      throw new ViewError(`FunctionCallError(CompilationError(CodeDoesNotExist { account_id: "${accountId}" }))`);
     const beh = this.behaviourFor(accountId, a);
     const fn = beh?.view?.[method];
     if (!fn) {
-      if (beh?.call?.[method]) throw new ViewError(`FunctionCallError(HostError(ProhibitedInView { method_name: "storage_write" }))`);
+      if (beh?.call?.[method])
+        throw new ViewError(`FunctionCallError(HostError(ProhibitedInView { method_name: "storage_write" }))`);
       throw new ViewError("FunctionCallError(MethodResolveError(MethodNotFound))");
     }
     const logs: string[] = [];
@@ -762,7 +764,8 @@ export class FakeNearcore {
       this.invalidNonceInjections--;
       if (key.nonce < nonce) key.nonce = nonce; // someone else used this nonce
     }
-    if (nonce <= key.nonce) throw new TxError({ InvalidNonce: { tx_nonce: Number(nonce), ak_nonce: Number(key.nonce) } });
+    if (nonce <= key.nonce)
+      throw new TxError({ InvalidNonce: { tx_nonce: Number(nonce), ak_nonce: Number(key.nonce) } });
 
     const actions: any[] = tx.actions;
     let deposits = 0n;
@@ -892,7 +895,14 @@ export class FakeNearcore {
         if (receiver) fail(index, { AccountAlreadyExists: { account_id: receiverId } });
         const topLevel = !receiverId.includes(".");
         if (topLevel ? receiverId.length < 32 : !isSubAccount(receiverId, predecessorId)) {
-          if (topLevel) fail(index, { CreateAccountOnlyByRegistrar: { account_id: receiverId, registrar_account_id: "registrar", predecessor_id: predecessorId } });
+          if (topLevel)
+            fail(index, {
+              CreateAccountOnlyByRegistrar: {
+                account_id: receiverId,
+                registrar_account_id: "registrar",
+                predecessor_id: predecessorId,
+              },
+            });
           fail(index, { CreateAccountNotAllowed: { account_id: receiverId, predecessor_id: predecessorId } });
         }
         this.accounts.set(receiverId, {
@@ -927,23 +937,43 @@ export class FakeNearcore {
         const fc = act.functionCall;
         const deposit = BigInt(fc.deposit);
         r.amount += deposit;
-        if (!r.code) fail(index, { FunctionCallError: { CompilationError: { CodeDoesNotExist: { account_id: receiverId } } } });
-        const fn = this.behaviourFor(receiverId, r)?.call?.[fc.methodName] ?? this.behaviourFor(receiverId, r)?.view?.[fc.methodName];
+        if (!r.code)
+          fail(index, { FunctionCallError: { CompilationError: { CodeDoesNotExist: { account_id: receiverId } } } });
+        const fn =
+          this.behaviourFor(receiverId, r)?.call?.[fc.methodName] ??
+          this.behaviourFor(receiverId, r)?.view?.[fc.methodName];
         if (!fn) fail(index, { FunctionCallError: { MethodResolveError: "MethodNotFound" } });
-        const ctx = this.context(receiverId, predecessorId, predecessorId, deposit, bytesOf(fc.args), r.state, false, logs, (to, amount) => {
-          if (r.amount < amount) throw new ContractPanic("Not enough balance to transfer");
-          const dest = this.accounts.get(to);
-          if (!dest) throw new ContractPanic(`Account ${to} does not exist`);
-          r.amount -= amount;
-          dest.amount += amount;
-        });
+        const ctx = this.context(
+          receiverId,
+          predecessorId,
+          predecessorId,
+          deposit,
+          bytesOf(fc.args),
+          r.state,
+          false,
+          logs,
+          (to, amount) => {
+            if (r.amount < amount) throw new ContractPanic("Not enough balance to transfer");
+            const dest = this.accounts.get(to);
+            if (!dest) throw new ContractPanic(`Account ${to} does not exist`);
+            r.amount -= amount;
+            dest.amount += amount;
+          },
+        );
         try {
           ret = encodeReturn(fn!(ctx));
         } catch (e) {
           fail(index, { FunctionCallError: { ExecutionError: `Smart contract panicked: ${errMessage(e)}` } });
         }
       } else if (act.stake) {
-        fail(index, { TriesToStake: { account_id: receiverId, stake: String(act.stake.stake), locked: "0", balance: r.amount.toString() } });
+        fail(index, {
+          TriesToStake: {
+            account_id: receiverId,
+            stake: String(act.stake.stake),
+            locked: "0",
+            balance: r.amount.toString(),
+          },
+        });
       }
     }
     for (const id of new Set([receiverId, predecessorId])) {
@@ -985,7 +1015,17 @@ function parseFailure(message: string): RpcFailure {
   return validationFailure("PARSE_ERROR", { error_message: message }, -32700, "Parse error", message);
 }
 function finalStatus(waitUntil: string): string {
-  return waitUntil === "NONE" ? "NONE" : waitUntil === "INCLUDED" ? "INCLUDED" : waitUntil === "INCLUDED_FINAL" ? "INCLUDED_FINAL" : waitUntil === "EXECUTED" ? "EXECUTED" : waitUntil === "FINAL" ? "FINAL" : "EXECUTED_OPTIMISTIC";
+  return waitUntil === "NONE"
+    ? "NONE"
+    : waitUntil === "INCLUDED"
+      ? "INCLUDED"
+      : waitUntil === "INCLUDED_FINAL"
+        ? "INCLUDED_FINAL"
+        : waitUntil === "EXECUTED"
+          ? "EXECUTED"
+          : waitUntil === "FINAL"
+            ? "FINAL"
+            : "EXECUTED_OPTIMISTIC";
 }
 function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

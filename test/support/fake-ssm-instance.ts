@@ -72,7 +72,9 @@ export function fakeSsmInstance(opts: FakeSsmInstanceOptions = {}): FakeSsmInsta
     async send(cmd: unknown) {
       if (cmd instanceof SendCommandCommand) {
         if (opts.failSend) throw opts.failSend;
-        const params = Object.fromEntries(Object.entries(cmd.input.Parameters ?? {}).map(([k, v]) => [k, (v as string[])[0]]));
+        const params = Object.fromEntries(
+          Object.entries(cmd.input.Parameters ?? {}).map(([k, v]) => [k, (v as string[])[0]]),
+        );
         sent.push({ ...params, instanceId: cmd.input.InstanceIds?.[0] ?? "", document: cmd.input.DocumentName ?? "" });
         const id = `cmd-${sent.length}`;
         invocations.set(id, await runOnInstance(params.operation, params.payload));
@@ -80,7 +82,8 @@ export function fakeSsmInstance(opts: FakeSsmInstanceOptions = {}): FakeSsmInsta
       }
       if (cmd instanceof GetCommandInvocationCommand) {
         const inv = invocations.get(cmd.input.CommandId ?? "");
-        if (!inv) throw Object.assign(new Error(`no invocation ${cmd.input.CommandId}`), { name: "InvocationDoesNotExist" });
+        if (!inv)
+          throw Object.assign(new Error(`no invocation ${cmd.input.CommandId}`), { name: "InvocationDoesNotExist" });
         return {
           Status: inv.exit === 0 ? "Success" : "Failed",
           StatusDetails: inv.exit === 0 ? "Success" : "Failed",

@@ -10,7 +10,11 @@ import { startFaucet, type FaucetConfig, type FaucetHandle } from "../../layers/
 import type { FakeNearcore } from "./fake-nearcore.js";
 import { FakeKeys } from "./ops.js";
 
-export function startTestFaucet(chain: FakeNearcore, parentKey: KeyPair | string, overrides: Partial<FaucetConfig> = {}): Promise<FaucetHandle> {
+export function startTestFaucet(
+  chain: FakeNearcore,
+  parentKey: KeyPair | string,
+  overrides: Partial<FaucetConfig> = {},
+): Promise<FaucetHandle> {
   return startFaucet(
     {
       rpcUrl: chain.url,

@@ -79,23 +79,28 @@ export class FakeKeys {
       env: this.env,
       ssm: {
         send: async (cmd: unknown) => {
-          if (!(cmd instanceof GetParameterCommand)) throw new Error(`FakeKeys: unexpected SSM call ${(cmd as object).constructor.name}`);
+          if (!(cmd instanceof GetParameterCommand))
+            throw new Error(`FakeKeys: unexpected SSM call ${(cmd as object).constructor.name}`);
           const name = cmd.input.Name ?? "";
           this.reads.push(`ssm:${name}`);
           const value = this.ssm.get(name);
           if (value === undefined) throw awsError("ParameterNotFound", "");
           // a SecureString read without decryption is the KMS ciphertext, never the value
-          const shown = cmd.input.WithDecryption ? value : `AQICAH${Buffer.from(value).toString("base64").slice(0, 24)}`;
+          const shown = cmd.input.WithDecryption
+            ? value
+            : `AQICAH${Buffer.from(value).toString("base64").slice(0, 24)}`;
           return { Parameter: { Name: name, Type: "SecureString", Value: shown }, $metadata: {} };
         },
       } as KeyClients["ssm"],
       secretsManager: {
         send: async (cmd: unknown) => {
-          if (!(cmd instanceof GetSecretValueCommand)) throw new Error(`FakeKeys: unexpected Secrets Manager call ${(cmd as object).constructor.name}`);
+          if (!(cmd instanceof GetSecretValueCommand))
+            throw new Error(`FakeKeys: unexpected Secrets Manager call ${(cmd as object).constructor.name}`);
           const id = cmd.input.SecretId ?? "";
           this.reads.push(`secretsmanager:${id}`);
           const value = this.secrets.get(id);
-          if (value === undefined) throw awsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+          if (value === undefined)
+            throw awsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
           return { Name: id, SecretString: value, $metadata: {} };
         },
       } as KeyClients["secretsManager"],

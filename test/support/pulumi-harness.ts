@@ -2,7 +2,7 @@
 // gives tests the recorded resources and resolved outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, settle, type CommandResults, type RecordedResource } from "../../automation/mocks.js";
-import { loadConfig, type LocalnetConfig } from "../../platform/config/config.js";
+import { loadConfig, type LocalnetConfig } from "../../layers/config.js";
 
 export interface Harness {
   cfg: LocalnetConfig;
@@ -25,7 +25,10 @@ export function harness(config: Record<string, string>, stack = "localnet", comm
     byType,
     one: (type, name) => {
       const found = byType(type).filter((r) => name === undefined || r.name === name);
-      if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+      if (found.length !== 1)
+        throw new Error(
+          `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+        );
       return found[0];
     },
   };

@@ -46,7 +46,12 @@ export interface ScriptResult {
  * undefined leaves the variable out). A script that does not finish within `timeoutMs` is killed
  * (status null) rather than blocking the test run.
  */
-export function runScript(script: string, stubs: string, env: Record<string, string | undefined>, timeoutMs = 20_000): ScriptResult {
+export function runScript(
+  script: string,
+  stubs: string,
+  env: Record<string, string | undefined>,
+  timeoutMs = 20_000,
+): ScriptResult {
   const full: Record<string, string> = { PATH: `${stubs}:${process.env.PATH}` };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete full[k];
@@ -58,5 +63,9 @@ export function runScript(script: string, stubs: string, env: Record<string, str
 
 /** The non-empty lines of a stub's call log ([] when there is none yet). */
 export function logLines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0) : [];
+  return existsSync(file)
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.length > 0)
+    : [];
 }

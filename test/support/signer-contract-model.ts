@@ -115,7 +115,11 @@ const PAIRS: Record<string, string[]> = {
   CKD: ["ConfidentialKeyDerivation"],
 };
 /** Protocol -> the signature scheme of its keys (CKD keys are BLS: the model cannot sign with them). */
-const SCHEME_OF: Record<string, ModelScheme | undefined> = { CaitSith: "Secp256k1", DamgardEtAl: "Secp256k1", Frost: "Ed25519" };
+const SCHEME_OF: Record<string, ModelScheme | undefined> = {
+  CaitSith: "Secp256k1",
+  DamgardEtAl: "Secp256k1",
+  Frost: "Ed25519",
+};
 
 /** A deterministic test private key for a curve (never use outside tests). */
 export function testPrivateKey(curve: Curve, seed: number): Uint8Array {
@@ -216,7 +220,8 @@ export class SignerContractModel {
   }
 
   private live(): Map<string, unknown> {
-    if (!this.chain || !this.contractId) throw new Error("SignerContractModel: attach(chain, contractId) or install() first");
+    if (!this.chain || !this.contractId)
+      throw new Error("SignerContractModel: attach(chain, contractId) or install() first");
     return this.chain.contractState(this.contractId);
   }
 
@@ -242,7 +247,10 @@ export class SignerContractModel {
   /** The key the contract derives for (predecessor, path): root + tweak, computed from the private side. */
   derivedPublicKey(domainId: number, predecessor: string, path: string): ChainSigPublicKey {
     const d = this.domain(domainId);
-    return publicKeyFromPrivate(CURVE[d.scheme], deriveChildPrivateKey(CURVE[d.scheme], d.rootPrivateKey, predecessor, path));
+    return publicKeyFromPrivate(
+      CURVE[d.scheme],
+      deriveChildPrivateKey(CURVE[d.scheme], d.rootPrivateKey, predecessor, path),
+    );
   }
 
   // ------------------------------------------------------------------ keygen, as the nodes would drive it
@@ -252,7 +260,13 @@ export class SignerContractModel {
     if (!init) throw new Error(`SignerContractModel: not Initializing (${this.phase})`);
     const ev = init.generating_key;
     const h = this.chain!.height;
-    ev.instance = { attempt_id: ev.next_attempt_id, started_in: h, expires_on: h + 31, completed: [], public_key: null };
+    ev.instance = {
+      attempt_id: ev.next_attempt_id,
+      started_in: h,
+      expires_on: h + 31,
+      completed: [],
+      public_key: null,
+    };
     ev.next_attempt_id += 1;
     this.protocolState = { Initializing: init };
   }
@@ -272,9 +286,17 @@ export class SignerContractModel {
       init.generated_keys.push({ domain_id: ev.domain.id, key: inst.public_key, attempt: inst.attempt_id });
       const next = init.domains.domains[init.generated_keys.length];
       if (next) {
-        init.generating_key = { epoch_id: init.epoch_id, domain: next, parameters: ev.parameters, instance: null, next_attempt_id: 0 };
+        init.generating_key = {
+          epoch_id: init.epoch_id,
+          domain: next,
+          parameters: ev.parameters,
+          instance: null,
+          next_attempt_id: 0,
+        };
       } else {
-        this.protocolState = { Running: runningState(init.domains, { epoch_id: init.epoch_id, domains: init.generated_keys }, ev.parameters) };
+        this.protocolState = {
+          Running: runningState(init.domains, { epoch_id: init.epoch_id, domains: init.generated_keys }, ev.parameters),
+        };
         return;
       }
     }
@@ -295,7 +317,8 @@ export class SignerContractModel {
   /** Every participant votes for `domains` (as if each node had sent vote_add_domains): keygen starts. */
   voteAll(domains: Json[]): void {
     let ps = this.protocolState;
-    for (const t of ps.Running.parameters.participants.participants) ps = recordVote(ps, t[1], structuredClone(domains));
+    for (const t of ps.Running.parameters.participants.participants)
+      ps = recordVote(ps, t[1], structuredClone(domains));
     this.protocolState = ps;
   }
 
@@ -313,15 +336,31 @@ export class SignerContractModel {
 
   private presetState(): Json {
     const p = this.preset!;
-    const configs = p.domains.map((d) => ({ id: d.id, protocol: protocolOf(d.scheme), reconstruction_threshold: p.threshold, purpose: "Sign" }));
+    const configs = p.domains.map((d) => ({
+      id: d.id,
+      protocol: protocolOf(d.scheme),
+      reconstruction_threshold: p.threshold,
+      purpose: "Sign",
+    }));
     return {
       Running: runningState(
         { domains: configs, next_domain_id: Math.max(-1, ...p.domains.map((d) => d.id)) + 1 },
-        { epoch_id: 0, domains: p.domains.map((d) => ({ domain_id: d.id, attempt: 0, key: keysetKey(d.scheme, this.rootPublicKey(d.id)) })) },
+        {
+          epoch_id: 0,
+          domains: p.domains.map((d) => ({
+            domain_id: d.id,
+            attempt: 0,
+            key: keysetKey(d.scheme, this.rootPublicKey(d.id)),
+          })),
+        },
         {
           participants: {
             next_id: p.participants.length,
-            participants: p.participants.map((x, i) => [x.accountId, i, { url: x.url, tls_public_key: x.tlsPublicKey }]),
+            participants: p.participants.map((x, i) => [
+              x.accountId,
+              i,
+              { url: x.url, tls_public_key: x.tlsPublicKey },
+            ]),
           },
           threshold: p.threshold,
         },
@@ -340,7 +379,8 @@ export class SignerContractModel {
     const domainArg = (ctx: ContractContext): number => {
       const v = ctx.args?.domain_id;
       if (v === undefined || v === null) return 0;
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new ContractPanic(`Failed to deserialize input: domain_id ${JSON.stringify(v)}`);
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+        throw new ContractPanic(`Failed to deserialize input: domain_id ${JSON.stringify(v)}`);
       return v;
     };
     /** The keyset entry of a domain in the live state (Running, or the running state kept while Resharing). */
@@ -372,7 +412,8 @@ export class SignerContractModel {
           const key = this.derivedPublicKey(id, pred, path);
           // the model must agree with the library's public derivation; a disagreement is a bug in one of them
           const check = deriveKey(this.rootPublicKey(id), pred, path);
-          if (formatPublicKey(check) !== formatPublicKey(key)) throw new Error("signer-contract-model: private and public derivation disagree");
+          if (formatPublicKey(check) !== formatPublicKey(key))
+            throw new Error("signer-contract-model: private and public derivation disagree");
           return formatPublicKey(key);
         },
       },
@@ -383,7 +424,9 @@ export class SignerContractModel {
           const params = ctx.args?.parameters;
           validateParameters(params);
           ctx.state.set("STATE", {
-            protocol_state: { Running: runningState({ domains: [], next_domain_id: 0 }, { epoch_id: 0, domains: [] }, params) },
+            protocol_state: {
+              Running: runningState({ domains: [], next_domain_id: 0 }, { epoch_id: 0, domains: [] }, params),
+            },
           });
         },
         vote_add_domains: (ctx) => {
@@ -393,23 +436,28 @@ export class SignerContractModel {
           const running = s.protocol_state.Running;
           if (!running) throw new ContractPanic("The protocol is not Running.");
           const domains: Json[] = ctx.args?.domains;
-          if (!Array.isArray(domains) || domains.length === 0) throw new ContractPanic("vote_add_domains must add at least one domain");
+          if (!Array.isArray(domains) || domains.length === 0)
+            throw new ContractPanic("vote_add_domains must add at least one domain");
           const parts = running.parameters.participants.participants as Json[];
           const n = parts.length;
           for (const d of domains) {
             const keys = Object.keys(d).sort().join(",");
-            if (keys !== "id,protocol,purpose,reconstruction_threshold") throw new ContractPanic(`Failed to deserialize input: ${JSON.stringify(d)}`);
-            if (!PAIRS[d.purpose]?.includes(d.protocol)) throw new ContractPanic(`Invalid protocol/purpose combination: ${d.protocol}/${d.purpose}`);
+            if (keys !== "id,protocol,purpose,reconstruction_threshold")
+              throw new ContractPanic(`Failed to deserialize input: ${JSON.stringify(d)}`);
+            if (!PAIRS[d.purpose]?.includes(d.protocol))
+              throw new ContractPanic(`Invalid protocol/purpose combination: ${d.protocol}/${d.purpose}`);
             const t = d.reconstruction_threshold;
             if (t < 2) throw new ContractPanic("Reconstruction threshold too low");
             if (t > n) throw new ContractPanic(`Reconstruction threshold ${t} exceeds participants ${n}`);
-            if (t > running.parameters.threshold) throw new ContractPanic("Governance threshold below reconstruction threshold");
+            if (t > running.parameters.threshold)
+              throw new ContractPanic("Governance threshold below reconstruction threshold");
           }
           const me = parts.find((p) => p[0] === ctx.signerId);
           if (!me) throw new ContractPanic(`Not a participant: ${ctx.signerId}`);
           domains.forEach((d, i) => {
             const expected = running.domains.next_domain_id + i;
-            if (d.id !== expected) throw new ContractPanic(`Newly proposed domain IDs are not contiguous. Expected id: ${expected}`);
+            if (d.id !== expected)
+              throw new ContractPanic(`Newly proposed domain IDs are not contiguous. Expected id: ${expected}`);
           });
           s.protocol_state = recordVote(s.protocol_state, me[1], domains);
           ctx.state.set("STATE", s);
@@ -422,7 +470,8 @@ export class SignerContractModel {
   private sign(ctx: ContractContext, keyed: (ctx: ContractContext, domainId: number) => Json): unknown {
     if (ctx.attachedDeposit < 1n) throw new ContractPanic("sign requires an attached deposit of at least 1 yoctoNEAR");
     const request = ctx.args?.request;
-    if (!request || typeof request !== "object") throw new ContractPanic("Failed to deserialize input: missing field `request`");
+    if (!request || typeof request !== "object")
+      throw new ContractPanic("Failed to deserialize input: missing field `request`");
     const { path, domain_id, payload_v2 } = request as Record<string, unknown>;
     if (typeof path !== "string") throw new ContractPanic("Failed to deserialize input: request.path");
     if (typeof domain_id !== "number") throw new ContractPanic("Failed to deserialize input: request.domain_id");
@@ -432,8 +481,10 @@ export class SignerContractModel {
       throw new ContractPanic("Failed to deserialize input: request.payload_v2");
     }
     const [kind, hex] = Object.entries(payload_v2 as Record<string, unknown>)[0];
-    if (kind !== KIND[d.scheme]) throw new ContractPanic(`payload_v2 ${kind} does not fit domain ${d.id} (${d.scheme})`);
-    if (typeof hex !== "string" || !/^([0-9a-fA-F]{2})+$/.test(hex)) throw new ContractPanic("Failed to deserialize input: payload is not hex");
+    if (kind !== KIND[d.scheme])
+      throw new ContractPanic(`payload_v2 ${kind} does not fit domain ${d.id} (${d.scheme})`);
+    if (typeof hex !== "string" || !/^([0-9a-fA-F]{2})+$/.test(hex))
+      throw new ContractPanic("Failed to deserialize input: payload is not hex");
     const payload = Uint8Array.from(Buffer.from(hex, "hex"));
     const record: SignRequestRecord = {
       predecessorId: ctx.predecessorId,
@@ -451,7 +502,10 @@ export class SignerContractModel {
     if (typeof mode === "function") return mode(record);
     if (mode === "timeout") throw new ContractPanic(SIGN_TIMEOUT_MESSAGE);
     const curve = CURVE[d.scheme];
-    const priv = mode === "wrong-key" ? testPrivateKey(curve, 200) : deriveChildPrivateKey(curve, d.rootPrivateKey, ctx.predecessorId, path);
+    const priv =
+      mode === "wrong-key"
+        ? testPrivateKey(curve, 200)
+        : deriveChildPrivateKey(curve, d.rootPrivateKey, ctx.predecessorId, path);
     return toSignResponseJson(signLikeContract(curve, priv, payload));
   }
 }
@@ -461,15 +515,26 @@ function recordVote(ps: Json, participantId: number, domains: Json[]): Json {
   const running = ps.Running;
   running.add_domains_votes.proposal_by_account[String(participantId)] = domains;
   const n = running.parameters.participants.participants.length;
-  const same = Object.values(running.add_domains_votes.proposal_by_account).filter((v) => JSON.stringify(v) === JSON.stringify(domains)).length;
+  const same = Object.values(running.add_domains_votes.proposal_by_account).filter(
+    (v) => JSON.stringify(v) === JSON.stringify(domains),
+  ).length;
   if (same < n) return ps;
-  const registry = { domains: [...running.domains.domains, ...domains], next_domain_id: running.domains.next_domain_id + domains.length };
+  const registry = {
+    domains: [...running.domains.domains, ...domains],
+    next_domain_id: running.domains.next_domain_id + domains.length,
+  };
   return {
     Initializing: {
       domains: registry,
       epoch_id: running.keyset.epoch_id,
       generated_keys: [...running.keyset.domains],
-      generating_key: { epoch_id: running.keyset.epoch_id, domain: domains[0], parameters: running.parameters, instance: null, next_attempt_id: 0 },
+      generating_key: {
+        epoch_id: running.keyset.epoch_id,
+        domain: domains[0],
+        parameters: running.parameters,
+        instance: null,
+        next_attempt_id: 0,
+      },
       cancel_votes: [],
     },
   };
@@ -512,15 +577,21 @@ function validateParameters(p: Json): void {
   const list = p.participants.participants as Json[];
   const n = list.length;
   const k = p.threshold;
-  if (k > n) throw new ContractPanic(`GovernanceThreshold must not exceed number of participants: max ${n}, found ${k}`);
+  if (k > n)
+    throw new ContractPanic(`GovernanceThreshold must not exceed number of participants: max ${n}, found ${k}`);
   if (k < 2) throw new ContractPanic("GovernanceThreshold does not meet the minimum absolute requirement");
   const lower = Math.ceil((3 * n) / 5);
-  if (k < lower) throw new ContractPanic(`GovernanceThreshold does not meet the minimum relative requirement: required ${lower}, found ${k}`);
+  if (k < lower)
+    throw new ContractPanic(
+      `GovernanceThreshold does not meet the minimum relative requirement: required ${lower}, found ${k}`,
+    );
   const ids = new Set<number>();
   const accounts = new Set<string>();
   for (const [acc, id, info] of list) {
-    if (typeof info?.url !== "string" || !/^ed25519:/.test(info?.tls_public_key)) throw new ContractPanic("Failed to deserialize input from JSON.");
-    if (id >= p.participants.next_id) throw new ContractPanic(`Participant id ${id} is not less than next id ${p.participants.next_id}`);
+    if (typeof info?.url !== "string" || !/^ed25519:/.test(info?.tls_public_key))
+      throw new ContractPanic("Failed to deserialize input from JSON.");
+    if (id >= p.participants.next_id)
+      throw new ContractPanic(`Participant id ${id} is not less than next id ${p.participants.next_id}`);
     ids.add(id);
     accounts.add(acc);
   }

@@ -9,24 +9,23 @@ import type { AddressInfo } from "node:net";
 import { createHash, randomBytes } from "node:crypto";
 
 export class StaticServer {
-  private readonly counts = new Map<string, number>();
   private constructor(
     private readonly server: http.Server,
     readonly base: string,
+    private readonly counts: Map<string, number>,
   ) {}
 
   static async start(files: Record<string, Uint8Array>): Promise<StaticServer> {
-    let self: StaticServer | undefined;
+    const counts = new Map<string, number>();
     const server = http.createServer((req, res) => {
       const p = (req.url ?? "/").split("?")[0];
-      self!.counts.set(p, (self!.counts.get(p) ?? 0) + 1);
+      counts.set(p, (counts.get(p) ?? 0) + 1);
       const body = files[p];
       if (!body) return void res.writeHead(404).end("not found");
       res.writeHead(200, { "content-type": "application/wasm", "content-length": body.length }).end(Buffer.from(body));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    self = new StaticServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return self;
+    return new StaticServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, counts);
   }
 
   url(p: string): string {

@@ -7,7 +7,10 @@ import { runSynth } from "../../synth.js";
 test("bad configuration: exit 2, every problem named, nothing written", async () => {
   const dir = mkdtempSync(join(tmpdir(), "synth-bad-"));
   writeFileSync(join(dir, "Pulumi.yaml"), `name: near-localnet\nruntime: nodejs\nmain: ${resolve("index.ts")}\n`);
-  writeFileSync(join(dir, "Pulumi.bad.yaml"), "config:\n  near-localnet:vpcCidr: 10.0.0/16\n  near-localnet:chainId: 'Bad Chain'\n");
+  writeFileSync(
+    join(dir, "Pulumi.bad.yaml"),
+    "config:\n  near-localnet:vpcCidr: 10.0.0/16\n  near-localnet:chainId: 'Bad Chain'\n",
+  );
   const out = join(dir, "out");
   const msgs: string[] = [];
   expect(await runSynth({ stack: "bad", out, projectDir: dir, log: (l) => msgs.push(l) })).toBe(2);

@@ -15,11 +15,22 @@ function clock() {
 
 test("waits while the object is missing, then returns the verified sha256 and size", async () => {
   const s3 = mockClient(S3Client);
-  s3.on(HeadObjectCommand).rejectsOnce(notFound).rejectsOnce(notFound).resolves({ Metadata: { sha256: sha } });
+  s3.on(HeadObjectCommand)
+    .rejectsOnce(notFound)
+    .rejectsOnce(notFound)
+    .resolves({ Metadata: { sha256: sha } });
   s3.on(GetObjectCommand).resolves({ Body: body() });
   const logs: string[] = [];
   const c = clock();
-  const r = await awaitGenesis({ client: new S3Client({ region: "us-east-1" }), bucket: "b", key: "genesis/genesis.json", timeoutSeconds: 900, pollMs: 10_000, log: (l) => logs.push(l), ...c });
+  const r = await awaitGenesis({
+    client: new S3Client({ region: "us-east-1" }),
+    bucket: "b",
+    key: "genesis/genesis.json",
+    timeoutSeconds: 900,
+    pollMs: 10_000,
+    log: (l) => logs.push(l),
+    ...c,
+  });
   expect(r).toEqual({ sha256: sha, bytes: bytes.length });
   expect(logs).toEqual([
     "waiting for genesis s3://b/genesis/genesis.json: not yet published (0s elapsed)",
@@ -35,9 +46,20 @@ test("an object left by a replaced data volume does not count: wait for this vol
     .resolves({ Metadata: { sha256: sha, "data-volume-id": "vol-0new" } });
   s3.on(GetObjectCommand).resolves({ Body: body() });
   const logs: string[] = [];
-  const r = await awaitGenesis({ client: new S3Client({ region: "us-east-1" }), bucket: "b", key: "k", dataVolumeId: "vol-0new", timeoutSeconds: 600, pollMs: 5000, log: (l) => logs.push(l), ...clock() });
+  const r = await awaitGenesis({
+    client: new S3Client({ region: "us-east-1" }),
+    bucket: "b",
+    key: "k",
+    dataVolumeId: "vol-0new",
+    timeoutSeconds: 600,
+    pollMs: 5000,
+    log: (l) => logs.push(l),
+    ...clock(),
+  });
   expect(r).toEqual({ sha256: sha, bytes: bytes.length });
-  expect(logs).toEqual(["waiting for genesis s3://b/k: the object was published from data volume vol-0old, not vol-0new (0s elapsed)"]);
+  expect(logs).toEqual([
+    "waiting for genesis s3://b/k: the object was published from data volume vol-0old, not vol-0new (0s elapsed)",
+  ]);
   expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
 });
 
@@ -45,23 +67,47 @@ test("bytes that do not match the declared sha256 fail at once", async () => {
   const s3 = mockClient(S3Client);
   s3.on(HeadObjectCommand).resolves({ Metadata: { sha256: "0".repeat(64) } });
   s3.on(GetObjectCommand).resolves({ Body: body() });
-  await expect(awaitGenesis({ client: new S3Client({ region: "us-east-1" }), bucket: "b", key: "k", timeoutSeconds: 60, ...clock() })).rejects.toThrow(
-    `s3://b/k: declared sha256 ${"0".repeat(64)} but the bytes hash to ${sha}`,
-  );
+  await expect(
+    awaitGenesis({
+      client: new S3Client({ region: "us-east-1" }),
+      bucket: "b",
+      key: "k",
+      timeoutSeconds: 60,
+      ...clock(),
+    }),
+  ).rejects.toThrow(`s3://b/k: declared sha256 ${"0".repeat(64)} but the bytes hash to ${sha}`);
 });
 
 test("an object without the sha256 metadata is an upload in progress: keep waiting, then time out with where to look", async () => {
   const s3 = mockClient(S3Client);
   s3.on(HeadObjectCommand).resolves({ Metadata: {} });
-  await expect(awaitGenesis({ client: new S3Client({ region: "us-east-1" }), bucket: "b", key: "k", timeoutSeconds: 30, pollMs: 10_000, log: () => {}, ...clock() })).rejects.toThrow(
+  await expect(
+    awaitGenesis({
+      client: new S3Client({ region: "us-east-1" }),
+      bucket: "b",
+      key: "k",
+      timeoutSeconds: 30,
+      pollMs: 10_000,
+      log: () => {},
+      ...clock(),
+    }),
+  ).rejects.toThrow(
     "timed out after 30s waiting for the base node to publish s3://b/k (last: object present without sha256 metadata (upload in progress?)). The base node's bootstrap log is /var/log/cloud-init-output.log on the instance; npm run automate -- status shows its state.",
   );
 });
 
 test("access denied is not waited out", async () => {
   const s3 = mockClient(S3Client);
-  s3.on(HeadObjectCommand).rejects(Object.assign(new Error("Forbidden"), { name: "Forbidden", $metadata: { httpStatusCode: 403 } }));
-  await expect(awaitGenesis({ client: new S3Client({ region: "us-east-1" }), bucket: "b", key: "k", timeoutSeconds: 600, ...clock() })).rejects.toThrow(
-    "access denied reading s3://b/k: check the credentials' S3 permissions",
+  s3.on(HeadObjectCommand).rejects(
+    Object.assign(new Error("Forbidden"), { name: "Forbidden", $metadata: { httpStatusCode: 403 } }),
   );
+  await expect(
+    awaitGenesis({
+      client: new S3Client({ region: "us-east-1" }),
+      bucket: "b",
+      key: "k",
+      timeoutSeconds: 600,
+      ...clock(),
+    }),
+  ).rejects.toThrow("access denied reading s3://b/k: check the credentials' S3 permissions");
 });

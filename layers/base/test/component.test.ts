@@ -5,7 +5,8 @@ import { ed25519FromSeedBase64 } from "../../../platform/near/key-pairs.js";
 import { MOCK_ACCOUNT, MOCK_AMI } from "../../../automation/mocks.js";
 
 // The mock runtime's RandomBytes are sha256("mock-random:<name>"): the keys the program makes.
-const mockKey = (name: string) => ed25519FromSeedBase64(createHash("sha256").update(`mock-random:${name}`).digest().toString("base64"));
+const mockKey = (name: string) =>
+  ed25519FromSeedBase64(createHash("sha256").update(`mock-random:${name}`).digest().toString("base64"));
 
 let h: Harness;
 let base: NearBase;
@@ -19,7 +20,12 @@ beforeAll(async () => {
 test("the instance: IMDSv2 only, encrypted root, no key pair, fixed ENI, AMI resolved once", () => {
   const inst = h.one("aws:ec2/instance:Instance");
   const i = inst.inputs as any;
-  expect(i.metadataOptions).toEqual({ httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2, instanceMetadataTags: "disabled" });
+  expect(i.metadataOptions).toEqual({
+    httpTokens: "required",
+    httpEndpoint: "enabled",
+    httpPutResponseHopLimit: 2,
+    instanceMetadataTags: "disabled",
+  });
   expect(i.rootBlockDevice).toMatchObject({ encrypted: true, volumeType: "gp3" });
   expect(i.keyName).toBeUndefined();
   expect(i.ami).toBe(MOCK_AMI);
@@ -46,20 +52,35 @@ test("security group: 3030 and 24567 from the VPC only, nothing else inbound", (
     [24567, 24567, "tcp", "10.42.0.0/16"],
     [3030, 3030, "tcp", "10.42.0.0/16"],
   ]);
-  for (const sg of h.byType("aws:ec2/securityGroup:SecurityGroup")) expect((sg.inputs as any).ingress ?? []).toEqual([]);
+  for (const sg of h.byType("aws:ec2/securityGroup:SecurityGroup"))
+    expect((sg.inputs as any).ingress ?? []).toEqual([]);
 });
 
 test("network: private subnet behind one NAT gateway by default", () => {
   expect(h.byType("aws:ec2/natGateway:NatGateway")).toHaveLength(1);
   const subnets = h.byType("aws:ec2/subnet:Subnet").map((s) => [s.name, (s.inputs as any).cidrBlock]);
-  expect(subnets.sort()).toEqual([["edge", "10.42.128.0/17"], ["nodes", "10.42.0.0/17"]]);
+  expect(subnets.sort()).toEqual([
+    ["edge", "10.42.128.0/17"],
+    ["nodes", "10.42.0.0/17"],
+  ]);
   expect(h.byType("aws:ec2/eip:Eip").map((e) => e.name)).toEqual(["nat-ip"]);
 });
 
 test("keys: SecureString parameters under the stack's prefix, values secret", () => {
-  const params = Object.fromEntries(h.byType("aws:ssm/parameter:Parameter").map((p) => [(p.inputs as any).name, p.inputs as any]));
-  expect(Object.keys(params).sort()).toEqual(["/near-localnet/localnet-account-id", "/near-localnet/localnet-account-key", "/near-localnet/node-key", "/near-localnet/validator-key"]);
-  for (const name of ["/near-localnet/localnet-account-key", "/near-localnet/node-key", "/near-localnet/validator-key"]) {
+  const params = Object.fromEntries(
+    h.byType("aws:ssm/parameter:Parameter").map((p) => [(p.inputs as any).name, p.inputs as any]),
+  );
+  expect(Object.keys(params).sort()).toEqual([
+    "/near-localnet/localnet-account-id",
+    "/near-localnet/localnet-account-key",
+    "/near-localnet/node-key",
+    "/near-localnet/validator-key",
+  ]);
+  for (const name of [
+    "/near-localnet/localnet-account-key",
+    "/near-localnet/node-key",
+    "/near-localnet/validator-key",
+  ]) {
     expect(params[name].type).toBe("SecureString");
     expect(params[name].value).toBe("[secret]");
   }
@@ -76,25 +97,45 @@ test("IAM: SSM core, its own keys and no other parameter, write only its genesis
       Sid: "ReadOwnNodeKeys",
       Effect: "Allow",
       Action: ["ssm:GetParameter"],
-      Resource: [`arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/node-key`, `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/validator-key`],
+      Resource: [
+        `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/node-key`,
+        `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/validator-key`,
+      ],
     },
-    { Sid: "WriteOwnGenesis", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `arn:aws:s3:::${bucket}/${GENESIS_KEY}` },
+    {
+      Sid: "WriteOwnGenesis",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject"],
+      Resource: `arn:aws:s3:::${bucket}/${GENESIS_KEY}`,
+    },
     { Sid: "ReadOpsBundle", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/ops/*` },
     {
       // AmazonSSMManagedInstanceCore allows every parameter: everything but these four is denied.
       Sid: "NoOtherParameters",
       Effect: "Deny",
       Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"],
-      NotResource: ["node-key", "validator-key", "localnet-account-key", "faucet-key"].map((k) => `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/${k}`),
+      NotResource: ["node-key", "validator-key", "localnet-account-key", "faucet-key"].map(
+        (k) => `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/${k}`,
+      ),
     },
   ]);
   const assume = JSON.parse((h.one("aws:iam/role:Role").inputs as any).assumeRolePolicy);
-  expect(assume.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+  expect(assume.Statement).toEqual([
+    { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+  ]);
 });
 
 test("artifacts bucket is private and encrypted", () => {
-  expect(h.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-  expect((h.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs as any).rules[0].applyServerSideEncryptionByDefault).toEqual({ sseAlgorithm: "AES256" });
+  expect(h.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  });
+  expect(
+    (h.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs as any)
+      .rules[0].applyServerSideEncryptionByDefault,
+  ).toEqual({ sseAlgorithm: "AES256" });
 });
 
 test("user data: settings and public keys only, never a secret", () => {
@@ -119,7 +160,12 @@ test("the genesis wait runs locally, re-runs only for a new instance or volume",
   const cmd = h.one("command:local:Command", "genesis-published");
   const i = cmd.inputs as any;
   expect(i.create).toBe("node --import tsx automation/await-genesis.ts");
-  expect(i.environment).toMatchObject({ AWS_REGION: "us-east-1", GENESIS_KEY, TIMEOUT_SECONDS: "900", DATA_VOLUME_ID: expect.stringMatching(/^vol-/) });
+  expect(i.environment).toMatchObject({
+    AWS_REGION: "us-east-1",
+    GENESIS_KEY,
+    TIMEOUT_SECONDS: "900",
+    DATA_VOLUME_ID: expect.stringMatching(/^vol-/),
+  });
   expect(i.environment.AWS_PROFILE).toBeUndefined();
   expect(i.triggers).toHaveLength(2);
   expect(i.triggers[0]).toMatch(/^i-/);
@@ -137,7 +183,10 @@ test("outputs: boot nodes from program-held values, RPC URL, chain id", async ()
 });
 
 test("the operations channel: two SSM documents and the bundle stored under its sha256", async () => {
-  const docs = h.byType("aws:ssm/document:Document").map((d) => (d.inputs as any).name).sort();
+  const docs = h
+    .byType("aws:ssm/document:Document")
+    .map((d) => (d.inputs as any).name)
+    .sort();
   expect(docs).toEqual(["near-localnet-localnet-ops-diagnostics", "near-localnet-localnet-ops-run-op"]);
   const sha = await valueOf(base.opsBundle.sha256);
   expect(sha).toMatch(/^[0-9a-f]{64}$/);

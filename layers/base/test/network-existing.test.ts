@@ -5,13 +5,23 @@ import { NearBase } from "../component.js";
 let h: Harness;
 let base: NearBase;
 beforeAll(async () => {
-  h = harness({ "near-localnet:vpcId": "vpc-0123456789abcdef0", "near-localnet:subnetIds": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]' });
+  h = harness({
+    "near-localnet:vpcId": "vpc-0123456789abcdef0",
+    "near-localnet:subnetIds": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+  });
   base = new NearBase("base", { config: h.cfg });
   await h.settle();
 });
 
 test("creates no VPC, subnet, gateway or route table", () => {
-  for (const t of ["aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/routeTable:RouteTable", "aws:ec2/eip:Eip"]) {
+  for (const t of [
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/eip:Eip",
+  ]) {
     expect(h.byType(t)).toEqual([]);
   }
 });
@@ -19,7 +29,9 @@ test("creates no VPC, subnet, gateway or route table", () => {
 test("the node lives in the first given subnet, in that subnet's zone; ingress from the VPC's CIDR", async () => {
   expect((h.one("aws:ec2/networkInterface:NetworkInterface").inputs as any).subnetId).toBe("subnet-0123456789abcdef0");
   expect((h.one("aws:ebs/volume:Volume").inputs as any).availabilityZone).toBe("us-east-1a");
-  const ingress = h.byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => (r.inputs as any).cidrIpv4);
+  const ingress = h
+    .byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    .map((r) => (r.inputs as any).cidrIpv4);
   expect(ingress).toEqual(["10.0.0.0/16", "10.0.0.0/16"]);
   expect((h.one("aws:ec2/securityGroup:SecurityGroup").inputs as any).vpcId).toBe("vpc-0123456789abcdef0");
   expect(await valueOf(base.subnetIds)).toEqual(["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]);
@@ -31,12 +43,12 @@ describe("chooseZone", () => {
     instanceTypes: ["m6i.large", "m6i.large", "c6i.xlarge", "c6i.xlarge", "m6i.large"],
   };
   test("the first zone (by name) offering every type", async () => {
-    const { chooseZone } = await import("../../../platform/host/network.js");
+    const { chooseZone } = await import("../network.js");
     expect(chooseZone(offerings, ["m6i.large", "c6i.xlarge"], "us-east-1")).toBe("us-east-1b");
     expect(chooseZone(offerings, ["m6i.large"], "us-east-1")).toBe("us-east-1a");
   });
   test("no zone offers them all: a clear error naming the keys", async () => {
-    const { chooseZone } = await import("../../../platform/host/network.js");
+    const { chooseZone } = await import("../network.js");
     expect(() => chooseZone(offerings, ["m6i.large", "m7i.large"], "us-east-1")).toThrow(
       "no availability zone of us-east-1 offers all of m6i.large, m7i.large: choose other instance types (near-localnet:baseInstanceType, near-localnet:mpcInstanceType) or set near-localnet:availabilityZone",
     );

@@ -11,8 +11,14 @@ beforeAll(async () => {
 
 test("one public subnet routed to the internet gateway, no NAT", () => {
   expect(h.byType("aws:ec2/natGateway:NatGateway")).toEqual([]);
-  expect(h.byType("aws:ec2/subnet:Subnet").map((s) => [s.name, (s.inputs as any).cidrBlock, (s.inputs as any).mapPublicIpOnLaunch])).toEqual([["nodes", "10.7.0.0/21", false]]);
-  expect(h.byType("aws:ec2/routeTable:RouteTable").map((r) => (r.inputs as any).routes)).toEqual([[{ cidrBlock: "0.0.0.0/0", gatewayId: expect.stringMatching(/igw/) }]]);
+  expect(
+    h
+      .byType("aws:ec2/subnet:Subnet")
+      .map((s) => [s.name, (s.inputs as any).cidrBlock, (s.inputs as any).mapPublicIpOnLaunch]),
+  ).toEqual([["nodes", "10.7.0.0/21", false]]);
+  expect(h.byType("aws:ec2/routeTable:RouteTable").map((r) => (r.inputs as any).routes)).toEqual([
+    [{ cidrBlock: "0.0.0.0/0", gatewayId: expect.stringMatching(/igw/) }],
+  ]);
 });
 
 test("the node's fixed interface carries an Elastic IP; ingress stays inside the VPC", () => {
@@ -21,5 +27,6 @@ test("the node's fixed interface carries an Elastic IP; ingress stays inside the
   expect(eip.domain).toBe("vpc");
   // Associating a public address needs the gateway attached first.
   expect(h.one("aws:ec2/eip:Eip").dependencies).toContain(h.one("aws:ec2/internetGateway:InternetGateway").urn);
-  for (const r of h.byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) expect((r.inputs as any).cidrIpv4).toBe("10.7.0.0/20");
+  for (const r of h.byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"))
+    expect((r.inputs as any).cidrIpv4).toBe("10.7.0.0/20");
 });

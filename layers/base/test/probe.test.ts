@@ -13,7 +13,8 @@ describe("probes over the transport", () => {
     const t: ProbeTransport = {
       async diag(instanceId, probe, extra) {
         calls.push(`${instanceId} ${probe}${extra?.container ? ` ${extra.container}` : ""}`);
-        if (probe === "containers") return { exitCode: 0, stdout: "name status restarts started image\nneard running 0 t img\n" };
+        if (probe === "containers")
+          return { exitCode: 0, stdout: "name status restarts started image\nneard running 0 t img\n" };
         if (probe === "near-status") {
           height += 5;
           return {
@@ -43,4 +44,3 @@ describe("probes over the transport", () => {
     expect(checks).toEqual([{ accounts: ["localnet"] }]);
   });
 });
-

@@ -97,8 +97,17 @@ function validateUrl(url: unknown, what: string): string {
   } catch {
     u = undefined;
   }
-  if (!u || !/^https?:$/.test(u.protocol) || !u.hostname || !u.port || u.pathname.replace(/\/$/, "") !== "" || u.search) {
-    throw invalid(`${what} ${JSON.stringify(url)} is not "http(s)://<host>:<port>" (the node's P2P address with an explicit port)`);
+  if (
+    !u ||
+    !/^https?:$/.test(u.protocol) ||
+    !u.hostname ||
+    !u.port ||
+    u.pathname.replace(/\/$/, "") !== "" ||
+    u.search
+  ) {
+    throw invalid(
+      `${what} ${JSON.stringify(url)} is not "http(s)://<host>:<port>" (the node's P2P address with an explicit port)`,
+    );
   }
   return url as string;
 }
@@ -121,7 +130,8 @@ export function validateParticipants(participants: unknown): ParticipantSpec[] {
       ["key", key],
       ["url", u],
     ] as const) {
-      if (seen[kind].has(value)) throw invalid(`${where}: duplicate ${kind === "key" ? "P2P public key" : kind} ${value}`);
+      if (seen[kind].has(value))
+        throw invalid(`${where}: duplicate ${kind === "key" ? "P2P public key" : kind} ${value}`);
       seen[kind].add(value);
     }
     return { accountId, p2pPublicKey: key, url: u };

@@ -14,7 +14,7 @@ import { actions } from "near-api-js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { OperationContext, OperationTable } from "../../../platform/near/operation.js";
 import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
-import { connect, sendTransaction, view, type ConnectOptions, type NearConnection } from "../../../platform/near/client.js";
+import { connect, sendTransaction, view, type NearConnection } from "../../../platform/near/client.js";
 import { isValidAccountId } from "../../../platform/near/account-id.js";
 import { sleep } from "../../../platform/time.js";
 import { DEFAULT_SCHEMES, addDomainsArgs, parseSchemes, type DomainConfig, type Scheme } from "./args.js";
@@ -32,7 +32,6 @@ import {
   type StateSummary,
 } from "./state.js";
 
-
 const invalid = (m: string) => new OpsError("INVALID_INPUT", m);
 
 function optString(payload: Record<string, unknown>, field: string): string | undefined {
@@ -44,7 +43,8 @@ function optString(payload: Record<string, unknown>, field: string): string | un
 function optNumber(payload: Record<string, unknown>, field: string, min: number): number | undefined {
   const v = payload[field];
   if (v === undefined) return undefined;
-  if (typeof v !== "number" || !Number.isFinite(v) || v < min) throw invalid(`payload.${field} must be a number >= ${min}`);
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min)
+    throw invalid(`payload.${field} must be a number >= ${min}`);
   return v;
 }
 function contractIdOf(payload: Record<string, unknown>): string {
@@ -57,7 +57,10 @@ function schemesOf(payload: Record<string, unknown>): Scheme[] {
 }
 async function connectFor(payload: Record<string, unknown>, ctx: OperationContext): Promise<NearConnection> {
   const chainId = optString(payload, "chainId");
-  return connect(optString(payload, "rpcUrl") ?? LOCAL_RPC_URL, { ...ctx.connectOptions, ...(chainId ? { expectChainId: chainId } : {}) });
+  return connect(optString(payload, "rpcUrl") ?? LOCAL_RPC_URL, {
+    ...ctx.connectOptions,
+    ...(chainId ? { expectChainId: chainId } : {}),
+  });
 }
 
 /**
@@ -65,7 +68,11 @@ async function connectFor(payload: Record<string, unknown>, ctx: OperationContex
  * registry's next_domain_id, reconstruction threshold = the governance threshold unless given.
  * undefined when every scheme already has a domain.
  */
-export function proposalFor(state: ContractState, schemes: readonly Scheme[], reconstructionThreshold?: number): DomainConfig[] | undefined {
+export function proposalFor(
+  state: ContractState,
+  schemes: readonly Scheme[],
+  reconstructionThreshold?: number,
+): DomainConfig[] | undefined {
   if (state.phase !== "Running") return undefined;
   const missing = missingSchemes(state, schemes);
   if (missing.length === 0) return undefined;
@@ -92,19 +99,34 @@ export interface VoteResult {
 
 export async function voteDomains(
   conn: NearConnection,
-  p: { contractId: string; accountId: string; keyPair: import("near-api-js").KeyPair; schemes: Scheme[]; reconstructionThreshold?: number },
+  p: {
+    contractId: string;
+    accountId: string;
+    keyPair: import("near-api-js").KeyPair;
+    schemes: Scheme[];
+    reconstructionThreshold?: number;
+  },
 ): Promise<VoteResult> {
   const state = await readSignerState(conn, p.contractId);
   if (state.phase === "NotInitialized") {
-    throw new OpsError("CHECK_FAILED", `${p.contractId} is not initialised: run mpc-setup-signer (init) before voting for domains`);
+    throw new OpsError(
+      "CHECK_FAILED",
+      `${p.contractId} is not initialised: run mpc-setup-signer (init) before voting for domains`,
+    );
   }
   const me = participantByAccount(state, p.accountId);
   if (!me) {
-    const list = currentParameters(state)!.participants.map((x) => x.accountId).join(", ");
-    throw new OpsError("CHECK_FAILED", `${p.accountId} is not a participant of ${p.contractId} (participants: ${list})`);
+    const list = currentParameters(state)!
+      .participants.map((x) => x.accountId)
+      .join(", ");
+    throw new OpsError(
+      "CHECK_FAILED",
+      `${p.accountId} is not a participant of ${p.contractId} (participants: ${list})`,
+    );
   }
   const base = { contractId: p.contractId, accountId: p.accountId, participantId: me.id };
-  if (keygenComplete(state, p.schemes)) return { ...base, action: "skipped", reason: "keygen-complete", phase: state.phase };
+  if (keygenComplete(state, p.schemes))
+    return { ...base, action: "skipped", reason: "keygen-complete", phase: state.phase };
   if (state.phase === "Initializing") {
     if (missingSchemes(state, p.schemes).length === 0) {
       return { ...base, action: "skipped", reason: "keygen-in-progress", phase: state.phase };
@@ -119,7 +141,14 @@ export async function voteDomains(
   }
   const domains = proposalFor(state, p.schemes, p.reconstructionThreshold)!;
   if (hasVotedFor(state, p.accountId, domains)) {
-    return { ...base, action: "skipped", reason: "already-voted", domains, phase: state.phase, waitingFor: summariseState(state, p.schemes, domains).missingParticipants };
+    return {
+      ...base,
+      action: "skipped",
+      reason: "already-voted",
+      domains,
+      phase: state.phase,
+      waitingFor: summariseState(state, p.schemes, domains).missingParticipants,
+    };
   }
   const r = await sendTransaction(conn, { accountId: p.accountId, keyPair: p.keyPair }, p.contractId, [
     actions.functionCall("vote_add_domains", { domains }, SIGNER_CALL_GAS, 0n),
@@ -127,7 +156,11 @@ export async function voteDomains(
   const after = await readSignerState(conn, p.contractId);
   // the last vote moves the contract to Initializing; otherwise our vote must be recorded
   if (after.phase === "Running" && !keygenComplete(after, p.schemes) && !hasVotedFor(after, p.accountId, domains)) {
-    throw new OpsError("POSTCONDITION_FAILED", `after vote_add_domains, ${p.contractId} does not show the vote of ${p.accountId}`, { txHash: r.txHash });
+    throw new OpsError(
+      "POSTCONDITION_FAILED",
+      `after vote_add_domains, ${p.contractId} does not show the vote of ${p.accountId}`,
+      { txHash: r.txHash },
+    );
   }
   return {
     ...base,
@@ -175,12 +208,24 @@ export async function waitForKeygen(conn: NearConnection, o: WaitOptions): Promi
       lastError = undefined;
       summary = summariseState(state, o.schemes, proposalFor(state, o.schemes));
       if (keygenComplete(state, o.schemes)) {
-        const domains = schemeStatus(state, o.schemes).map((s) => ({ scheme: s.scheme, domainId: s.domainId!, publicKey: s.publicKey! }));
+        const domains = schemeStatus(state, o.schemes).map((s) => ({
+          scheme: s.scheme,
+          domainId: s.domainId!,
+          publicKey: s.publicKey!,
+        }));
         o.emit({ event: "step", check: "keygen", phase: state.phase, elapsedMs, done: true, state: summary.text });
         return { contractId: o.contractId, phase: "Running", elapsedMs, domains };
       }
       if (summary.text !== lastText || Date.now() - lastEmit >= o.heartbeatMs) {
-        o.emit({ event: "step", check: "keygen", phase: state.phase, elapsedMs, done: false, state: summary.text, missing: summary.missingParticipants });
+        o.emit({
+          event: "step",
+          check: "keygen",
+          phase: state.phase,
+          elapsedMs,
+          done: false,
+          state: summary.text,
+          missing: summary.missingParticipants,
+        });
         o.log(`${Math.round(elapsedMs / 1000)}s: ${summary.text}`);
         lastText = summary.text;
         lastEmit = Date.now();
@@ -193,7 +238,14 @@ export async function waitForKeygen(conn: NearConnection, o: WaitOptions): Promi
     }
     if (Date.now() - start >= o.timeoutMs) {
       const text = summary ? summary.text : "the contract state could not be read";
-      o.emit({ event: "step", check: "keygen", diagnostics: summary ?? null, lastError: lastError ?? null, elapsedMs: Date.now() - start, done: false });
+      o.emit({
+        event: "step",
+        check: "keygen",
+        diagnostics: summary ?? null,
+        lastError: lastError ?? null,
+        elapsedMs: Date.now() - start,
+        done: false,
+      });
       throw new OpsError(
         "TIMEOUT",
         `keygen on ${o.contractId} not complete after ${Math.round((Date.now() - start) / 1000)} s: ${text}${lastError ? `; last error: ${lastError}` : ""}`,
@@ -218,17 +270,24 @@ export interface RootKey {
 export async function rootKeys(conn: NearConnection, contractId: string, schemes?: Scheme[]): Promise<RootKey[]> {
   const state = await readSignerState(conn, contractId);
   if (state.phase !== "Running" || (schemes && !keygenComplete(state, schemes))) {
-    throw new OpsError("CHECK_FAILED", `${contractId} has no complete keyset yet: ${summariseState(state, schemes ?? []).text}`);
+    throw new OpsError(
+      "CHECK_FAILED",
+      `${contractId} has no complete keyset yet: ${summariseState(state, schemes ?? []).text}`,
+    );
   }
   const byScheme = new Map(schemes ? schemeStatus(state, schemes).map((s) => [s.domainId!, s.scheme] as const) : []);
   const domains = schemes ? state.domains.filter((d) => byScheme.has(d.id)) : state.domains;
   const out: RootKey[] = [];
   for (const d of domains) {
     const pk = await view(conn, contractId, "public_key", { domain_id: d.id });
-    if (typeof pk !== "string") throw new OpsError("CHECK_FAILED", `${contractId}.public_key for domain ${d.id} returned ${JSON.stringify(pk)}`);
+    if (typeof pk !== "string")
+      throw new OpsError("CHECK_FAILED", `${contractId}.public_key for domain ${d.id} returned ${JSON.stringify(pk)}`);
     const inKeyset = state.keys.find((k) => k.domainId === d.id)?.publicKey;
     if (inKeyset !== undefined && inKeyset !== pk) {
-      throw new OpsError("CHECK_FAILED", `${contractId}: public_key for domain ${d.id} is ${pk} but the keyset holds ${inKeyset}`);
+      throw new OpsError(
+        "CHECK_FAILED",
+        `${contractId}: public_key for domain ${d.id} is ${pk} but the keyset holds ${inKeyset}`,
+      );
     }
     const key: RootKey = { domainId: d.id, protocol: d.protocol, purpose: d.purpose, publicKey: pk };
     const scheme = byScheme.get(d.id);
@@ -261,7 +320,14 @@ export const mpcOperations: OperationTable = {
     const keyPair = await ctx.keys.resolve(keyRef);
     const conn = await connectFor(payload, ctx);
     const r = await voteDomains(conn, { contractId, accountId, keyPair, schemes, reconstructionThreshold });
-    ctx.emit({ event: "step", action: r.action, ...(r.reason ? { reason: r.reason } : {}), target: `${contractId}.vote_add_domains`, accountId, phase: r.phase });
+    ctx.emit({
+      event: "step",
+      action: r.action,
+      ...(r.reason ? { reason: r.reason } : {}),
+      target: `${contractId}.vote_add_domains`,
+      accountId,
+      phase: r.phase,
+    });
     return { ...r };
   },
 

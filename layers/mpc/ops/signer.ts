@@ -12,7 +12,14 @@ import { EMPTY_CODE_HASH } from "../../../platform/near/code-hash.js";
 import { formatNear } from "../../../platform/near/amounts.js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
-import { apply, type AccountStep, type DeployStep, type KeyRef, type Plan, type StepLine } from "../../../platform/near/plan.js";
+import {
+  apply,
+  type AccountStep,
+  type DeployStep,
+  type KeyRef,
+  type Plan,
+  type StepLine,
+} from "../../../platform/near/plan.js";
 import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import {
   codeHashFromSha256,
@@ -106,8 +113,11 @@ export function signerPlan(opts: SignerPlanOptions): SignerPlan {
   const nodes: SignerNode[] = opts.nodes.map((n, i) => ({ ...n, accountId: n?.accountId ?? `mpc-node-${i}.${root}` }));
   // validates accounts, P2P keys, urls and the threshold before anything is created
   const args = initArgs({ threshold: opts.threshold, participants: nodes });
-  const accountKeys = nodes.map((n, i) => normaliseEd25519PublicKey(n.accountPublicKey, `node ${i} (${n.accountId}): accountPublicKey`));
-  if (new Set(accountKeys).size !== accountKeys.length) throw invalid("two MPC nodes share the same account key; each node needs its own");
+  const accountKeys = nodes.map((n, i) =>
+    normaliseEd25519PublicKey(n.accountPublicKey, `node ${i} (${n.accountId}): accountPublicKey`),
+  );
+  if (new Set(accountKeys).size !== accountKeys.length)
+    throw invalid("two MPC nodes share the same account key; each node needs its own");
   for (const n of nodes) {
     if (!n.accountId.endsWith(`.${root}`) || n.accountId.slice(0, -(root.length + 1)).includes(".")) {
       throw invalid(`node account ${n.accountId} must be a direct sub-account of ${root} (it is created by ${root})`);
@@ -134,9 +144,13 @@ export function signerPlan(opts: SignerPlanOptions): SignerPlan {
     // signer.<root> pays for v1.signer.<root>'s balance when it creates it
     { kind: "account", accountId: parent, creator: root, balance: (parentBalance + contractBalance).toString() },
     { kind: "deploy", accountId: contractId, creator: parent, balance: contractBalance.toString(), wasm },
-    ...nodes.map(
-      (n, i): AccountStep => ({ kind: "account", accountId: n.accountId, creator: root, balance: nodeBalance, publicKey: accountKeys[i] }),
-    ),
+    ...nodes.map((n, i): AccountStep => ({
+      kind: "account",
+      accountId: n.accountId,
+      creator: root,
+      balance: nodeBalance,
+      publicKey: accountKeys[i],
+    })),
   ];
   const plan: Plan = { keys, steps };
   if (opts.rpcUrl) plan.rpcUrl = opts.rpcUrl;
@@ -167,7 +181,12 @@ function expectedParameters(args: InitArgs): ThresholdParameters {
   return {
     threshold: p.threshold,
     nextId: p.participants.next_id,
-    participants: p.participants.participants.map(([accountId, id, info]) => ({ accountId, id, url: info.url, tlsPublicKey: info.tls_public_key })),
+    participants: p.participants.participants.map(([accountId, id, info]) => ({
+      accountId,
+      id,
+      url: info.url,
+      tlsPublicKey: info.tls_public_key,
+    })),
   };
 }
 
@@ -208,7 +227,11 @@ export async function checkSignerInit(conn: NearConnection, spec: SignerInitSpec
 }
 
 /** CHECK_FAILED when the contract account holds initialised state under code other than the pinned wasm. */
-export async function checkContractCode(conn: NearConnection, contractId: string, expectedCodeHash: string): Promise<void> {
+export async function checkContractCode(
+  conn: NearConnection,
+  contractId: string,
+  expectedCodeHash: string,
+): Promise<void> {
   const account = await viewAccount(conn, contractId);
   if (!account || account.codeHash === EMPTY_CODE_HASH || account.codeHash === expectedCodeHash) return;
   if (!(await stateKeyExists(conn, contractId, "STATE"))) return; // code without state: redeploying is safe
@@ -228,13 +251,21 @@ export interface InitResult {
 }
 
 /** Sends `init` unless the precondition says it is done; afterwards the state must show the participants. */
-export async function ensureSignerInit(conn: NearConnection, spec: SignerInitSpec, signer: Signer): Promise<InitResult> {
+export async function ensureSignerInit(
+  conn: NearConnection,
+  spec: SignerInitSpec,
+  signer: Signer,
+): Promise<InitResult> {
   const check = await checkSignerInit(conn, spec);
   if (!check.needed) return { action: "unchanged", contractId: spec.contractId, phase: check.phase };
-  const r = await sendTransaction(conn, signer, spec.contractId, [actions.functionCall("init", spec.args as unknown as object, SIGNER_CALL_GAS, 0n)]);
+  const r = await sendTransaction(conn, signer, spec.contractId, [
+    actions.functionCall("init", spec.args as unknown as object, SIGNER_CALL_GAS, 0n),
+  ]);
   const after = await checkSignerInit(conn, spec);
   if (after.needed) {
-    throw new OpsError("POSTCONDITION_FAILED", `after init, ${spec.contractId} still reports no state`, { txHash: r.txHash });
+    throw new OpsError("POSTCONDITION_FAILED", `after init, ${spec.contractId} still reports no state`, {
+      txHash: r.txHash,
+    });
   }
   return { action: "initialised", contractId: spec.contractId, phase: after.phase, txHash: r.txHash };
 }
@@ -260,7 +291,11 @@ export interface SetupResult {
 export async function setupSigner(opts: SignerPlanOptions, deps: SetupDeps): Promise<SetupResult> {
   const sp = signerPlan(opts);
   const conn =
-    deps.connection ?? (await connect(sp.plan.rpcUrl ?? LOCAL_RPC_URL, { ...deps.connectOptions, expectChainId: sp.plan.chainId ?? deps.connectOptions?.expectChainId }));
+    deps.connection ??
+    (await connect(sp.plan.rpcUrl ?? LOCAL_RPC_URL, {
+      ...deps.connectOptions,
+      expectChainId: sp.plan.chainId ?? deps.connectOptions?.expectChainId,
+    }));
   // fail before creating anything when the contract runs other code with state (apply would
   // redeploy over it: a version change needs the contract's own update/migrate path) or already
   // has other participants
@@ -268,8 +303,19 @@ export async function setupSigner(opts: SignerPlanOptions, deps: SetupDeps): Pro
   await checkSignerInit(conn, sp.init);
   const applied = await apply(sp.plan, { keys: deps.keys, emit: deps.emit, connection: conn });
   const keyRef = sp.plan.keys[sp.init.signerAccountId];
-  const init = await ensureSignerInit(conn, sp.init, { accountId: sp.init.signerAccountId, keyPair: await deps.keys.resolve(keyRef) });
-  const line = { event: "step" as const, index: sp.plan.steps.length, kind: "init", target: `${sp.init.contractId}.init`, action: init.action, phase: init.phase, ...(init.txHash ? { txHash: init.txHash } : {}) };
+  const init = await ensureSignerInit(conn, sp.init, {
+    accountId: sp.init.signerAccountId,
+    keyPair: await deps.keys.resolve(keyRef),
+  });
+  const line = {
+    event: "step" as const,
+    index: sp.plan.steps.length,
+    kind: "init",
+    target: `${sp.init.contractId}.init`,
+    action: init.action,
+    phase: init.phase,
+    ...(init.txHash ? { txHash: init.txHash } : {}),
+  };
   deps.emit(line);
   return {
     chainId: conn.chainId,

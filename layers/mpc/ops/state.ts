@@ -149,7 +149,10 @@ function publicKeyExtended(v: unknown, at: string): { curve: DomainKey["curve"];
     case "Secp256k1":
       return { curve: "Secp256k1", publicKey: str(inner.near_public_key, `${at}.Secp256k1.near_public_key`) };
     case "Ed25519":
-      return { curve: "Ed25519", publicKey: str(inner.near_public_key_compressed, `${at}.Ed25519.near_public_key_compressed`) };
+      return {
+        curve: "Ed25519",
+        publicKey: str(inner.near_public_key_compressed, `${at}.Ed25519.near_public_key_compressed`),
+      };
     case "Bls12381":
       return { curve: "Bls12381", publicKey: str(inner.public_key, `${at}.Bls12381.public_key`) };
     default:
@@ -159,7 +162,11 @@ function publicKeyExtended(v: unknown, at: string): { curve: DomainKey["curve"];
 
 function keyForDomain(v: unknown, at: string): DomainKey {
   const o = obj(v, at);
-  return { domainId: num(o.domain_id, `${at}.domain_id`), attempt: num(o.attempt, `${at}.attempt`), ...publicKeyExtended(o.key, `${at}.key`) };
+  return {
+    domainId: num(o.domain_id, `${at}.domain_id`),
+    attempt: num(o.attempt, `${at}.attempt`),
+    ...publicKeyExtended(o.key, `${at}.key`),
+  };
 }
 
 function parameters(v: unknown, at: string): ThresholdParameters {
@@ -209,12 +216,18 @@ function running(v: unknown, at: string): RunningState {
   const o = obj(v, at);
   const reg = registry(o.domains, `${at}.domains`);
   const keyset = obj(o.keyset, `${at}.keyset`);
-  const votes = obj(obj(o.add_domains_votes, `${at}.add_domains_votes`).proposal_by_account, `${at}.add_domains_votes.proposal_by_account`);
+  const votes = obj(
+    obj(o.add_domains_votes, `${at}.add_domains_votes`).proposal_by_account,
+    `${at}.add_domains_votes.proposal_by_account`,
+  );
   const addDomainsVotes = new Map<number, DomainConfig[]>();
   for (const [k, list] of Object.entries(votes)) {
     const w = `${at}.add_domains_votes.proposal_by_account["${k}"]`;
     if (!/^\d+$/.test(k)) throw new ShapeError(`${w}: key is not a participant id`);
-    addDomainsVotes.set(Number(k), arr(list, w).map((d, i) => domainConfig(d, `${w}[${i}]`)));
+    addDomainsVotes.set(
+      Number(k),
+      arr(list, w).map((d, i) => domainConfig(d, `${w}[${i}]`)),
+    );
   }
   return {
     phase: "Running",
@@ -235,7 +248,9 @@ function initializing(v: unknown, at: string): InitializingState {
     domains: reg.domains,
     nextDomainId: reg.nextDomainId,
     epochId: num(o.epoch_id, `${at}.epoch_id`),
-    generatedKeys: arr(o.generated_keys, `${at}.generated_keys`).map((k, i) => keyForDomain(k, `${at}.generated_keys[${i}]`)),
+    generatedKeys: arr(o.generated_keys, `${at}.generated_keys`).map((k, i) =>
+      keyForDomain(k, `${at}.generated_keys[${i}]`),
+    ),
     generating: keyEvent(o.generating_key, `${at}.generating_key`),
     cancelVotes: arr(o.cancel_votes ?? [], `${at}.cancel_votes`).map((c, i) => num(c, `${at}.cancel_votes[${i}]`)),
   };
@@ -246,7 +261,9 @@ function resharing(v: unknown, at: string): ResharingState {
   return {
     phase: "Resharing",
     previous: running(o.previous_running_state, `${at}.previous_running_state`),
-    resharedKeys: arr(o.reshared_keys, `${at}.reshared_keys`).map((k, i) => keyForDomain(k, `${at}.reshared_keys[${i}]`)),
+    resharedKeys: arr(o.reshared_keys, `${at}.reshared_keys`).map((k, i) =>
+      keyForDomain(k, `${at}.reshared_keys[${i}]`),
+    ),
     resharing: keyEvent(o.resharing_key, `${at}.resharing_key`),
   };
 }
@@ -254,10 +271,13 @@ function resharing(v: unknown, at: string): ResharingState {
 /** Parses the `state` view's JSON; anything else fails with CHECK_FAILED naming what is off. */
 export function parseContractState(json: unknown, contractId = "the signer contract"): ContractState {
   const fail = (why: string) =>
-    new OpsError("CHECK_FAILED", `unrecognised state from ${contractId}: ${why} (got ${JSON.stringify(json)?.slice(0, 300)})`);
+    new OpsError(
+      "CHECK_FAILED",
+      `unrecognised state from ${contractId}: ${why} (got ${JSON.stringify(json)?.slice(0, 300)})`,
+    );
   if (json === "NotInitialized") return { phase: "NotInitialized" };
   if (!json || typeof json !== "object" || Array.isArray(json) || Object.keys(json).length !== 1) {
-    throw fail("expected \"NotInitialized\" or one of {Running|Initializing|Resharing: {...}}");
+    throw fail('expected "NotInitialized" or one of {Running|Initializing|Resharing: {...}}');
   }
   const [tag, body] = Object.entries(json as Obj)[0];
   try {
@@ -333,7 +353,14 @@ export interface SchemeStatus {
 /** For each configured scheme: its domain in the registry (first with the same protocol and purpose) and key. */
 export function schemeStatus(state: ContractState, schemes: readonly Scheme[]): SchemeStatus[] {
   const reg = domainRegistry(state);
-  const keys = state.phase === "Running" ? state.keys : state.phase === "Initializing" ? state.generatedKeys : state.phase === "Resharing" ? state.previous.keys : [];
+  const keys =
+    state.phase === "Running"
+      ? state.keys
+      : state.phase === "Initializing"
+        ? state.generatedKeys
+        : state.phase === "Resharing"
+          ? state.previous.keys
+          : [];
   return schemes.map((scheme) => {
     const { protocol, purpose } = SCHEMES[scheme];
     const d = reg.find((x) => x.protocol === protocol && x.purpose === purpose);
@@ -430,25 +457,45 @@ function keyEventSummary(ev: KeyEvent): NonNullable<StateSummary["keyEvent"]> {
  * have keys, and which participants the network is waiting for. `proposal` (the domains the
  * nodes vote for) lets a Running summary name who has not voted yet.
  */
-export function summariseState(state: ContractState, schemes: readonly Scheme[], proposal?: DomainConfig[]): StateSummary {
+export function summariseState(
+  state: ContractState,
+  schemes: readonly Scheme[],
+  proposal?: DomainConfig[],
+): StateSummary {
   const withKeys = new Set(domainsWithKeys(state));
   const params = currentParameters(state);
   const base = {
     phase: state.phase,
     threshold: params?.threshold,
     participants: params?.participants.map((p) => p.accountId),
-    domains: domainRegistry(state).map((d) => ({ id: d.id, protocol: d.protocol, purpose: d.purpose, hasKey: withKeys.has(d.id) })),
+    domains: domainRegistry(state).map((d) => ({
+      id: d.id,
+      protocol: d.protocol,
+      purpose: d.purpose,
+      hasKey: withKeys.has(d.id),
+    })),
     schemes: schemeStatus(state, schemes).map((s) => ({ scheme: s.scheme, domainId: s.domainId, hasKey: s.hasKey })),
   };
-  const schemeText = base.schemes.map((s) => `${s.scheme}: ${s.domainId === undefined ? "no domain" : `domain ${s.domainId} ${s.hasKey ? "has a key" : "has no key yet"}`}`).join("; ");
+  const schemeText = base.schemes
+    .map(
+      (s) =>
+        `${s.scheme}: ${s.domainId === undefined ? "no domain" : `domain ${s.domainId} ${s.hasKey ? "has a key" : "has no key yet"}`}`,
+    )
+    .join("; ");
   switch (state.phase) {
     case "NotInitialized":
       return { ...base, text: "the signer contract is not initialised", missingParticipants: [] };
     case "Running": {
       const votes: Record<string, DomainConfig[]> = {};
       for (const [id, list] of state.addDomainsVotes) votes[nameOf(state.parameters, id)] = list;
-      const missing = keygenComplete(state, schemes) ? [] : proposal ? pendingVoters(state, proposal) : state.parameters.participants.filter((p) => !state.addDomainsVotes.has(p.id)).map((p) => p.accountId);
-      const voteText = Object.keys(votes).length ? `votes to add domains from ${Object.keys(votes).join(", ")}` : "no votes to add domains";
+      const missing = keygenComplete(state, schemes)
+        ? []
+        : proposal
+          ? pendingVoters(state, proposal)
+          : state.parameters.participants.filter((p) => !state.addDomainsVotes.has(p.id)).map((p) => p.accountId);
+      const voteText = Object.keys(votes).length
+        ? `votes to add domains from ${Object.keys(votes).join(", ")}`
+        : "no votes to add domains";
       return {
         ...base,
         votes,

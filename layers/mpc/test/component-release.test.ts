@@ -4,7 +4,7 @@ import { harness, valueOf } from "../../../test/support/pulumi-harness.js";
 import { NearBase } from "../../base/component.js";
 import { NearServices } from "../../services/component.js";
 import { ChainSignatures } from "../component.js";
-import type { LocalnetConfig } from "../../../platform/config/config.js";
+import type { LocalnetConfig } from "../../config.js";
 
 const OTHER = {
   version: "9.9.9",

@@ -6,7 +6,8 @@ import { ChainSignatures, mpcSizing } from "../component.js";
 import { ed25519FromSeedBase64 } from "../../../platform/near/key-pairs.js";
 import { MOCK_ACCOUNT } from "../../../automation/mocks.js";
 
-const mockSeed = (name: string, bytes = 32) => createHash("sha256").update(`mock-random:${name}`).digest().subarray(0, bytes);
+const mockSeed = (name: string, bytes = 32) =>
+  createHash("sha256").update(`mock-random:${name}`).digest().subarray(0, bytes);
 const mockKey = (name: string) => ed25519FromSeedBase64(mockSeed(name).toString("base64"));
 const ROOT_KEYS = [
   { scheme: "secp256k1", domainId: 0, publicKey: "secp256k1:root0" },
@@ -17,15 +18,19 @@ let h: Harness;
 let mpc: ChainSignatures;
 
 beforeAll(async () => {
-  h = harness({}, "localnet", (operation) => (operation === "mpc-wait-keygen" ? { contractId: "v1.signer.localnet", phase: "Running", domains: ROOT_KEYS } : {}));
+  h = harness({}, "localnet", (operation) =>
+    operation === "mpc-wait-keygen" ? { contractId: "v1.signer.localnet", phase: "Running", domains: ROOT_KEYS } : {},
+  );
   const base = new NearBase("base", { config: h.cfg });
   const services = new NearServices("services", { config: h.cfg, base });
   mpc = new ChainSignatures("mpc", { config: h.cfg, base, services });
   await h.settle();
 });
 
-const mpcRecords = (type: string) => h.byType(type).filter((r) => r.urn.includes("ChainSignatures") || r.name.startsWith("mpc-"));
-const envOf = (name: string) => (h.one("command:local:Command", `${name}-run`).inputs as any).environment as Record<string, string>;
+const mpcRecords = (type: string) =>
+  h.byType(type).filter((r) => r.urn.includes("ChainSignatures") || r.name.startsWith("mpc-"));
+const envOf = (name: string) =>
+  (h.one("command:local:Command", `${name}-run`).inputs as any).environment as Record<string, string>;
 const payloadOf = (name: string) => JSON.parse(Buffer.from(envOf(name).SSM_RUN_PAYLOAD, "base64").toString("utf8"));
 
 test("three hardened MPC hosts with their own volumes and fixed interfaces", () => {
@@ -38,7 +43,11 @@ test("three hardened MPC hosts with their own volumes and fixed interfaces", () 
     expect(x.keyName).toBeUndefined();
   }
   const volumes = mpcRecords("aws:ebs/volume:Volume");
-  expect(volumes.map((v) => [(v.inputs as any).encrypted, (v.inputs as any).size])).toEqual([[true, 50], [true, 50], [true, 50]]);
+  expect(volumes.map((v) => [(v.inputs as any).encrypted, (v.inputs as any).size])).toEqual([
+    [true, 50],
+    [true, 50],
+    [true, 50],
+  ]);
   expect(mpcRecords("aws:ec2/networkInterface:NetworkInterface")).toHaveLength(3);
 });
 
@@ -46,7 +55,9 @@ test("security group: MPC P2P among nodes, NEAR P2P from base and nodes, 8080 fr
   const sg = h.one("aws:ec2/securityGroup:SecurityGroup", "mpc-sg").urn;
   const sgId = (r: any) => r.securityGroupId;
   const rules = mpcRecords("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => r.inputs as any);
-  expect(rules.map((r) => [r.fromPort, r.toPort, r.cidrIpv4 ?? null, r.referencedSecurityGroupId ? "sg" : null]).sort()).toEqual([
+  expect(
+    rules.map((r) => [r.fromPort, r.toPort, r.cidrIpv4 ?? null, r.referencedSecurityGroupId ? "sg" : null]).sort(),
+  ).toEqual([
     [24567, 24567, null, "sg"],
     [24567, 24567, null, "sg"],
     [3000, 3000, null, "sg"],
@@ -61,24 +72,39 @@ test("security group: MPC P2P among nodes, NEAR P2P from base and nodes, 8080 fr
 test("secrets: three per node, namespaced, values secret, no recovery window", () => {
   const secrets = h.byType("aws:secretsmanager/secret:Secret").map((s) => s.inputs as any);
   expect(secrets.map((s) => s.name)).toEqual(
-    [0, 1, 2].flatMap((i) => [`mpc-node-${i}-mpc_account_sk`, `mpc-node-${i}-mpc_p2p_private_key`, `mpc-node-${i}-mpc_secret_store_key`]),
+    [0, 1, 2].flatMap((i) => [
+      `mpc-node-${i}-mpc_account_sk`,
+      `mpc-node-${i}-mpc_p2p_private_key`,
+      `mpc-node-${i}-mpc_secret_store_key`,
+    ]),
   );
   for (const s of secrets) expect(s.recoveryWindowInDays).toBe(0);
-  for (const v of h.byType("aws:secretsmanager/secretVersion:SecretVersion")) expect((v.inputs as any).secretString).toBe("[secret]");
+  for (const v of h.byType("aws:secretsmanager/secretVersion:SecretVersion"))
+    expect((v.inputs as any).secretString).toBe("[secret]");
 });
 
 test("IAM: node i reads only its own secrets, never node j's", () => {
-  const policies = mpcRecords("aws:iam/rolePolicy:RolePolicy").map((p) => ({ name: p.name, doc: JSON.parse((p.inputs as any).policy) }));
+  const policies = mpcRecords("aws:iam/rolePolicy:RolePolicy").map((p) => ({
+    name: p.name,
+    doc: JSON.parse((p.inputs as any).policy),
+  }));
   expect(policies.map((p) => p.name)).toEqual(["mpc-node-0-access", "mpc-node-1-access", "mpc-node-2-access"]);
   policies.forEach(({ doc }, i) => {
     const own = doc.Statement.find((s: any) => s.Sid === "ReadOwnSecrets");
     expect(own.Action).toEqual(["secretsmanager:GetSecretValue"]);
     expect(own.Resource).toEqual(
-      ["mpc_account_sk", "mpc_p2p_private_key", "mpc_secret_store_key"].map((k) => `arn:aws:secretsmanager:us-east-1:${MOCK_ACCOUNT}:secret:mpc-node-${i}-${k}-AbCdEf`),
+      ["mpc_account_sk", "mpc_p2p_private_key", "mpc_secret_store_key"].map(
+        (k) => `arn:aws:secretsmanager:us-east-1:${MOCK_ACCOUNT}:secret:mpc-node-${i}-${k}-AbCdEf`,
+      ),
     );
     const all = JSON.stringify(doc);
     for (const j of [0, 1, 2].filter((j) => j !== i)) expect(all).not.toContain(`mpc-node-${j}`);
-    expect(doc.Statement.map((s: any) => s.Sid)).toEqual(["ReadOwnSecrets", "ReadGenesis", "ReadOpsBundle", "NoParameters"]);
+    expect(doc.Statement.map((s: any) => s.Sid)).toEqual([
+      "ReadOwnSecrets",
+      "ReadGenesis",
+      "ReadOpsBundle",
+      "NoParameters",
+    ]);
     // The SSM core policy allows every parameter: MPC hosts are denied all of them (the root key above all).
     expect(doc.Statement[3]).toEqual({
       Sid: "NoParameters",
@@ -100,7 +126,8 @@ test("user data: settings only; the genesis pinned by sha256; base boot node; no
   expect(userData).toContain("export ACCOUNT_SK_SECRET='mpc-node-1-mpc_account_sk'");
   expect(userData).toContain("export P2P_PORT='3000'");
   expect(userData).toContain("export TRIPLES_TO_BUFFER='128'");
-  for (const k of ["mpc-node-1-account-key", "mpc-node-1-p2p-key"]) expect(userData).not.toContain(mockKey(k).secretKey.slice(8));
+  for (const k of ["mpc-node-1-account-key", "mpc-node-1-p2p-key"])
+    expect(userData).not.toContain(mockKey(k).secretKey.slice(8));
   expect(userData).not.toContain(mockSeed("mpc-node-1-store-key", 16).toString("hex"));
   expect(Buffer.byteLength(userData)).toBeLessThan(16384);
 });
@@ -108,7 +135,13 @@ test("user data: settings only; the genesis pinned by sha256; base boot node; no
 test("signer set-up on the base instance: participants with P2P keys and DNS URLs, threshold, keys by reference", () => {
   expect(envOf("signer-setup").SSM_RUN_OPERATION).toBe("mpc-setup-signer");
   const payload = payloadOf("signer-setup");
-  expect(payload).toMatchObject({ rootAccountId: "localnet", rootKey: "ssm:/near-localnet/localnet-account-key", contractId: "v1.signer.localnet", threshold: 2, chainId: "mpc-localnet" });
+  expect(payload).toMatchObject({
+    rootAccountId: "localnet",
+    rootKey: "ssm:/near-localnet/localnet-account-key",
+    contractId: "v1.signer.localnet",
+    threshold: 2,
+    chainId: "mpc-localnet",
+  });
   expect(payload.nodes).toEqual(
     [0, 1, 2].map((i) => ({
       accountId: `mpc-node-${i}.localnet`,
@@ -146,8 +179,13 @@ test("every node votes for the domains with its own key on its own instance", ()
 
 test("keygen wait follows every vote; root keys become outputs", async () => {
   const wait = h.one("near-localnet:index:SsmOperation", "keygen");
-  for (const i of [0, 1, 2]) expect(wait.dependencies).toContain(h.one("command:local:Command", `mpc-node-${i}-vote-domains-run`).urn);
-  expect(payloadOf("keygen")).toMatchObject({ contractId: "v1.signer.localnet", schemes: ["secp256k1", "ed25519"], timeoutMs: 1800000 });
+  for (const i of [0, 1, 2])
+    expect(wait.dependencies).toContain(h.one("command:local:Command", `mpc-node-${i}-vote-domains-run`).urn);
+  expect(payloadOf("keygen")).toMatchObject({
+    contractId: "v1.signer.localnet",
+    schemes: ["secp256k1", "ed25519"],
+    timeoutMs: 1800000,
+  });
   expect(await valueOf(mpc.rootKeys)).toEqual(ROOT_KEYS);
   expect(await valueOf(mpc.domains)).toEqual([
     { id: 0, scheme: "secp256k1", protocol: "CaitSith", purpose: "Sign" },
@@ -157,9 +195,17 @@ test("keygen wait follows every vote; root keys become outputs", async () => {
 });
 
 test("discovery: records for rpc and each node in a private namespace", () => {
-  expect((h.one("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace").inputs as any).name).toBe("localnet.near-localnet.internal");
-  expect(h.byType("aws:servicediscovery/service:Service").map((s) => (s.inputs as any).name)).toEqual(["rpc", "mpc-node-0", "mpc-node-1", "mpc-node-2"]);
-  for (const r of h.byType("aws:servicediscovery/instance:Instance")) expect((r.inputs as any).attributes.AWS_INSTANCE_IPV4).toMatch(/^10\.42\./);
+  expect((h.one("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace").inputs as any).name).toBe(
+    "localnet.near-localnet.internal",
+  );
+  expect(h.byType("aws:servicediscovery/service:Service").map((s) => (s.inputs as any).name)).toEqual([
+    "rpc",
+    "mpc-node-0",
+    "mpc-node-1",
+    "mpc-node-2",
+  ]);
+  for (const r of h.byType("aws:servicediscovery/instance:Instance"))
+    expect((r.inputs as any).attributes.AWS_INSTANCE_IPV4).toMatch(/^10\.42\./);
 });
 
 test("sizing follows the instance type", () => {

@@ -18,7 +18,9 @@ import { initializingJson, runningJson } from "./state-fixtures.js";
 describe("diagnostics parsing", () => {
   it("reads the containers table, HTTP probes and metrics", () => {
     expect(
-      parseContainers("name status restarts started image\nneard running 0 2026-11-24T09:00:00Z nearprotocol/nearcore:2.13.3\nmpc-node restarting 12 2026-11-24T09:59:00Z nearone/mpc-node:3.14.1\n"),
+      parseContainers(
+        "name status restarts started image\nneard running 0 2026-11-24T09:00:00Z nearprotocol/nearcore:2.13.3\nmpc-node restarting 12 2026-11-24T09:59:00Z nearone/mpc-node:3.14.1\n",
+      ),
     ).toEqual([
       { name: "neard", status: "running", running: true, restartCount: 0 },
       { name: "mpc-node", status: "restarting", running: false, restartCount: 12 },
@@ -28,7 +30,9 @@ describe("diagnostics parsing", () => {
       body: '{"chain_id":"localnet"}',
     });
     expect(parseHttpProbe("GET http://127.0.0.1:8080/health -> HTTP 000\n\n").code).toBe(0);
-    expect(metricValue("mpc_x 1\nmpc_indexer_latest_block_height 1234\n", "mpc_indexer_latest_block_height")).toBe(1234);
+    expect(metricValue("mpc_x 1\nmpc_indexer_latest_block_height 1234\n", "mpc_indexer_latest_block_height")).toBe(
+      1234,
+    );
     expect(metricValue("mpc_x 1\n", "mpc_indexer_latest_block_height")).toBeUndefined();
   });
 
@@ -57,7 +61,10 @@ describe("diagnostics parsing", () => {
         { id: 1, protocol: "Frost", purpose: "Sign" },
       ],
     });
-    expect(contractStateFacts(initializingJson, "v1.signer.localnet")).toMatchObject({ state: "Initializing", keysetDomains: [0] });
+    expect(contractStateFacts(initializingJson, "v1.signer.localnet")).toMatchObject({
+      state: "Initializing",
+      keysetDomains: [0],
+    });
     expect(contractStateFacts("NotInitialized", "v1.signer.localnet")).toMatchObject({ state: "NotInitialized" });
     expect(() => contractStateFacts({ Running: { domains: [] } }, "v1.signer.localnet")).toThrow(
       /unrecognised state from v1.signer.localnet/,
@@ -80,7 +87,12 @@ describe("Layer 3 runtime evidence", () => {
 
   it("reads the bootstrap's last run: done, failed at a secret, still running", () => {
     const done = parseBootstrapProbe(
-      [NODE0_CONFIG, "T1 mpc-bootstrap: ERROR: cannot pull nearone/mpc-node:3.14.1", "T2 mpc-bootstrap: reading secret 'a' (P2P key)", "T3 mpc-bootstrap: done: node 0 (mpc-node-0.localnet) on chain 'localnet', web :8080, P2P :3000"].join("\n"),
+      [
+        NODE0_CONFIG,
+        "T1 mpc-bootstrap: ERROR: cannot pull nearone/mpc-node:3.14.1",
+        "T2 mpc-bootstrap: reading secret 'a' (P2P key)",
+        "T3 mpc-bootstrap: done: node 0 (mpc-node-0.localnet) on chain 'localnet', web :8080, P2P :3000",
+      ].join("\n"),
     );
     expect(done).toEqual({
       bootNodes: [`${NODE_KEY}@10.0.1.10:24567`],
@@ -123,8 +135,21 @@ describe("Layer 3 runtime evidence", () => {
           ok: false,
           summary: "1/2 requests verified, 2/2 derived keys match",
           requests: [
-            { domainId: 0, scheme: "Secp256k1", verdict: "contract-error", latencyMs: 95000, detail: "x", contractError: "Request has timed out." },
-            { domainId: 1, scheme: "Ed25519", verdict: "verified", latencyMs: 4200, detail: "Ed25519 signature verifies" },
+            {
+              domainId: 0,
+              scheme: "Secp256k1",
+              verdict: "contract-error",
+              latencyMs: 95000,
+              detail: "x",
+              contractError: "Request has timed out.",
+            },
+            {
+              domainId: 1,
+              scheme: "Ed25519",
+              verdict: "verified",
+              latencyMs: 4200,
+              detail: "Ed25519 signature verifies",
+            },
           ],
         }),
       ),
@@ -133,7 +158,13 @@ describe("Layer 3 runtime evidence", () => {
       at: "2026-11-24T10:15:00Z",
       summary: "1/2 requests verified, 2/2 derived keys match",
       requests: [
-        { domainId: 0, scheme: "Secp256k1", verdict: "contract-error", latencyMs: 95000, detail: "Request has timed out." },
+        {
+          domainId: 0,
+          scheme: "Secp256k1",
+          verdict: "contract-error",
+          latencyMs: 95000,
+          detail: "Request has timed out.",
+        },
         { domainId: 1, scheme: "Ed25519", verdict: "verified", latencyMs: 4200, detail: "Ed25519 signature verifies" },
       ],
     });
@@ -143,7 +174,9 @@ describe("Layer 3 runtime evidence", () => {
       summary: "the sign test could not run: ACCOUNT_KEY_MISMATCH: tester key differs",
       error: { code: "ACCOUNT_KEY_MISMATCH", message: "tester key differs" },
     });
-    expect(parseSignTestProbe('modified 2026-11-24T10:15:00Z\n{"event":"step","step":"tester"}\n')?.state).toBe("incomplete");
+    expect(parseSignTestProbe('modified 2026-11-24T10:15:00Z\n{"event":"step","step":"tester"}\n')?.state).toBe(
+      "incomplete",
+    );
     expect(parseSignTestProbe("")).toBeUndefined();
   });
 
@@ -151,27 +184,42 @@ describe("Layer 3 runtime evidence", () => {
     const calls: string[] = [];
     const t: ProbeTransport = {
       async diag(instanceId, probe, extra) {
-        calls.push(`${instanceId} ${probe}${extra?.container ? ` ${extra.container}` : ""}${extra?.lines ? ` ${extra.lines}` : ""}`);
+        calls.push(
+          `${instanceId} ${probe}${extra?.container ? ` ${extra.container}` : ""}${extra?.lines ? ` ${extra.lines}` : ""}`,
+        );
         const node = instanceId.slice(-1);
         switch (probe) {
           case "containers":
             return {
               exitCode: 0,
-              stdout: node === "1" ? "name status restarts started image\nmpc-node restarting 9 t img\n" : node === "2" ? "name status restarts started image\n" : "name status restarts started image\nmpc-node running 0 t img\n",
+              stdout:
+                node === "1"
+                  ? "name status restarts started image\nmpc-node restarting 9 t img\n"
+                  : node === "2"
+                    ? "name status restarts started image\n"
+                    : "name status restarts started image\nmpc-node running 0 t img\n",
             };
           case "logs":
             return { exitCode: 0, stdout: `${instanceId} log a\n${instanceId} log b\n` };
           case "mpc-health":
-            return { exitCode: node === "0" ? 0 : 1, stdout: `GET http://127.0.0.1:8080/health -> HTTP ${node === "0" ? "200" : "000"}\n\n` };
+            return {
+              exitCode: node === "0" ? 0 : 1,
+              stdout: `GET http://127.0.0.1:8080/health -> HTTP ${node === "0" ? "200" : "000"}\n\n`,
+            };
           case "mpc-metrics":
             return node === "0"
-              ? { exitCode: 0, stdout: 'mpc_indexer_latest_block_height 1190\nmpc_network_live_connections{my_participant_id="0",peer_participant_id="1"} 0\nmpc_network_live_connections{my_participant_id="0",peer_participant_id="2"} 0\n' }
+              ? {
+                  exitCode: 0,
+                  stdout:
+                    'mpc_indexer_latest_block_height 1190\nmpc_network_live_connections{my_participant_id="0",peer_participant_id="1"} 0\nmpc_network_live_connections{my_participant_id="0",peer_participant_id="2"} 0\n',
+                }
               : { exitCode: 1, stdout: "" };
           case "mpc-bootstrap":
             if (node === "2") {
               return {
                 exitCode: 0,
-                stdout: "boot_nodes -\nT mpc-bootstrap: reading secret 'mpc-node-2-account-sk' (NEAR account key)\nT mpc-bootstrap: ERROR: secret 'mpc-node-2-account-sk' (NEAR account key) is empty or a placeholder: store the real value in Secrets Manager\n",
+                stdout:
+                  "boot_nodes -\nT mpc-bootstrap: reading secret 'mpc-node-2-account-sk' (NEAR account key)\nT mpc-bootstrap: ERROR: secret 'mpc-node-2-account-sk' (NEAR account key) is empty or a placeholder: store the real value in Secrets Manager\n",
               };
             }
             return {
@@ -187,26 +235,51 @@ describe("Layer 3 runtime evidence", () => {
         return { exitCode: 2, stdout: "" };
       },
       async check(req) {
-        expect(req).toEqual({ accounts: ["v1.signer.localnet"], views: [{ contractId: "v1.signer.localnet", method: "state", args: {} }] });
+        expect(req).toEqual({
+          accounts: ["v1.signer.localnet"],
+          views: [{ contractId: "v1.signer.localnet", method: "state", args: {} }],
+        });
         return {
-          accounts: { "v1.signer.localnet": { exists: true, codeHash: "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL" } },
+          accounts: {
+            "v1.signer.localnet": { exists: true, codeHash: "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL" },
+          },
           views: [{ contractId: "v1.signer.localnet", method: "state", result: initializingJson }],
         };
       },
       sleep: async () => undefined,
     };
     const probe = await probeMpc(t, parseStackOutputs(rawOutputs(["base", "services", "mpc"])), { logLines: 30 });
-    expect(probe.contract).toMatchObject({ reachable: true, state: "Initializing", threshold: 2, codeHash: "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL" });
+    expect(probe.contract).toMatchObject({
+      reachable: true,
+      state: "Initializing",
+      threshold: 2,
+      codeHash: "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL",
+    });
     const [n0, n1, n2] = probe.nodes;
-    expect(n0).toMatchObject({ reachable: true, live: true, indexerHeight: 1190, peers: 0, bootNodes: [`${NODE_KEY}@10.0.1.10:24567`] });
+    expect(n0).toMatchObject({
+      reachable: true,
+      live: true,
+      indexerHeight: 1190,
+      peers: 0,
+      bootNodes: [`${NODE_KEY}@10.0.1.10:24567`],
+    });
     expect(n0.container?.lastLogLines).toEqual(["i-0mpc0 log a", "i-0mpc0 log b"]);
     expect(n0.bootstrap?.state).toBe("done");
-    expect(n1).toMatchObject({ live: false, bootNodes: ["ed25519:Old@10.0.1.99:24567"], container: { status: "restarting", restartCount: 9 } });
+    expect(n1).toMatchObject({
+      live: false,
+      bootNodes: ["ed25519:Old@10.0.1.99:24567"],
+      container: { status: "restarting", restartCount: 9 },
+    });
     expect(n1.indexerHeight).toBeUndefined();
     expect(n2.container).toBeUndefined();
     expect(n2.bootstrap?.state).toBe("failed");
     expect(n2.secrets).toEqual([{ name: "mpc-node-2-account-sk", status: "placeholder" }]);
-    expect(probe.lastSignTest).toEqual({ state: "passed", at: "2026-11-24T10:15:00Z", summary: "2/2 requests verified, 2/2 derived keys match", requests: [] });
+    expect(probe.lastSignTest).toEqual({
+      state: "passed",
+      at: "2026-11-24T10:15:00Z",
+      summary: "2/2 requests verified, 2/2 derived keys match",
+      requests: [],
+    });
     expect(calls.filter((c) => c.startsWith("i-0mpc0"))).toEqual([
       "i-0mpc0 containers",
       "i-0mpc0 logs mpc-node 30",

@@ -14,7 +14,11 @@ import {
 } from "../ops/sign-test/index.js";
 import { FakeNearcore } from "../../../test/support/fake-nearcore.js";
 import { fails, opContext } from "../../../test/support/ops.js";
-import { SIGN_TIMEOUT_MESSAGE, SignerContractModel, testPrivateKey } from "../../../test/support/signer-contract-model.js";
+import {
+  SIGN_TIMEOUT_MESSAGE,
+  SignerContractModel,
+  testPrivateKey,
+} from "../../../test/support/signer-contract-model.js";
 
 const NEAR = 10n ** 24n;
 const CONTRACT = "v1.signer.localnet";
@@ -68,7 +72,11 @@ describe("sign-test: success", () => {
     expect(r.tester).toMatchObject({ accountId: TESTER, action: "created", balance: (2n * NEAR).toString() });
 
     // the tester was created by localnet with the funder's public key (no tester keyRef given)
-    expect(chain.appliedTransactions[0]).toMatchObject({ signerId: "localnet", receiverId: TESTER, actions: ["CreateAccount", "Transfer", "AddKey"] });
+    expect(chain.appliedTransactions[0]).toMatchObject({
+      signerId: "localnet",
+      receiverId: TESTER,
+      actions: ["CreateAccount", "Transfer", "AddKey"],
+    });
     expect(chain.account(TESTER)?.publicKeys).toEqual([root.getPublicKey().toString()]);
 
     // derived keys: local == contract == the key of the child private key the model signs with
@@ -89,9 +97,19 @@ describe("sign-test: success", () => {
     // the exact sign calls the contract received
     expect(model.requests).toHaveLength(2);
     const [ecdsa, eddsa] = r.requests;
-    expect(model.requests[0]).toMatchObject({ predecessorId: TESTER, signerId: TESTER, attachedDeposit: 1n, domainId: 0, payloadKind: "Ecdsa" });
-    expect(model.requests[0].args).toEqual({ request: { path: DEFAULT_SIGN_TEST_PATH, domain_id: 0, payload_v2: { Ecdsa: ecdsa.payload } } });
-    expect(model.requests[1].args).toEqual({ request: { path: DEFAULT_SIGN_TEST_PATH, domain_id: 1, payload_v2: { Eddsa: eddsa.payload } } });
+    expect(model.requests[0]).toMatchObject({
+      predecessorId: TESTER,
+      signerId: TESTER,
+      attachedDeposit: 1n,
+      domainId: 0,
+      payloadKind: "Ecdsa",
+    });
+    expect(model.requests[0].args).toEqual({
+      request: { path: DEFAULT_SIGN_TEST_PATH, domain_id: 0, payload_v2: { Ecdsa: ecdsa.payload } },
+    });
+    expect(model.requests[1].args).toEqual({
+      request: { path: DEFAULT_SIGN_TEST_PATH, domain_id: 1, payload_v2: { Eddsa: eddsa.payload } },
+    });
     expect(ecdsa.payload).toMatch(/^[0-9a-f]{64}$/);
     expect(eddsa.payload).toMatch(/^[0-9a-f]{64}$/);
     expect(ecdsa.payload).not.toBe(eddsa.payload);
@@ -99,7 +117,11 @@ describe("sign-test: success", () => {
     // 300 Tgas and 1 yoctoNEAR on the wire, read back from the chain
     const provider = new JsonRpcProvider({ url: chain.url });
     for (const req of r.requests) {
-      const tx = (await provider.viewTransactionStatus({ txHash: req.txHash!, accountId: TESTER, waitUntil: "FINAL" })) as any;
+      const tx = (await provider.viewTransactionStatus({
+        txHash: req.txHash!,
+        accountId: TESTER,
+        waitUntil: "FINAL",
+      })) as any;
       expect(tx.transaction.actions).toEqual([
         { FunctionCall: expect.objectContaining({ method_name: "sign", gas: 300_000_000_000_000, deposit: "1" }) },
       ]);
@@ -119,7 +141,11 @@ describe("sign-test: success", () => {
     const d = JSON.parse(eddsa.response!);
     expect(d.scheme).toBe("Ed25519");
     expect(
-      ed25519.verify(Uint8Array.from(d.signature), Buffer.from(eddsa.payload, "hex"), model.derivedPublicKey(1, TESTER, DEFAULT_SIGN_TEST_PATH).bytes),
+      ed25519.verify(
+        Uint8Array.from(d.signature),
+        Buffer.from(eddsa.payload, "hex"),
+        model.derivedPublicKey(1, TESTER, DEFAULT_SIGN_TEST_PATH).bytes,
+      ),
     ).toBe(true);
 
     // step lines, in order
@@ -178,7 +204,10 @@ describe("sign-test: failures are reported per request", () => {
     expect(r.requests[1].detail).toBe(`the contract failed the request: ${SIGN_TIMEOUT_MESSAGE}`);
     expect(r.requests[1].txHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
     expect(typeof r.requests[1].latencyMs).toBe("number");
-    expect(lines.find((l) => l.kind === "sign" && l.domainId === 1)).toMatchObject({ verdict: "contract-error", contractError: SIGN_TIMEOUT_MESSAGE });
+    expect(lines.find((l) => l.kind === "sign" && l.domainId === 1)).toMatchObject({
+      verdict: "contract-error",
+      contractError: SIGN_TIMEOUT_MESSAGE,
+    });
     expect(logs.join("\n")).toContain("FAIL: 1/2 requests verified");
   });
 
@@ -210,7 +239,12 @@ describe("sign-test: failures are reported per request", () => {
   });
 
   it("a malformed response is bad-response with the parser's reason", async () => {
-    model.mode(0, () => ({ scheme: "Secp256k1", big_r: { affine_point: "02ab" }, s: { scalar: "00".repeat(32) }, recovery_id: 0 }));
+    model.mode(0, () => ({
+      scheme: "Secp256k1",
+      big_r: { affine_point: "02ab" },
+      s: { scalar: "00".repeat(32) },
+      recovery_id: 0,
+    }));
     const r = await runOp(payload({ domains: [{ domainId: 0, scheme: "ecdsa" }] }));
     expect(r.ok).toBe(false);
     expect(r.requests).toHaveLength(1);
@@ -220,7 +254,14 @@ describe("sign-test: failures are reported per request", () => {
   });
 
   it("a domain the contract does not have: keys unreadable, request skipped, nothing sent for it", async () => {
-    const r = await runOp(payload({ domains: [{ domainId: 0, scheme: "Secp256k1" }, { domainId: 5, scheme: "Ed25519" }] }));
+    const r = await runOp(
+      payload({
+        domains: [
+          { domainId: 0, scheme: "Secp256k1" },
+          { domainId: 5, scheme: "Ed25519" },
+        ],
+      }),
+    );
     expect(r.ok).toBe(false);
     expect(r.derivedKeys[1]).toMatchObject({ domainId: 5, match: false });
     expect(r.derivedKeys[1].error).toContain("Domain 5 does not exist");
@@ -288,7 +329,11 @@ describe("sign-test: errors that stop the test", () => {
 });
 
 describe("sign-test payload", () => {
-  const base = { contractId: CONTRACT, tester: { accountId: TESTER }, funder: { keyRef: "ssm:/near-localnet/localnet-account-key" } };
+  const base = {
+    contractId: CONTRACT,
+    tester: { accountId: TESTER },
+    funder: { keyRef: "ssm:/near-localnet/localnet-account-key" },
+  };
 
   it("defaults: local RPC, both domains, path, balance, funder = parent, tester key = funder key", () => {
     expect(parseSignTestPayload(base)).toEqual({
@@ -296,7 +341,12 @@ describe("sign-test payload", () => {
       expectChainId: undefined,
       contractId: CONTRACT,
       path: "near-localnet-sign-test",
-      tester: { accountId: TESTER, keyRef: "ssm:/near-localnet/localnet-account-key", parent: "localnet", balance: NEAR },
+      tester: {
+        accountId: TESTER,
+        keyRef: "ssm:/near-localnet/localnet-account-key",
+        parent: "localnet",
+        balance: NEAR,
+      },
       funder: { accountId: "localnet", keyRef: "ssm:/near-localnet/localnet-account-key" },
       domains: [
         { domainId: 0, scheme: "Secp256k1" },
@@ -325,8 +375,20 @@ describe("sign-test payload", () => {
     [{ ...base, tester: { accountId: TESTER, balance: 5 } }, /tester.balance must be a string/],
     [{ ...base, tester: { accountId: TESTER, balance: "five" } }, /tester.balance: amount "five"/],
     [{ ...base, domains: [] }, /domains must be a non-empty array/],
-    [{ ...base, domains: [{ domainId: 0, scheme: "rsa" }] }, /scheme must be "Secp256k1" \(ECDSA\) or "Ed25519" \(EdDSA\), got "rsa"/],
-    [{ ...base, domains: [{ domainId: 0, scheme: "ecdsa" }, { domainId: 0, scheme: "eddsa" }] }, /domain 0 is listed twice/],
+    [
+      { ...base, domains: [{ domainId: 0, scheme: "rsa" }] },
+      /scheme must be "Secp256k1" \(ECDSA\) or "Ed25519" \(EdDSA\), got "rsa"/,
+    ],
+    [
+      {
+        ...base,
+        domains: [
+          { domainId: 0, scheme: "ecdsa" },
+          { domainId: 0, scheme: "eddsa" },
+        ],
+      },
+      /domain 0 is listed twice/,
+    ],
     [{ ...base, domains: [{ domainId: -1, scheme: "ecdsa" }] }, /domainId must be a non-negative integer/],
     [{ ...base, timeoutSeconds: 0 }, /timeoutSeconds must be/],
     [{ ...base, rpcUrl: "ftp://x" }, /rpcUrl must be an http\(s\) URL/],

@@ -13,20 +13,34 @@ export const P2P = [
 export const params = {
   participants: {
     next_id: 3,
-    participants: [0, 1, 2].map((i) => [`mpc-node-${i}.localnet`, i, { url: `http://10.0.1.${10 + i}:3000`, tls_public_key: P2P[i] }]),
+    participants: [0, 1, 2].map((i) => [
+      `mpc-node-${i}.localnet`,
+      i,
+      { url: `http://10.0.1.${10 + i}:3000`, tls_public_key: P2P[i] },
+    ]),
   },
   threshold: 2,
 };
 export const D0 = { id: 0, protocol: "CaitSith", reconstruction_threshold: 2, purpose: "Sign" };
 export const D1 = { id: 1, protocol: "Frost", reconstruction_threshold: 2, purpose: "Sign" };
 // A secp256k1 public key made here from a fixed scalar (not a committed key literal).
-export const SECP = { Secp256k1: { near_public_key: formatPublicKey(publicKeyFromPrivate("secp256k1", new Uint8Array(32).fill(3))) } };
-export const ED = { Ed25519: { near_public_key_compressed: P2P[0], edwards_point: Array.from({ length: 32 }, (_, i) => i) } };
+export const SECP = {
+  Secp256k1: { near_public_key: formatPublicKey(publicKeyFromPrivate("secp256k1", new Uint8Array(32).fill(3))) },
+};
+export const ED = {
+  Ed25519: { near_public_key_compressed: P2P[0], edwards_point: Array.from({ length: 32 }, (_, i) => i) },
+};
 
 export const runningJson = (over: Record<string, unknown> = {}) => ({
   Running: {
     domains: { domains: [D0, D1], next_domain_id: 2 },
-    keyset: { epoch_id: 0, domains: [{ domain_id: 0, key: SECP, attempt: 0 }, { domain_id: 1, key: ED, attempt: 1 }] },
+    keyset: {
+      epoch_id: 0,
+      domains: [
+        { domain_id: 0, key: SECP, attempt: 0 },
+        { domain_id: 1, key: ED, attempt: 1 },
+      ],
+    },
     parameters: params,
     parameters_votes: { proposal_by_account: {} },
     add_domains_votes: { proposal_by_account: {} },
@@ -54,4 +68,3 @@ export const initializingJson = {
     cancel_votes: [],
   },
 };
-

@@ -80,7 +80,10 @@ export function validateNewAccountId(id: unknown, parent: string): string {
   const suffix = `.${parent}`;
   const name = id.endsWith(suffix) ? id.slice(0, -suffix.length) : undefined;
   if (!name || !isAccountIdPart(name) || id.length > ACCOUNT_ID_MAX_LEN) {
-    throw new HttpError(400, `newAccountId must be <name>${suffix} with <name> of lowercase letters, digits, - and _ (got ${JSON.stringify(id.slice(0, 80))})`);
+    throw new HttpError(
+      400,
+      `newAccountId must be <name>${suffix} with <name> of lowercase letters, digits, - and _ (got ${JSON.stringify(id.slice(0, 80))})`,
+    );
   }
   return id;
 }
@@ -133,7 +136,8 @@ function parseJsonObject(text: string): Record<string, unknown> {
   } catch {
     throw new HttpError(400, "malformed JSON body");
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new HttpError(400, "the body must be a JSON object");
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new HttpError(400, "the body must be a JSON object");
   return v as Record<string, unknown>;
 }
 
@@ -163,7 +167,8 @@ export async function startFaucet(
   const maxPerAccount = toYocto(config.maxPerAccount ?? FAUCET_DEFAULTS.maxPerAccount);
   const maxBody = config.maxBodyBytes ?? FAUCET_DEFAULTS.maxBodyBytes;
   if (initial > maxPerRequest) throw new OpsError("INVALID_INPUT", "initialBalance is above maxPerRequest");
-  if (typeof config.parentKey !== "string") throw new OpsError("INVALID_INPUT", "parentKey (a key reference) is required");
+  if (typeof config.parentKey !== "string")
+    throw new OpsError("INVALID_INPUT", "parentKey (a key reference) is required");
 
   const parentSigner: Signer = { accountId: parent, keyPair: await deps.keys.resolve(config.parentKey) };
   const funderId = config.funderAccountId ?? parent;
@@ -172,8 +177,10 @@ export async function startFaucet(
       ? parentSigner
       : { accountId: funderId, keyPair: await deps.keys.resolve(config.funderKey ?? config.parentKey) };
   const rpcUrl = config.rpcUrl ?? LOCAL_RPC_URL;
-  const conn = deps.connection ?? (await connect(rpcUrl, { ...deps.connectOptions, expectChainId: config.chainId, log }));
-  if (!(await viewAccount(conn, parent))) throw new OpsError("ACCOUNT_NOT_FOUND", `faucet parent ${parent} does not exist`);
+  const conn =
+    deps.connection ?? (await connect(rpcUrl, { ...deps.connectOptions, expectChainId: config.chainId, log }));
+  if (!(await viewAccount(conn, parent)))
+    throw new OpsError("ACCOUNT_NOT_FOUND", `faucet parent ${parent} does not exist`);
   log(`faucet: parent ${parent} (key ${parentSigner.keyPair.getPublicKey().toString()}), funder ${funder.accountId}`);
 
   const ledger = new Map<string, bigint>();
@@ -185,10 +192,17 @@ export async function startFaucet(
   };
   const reserve = (accountId: string, amount: bigint) => {
     if (amount <= 0n) throw new HttpError(400, "amount must be positive");
-    if (amount > maxPerRequest) throw new HttpError(400, `amount ${formatNear(amount)} is over the per-request maximum of ${formatNear(maxPerRequest)}`);
+    if (amount > maxPerRequest)
+      throw new HttpError(
+        400,
+        `amount ${formatNear(amount)} is over the per-request maximum of ${formatNear(maxPerRequest)}`,
+      );
     const total = (ledger.get(accountId) ?? 0n) + amount;
     if (total > maxPerAccount) {
-      throw new HttpError(429, `${accountId} would receive ${formatNear(total)} in total, over the per-account limit of ${formatNear(maxPerAccount)}`);
+      throw new HttpError(
+        429,
+        `${accountId} would receive ${formatNear(total)} in total, over the per-account limit of ${formatNear(maxPerAccount)}`,
+      );
     }
     ledger.set(accountId, total);
     return () => ledger.set(accountId, total - amount);
@@ -225,7 +239,12 @@ export async function startFaucet(
       try {
         const r = await sendTransaction(conn, funder, accountId, [actions.transfer(amount)]);
         log(`faucet: funded ${accountId} with ${formatNear(amount)} (tx ${r.txHash})`);
-        return { accountId, amount: amount.toString(), txHash: r.txHash, totalFunded: (ledger.get(accountId) ?? amount).toString() };
+        return {
+          accountId,
+          amount: amount.toString(),
+          txHash: r.txHash,
+          totalFunded: (ledger.get(accountId) ?? amount).toString(),
+        };
       } catch (e) {
         release();
         throw e;
@@ -243,7 +262,10 @@ export async function startFaucet(
       if (path === "/health") {
         if (req.method !== "GET") throw new HttpError(405, "use GET");
         try {
-          const s = (await conn.provider.viewNodeStatus()) as { chain_id: string; sync_info: { latest_block_height: number } };
+          const s = (await conn.provider.viewNodeStatus()) as {
+            chain_id: string;
+            sync_info: { latest_block_height: number };
+          };
           return send(res, 200, { status: "ok", parent, chainId: s.chain_id, height: s.sync_info.latest_block_height });
         } catch (e) {
           return send(res, 503, { status: "unavailable", error: `NEAR RPC: ${(e as Error).message}` });

@@ -41,9 +41,12 @@ function bad(message: string): never {
   throw new OpsError("INVALID_INPUT", message);
 }
 
-export function validateFundPayload(p: Record<string, unknown>): Required<Pick<FundPayload, "port" | "accountId" | "timeoutMs">> & FundPayload {
+export function validateFundPayload(
+  p: Record<string, unknown>,
+): Required<Pick<FundPayload, "port" | "accountId" | "timeoutMs">> & FundPayload {
   const port = p.port === undefined ? DEFAULT_FAUCET_PORT : p.port;
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) bad("payload.port must be a TCP port number");
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535)
+    bad("payload.port must be a TCP port number");
   if (!isValidAccountId(p.accountId)) bad("payload.accountId must be a NEAR account id");
   if (p.amount !== undefined && (typeof p.amount !== "string" || !AMOUNT.test(p.amount))) {
     bad('payload.amount must be "<n> NEAR" or yoctoNEAR digits');
@@ -92,7 +95,10 @@ export async function fund(payload: Record<string, unknown>, log: (m: string) =>
       signal: AbortSignal.timeout(p.timeoutMs),
     });
   } catch (e) {
-    const why = (e as Error)?.name === "TimeoutError" ? `no answer within ${p.timeoutMs} ms` : String((e as Error)?.cause ?? (e as Error)?.message ?? e);
+    const why =
+      (e as Error)?.name === "TimeoutError"
+        ? `no answer within ${p.timeoutMs} ms`
+        : String((e as Error)?.cause ?? (e as Error)?.message ?? e);
     throw new OpsError(
       "FAUCET_UNAVAILABLE",
       `the faucet on ${base} does not answer (${why}): is the near-faucet container running? (npm run automate -- logs faucet)`,
@@ -108,10 +114,17 @@ export async function fund(payload: Record<string, unknown>, log: (m: string) =>
   }
   if (!res.ok) {
     const message = typeof answer.error === "string" ? answer.error : text.slice(0, 300) || res.statusText;
-    throw new OpsError(codeFor(res.status, answer), `faucet answered HTTP ${res.status}: ${message}`, { status: res.status });
+    throw new OpsError(codeFor(res.status, answer), `faucet answered HTTP ${res.status}: ${message}`, {
+      status: res.status,
+    });
   }
   if (create) {
-    return { action: "created", accountId: p.accountId, faucet: base, ...(txHashOf(answer) ? { txHash: txHashOf(answer) } : {}) };
+    return {
+      action: "created",
+      accountId: p.accountId,
+      faucet: base,
+      ...(txHashOf(answer) ? { txHash: txHashOf(answer) } : {}),
+    };
   }
   return {
     action: "funded",

@@ -19,7 +19,8 @@ beforeAll(async () => {
   await h.settle();
 });
 
-const envOf = (name: string) => (h.one("command:local:Command", `${name}-run`).inputs as any).environment as Record<string, string>;
+const envOf = (name: string) =>
+  (h.one("command:local:Command", `${name}-run`).inputs as any).environment as Record<string, string>;
 const payloadOf = (name: string) => JSON.parse(Buffer.from(envOf(name).SSM_RUN_PAYLOAD, "base64").toString("utf8"));
 
 test("core contracts: one apply on the base instance through the run-op document, keys by reference only", () => {
@@ -31,7 +32,10 @@ test("core contracts: one apply on the base instance through the run-op document
   const plan = payloadOf("core-contracts");
   expect(plan.rpcUrl).toBe(LOCAL_RPC_URL);
   expect(plan.chainId).toBe("mpc-localnet");
-  expect(plan.keys).toEqual({ localnet: "ssm:/near-localnet/localnet-account-key", "faucet.localnet": "ssm:/near-localnet/faucet-key" });
+  expect(plan.keys).toEqual({
+    localnet: "ssm:/near-localnet/localnet-account-key",
+    "faucet.localnet": "ssm:/near-localnet/faucet-key",
+  });
   expect(plan.steps.map((s: any) => [s.kind, s.accountId ?? s.contractId, s.balance ?? s.method])).toEqual([
     ["deploy", "whitelist.localnet", "15 NEAR"],
     ["deploy", "poolv1.localnet", "50 NEAR"],
@@ -45,8 +49,14 @@ test("core contracts: one apply on the base instance through the run-op document
     size: 125918,
   });
   expect(plan.steps[0].init).toEqual({ method: "new", args: { foundation_account_id: "localnet" } });
-  expect(plan.steps[1].init).toEqual({ method: "new", args: { staking_pool_whitelist_account_id: "whitelist.localnet" } });
-  expect(plan.steps[3]).toMatchObject({ args: { factory_account_id: "poolv1.localnet" }, unless: { method: "is_whitelisted_factory", equals: true } });
+  expect(plan.steps[1].init).toEqual({
+    method: "new",
+    args: { staking_pool_whitelist_account_id: "whitelist.localnet" },
+  });
+  expect(plan.steps[3]).toMatchObject({
+    args: { factory_account_id: "poolv1.localnet" },
+    unless: { method: "is_whitelisted_factory", equals: true },
+  });
   expect(plan.steps[4].publicKey).toMatch(/^ed25519:/);
   expect(JSON.stringify(plan)).not.toMatch(/ed25519:[1-9A-HJ-NP-Za-km-z]{80,}/);
 });
@@ -84,10 +94,15 @@ test("the base role may read exactly the root and faucet keys", () => {
       Sid: "ReadServiceKeys",
       Effect: "Allow",
       Action: ["ssm:GetParameter"],
-      Resource: [`arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/localnet-account-key`, `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/faucet-key`],
+      Resource: [
+        `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/localnet-account-key`,
+        `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/faucet-key`,
+      ],
     },
   ]);
-  const key = h.byType("aws:ssm/parameter:Parameter").find((p) => (p.inputs as any).name === "/near-localnet/faucet-key")!;
+  const key = h
+    .byType("aws:ssm/parameter:Parameter")
+    .find((p) => (p.inputs as any).name === "/near-localnet/faucet-key")!;
   expect(key.inputs).toMatchObject({ type: "SecureString", value: "[secret]" });
 });
 

@@ -62,15 +62,20 @@ describe("near-cli-rs sponsor-by-faucet-service", () => {
     expect(chain.txCount).toBe(0);
   });
 
-  it.each(["bob.testnet", "a.b.localnet", "Bob.localnet", "-x.localnet", "xlocalnet", ".localnet", `${"a".repeat(60)}.localnet`])(
-    "400 for a name outside the parent: %s",
-    async (name) => {
-      const r = await post("/account", { newAccountId: name, newAccountPublicKey: newKey() });
-      expect(r.status).toBe(400);
-      expect(r.body.error).toMatch(/newAccountId must be <name>\.localnet/);
-      expect(chain.txCount).toBe(0);
-    },
-  );
+  it.each([
+    "bob.testnet",
+    "a.b.localnet",
+    "Bob.localnet",
+    "-x.localnet",
+    "xlocalnet",
+    ".localnet",
+    `${"a".repeat(60)}.localnet`,
+  ])("400 for a name outside the parent: %s", async (name) => {
+    const r = await post("/account", { newAccountId: name, newAccountPublicKey: newKey() });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/newAccountId must be <name>\.localnet/);
+    expect(chain.txCount).toBe(0);
+  });
 
   it.each([
     ["ed25519:abc"],
@@ -89,14 +94,20 @@ describe("near-cli-rs sponsor-by-faucet-service", () => {
   it("400 for malformed JSON and non-object bodies; 413 for oversize bodies", async () => {
     expect(await post("/account", "{not json", true)).toEqual({ status: 400, body: { error: "malformed JSON body" } });
     expect((await post("/account", [1, 2])).status).toBe(400);
-    const big = await post("/account", { newAccountId: "dave.localnet", newAccountPublicKey: newKey(), pad: "x".repeat(2000) });
+    const big = await post("/account", {
+      newAccountId: "dave.localnet",
+      newAccountPublicKey: newKey(),
+      pad: "x".repeat(2000),
+    });
     expect(big.status).toBe(413);
     expect(chain.txCount).toBe(0);
   });
 
   it("serialises concurrent requests (distinct nonces, all created)", async () => {
     const names = ["p1", "p2", "p3", "p4"].map((n) => `${n}.localnet`);
-    const rs = await Promise.all(names.map((n) => post("/account", { newAccountId: n, newAccountPublicKey: newKey() })));
+    const rs = await Promise.all(
+      names.map((n) => post("/account", { newAccountId: n, newAccountPublicKey: newKey() })),
+    );
     expect(rs.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     for (const n of names) expect(chain.account(n)).toBeDefined();
     const nonces = chain.appliedTransactions.map((t) => t.nonce);
@@ -112,7 +123,11 @@ describe("POST /fund", () => {
   it("funds an existing account within the per-request and per-account limits", async () => {
     const a = await post("/fund", { accountId: "user.localnet", amount: "5 NEAR" });
     expect(a.status).toBe(200);
-    expect(a.body).toMatchObject({ accountId: "user.localnet", amount: (5n * NEAR).toString(), totalFunded: (5n * NEAR).toString() });
+    expect(a.body).toMatchObject({
+      accountId: "user.localnet",
+      amount: (5n * NEAR).toString(),
+      totalFunded: (5n * NEAR).toString(),
+    });
     expect(a.body.txHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]+$/);
     expect(chain.account("user.localnet")!.amount).toBe(6n * NEAR);
 
@@ -188,7 +203,10 @@ describe("routes and health", () => {
   it("refuses to start with a key that is not a NEAR secret key, without echoing it", async () => {
     const bad = "ed25519:notasecret";
     try {
-      await startFaucet({ rpcUrl: chain.url, parentKey: "env:BAD", listen: { port: 0, host: "127.0.0.1" } }, { keys: new KeyResolver({ env: { BAD: bad } }) });
+      await startFaucet(
+        { rpcUrl: chain.url, parentKey: "env:BAD", listen: { port: 0, host: "127.0.0.1" } },
+        { keys: new KeyResolver({ env: { BAD: bad } }) },
+      );
       throw new Error("expected a failure");
     } catch (e) {
       expect(e).toBeInstanceOf(OpsError);

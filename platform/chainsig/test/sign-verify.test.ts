@@ -74,7 +74,9 @@ describe("child private keys", () => {
 
   it("ed25519 scalar from a seed has the seed's RFC 8032 public key", () => {
     const seed = hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
-    expect(toHex(publicKeyFromPrivate("ed25519", ed25519ScalarFromSeed(seed)).bytes)).toBe(toHex(ed25519.getPublicKey(seed)));
+    expect(toHex(publicKeyFromPrivate("ed25519", ed25519ScalarFromSeed(seed)).bytes)).toBe(
+      toHex(ed25519.getPublicKey(seed)),
+    );
   });
 });
 
@@ -86,7 +88,12 @@ describe("sign like the contract, then verify", () => {
       /^\{"scheme":"Secp256k1","big_r":\{"affine_point":"0[23][0-9A-F]{64}"\},"s":\{"scalar":"[0-9A-F]{64}"\},"recovery_id":[01]\}$/,
     );
     const verdict = verifySignResponse(derived, PAYLOAD, parseSignResponse(text));
-    expect(verdict).toEqual({ ok: true, code: "ok", scheme: "Secp256k1", reason: `Secp256k1 signature verifies for ${formatPublicKey(derived)}` });
+    expect(verdict).toEqual({
+      ok: true,
+      code: "ok",
+      scheme: "Secp256k1",
+      reason: `Secp256k1 signature verifies for ${formatPublicKey(derived)}`,
+    });
   });
 
   it("ECDSA: the signature is a standard one over the raw 32-byte hash (no second hashing)", () => {
@@ -186,10 +193,16 @@ describe("rejections", () => {
   it("ECDSA: high-s (the malleable twin, with the recovery id adjusted to match)", () => {
     const { derived, resp } = ecdsa();
     const s = BigInt("0x" + toHex(resp.s));
-    const twin: EcdsaSignResponse = { ...resp, s: hex((N - s).toString(16).padStart(64, "0")), recoveryId: resp.recoveryId ^ 1 };
+    const twin: EcdsaSignResponse = {
+      ...resp,
+      s: hex((N - s).toString(16).padStart(64, "0")),
+      recoveryId: resp.recoveryId ^ 1,
+    };
     // the twin is a mathematically valid signature: only the low-s rule rejects it
     const compact = new Uint8Array([...twin.bigR.slice(1), ...twin.s]);
-    expect(secp256k1.verify(compact, PAYLOAD, new Uint8Array([4, ...derived.bytes]), { prehash: false, lowS: false })).toBe(true);
+    expect(
+      secp256k1.verify(compact, PAYLOAD, new Uint8Array([4, ...derived.bytes]), { prehash: false, lowS: false }),
+    ).toBe(true);
     expect(verifySignResponse(derived, PAYLOAD, twin)).toMatchObject({ ok: false, code: "high-s" });
   });
 
@@ -241,9 +254,18 @@ describe("rejections", () => {
         }
       }
     })();
-    expect(verifySignResponse(derived, PAYLOAD, { ...resp, bigR: notOnCurve })).toMatchObject({ ok: false, code: "invalid-signature" });
-    expect(verifySignResponse(derived, PAYLOAD, { ...resp, s: new Uint8Array(32) })).toMatchObject({ ok: false, code: "invalid-signature" });
-    expect(verifySignResponse(derived, PAYLOAD, { ...resp, s: hex(N.toString(16)) })).toMatchObject({ ok: false, code: "invalid-signature" });
+    expect(verifySignResponse(derived, PAYLOAD, { ...resp, bigR: notOnCurve })).toMatchObject({
+      ok: false,
+      code: "invalid-signature",
+    });
+    expect(verifySignResponse(derived, PAYLOAD, { ...resp, s: new Uint8Array(32) })).toMatchObject({
+      ok: false,
+      code: "invalid-signature",
+    });
+    expect(verifySignResponse(derived, PAYLOAD, { ...resp, s: hex(N.toString(16)) })).toMatchObject({
+      ok: false,
+      code: "invalid-signature",
+    });
   });
 
   it("Ed25519: a flipped bit in R or S fails", () => {
@@ -258,22 +280,34 @@ describe("rejections", () => {
   it("wrong scheme for the key", () => {
     const { resp: e } = ecdsa();
     const { resp: d } = eddsa();
-    expect(verifySignResponse(setup("ed25519").derived, PAYLOAD, e)).toMatchObject({ ok: false, code: "scheme-mismatch" });
-    expect(verifySignResponse(setup("secp256k1").derived, PAYLOAD, d)).toMatchObject({ ok: false, code: "scheme-mismatch" });
+    expect(verifySignResponse(setup("ed25519").derived, PAYLOAD, e)).toMatchObject({
+      ok: false,
+      code: "scheme-mismatch",
+    });
+    expect(verifySignResponse(setup("secp256k1").derived, PAYLOAD, d)).toMatchObject({
+      ok: false,
+      code: "scheme-mismatch",
+    });
   });
 
   it("payload sizes outside the contract's bounds are malformed input", () => {
     const { derived, resp } = ecdsa();
     expect(() => verifySignResponse(derived, PAYLOAD.slice(0, 31), resp)).toThrow(ChainSigError);
     const ed = eddsa();
-    expect(() => verifySignResponse(ed.derived, new Uint8Array(31), ed.resp)).toThrow("an EdDSA payload is 32..1232 bytes, got 31");
+    expect(() => verifySignResponse(ed.derived, new Uint8Array(31), ed.resp)).toThrow(
+      "an EdDSA payload is 32..1232 bytes, got 31",
+    );
     expect(() => verifySignResponse(ed.derived, new Uint8Array(1233), ed.resp)).toThrow(ChainSigError);
-    expect(checkSignResponse(derived, new Uint8Array(33), formatSignResponse(resp))).toMatchObject({ ok: false, code: "malformed" });
+    expect(checkSignResponse(derived, new Uint8Array(33), formatSignResponse(resp))).toMatchObject({
+      ok: false,
+      code: "malformed",
+    });
   });
 });
 
 describe("strict response parsing", () => {
-  const valid = () => toSignResponseJson(signEcdsaLikeContract(setup("secp256k1").child, PAYLOAD)) as Record<string, unknown>;
+  const valid = () =>
+    toSignResponseJson(signEcdsaLikeContract(setup("secp256k1").child, PAYLOAD)) as Record<string, unknown>;
 
   it("round-trips and accepts lower-case hex", () => {
     const json = valid();
@@ -295,10 +329,26 @@ describe("strict response parsing", () => {
     ["an array", "[]", "sign response must be a JSON object"],
     ["no scheme", '{"signature":[]}', 'sign response has no "scheme"'],
     ["an unknown scheme", '{"scheme":"Bls12381"}', 'unknown scheme "Bls12381"'],
-    ["a legacy response without scheme", '{"big_r":{"affine_point":"02"},"s":{"scalar":"00"},"recovery_id":0}', 'no "scheme"'],
-    ["an Ed25519 signature of 63 bytes", JSON.stringify({ scheme: "Ed25519", signature: new Array(63).fill(1) }), "must be 64 bytes, got 63"],
-    ["an Ed25519 signature with 256", JSON.stringify({ scheme: "Ed25519", signature: [...new Array(63).fill(1), 256] }), "integers 0..255"],
-    ["an Ed25519 signature as hex", JSON.stringify({ scheme: "Ed25519", signature: "ab".repeat(64) }), "array of 64 integers"],
+    [
+      "a legacy response without scheme",
+      '{"big_r":{"affine_point":"02"},"s":{"scalar":"00"},"recovery_id":0}',
+      'no "scheme"',
+    ],
+    [
+      "an Ed25519 signature of 63 bytes",
+      JSON.stringify({ scheme: "Ed25519", signature: new Array(63).fill(1) }),
+      "must be 64 bytes, got 63",
+    ],
+    [
+      "an Ed25519 signature with 256",
+      JSON.stringify({ scheme: "Ed25519", signature: [...new Array(63).fill(1), 256] }),
+      "integers 0..255",
+    ],
+    [
+      "an Ed25519 signature as hex",
+      JSON.stringify({ scheme: "Ed25519", signature: "ab".repeat(64) }),
+      "array of 64 integers",
+    ],
   ])("rejects %s", (_what, input, message) => {
     expect(() => parseSignResponse(input)).toThrow(SignResponseError);
     expect(() => parseSignResponse(input)).toThrow(message);
@@ -324,16 +374,18 @@ describe("sign call arguments", () => {
     expect(JSON.stringify(buildSignArgs({ path: "eth,1", domainId: 0, kind: "Ecdsa", payload: PAYLOAD }))).toBe(
       `{"request":{"path":"eth,1","domain_id":0,"payload_v2":{"Ecdsa":"${toHex(PAYLOAD)}"}}}`,
     );
-    expect(JSON.stringify(buildSignArgs({ path: "", domainId: 1, kind: "Eddsa", payload: new Uint8Array(40).fill(0xab) }))).toBe(
-      `{"request":{"path":"","domain_id":1,"payload_v2":{"Eddsa":"${"ab".repeat(40)}"}}}`,
-    );
+    expect(
+      JSON.stringify(buildSignArgs({ path: "", domainId: 1, kind: "Eddsa", payload: new Uint8Array(40).fill(0xab) })),
+    ).toBe(`{"request":{"path":"","domain_id":1,"payload_v2":{"Eddsa":"${"ab".repeat(40)}"}}}`);
   });
 
   it("rejects payloads the contract would reject", () => {
     expect(() => buildSignArgs({ path: "p", domainId: 0, kind: "Ecdsa", payload: new Uint8Array(33) })).toThrow(
       "an ECDSA payload is the 32-byte message hash, got 33 bytes",
     );
-    expect(() => buildSignArgs({ path: "p", domainId: 1, kind: "Eddsa", payload: new Uint8Array(1233) })).toThrow(ChainSigError);
+    expect(() => buildSignArgs({ path: "p", domainId: 1, kind: "Eddsa", payload: new Uint8Array(1233) })).toThrow(
+      ChainSigError,
+    );
     expect(() => buildSignArgs({ path: "p", domainId: -1, kind: "Ecdsa", payload: PAYLOAD })).toThrow(ChainSigError);
   });
 

@@ -7,14 +7,13 @@ describe("nearToYocto", () => {
   it("converts decimal NEAR, down to one yoctoNEAR", () => {
     expect(YOCTO_PER_NEAR).toBe(ONE_NEAR);
     expect(nearToYocto("1")).toBe(ONE_NEAR);
-    expect(nearToYocto(" 2.5 ")).toBe(5n * ONE_NEAR / 2n);
+    expect(nearToYocto(" 2.5 ")).toBe((5n * ONE_NEAR) / 2n);
     expect(nearToYocto("0")).toBe(0n);
     expect(nearToYocto("0.000000000000000000000001")).toBe(1n);
   });
 
-  it.each(["1.0000000000000000000000001", "1e3", "-1", "1.", ".5", "1,5", "", "5 NEAR", "0x10"])(
-    "rejects %j",
-    (v) => expect(nearToYocto(v)).toBeNull(),
+  it.each(["1.0000000000000000000000001", "1e3", "-1", "1.", ".5", "1,5", "", "5 NEAR", "0x10"])("rejects %j", (v) =>
+    expect(nearToYocto(v)).toBeNull(),
   );
 });
 

@@ -87,14 +87,24 @@ describe("amounts", () => {
 describe("ensureAccount", () => {
   it("creates a missing account with the key and balance, then a re-run sends nothing", async () => {
     const key = KeyPair.fromRandom("ed25519").getPublicKey().toString();
-    const r = await ensureAccount(conn, { accountId: "alice.localnet", publicKey: key, balance: 10n * NEAR, creator: root });
+    const r = await ensureAccount(conn, {
+      accountId: "alice.localnet",
+      publicKey: key,
+      balance: 10n * NEAR,
+      creator: root,
+    });
     expect(r.action).toBe("created");
     expect(r.txHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
     expect(chain.appliedTransactions.map((t) => t.actions)).toEqual([["CreateAccount", "Transfer", "AddKey"]]);
     expect(chain.account("alice.localnet")).toMatchObject({ amount: 10n * NEAR, publicKeys: [key] });
 
     const before = chain.txCount;
-    const again = await ensureAccount(conn, { accountId: "alice.localnet", publicKey: key, balance: 10n * NEAR, creator: root });
+    const again = await ensureAccount(conn, {
+      accountId: "alice.localnet",
+      publicKey: key,
+      balance: 10n * NEAR,
+      creator: root,
+    });
     expect(again).toEqual({ action: "unchanged", accountId: "alice.localnet", balance: (10n * NEAR).toString() });
     expect(chain.txCount).toBe(before);
   });
@@ -103,7 +113,9 @@ describe("ensureAccount", () => {
     const present = KeyPair.fromRandom("ed25519").getPublicKey().toString();
     chain.addAccount("bob.localnet", { publicKeys: [present] });
     const wanted = KeyPair.fromRandom("ed25519").getPublicKey().toString();
-    const e = await fails(ensureAccount(conn, { accountId: "bob.localnet", publicKey: wanted, balance: NEAR, creator: root }));
+    const e = await fails(
+      ensureAccount(conn, { accountId: "bob.localnet", publicKey: wanted, balance: NEAR, creator: root }),
+    );
     expect(e.code).toBe("ACCOUNT_KEY_MISMATCH");
     expect(e.message).toContain("bob.localnet");
     expect(e.message).toContain(wanted);
@@ -112,16 +124,23 @@ describe("ensureAccount", () => {
   });
 
   it("INSUFFICIENT_BALANCE when the creator cannot pay", async () => {
-    const poor: Signer = { accountId: "poor.localnet", keyPair: chain.addAccount("poor.localnet", { amount: NEAR / 100n }) };
+    const poor: Signer = {
+      accountId: "poor.localnet",
+      keyPair: chain.addAccount("poor.localnet", { amount: NEAR / 100n }),
+    };
     const key = KeyPair.fromRandom("ed25519").getPublicKey().toString();
-    const e = await fails(ensureAccount(conn, { accountId: "x.poor.localnet", publicKey: key, balance: 5n * NEAR, creator: poor }));
+    const e = await fails(
+      ensureAccount(conn, { accountId: "x.poor.localnet", publicKey: key, balance: 5n * NEAR, creator: poor }),
+    );
     expect(e.code).toBe("INSUFFICIENT_BALANCE");
     expect(e.message).toContain("poor.localnet");
   });
 
   it("INSUFFICIENT_BALANCE (LackBalanceForState) when the new account cannot pay for its storage", async () => {
     const key = KeyPair.fromRandom("ed25519").getPublicKey().toString();
-    const e = await fails(ensureAccount(conn, { accountId: "tiny.localnet", publicKey: key, balance: 1000n, creator: root }));
+    const e = await fails(
+      ensureAccount(conn, { accountId: "tiny.localnet", publicKey: key, balance: 1000n, creator: root }),
+    );
     expect(e.code).toBe("INSUFFICIENT_BALANCE");
     expect(e.message).toMatch(/tiny\.localnet does not have enough balance to cover its storage/);
     expect(chain.account("tiny.localnet")).toBeUndefined();
@@ -264,7 +283,12 @@ describe("deployContract", () => {
     await deployContract(conn, params);
     // calling init again (as a plain call) panics like near-sdk does
     const e = await fails(
-      callMethod(conn, { signer: root, contractId: "whitelist.localnet", method: "new", args: { foundation_account_id: "x" } }),
+      callMethod(conn, {
+        signer: root,
+        contractId: "whitelist.localnet",
+        method: "new",
+        args: { foundation_account_id: "x" },
+      }),
     );
     expect(e.code).toBe("CONTRACT_PANIC");
     expect(e.message).toContain("contract panicked: The contract has already been initialized");
@@ -337,7 +361,9 @@ describe("callMethod and view", () => {
     chain.failNext(1, "hang", { method: "send_tx" });
     chain.failNext(1000, "hang", { method: "tx" });
     const e = await fails(
-      sendTransaction(slow, root, "whitelist.localnet", [actions.functionCall("add_factory", { factory_account_id: "p" }, 30n * 10n ** 12n, 0n)]),
+      sendTransaction(slow, root, "whitelist.localnet", [
+        actions.functionCall("add_factory", { factory_account_id: "p" }, 30n * 10n ** 12n, 0n),
+      ]),
     );
     expect(e.code).toBe("TIMEOUT");
     expect(e.message).toMatch(/is not final after 400 ms/);

@@ -19,7 +19,10 @@ beforeEach(() => {
 
 describe("key references", () => {
   it("parses the three kinds and rejects anything else", () => {
-    expect(parseKeyRef("ssm:/near-localnet/localnet-account-key")).toEqual({ kind: "ssm", name: "/near-localnet/localnet-account-key" });
+    expect(parseKeyRef("ssm:/near-localnet/localnet-account-key")).toEqual({
+      kind: "ssm",
+      name: "/near-localnet/localnet-account-key",
+    });
     expect(parseKeyRef("secretsmanager:near/mpc-node-0")).toEqual({ kind: "secretsmanager", name: "near/mpc-node-0" });
     expect(parseKeyRef("env:ROOT_KEY")).toEqual({ kind: "env", name: "ROOT_KEY" });
     for (const bad of [secret, "file:/x", "ssm:", 7]) {
@@ -37,7 +40,9 @@ describe("key references", () => {
 
   it("reads an SSM SecureString with decryption", async () => {
     ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: secret } });
-    const k = await new KeyResolver({ ssm: new SSMClient({ region: "us-east-1" }) }).resolve("ssm:/near-localnet/localnet-account-key");
+    const k = await new KeyResolver({ ssm: new SSMClient({ region: "us-east-1" }) }).resolve(
+      "ssm:/near-localnet/localnet-account-key",
+    );
     expect(k.getPublicKey().toString()).toBe(kp.getPublicKey().toString());
     expect(ssmMock.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({
       Name: "/near-localnet/localnet-account-key",
@@ -48,7 +53,11 @@ describe("key references", () => {
   it("reads Secrets Manager secrets, raw or as a near-cli credentials JSON", async () => {
     smMock.on(GetSecretValueCommand, { SecretId: "raw" }).resolves({ SecretString: `${secret}\n` });
     smMock.on(GetSecretValueCommand, { SecretId: "json" }).resolves({
-      SecretString: JSON.stringify({ account_id: "localnet", public_key: kp.getPublicKey().toString(), private_key: secret }),
+      SecretString: JSON.stringify({
+        account_id: "localnet",
+        public_key: kp.getPublicKey().toString(),
+        private_key: secret,
+      }),
     });
     const r = new KeyResolver({ secretsManager: new SecretsManagerClient({ region: "us-east-1" }) });
     expect((await r.resolve("secretsmanager:raw")).toString()).toBe(secret);
@@ -88,8 +97,10 @@ describe("key references", () => {
 describe("the shared fake key source (test/support/ops.ts) answers the resolver like AWS", () => {
   it("resolves env:, ssm: and secretsmanager: references and records the AWS reads", async () => {
     const other = KeyPair.fromRandom("ed25519");
-    const keys = new FakeKeys({ "env:ROOT_KEY": kp, "ssm:/near-localnet/localnet-account-key": kp })
-      .set("secretsmanager:mpc-node-0", JSON.stringify({ account_id: "mpc-node-0.localnet", private_key: other.toString() }));
+    const keys = new FakeKeys({ "env:ROOT_KEY": kp, "ssm:/near-localnet/localnet-account-key": kp }).set(
+      "secretsmanager:mpc-node-0",
+      JSON.stringify({ account_id: "mpc-node-0.localnet", private_key: other.toString() }),
+    );
     const r = keys.resolver();
     expect((await r.resolve("env:ROOT_KEY")).toString()).toBe(secret);
     expect((await r.resolve("ssm:/near-localnet/localnet-account-key")).toString()).toBe(secret);
@@ -108,6 +119,8 @@ describe("the shared fake key source (test/support/ops.ts) answers the resolver 
     expect((await fails(r.resolve("env:NOPE"))).code).toBe("KEY_NOT_FOUND");
     const raw = await keys.clients().ssm!.send(new GetParameterCommand({ Name: "/a" }));
     expect(raw.Parameter?.Value).not.toContain(secret.slice(8));
-    await expect(keys.clients().ssm!.send(new GetParametersByPathCommand({ Path: "/" }) as never)).rejects.toThrow("unexpected SSM call");
+    await expect(keys.clients().ssm!.send(new GetParametersByPathCommand({ Path: "/" }) as never)).rejects.toThrow(
+      "unexpected SSM call",
+    );
   });
 });

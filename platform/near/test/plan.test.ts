@@ -1,7 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { FakeNearcore, codeHashOf } from "../../../test/support/fake-nearcore.js";
 import { StaticServer, fakeWasm } from "../../../test/support/static-server.js";
-import { stakingPoolFactoryBehaviour, whitelistBehaviour, wrapBehaviour } from "../../../test/support/core-contracts.js";
+import {
+  stakingPoolFactoryBehaviour,
+  whitelistBehaviour,
+  wrapBehaviour,
+} from "../../../test/support/core-contracts.js";
 import {
   CORE_CONTRACTS_COMMIT,
   apply,
@@ -22,7 +26,11 @@ describe("coreContractsPlan", () => {
     const plan = coreContractsPlan();
     const raw = `https://raw.githubusercontent.com/near/core-contracts/${CORE_CONTRACTS_COMMIT}`;
     expect(CORE_CONTRACTS_COMMIT).toBe("1c58c1f54121c3344750db636d4946d5edfb7267");
-    const isFactory = { method: "is_whitelisted_factory", args: { factory_account_id: "poolv1.localnet" }, equals: true };
+    const isFactory = {
+      method: "is_whitelisted_factory",
+      args: { factory_account_id: "poolv1.localnet" },
+      equals: true,
+    };
     expect(plan).toEqual({
       keys: { localnet: "ssm:/near-localnet/localnet-account-key" },
       steps: [
@@ -97,12 +105,21 @@ describe("coreContractsPlan", () => {
       "faucet.test",
     ]);
     expect(plan.steps[2]).toMatchObject({ balance: "7 NEAR" });
-    expect(plan.steps[4]).toEqual({ kind: "account", accountId: "faucet.test", creator: "test", balance: "20000 NEAR" });
+    expect(plan.steps[4]).toEqual({
+      kind: "account",
+      accountId: "faucet.test",
+      creator: "test",
+      balance: "20000 NEAR",
+    });
     expect(coreContractsPlan({ faucet: false }).steps).toHaveLength(4);
   });
 
   it("expectations are the on-chain code hashes of the pinned wasm", () => {
-    expect(coreContractsExpectations().map((e) => e.accountId)).toEqual(["wrap.localnet", "whitelist.localnet", "poolv1.localnet"]);
+    expect(coreContractsExpectations().map((e) => e.accountId)).toEqual([
+      "wrap.localnet",
+      "whitelist.localnet",
+      "poolv1.localnet",
+    ]);
     for (const e of coreContractsExpectations()) expect(e.codeHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
   });
 });
@@ -112,10 +129,39 @@ describe("validatePlan", () => {
     [{ steps: [] }, /plan keys/],
     [{ keys: { localnet: "plain-secret" }, steps: [] }, /keys.localnet: must be ssm:/],
     [{ keys: {}, steps: [{ kind: "nope" }] }, /steps\[0\].kind: unknown kind "nope"/],
-    [{ keys: {}, steps: [{ kind: "account", accountId: "a.localnet", creator: "localnet", balance: "1 NEAR" }] }, /no key for localnet/],
-    [{ keys: { localnet: "env:K" }, steps: [{ kind: "account", accountId: "A B", creator: "localnet", balance: "1 NEAR" }] }, /"A B" is not a valid account id/],
-    [{ keys: { localnet: "env:K" }, steps: [{ kind: "account", accountId: "a.localnet", creator: "localnet", balance: "lots" }] }, /neither yoctoNEAR/],
-    [{ keys: { localnet: "env:K" }, steps: [{ kind: "deploy", accountId: "w.localnet", creator: "localnet", balance: "1 NEAR", wasm: { url: "x", sha256: "zz", size: 1 } }] }, /steps\[0\].wasm: needs url, sha256/],
+    [
+      { keys: {}, steps: [{ kind: "account", accountId: "a.localnet", creator: "localnet", balance: "1 NEAR" }] },
+      /no key for localnet/,
+    ],
+    [
+      {
+        keys: { localnet: "env:K" },
+        steps: [{ kind: "account", accountId: "A B", creator: "localnet", balance: "1 NEAR" }],
+      },
+      /"A B" is not a valid account id/,
+    ],
+    [
+      {
+        keys: { localnet: "env:K" },
+        steps: [{ kind: "account", accountId: "a.localnet", creator: "localnet", balance: "lots" }],
+      },
+      /neither yoctoNEAR/,
+    ],
+    [
+      {
+        keys: { localnet: "env:K" },
+        steps: [
+          {
+            kind: "deploy",
+            accountId: "w.localnet",
+            creator: "localnet",
+            balance: "1 NEAR",
+            wasm: { url: "x", sha256: "zz", size: 1 },
+          },
+        ],
+      },
+      /steps\[0\].wasm: needs url, sha256/,
+    ],
   ])("rejects %j", (plan, message) => {
     expect(() => validatePlan(plan)).toThrow(message);
   });
@@ -130,7 +176,11 @@ describe("apply the Layer 2 plan against fake nearcore", () => {
   let lines: StepLine[];
 
   beforeAll(async () => {
-    files = await StaticServer.start({ "/wl.wasm": wasm.whitelist.bytes, "/f.wasm": wasm.poolv1.bytes, "/w.wasm": wasm.wrap.bytes });
+    files = await StaticServer.start({
+      "/wl.wasm": wasm.whitelist.bytes,
+      "/f.wasm": wasm.poolv1.bytes,
+      "/w.wasm": wasm.wrap.bytes,
+    });
   });
   afterAll(async () => files.close());
   beforeEach(async () => {
@@ -175,7 +225,10 @@ describe("apply the Layer 2 plan against fake nearcore", () => {
       ["localnet", "faucet.localnet", ["CreateAccount", "Transfer", "AddKey"]],
     ]);
     const rootPk = chain.account("localnet")!.publicKeys[0];
-    expect(chain.account("whitelist.localnet")).toMatchObject({ publicKeys: [rootPk], codeHash: codeHashOf(wasm.whitelist.bytes) });
+    expect(chain.account("whitelist.localnet")).toMatchObject({
+      publicKeys: [rootPk],
+      codeHash: codeHashOf(wasm.whitelist.bytes),
+    });
     expect(chain.account("poolv1.localnet")!.amount).toBe(50n * NEAR);
     expect(chain.account("whitelist.localnet")!.amount).toBe(15n * NEAR);
     expect(chain.account("wrap.localnet")!.amount).toBe(5n * NEAR);
@@ -197,11 +250,18 @@ describe("apply the Layer 2 plan against fake nearcore", () => {
       signer: alice,
       contractId: "poolv1.localnet",
       method: "create_staking_pool",
-      args: { staking_pool_id: "alice", owner_id: "alice.localnet", stake_public_key: rootPk, reward_fee_fraction: { numerator: 10, denominator: 100 } },
+      args: {
+        staking_pool_id: "alice",
+        owner_id: "alice.localnet",
+        stake_public_key: rootPk,
+        reward_fee_fraction: { numerator: 10, denominator: 100 },
+      },
       deposit: 30n * NEAR,
       gas: 300n * 10n ** 12n,
     });
-    expect(await view(conn, "whitelist.localnet", "is_whitelisted", { staking_pool_account_id: "alice.poolv1.localnet" })).toBe(true);
+    expect(
+      await view(conn, "whitelist.localnet", "is_whitelisted", { staking_pool_account_id: "alice.poolv1.localnet" }),
+    ).toBe(true);
   });
 
   it("resumes after a failure in the middle, reporting the failed step", async () => {
@@ -247,7 +307,12 @@ describe("check", () => {
     chain.addAccount("wrap.localnet", { code });
     const lines: Record<string, unknown>[] = [];
     const r = await check(
-      { rpcUrl: chain.url, chainId: "localnet", blocks: { min: 2, withinMs: 5000 }, accounts: [{ accountId: "wrap.localnet", codeHash: codeHashOf(code) }, { accountId: "localnet" }] },
+      {
+        rpcUrl: chain.url,
+        chainId: "localnet",
+        blocks: { min: 2, withinMs: 5000 },
+        accounts: [{ accountId: "wrap.localnet", codeHash: codeHashOf(code) }, { accountId: "localnet" }],
+      },
       { emit: (l) => lines.push(l), pollMs: 5 },
     );
     expect(r.chainId).toBe("localnet");
@@ -279,6 +344,11 @@ describe("check", () => {
     expect(e.message).toContain("head stayed at");
     expect(e.message).toContain("wrap.localnet has code hash");
     expect(e.message).toContain("account poolv1.localnet does not exist");
-    expect(lines.filter((l) => !l.ok).map((l) => l.check)).toEqual(["chain-id", "blocks-advance", "account", "account"]);
+    expect(lines.filter((l) => !l.ok).map((l) => l.check)).toEqual([
+      "chain-id",
+      "blocks-advance",
+      "account",
+      "account",
+    ]);
   });
 });

@@ -157,7 +157,11 @@ test.each([
 });
 
 test("an instance SSM does not manage is NOT_MANAGED at SendCommand", async () => {
-  ssm.on(SendCommandCommand).rejects(new InvalidInstanceId({ message: "Instances [[i-0123456789abcdef0]] not in a valid state", $metadata: {} }));
+  ssm
+    .on(SendCommandCommand)
+    .rejects(
+      new InvalidInstanceId({ message: "Instances [[i-0123456789abcdef0]] not in a valid state", $metadata: {} }),
+    );
   const err = (await runOperation(base()).catch((e) => e)) as SsmChannelError;
   expect(err.code).toBe("NOT_MANAGED");
   expect(err.message).toMatch(/^i-0123456789abcdef0 is not a managed instance that SSM can reach/);
@@ -165,7 +169,9 @@ test("an instance SSM does not manage is NOT_MANAGED at SendCommand", async () =
 });
 
 test("a refused SendCommand (bad parameters) is SEND_FAILED with the service's words", async () => {
-  ssm.on(SendCommandCommand).rejects(Object.assign(new Error("Parameter payload failed validation"), { name: "InvalidParameters" }));
+  ssm
+    .on(SendCommandCommand)
+    .rejects(Object.assign(new Error("Parameter payload failed validation"), { name: "InvalidParameters" }));
   const err = (await runOperation(base()).catch((e) => e)) as SsmChannelError;
   expect(err.code).toBe("SEND_FAILED");
   expect(err.message).toContain("InvalidParameters: Parameter payload failed validation");
@@ -178,7 +184,9 @@ test("throttling while polling is retried; a persistent non-transient error is n
     .resolves({ Status: "Success", StatusDetails: "Success", ResponseCode: 0, StandardOutputContent: "" });
   await expect(runOperation(base())).resolves.toMatchObject({ status: "Success" });
 
-  ssm.on(GetCommandInvocationCommand).rejects(Object.assign(new Error("not allowed"), { name: "AccessDeniedException" }));
+  ssm
+    .on(GetCommandInvocationCommand)
+    .rejects(Object.assign(new Error("not allowed"), { name: "AccessDeniedException" }));
   const err = (await runOperation(base()).catch((e) => e)) as SsmChannelError;
   expect(err.code).toBe("SEND_FAILED");
   expect(err.message).toContain("AccessDeniedException");
@@ -197,7 +205,9 @@ test("an abort cancels the command", async () => {
 });
 
 test("stdout at SSM's 24000-character limit is flagged as truncated", async () => {
-  ssm.on(GetCommandInvocationCommand).resolves({ Status: "Success", ResponseCode: 0, StandardOutputContent: "x".repeat(24000) });
+  ssm
+    .on(GetCommandInvocationCommand)
+    .resolves({ Status: "Success", ResponseCode: 0, StandardOutputContent: "x".repeat(24000) });
   await expect(runOperation(base())).resolves.toMatchObject({ stdoutTruncated: true, stderrTruncated: false });
 });
 
@@ -207,7 +217,9 @@ describe("waitForInstanceOnline", () => {
       .on(DescribeInstanceInformationCommand)
       .resolvesOnce({ InstanceInformationList: [] })
       .resolvesOnce({ InstanceInformationList: [{ InstanceId: INSTANCE, PingStatus: "ConnectionLost" }] })
-      .resolves({ InstanceInformationList: [{ InstanceId: INSTANCE, PingStatus: "Online", AgentVersion: "3.3.2746.0" }] });
+      .resolves({
+        InstanceInformationList: [{ InstanceId: INSTANCE, PingStatus: "Online", AgentVersion: "3.3.2746.0" }],
+      });
     const progress: Progress[] = [];
     const t = fakeTime();
     const info = await waitForInstanceOnline({
@@ -226,7 +238,9 @@ describe("waitForInstanceOnline", () => {
   });
 
   test("gives up after its bound with NOT_MANAGED and the last PingStatus", async () => {
-    ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: INSTANCE, PingStatus: "Inactive" }] });
+    ssm
+      .on(DescribeInstanceInformationCommand)
+      .resolves({ InstanceInformationList: [{ InstanceId: INSTANCE, PingStatus: "Inactive" }] });
     const err = (await waitForInstanceOnline({
       client: new SSMClient({ region: "us-east-1" }),
       instanceId: INSTANCE,

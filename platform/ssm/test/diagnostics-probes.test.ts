@@ -31,7 +31,11 @@ test("the new probes are allowed values of the document", () => {
 describe("mpc-bootstrap", () => {
   test("boot nodes from the node's config.json, then the bootstrap's own lines from the cloud-init log, redacted", () => {
     const sb = sandbox();
-    put(sb, "srv/mpc/home/config.json", JSON.stringify({ network: { boot_nodes: `${PUBLIC_KEY}@10.0.1.10:24567`, addr: "0.0.0.0:24567" } }));
+    put(
+      sb,
+      "srv/mpc/home/config.json",
+      JSON.stringify({ network: { boot_nodes: `${PUBLIC_KEY}@10.0.1.10:24567`, addr: "0.0.0.0:24567" } }),
+    );
     put(
       sb,
       "var/log/cloud-init-output.log",
@@ -75,7 +79,12 @@ describe("mpc-bootstrap", () => {
 describe("sign-test-result", () => {
   test("the last line run-op kept of the last sign-test run, with the file's time", () => {
     const sb = sandbox();
-    const result = JSON.stringify({ event: "result", ok: true, operation: "sign-test", result: { ok: true, summary: "2/2 requests verified, 2/2 derived keys match" } });
+    const result = JSON.stringify({
+      event: "result",
+      ok: true,
+      operation: "sign-test",
+      result: { ok: true, summary: "2/2 requests verified, 2/2 derived keys match" },
+    });
     const file = put(sb, "var/log/near-localnet/ops/sign-test.stdout", `{"event":"step","step":"tester"}\n${result}\n`);
     const t = new Date("2026-11-24T10:15:00Z");
     utimesSync(file, t, t);
@@ -88,6 +97,8 @@ describe("sign-test-result", () => {
     const r = diag(sandbox(), { PROBE: "sign-test-result" });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain("no sign test has run on this instance (/var/log/near-localnet/ops/sign-test.stdout is missing)");
+    expect(r.stderr).toContain(
+      "no sign test has run on this instance (/var/log/near-localnet/ops/sign-test.stdout is missing)",
+    );
   });
 });

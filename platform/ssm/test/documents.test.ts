@@ -35,7 +35,10 @@ beforeAll(() => {
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: { ...args.inputs, arn: `arn:aws:ssm:us-east-1:123456789012:document/${args.inputs.name}` } };
+        return {
+          id: `${args.name}-id`,
+          state: { ...args.inputs, arn: `arn:aws:ssm:us-east-1:123456789012:document/${args.inputs.name}` },
+        };
       },
       call: (args) => args.inputs,
     },
@@ -53,10 +56,30 @@ describe("run-op document content", () => {
   test("parameters: each with a strict pattern and ENV_VAR interpolation", () => {
     expect(doc.schemaVersion).toBe("2.2");
     expect(doc.parameters).toEqual({
-      operation: { type: "String", description: expect.any(String), allowedPattern: OPERATION_PATTERN, interpolationType: "ENV_VAR" },
-      payload: { type: "String", description: expect.any(String), allowedPattern: PAYLOAD_PATTERN, interpolationType: "ENV_VAR" },
-      bundleUri: { type: "String", description: expect.any(String), allowedPattern: BUNDLE_URI_PATTERN, interpolationType: "ENV_VAR" },
-      bundleSha256: { type: "String", description: expect.any(String), allowedPattern: SHA256_PATTERN, interpolationType: "ENV_VAR" },
+      operation: {
+        type: "String",
+        description: expect.any(String),
+        allowedPattern: OPERATION_PATTERN,
+        interpolationType: "ENV_VAR",
+      },
+      payload: {
+        type: "String",
+        description: expect.any(String),
+        allowedPattern: PAYLOAD_PATTERN,
+        interpolationType: "ENV_VAR",
+      },
+      bundleUri: {
+        type: "String",
+        description: expect.any(String),
+        allowedPattern: BUNDLE_URI_PATTERN,
+        interpolationType: "ENV_VAR",
+      },
+      bundleSha256: {
+        type: "String",
+        description: expect.any(String),
+        allowedPattern: SHA256_PATTERN,
+        interpolationType: "ENV_VAR",
+      },
       nodeImage: {
         type: "String",
         description: expect.any(String),
@@ -64,7 +87,12 @@ describe("run-op document content", () => {
         allowedPattern: IMAGE_PATTERN,
         interpolationType: "ENV_VAR",
       },
-      executionTimeout: { type: "String", description: expect.any(String), default: "1800", allowedPattern: "^[1-9][0-9]{0,4}$" },
+      executionTimeout: {
+        type: "String",
+        description: expect.any(String),
+        default: "1800",
+        allowedPattern: "^[1-9][0-9]{0,4}$",
+      },
     });
   });
 
@@ -120,9 +148,27 @@ describe("diagnostics document content", () => {
   const doc = diagnosticsDocumentContent();
   test("only allowed values select what runs; nothing else is accepted", () => {
     expect(doc.parameters).toEqual({
-      probe: { type: "String", description: expect.any(String), default: "containers", allowedValues: DIAGNOSTIC_PROBES, interpolationType: "ENV_VAR" },
-      container: { type: "String", description: expect.any(String), default: "neard", allowedValues: DIAGNOSTIC_CONTAINERS, interpolationType: "ENV_VAR" },
-      lines: { type: "String", description: expect.any(String), default: "100", allowedPattern: "^[1-9][0-9]{0,2}$", interpolationType: "ENV_VAR" },
+      probe: {
+        type: "String",
+        description: expect.any(String),
+        default: "containers",
+        allowedValues: DIAGNOSTIC_PROBES,
+        interpolationType: "ENV_VAR",
+      },
+      container: {
+        type: "String",
+        description: expect.any(String),
+        default: "neard",
+        allowedValues: DIAGNOSTIC_CONTAINERS,
+        interpolationType: "ENV_VAR",
+      },
+      lines: {
+        type: "String",
+        description: expect.any(String),
+        default: "100",
+        allowedPattern: "^[1-9][0-9]{0,2}$",
+        interpolationType: "ENV_VAR",
+      },
     });
     expect([...DIAGNOSTIC_CONTAINERS]).toEqual(["neard", "mpc-node", "near-faucet"]);
     expect(doc.mainSteps[0].inputs.timeoutSeconds).toBe("120");
@@ -139,7 +185,9 @@ test("SsmDocuments under the mock runtime: two Command documents, JSON content, 
   const docs = new SsmDocuments("ssm", { namePrefix: "near-localnet-localnet", tags: { team: "chain" } });
   expect(await valueOf(docs.runOpName)).toBe("near-localnet-localnet-run-op");
   expect(await valueOf(docs.diagnosticsName)).toBe("near-localnet-localnet-diagnostics");
-  expect(await valueOf(docs.runOpArn)).toBe("arn:aws:ssm:us-east-1:123456789012:document/near-localnet-localnet-run-op");
+  expect(await valueOf(docs.runOpArn)).toBe(
+    "arn:aws:ssm:us-east-1:123456789012:document/near-localnet-localnet-run-op",
+  );
   const documents = registered.filter((r) => r.type === "aws:ssm/document:Document");
   expect(documents.map((d) => d.name)).toEqual(["ssm-run-op", "ssm-diagnostics"]);
   const [runOp, diagnostics] = documents;
@@ -163,7 +211,12 @@ function agentScript(doc: CommandDocumentContent, values: Record<string, string>
   const file = join(mkdtempSync(join(tmpdir(), "ssm-doc-")), "_script.sh");
   writeFileSync(
     file,
-    interpolate ? text.replace(/\{\{ ([A-Za-z0-9]+) \}\}/g, (_, name: string) => values[name] ?? doc.parameters[name].default ?? "") : text,
+    interpolate
+      ? text.replace(
+          /\{\{ ([A-Za-z0-9]+) \}\}/g,
+          (_, name: string) => values[name] ?? doc.parameters[name].default ?? "",
+        )
+      : text,
   );
   return file;
 }
@@ -211,7 +264,9 @@ describe("the diagnostics document as the agent runs it", () => {
     writeFileSync(join(sb.http, "3030_status"), '{"chain_id":"localnet","sync_info":{"latest_block_height":42}}');
     const r = diag(sb, { probe: "near-status" });
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe('GET http://127.0.0.1:3030/status -> HTTP 200\n{"chain_id":"localnet","sync_info":{"latest_block_height":42}}\n');
+    expect(r.stdout).toBe(
+      'GET http://127.0.0.1:3030/status -> HTTP 200\n{"chain_id":"localnet","sync_info":{"latest_block_height":42}}\n',
+    );
   });
 
   test("a 503 health answer and an unreachable endpoint fail the probe", () => {
@@ -262,7 +317,10 @@ describe("the diagnostics document as the agent runs it", () => {
       "name status restarts started image\nmpc-node restarting 2 2024-01-01T00:00:00Z node:22-slim\nneard running 2 2024-01-01T00:00:00Z node:22-slim\n",
     );
     // the Go template reaches docker intact although the document never spells "{{"
-    const inspect = sb.readLog().find((l) => l.startsWith("docker inspect"))!.replace(/\\(.)/g, "$1");
+    const inspect = sb
+      .readLog()
+      .find((l) => l.startsWith("docker inspect"))!
+      .replace(/\\(.)/g, "$1");
     expect(inspect).toBe(
       "docker inspect --format {{.Name}} {{.State.Status}} {{.RestartCount}} {{.State.StartedAt}} {{.Config.Image}} mpc-node neard",
     );

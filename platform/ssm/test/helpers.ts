@@ -57,7 +57,8 @@ export function sandbox(bundle = FAKE_BUNDLE): Sandbox {
     bundleUri: "s3://near-localnet-ops-bucket/ops/bundle.mjs",
     readLog: () => logLines(sb.log),
   };
-  for (const d of [sb.root, sb.state, sb.http, join(sb.s3, "near-localnet-ops-bucket", "ops")]) mkdirSync(d, { recursive: true });
+  for (const d of [sb.root, sb.state, sb.http, join(sb.s3, "near-localnet-ops-bucket", "ops")])
+    mkdirSync(d, { recursive: true });
   writeFileSync(join(sb.s3, "near-localnet-ops-bucket", "ops", "bundle.mjs"), bundle);
   writeFileSync(sb.log, "");
   return sb;
@@ -67,7 +68,14 @@ export type RunResult = ScriptResult;
 
 /** The environment that points the stubs and the script at a sandbox. */
 export function sandboxEnv(sb: Sandbox): Record<string, string> {
-  return { HOME: sb.dir, STUB_LOG: sb.log, STUB_STATE: sb.state, STUB_S3_DIR: sb.s3, STUB_HTTP_DIR: sb.http, ROOT: sb.root };
+  return {
+    HOME: sb.dir,
+    STUB_LOG: sb.log,
+    STUB_STATE: sb.state,
+    STUB_S3_DIR: sb.s3,
+    STUB_HTTP_DIR: sb.http,
+    ROOT: sb.root,
+  };
 }
 
 /** Runs a bash program (file path) with the stubs first on PATH and a clean environment. */

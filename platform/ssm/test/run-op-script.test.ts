@@ -34,7 +34,10 @@ describe("run-op.sh: one-shot operations", () => {
         event: "result",
         ok: true,
         operation: "echo",
-        result: { input: { account: "wrap.localnet", key: "ssm:/near-localnet/localnet-account-key" }, region: "us-east-2" },
+        result: {
+          input: { account: "wrap.localnet", key: "ssm:/near-localnet/localnet-account-key" },
+          region: "us-east-2",
+        },
       },
     ]);
     expect(r.stderr).toContain("progress: echo");
@@ -43,7 +46,9 @@ describe("run-op.sh: one-shot operations", () => {
     expect(readdirSync(join(sb.root, "opt/near-localnet/ops"))).toEqual([`${sb.bundleSha}.mjs`]);
     const log = sb.readLog();
     expect(log.filter((l) => l.startsWith("aws "))).toEqual([
-      expect.stringMatching(/^aws s3 cp --only-show-errors --region us-east-2 s3:\/\/near-localnet-ops-bucket\/ops\/bundle\.mjs /),
+      expect.stringMatching(
+        /^aws s3 cp --only-show-errors --region us-east-2 s3:\/\/near-localnet-ops-bucket\/ops\/bundle\.mjs /,
+      ),
     ]);
     expect(dockerLines(sb)).toEqual([
       "docker info",
@@ -122,7 +127,9 @@ describe("run-op.sh: one-shot operations", () => {
       { event: "result", ok: false, operation: "boom", error: { code: "CONTRACT_PANIC", message: "nope" } },
     ]);
     expect(r.stderr).toContain("END-OF-STDERR: contract panicked: nope");
-    expect(r.stderr).toMatch(/\[run-op\] \d+ earlier bytes of stderr omitted; full text in \/var\/log\/near-localnet\/ops\/boom\.stderr/);
+    expect(r.stderr).toMatch(
+      /\[run-op\] \d+ earlier bytes of stderr omitted; full text in \/var\/log\/near-localnet\/ops\/boom\.stderr/,
+    );
     expect(r.stderr.length).toBeLessThan(7000);
     expect(r.stderr).toContain("[run-op] boom exited with 1");
   });
@@ -233,9 +240,18 @@ describe("run-op.sh: faucet-start", () => {
 
   test("a faucet that does not stay up fails the command with its logs", () => {
     const sb = sandbox();
-    const r = runOp(sb, { OPERATION: "faucet-start", PAYLOAD: faucetPayload, STUB_FAUCET_DIES: "1", FAUCET_SETTLE_SECONDS: "3" });
+    const r = runOp(sb, {
+      OPERATION: "faucet-start",
+      PAYLOAD: faucetPayload,
+      STUB_FAUCET_DIES: "1",
+      FAUCET_SETTLE_SECONDS: "3",
+    });
     expect(r.status).toBe(1);
-    expect(jsonLines(r.stdout)[0]).toMatchObject({ ok: false, operation: "faucet-start", error: { code: "FAUCET_NOT_RUNNING" } });
+    expect(jsonLines(r.stdout)[0]).toMatchObject({
+      ok: false,
+      operation: "faucet-start",
+      error: { code: "FAUCET_NOT_RUNNING" },
+    });
     expect(r.stderr).toContain("log of near-faucet");
     expect(sb.readLog()).toContain("sleep 3");
   });
@@ -282,9 +298,15 @@ describe("run-op.sh: waits for cloud-init and docker after boot", () => {
     const r = runOp(sb, { PATH, STUB_DOCKER_BIN: bin });
     expect(r.status).toBe(0);
     expect(jsonLines(r.stdout)[1]).toMatchObject({ event: "result", ok: true, operation: "echo" });
-    expect(stubCalls(sb).slice(0, 3)).toEqual(["cloud-init status --wait", "docker info", expect.stringMatching(/^aws s3 cp /)]);
+    expect(stubCalls(sb).slice(0, 3)).toEqual([
+      "cloud-init status --wait",
+      "docker info",
+      expect.stringMatching(/^aws s3 cp /),
+    ]);
     expect(sb.readLog().filter((l) => l.startsWith("sleep"))).toEqual([]);
-    expect(r.stderr).toContain("[run-op] waiting up to 600s for cloud-init to finish\n[run-op] cloud-init finished (status: done)\n");
+    expect(r.stderr).toContain(
+      "[run-op] waiting up to 600s for cloud-init to finish\n[run-op] cloud-init finished (status: done)\n",
+    );
   });
 
   test("cloud-init that finishes with an error is reported and the operation still runs when docker is up", () => {
@@ -341,7 +363,10 @@ describe("run-op.sh: waits for cloud-init and docker after boot", () => {
         event: "result",
         ok: false,
         operation: "echo",
-        error: { code: "DOCKER_MISSING", message: "docker is not installed on this instance (waited 0s for cloud-init and docker)" },
+        error: {
+          code: "DOCKER_MISSING",
+          message: "docker is not installed on this instance (waited 0s for cloud-init and docker)",
+        },
       },
     ]);
     expect(sb.readLog()).toEqual([]);
@@ -365,7 +390,10 @@ describe("run-op.sh: waits for cloud-init and docker after boot", () => {
     expect(r.status).toBe(1);
     expect(jsonLines(r.stdout)[0]).toMatchObject({
       ok: false,
-      error: { code: "DOCKER_UNAVAILABLE", message: "docker is installed but its daemon did not answer within 0s (see systemctl status docker)" },
+      error: {
+        code: "DOCKER_UNAVAILABLE",
+        message: "docker is installed but its daemon did not answer within 0s (see systemctl status docker)",
+      },
     });
     expect(sb.readLog()).toEqual(["docker info"]);
   });
@@ -395,7 +423,10 @@ for (let i = 0; i < 50; i++) out({ event: "step", name: "step-" + i, id: input.i
 out({ event: "result", ok: true, operation, result: { id: input.id } });
 `;
 
-function runOpAsync(sb: Sandbox, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runOpAsync(
+  sb: Sandbox,
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const full: Record<string, string> = {
     PATH: `${STUBS}${delimiter}${process.env.PATH}`,
     ...sandboxEnv(sb),
@@ -453,7 +484,8 @@ describe("run-op.sh: several runs of one operation", () => {
     const sb = sandbox();
     // a pid that no longer runs: a child that has exited
     const gone = spawnSync("bash", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim();
-    const container = (name: string, owner: string) => writeFileSync(join(sb.state, `container-${name}`), `running near-localnet.owner=${owner}\n`);
+    const container = (name: string, owner: string) =>
+      writeFileSync(join(sb.state, `container-${name}`), `running near-localnet.owner=${owner}\n`);
     container(`near-op-echo-${gone}`, `${gone}:12345`);
     container(`near-op-echo-${process.pid}`, ownerOf(process.pid));
     // same pid as this process but another start time: that run is gone too
@@ -466,12 +498,20 @@ describe("run-op.sh: several runs of one operation", () => {
     const r = runOp(sb, {});
     expect(r.status).toBe(0);
     // The listing order follows the container names, which depend on the pids: compare as sets.
-    expect(dockerLines(sb).filter((l) => l.startsWith("docker rm")).sort()).toEqual([`docker rm -f near-op-echo-${gone}`, "docker rm -f near-op-echo-77"].sort());
+    expect(
+      dockerLines(sb)
+        .filter((l) => l.startsWith("docker rm"))
+        .sort(),
+    ).toEqual([`docker rm -f near-op-echo-${gone}`, "docker rm -f near-op-echo-77"].sort());
     expect(r.stderr).toContain(`[run-op] removing near-op-echo-${gone}, left by a run that no longer exists\n`);
-    expect(r.stderr).toContain(`[run-op] near-op-echo-${process.pid} belongs to a run that is still going (pid ${process.pid}); leaving it\n`);
-    expect(readdirSync(join(sb.state)).filter((f) => f.startsWith("container-")).sort()).toEqual(
-      [`container-near-op-echo-${process.pid}`, `container-near-op-echo-x-${gone}`].sort(),
+    expect(r.stderr).toContain(
+      `[run-op] near-op-echo-${process.pid} belongs to a run that is still going (pid ${process.pid}); leaving it\n`,
     );
+    expect(
+      readdirSync(join(sb.state))
+        .filter((f) => f.startsWith("container-"))
+        .sort(),
+    ).toEqual([`container-near-op-echo-${process.pid}`, `container-near-op-echo-x-${gone}`].sort());
     expect(readdirSync(logDir).sort()).toEqual([`.echo.${process.pid}.stdout`, "echo.stderr", "echo.stdout"]);
   });
 });

@@ -20,7 +20,8 @@ const BUNDLE = { uri: "s3://near-localnet-ops/ops/aaaa.mjs", sha256: SHA };
 describe("parseOpsOutput", () => {
   const step = '{"event":"step","name":"create-account","account":"wrap.localnet"}';
   const ok = '{"event":"result","ok":true,"operation":"ensure-account","result":{"created":true}}';
-  const failed = '{"event":"result","ok":false,"operation":"ensure-account","error":{"code":"ACCOUNT_KEY_MISMATCH","message":"wrap.localnet has another key"}}';
+  const failed =
+    '{"event":"result","ok":false,"operation":"ensure-account","error":{"code":"ACCOUNT_KEY_MISMATCH","message":"wrap.localnet has another key"}}';
 
   test("steps then the result", () => {
     expect(parseOpsOutput(`${step}\n${step}\n${ok}\n`)).toEqual({
@@ -51,7 +52,10 @@ describe("parseOpsOutput", () => {
     ["pulling image...\n" + ok, "line 1 of the ops output is not JSON: pulling image..."],
     [`${ok}\n${ok}`, "line 2: output after the result line"],
     ['{"event":"result","ok":true,"operation":"x"}', 'line 1: an ok result line needs an object "result"'],
-    ['{"event":"result","ok":false,"operation":"x","error":{"code":"E"}}', 'line 1: a failed result line needs "error" with string "code" and "message"'],
+    [
+      '{"event":"result","ok":false,"operation":"x","error":{"code":"E"}}',
+      'line 1: a failed result line needs "error" with string "code" and "message"',
+    ],
     ['{"event":"log"}', 'line 1: unknown event "log"'],
     ["[1]", "line 1 of the ops output is not a JSON object"],
   ])("contract violations are OpsOutputError: %j", (stdout, message) => {
@@ -68,12 +72,23 @@ describe("parseOpsOutput", () => {
 describe("parameter patterns (shared by the documents and the callers)", () => {
   const re = (p: string) => new RegExp(p);
   test.each([
-    [OPERATION_PATTERN, ["ensure-account", "faucet-start", "a"], ["", "A", "1op", "op;rm", "op name", "a".repeat(65), "op'"]],
+    [
+      OPERATION_PATTERN,
+      ["ensure-account", "faucet-start", "a"],
+      ["", "A", "1op", "op;rm", "op name", "a".repeat(65), "op'"],
+    ],
     [SHA256_PATTERN, [SHA], ["A".repeat(64), "a".repeat(63), `${"a".repeat(63)}'`]],
     [
       BUNDLE_URI_PATTERN,
       ["s3://bucket-1/ops/x.mjs", "s3://my.bucket/a/b/c_d-e.mjs"],
-      ["https://x/y", "s3://bucket/", "s3://bucket/a b", "s3://bucket/a';touch x;'", "s3://Bucket/x", "s3://bucket/$(id)"],
+      [
+        "https://x/y",
+        "s3://bucket/",
+        "s3://bucket/a b",
+        "s3://bucket/a';touch x;'",
+        "s3://Bucket/x",
+        "s3://bucket/$(id)",
+      ],
     ],
     [
       IMAGE_PATTERN,
@@ -89,9 +104,15 @@ describe("parameter patterns (shared by the documents and the callers)", () => {
   test("payloads: encode/decode round trip, objects only, size bound", () => {
     const payload = { account: "wrap.localnet", signer: "ssm:/near-localnet/localnet-account-key" };
     expect(decodePayload(encodePayload(payload))).toEqual(payload);
-    expect(() => encodePayload([] as unknown as Record<string, unknown>)).toThrow("an ops payload must be a JSON object");
-    expect(() => decodePayload(Buffer.from("[1]").toString("base64"))).toThrow("ops payload must decode to a JSON object");
-    expect(() => encodePayload({ blob: "x".repeat(13000) })).toThrow(`the run-op document accepts at most ${PAYLOAD_MAX_CHARS}`);
+    expect(() => encodePayload([] as unknown as Record<string, unknown>)).toThrow(
+      "an ops payload must be a JSON object",
+    );
+    expect(() => decodePayload(Buffer.from("[1]").toString("base64"))).toThrow(
+      "ops payload must decode to a JSON object",
+    );
+    expect(() => encodePayload({ blob: "x".repeat(13000) })).toThrow(
+      `the run-op document accepts at most ${PAYLOAD_MAX_CHARS}`,
+    );
     // the largest payload that fits passes the document's pattern
     const big = encodePayload({ blob: "x".repeat(12270) });
     expect(big.length).toBeLessThanOrEqual(PAYLOAD_MAX_CHARS);
@@ -99,7 +120,9 @@ describe("parameter patterns (shared by the documents and the callers)", () => {
   });
 
   test("runOpParameters builds and checks the document's parameters", () => {
-    expect(runOpParameters({ operation: "view", payload: { a: 1 }, bundle: BUNDLE, executionTimeoutSeconds: 120.2 })).toEqual({
+    expect(
+      runOpParameters({ operation: "view", payload: { a: 1 }, bundle: BUNDLE, executionTimeoutSeconds: 120.2 }),
+    ).toEqual({
       operation: "view",
       payload: "eyJhIjoxfQ==",
       bundleUri: BUNDLE.uri,
@@ -107,9 +130,9 @@ describe("parameter patterns (shared by the documents and the callers)", () => {
       nodeImage: "node:22-slim",
       executionTimeout: "121",
     });
-    expect(() => runOpParameters({ operation: "view", payload: "e30=", bundle: { ...BUNDLE, sha256: "nope" } })).toThrow(
-      'SSM parameter bundleSha256 must be 64 lower-case hex characters; got "nope"',
-    );
+    expect(() =>
+      runOpParameters({ operation: "view", payload: "e30=", bundle: { ...BUNDLE, sha256: "nope" } }),
+    ).toThrow('SSM parameter bundleSha256 must be 64 lower-case hex characters; got "nope"');
   });
 });
 
@@ -176,7 +199,9 @@ describe("runNearOperation", () => {
   });
 
   test("a failure without a result line is a channel error", async () => {
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: "Failed", ResponseCode: 137, StandardOutputContent: "", StandardErrorContent: "Killed\n" });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: "Failed", ResponseCode: 137, StandardOutputContent: "", StandardErrorContent: "Killed\n" });
     const err = (await runNearOperation(opts()).catch((e) => e)) as RunOpError;
     expect(err.kind).toBe("channel");
     expect(err.code).toBe("COMMAND_FAILED");
@@ -186,7 +211,9 @@ describe("runNearOperation", () => {
   });
 
   test("success with output that breaks the contract is BAD_OUTPUT", async () => {
-    ssm.on(GetCommandInvocationCommand).resolves({ Status: "Success", ResponseCode: 0, StandardOutputContent: "hello\n" });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves({ Status: "Success", ResponseCode: 0, StandardOutputContent: "hello\n" });
     const err = (await runNearOperation(opts()).catch((e) => e)) as RunOpError;
     expect(err.kind).toBe("output");
     expect(err.code).toBe("BAD_OUTPUT");
@@ -203,7 +230,9 @@ describe("runNearOperation", () => {
   });
 
   test("bad parameters never reach SSM", async () => {
-    await expect(runNearOperation({ ...opts(), operation: "Drop Table" })).rejects.toThrow("SSM parameter operation must be");
+    await expect(runNearOperation({ ...opts(), operation: "Drop Table" })).rejects.toThrow(
+      "SSM parameter operation must be",
+    );
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
   });
 });

@@ -13,7 +13,8 @@ interface Registered {
   timeouts?: { create: string; update: string; delete: string };
 }
 const registered: Registered[] = [];
-const RESULT_LINE = '{"event":"result","ok":true,"operation":"ensure-account","result":{"account":"wrap.localnet","created":false}}';
+const RESULT_LINE =
+  '{"event":"result","ok":true,"operation":"ensure-account","result":{"account":"wrap.localnet","created":false}}';
 
 beforeAll(() => {
   const mocks: pulumi.runtime.Mocks = {
@@ -54,7 +55,11 @@ function make(name: string, extra: Partial<ConstructorParameters<typeof SsmOpera
     instanceId: pulumi.output("i-0123456789abcdef0"),
     documentName: pulumi.output("near-localnet-localnet-run-op"),
     operation: "ensure-account",
-    payload: { account: "wrap.localnet", signer: "ssm:/near-localnet/localnet-account-key", balance: pulumi.output("15") },
+    payload: {
+      account: "wrap.localnet",
+      signer: "ssm:/near-localnet/localnet-account-key",
+      balance: pulumi.output("15"),
+    },
     bundle: { uri: pulumi.output(`s3://near-localnet-ops/ops/${SHA}.mjs`), sha256: SHA },
     region: "us-east-1",
     ...extra,
@@ -69,9 +74,7 @@ test("wraps one local.Command running ssm-run with environment, triggers, loggin
 
   const component = registered.find((r) => r.type === "near-localnet:index:SsmOperation" && r.name === "wrap-account")!;
   const cmd = registered.find((r) => r.type === "command:local:Command" && r.name === "wrap-account-run")!;
-  expect(cmd.parent).toBe(
-    "urn:pulumi:localnet::near-localnet::near-localnet:index:SsmOperation::wrap-account",
-  );
+  expect(cmd.parent).toBe("urn:pulumi:localnet::near-localnet::near-localnet:index:SsmOperation::wrap-account");
   expect(component).toBeDefined();
   const payload = Buffer.from(
     JSON.stringify({ account: "wrap.localnet", signer: "ssm:/near-localnet/localnet-account-key", balance: "15" }),
@@ -107,7 +110,13 @@ test("wraps one local.Command running ssm-run with environment, triggers, loggin
 });
 
 test("optional settings: node image, dir, logging, no version", async () => {
-  make("faucet", { operation: "faucet-start", nodeImage: "node:22.11-slim", dir: "/work/proj", logging: "none", onlineTimeoutSeconds: 0 });
+  make("faucet", {
+    operation: "faucet-start",
+    nodeImage: "node:22.11-slim",
+    dir: "/work/proj",
+    logging: "none",
+    onlineTimeoutSeconds: 0,
+  });
   await settle();
   const cmd = registered.find((r) => r.name === "faucet-run")!;
   expect(cmd.inputs.environment).toMatchObject({
@@ -126,7 +135,11 @@ test.each([
   ["operation", { operation: "Ensure Account" }, "SSM parameter operation must be an operation name"],
   ["timeoutSeconds", { timeoutSeconds: 0 }, "SsmOperation bad: timeoutSeconds must be a whole number >= 1"],
   ["pollIntervalMs", { pollIntervalMs: 1.5 }, "SsmOperation bad: pollIntervalMs must be a whole number >= 1"],
-  ["payload too large", { payload: { blob: "x".repeat(20000) } }, "ops payload is 26684 base64 characters; the run-op document accepts at most 16384"],
+  [
+    "payload too large",
+    { payload: { blob: "x".repeat(20000) } },
+    "ops payload is 26684 base64 characters; the run-op document accepts at most 16384",
+  ],
   ["payload not an object", { payload: ["not", "an", "object"] }, "an ops payload must be a JSON object"],
 ])("invalid args are refused at construction: %s", (_, extra, message) => {
   expect(() => make("bad", extra as any)).toThrow(message);

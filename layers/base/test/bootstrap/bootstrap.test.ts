@@ -1,10 +1,30 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { renderUserData } from "../../../../platform/host/render.js";
 import { BASE_SCRIPTS } from "../../scripts.js";
-import { DEVICE, IMAGE, NODE_PARAM, STUBS, Sandbox, VALIDATOR_PARAM, VOLUME_ID, balanceSum, keyPair, rootAccountRecords } from "./harness.js";
+import {
+  DEVICE,
+  IMAGE,
+  NODE_PARAM,
+  STUBS,
+  Sandbox,
+  VALIDATOR_PARAM,
+  VOLUME_ID,
+  balanceSum,
+  keyPair,
+  rootAccountRecords,
+} from "./harness.js";
 
 const DROP_IN = "etc/systemd/system/docker.service.d/10-near-data.conf";
 const HEAD_OBJECT =
@@ -124,7 +144,9 @@ describe("near-base bootstrap: first boot", () => {
       `aws ssm get-parameter --region eu-central-1 --name ${NODE_PARAM} --with-decryption --query Parameter.Value --output text`,
       `aws ssm get-parameter --region eu-central-1 --name ${VALIDATOR_PARAM} --with-decryption --query Parameter.Value --output text`,
     ]);
-    expect(r.calls.findIndex((c) => c.startsWith("aws ssm"))).toBeLessThan(r.calls.findIndex((c) => c.startsWith("blkid")));
+    expect(r.calls.findIndex((c) => c.startsWith("aws ssm"))).toBeLessThan(
+      r.calls.findIndex((c) => c.startsWith("blkid")),
+    );
   });
 
   test("publishes the exact genesis bytes with their sha256 and the data volume id as metadata", () => {
@@ -165,7 +187,15 @@ describe("near-base bootstrap: first boot", () => {
     test("changes nothing: no init, no format, no upload, no new container, no daemon-reload", () => {
       expect(r2.status).toBe(0);
       expect(homeSnapshot(s)).toEqual(before);
-      const reads = [/ init /, /^mkfs/, /^mount /, /^aws s3 cp/, /^docker (run|rm|start|pull)/, /^systemctl (enable|daemon-reload)/, /^dnf /];
+      const reads = [
+        / init /,
+        /^mkfs/,
+        /^mount /,
+        /^aws s3 cp/,
+        /^docker (run|rm|start|pull)/,
+        /^systemctl (enable|daemon-reload)/,
+        /^dnf /,
+      ];
       for (const re of reads) {
         expect(r2.calls.filter((c) => re.test(c))).toEqual([]);
       }
@@ -214,7 +244,9 @@ describe("near-base bootstrap: later instances and reruns", () => {
     writeFileSync(join(s.state, "containers", "neard"), `${IMAGE} false\n`);
     const r = s.run();
     expect(r.status).toBe(0);
-    expect(r.calls.filter((c) => c.startsWith("docker ") && !c.startsWith("docker inspect"))).toEqual(["docker start neard"]);
+    expect(r.calls.filter((c) => c.startsWith("docker ") && !c.startsWith("docker inspect"))).toEqual([
+      "docker start neard",
+    ]);
   });
 
   test("a container with another image is replaced by one with NEAR_IMAGE", () => {
@@ -376,7 +408,9 @@ describe("near-base bootstrap: refuses instead of half-initialising", () => {
     s.putParam(NODE_PARAM, other.secretKey);
     const r = s.run({ NODE_PUBLIC_KEY: other.publicKey });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain(`${s.home}/node_key.json holds 'node ${s.node.publicKey}', expected 'node ${other.publicKey}'`);
+    expect(r.stderr).toContain(
+      `${s.home}/node_key.json holds 'node ${s.node.publicKey}', expected 'node ${other.publicKey}'`,
+    );
     expect(has(r.calls, /^docker run/)).toBe(false);
   });
 
@@ -416,7 +450,11 @@ describe("near-base bootstrap: refuses instead of half-initialising", () => {
 
   test.each([
     ["CHAIN_ID", "local net", "CHAIN_ID='local net' is malformed"],
-    ["ROOT_BALANCE_YOCTO", "-5", "ROOT_BALANCE_YOCTO='-5' is malformed: expected a positive decimal amount of yoctoNEAR"],
+    [
+      "ROOT_BALANCE_YOCTO",
+      "-5",
+      "ROOT_BALANCE_YOCTO='-5' is malformed: expected a positive decimal amount of yoctoNEAR",
+    ],
     ["ROOT_BALANCE_YOCTO", "1e24", "ROOT_BALANCE_YOCTO='1e24' is malformed"],
     ["VALIDATOR_ACCOUNT_ID", "Node0", "VALIDATOR_ACCOUNT_ID='Node0' is malformed: expected a NEAR account id"],
     ["ROOT_ACCOUNT_ID", "a", "ROOT_ACCOUNT_ID='a' must have 2 to 64 characters"],
@@ -436,7 +474,9 @@ describe("near-base bootstrap: refuses instead of half-initialising", () => {
   test("an unset setting is refused with its name", () => {
     const s = sandbox();
     const r = s.run({}, ["NEAR_IMAGE"]);
-    expect(r.stderr).toContain("near-base: error: NEAR_IMAGE is not set: expected an image such as nearprotocol/nearcore:2.13.3");
+    expect(r.stderr).toContain(
+      "near-base: error: NEAR_IMAGE is not set: expected an image such as nearprotocol/nearcore:2.13.3",
+    );
     expect(r.calls).toEqual([]);
   });
 });

@@ -109,7 +109,8 @@ export class Sandbox {
 
   /** The instance is replaced: docker, systemd and mounts start empty; volume, SSM and S3 stay. */
   newInstance(): void {
-    for (const d of ["containers", "images", "active", "mounts"]) rmSync(join(this.state, d), { recursive: true, force: true });
+    for (const d of ["containers", "images", "active", "mounts"])
+      rmSync(join(this.state, d), { recursive: true, force: true });
     rmSync(join(this.root, "etc"), { recursive: true, force: true });
     mkdirSync(join(this.root, "etc"));
   }
@@ -129,7 +130,12 @@ export class Sandbox {
 
   /** Replaces the genesis object's user metadata (an object left by someone else). */
   setS3Metadata(meta: Record<string, string>): void {
-    writeFileSync(this.s3MetadataPath(), Object.entries(meta).map(([k, v]) => `${k}=${v}\n`).join(""));
+    writeFileSync(
+      this.s3MetadataPath(),
+      Object.entries(meta)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(""),
+    );
   }
 
   private s3MetadataPath(): string {
@@ -174,12 +180,22 @@ export function balanceSum(genesis: { records: Array<Record<string, any>> }): bi
  * The two records genesis-patch.jq appends for the root account (an Account with the empty
  * code hash and storage_usage 182, and its full-access key with nonce 0), as nearcore 2.13 writes them.
  */
-export function rootAccountRecords(publicKey: string, amount = "1000000000000000000000000000000000", accountId = "localnet"): object[] {
+export function rootAccountRecords(
+  publicKey: string,
+  amount = "1000000000000000000000000000000000",
+  accountId = "localnet",
+): object[] {
   return [
     {
       Account: {
         account_id: accountId,
-        account: { amount, locked: "0", code_hash: "11111111111111111111111111111111", storage_usage: 182, version: "V1" },
+        account: {
+          amount,
+          locked: "0",
+          code_hash: "11111111111111111111111111111111",
+          storage_usage: 182,
+          version: "V1",
+        },
       },
     },
     { AccessKey: { account_id: accountId, public_key: publicKey, access_key: { nonce: 0, permission: "FullAccess" } } },

@@ -14,10 +14,27 @@ function jq(args: string[], input: string): { status: number | null; stdout: str
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function patchGenesis(input: string | object, amount = "1000000000000000000000000000000000", account = "localnet", key = ROOT_KEY) {
+function patchGenesis(
+  input: string | object,
+  amount = "1000000000000000000000000000000000",
+  account = "localnet",
+  key = ROOT_KEY,
+) {
   const text = typeof input === "string" ? input : JSON.stringify(input);
   return jq(
-    ["--arg", "account", account, "--arg", "public_key", key, "--arg", "amount", amount, "-f", join(LIB, "genesis-patch.jq")],
+    [
+      "--arg",
+      "account",
+      account,
+      "--arg",
+      "public_key",
+      key,
+      "--arg",
+      "amount",
+      amount,
+      "-f",
+      join(LIB, "genesis-patch.jq"),
+    ],
     text,
   );
 }
@@ -33,7 +50,12 @@ describe("genesis-patch.jq", () => {
 
   test("the fixture is a consistent nearcore genesis to begin with", () => {
     expect(BigInt(original.total_supply)).toBe(balanceSum(original));
-    expect(original.records.map((r: any) => Object.keys(r)[0])).toEqual(["Account", "AccessKey", "Account", "AccessKey"]);
+    expect(original.records.map((r: any) => Object.keys(r)[0])).toEqual([
+      "Account",
+      "AccessKey",
+      "Account",
+      "AccessKey",
+    ]);
   });
 
   test("appends the root account and its full-access key, leaving everything else alone", () => {
@@ -77,7 +99,9 @@ describe("genesis-patch.jq", () => {
     const out = ok(patchGenesis(ok(patchGenesis(GENESIS))));
     const accounts = out.records.filter((r: any) => r.Account).map((r: any) => r.Account.account_id);
     expect(new Set(accounts).size).toBe(accounts.length);
-    const keys = out.records.filter((r: any) => r.AccessKey).map((r: any) => `${r.AccessKey.account_id} ${r.AccessKey.public_key}`);
+    const keys = out.records
+      .filter((r: any) => r.AccessKey)
+      .map((r: any) => `${r.AccessKey.account_id} ${r.AccessKey.public_key}`);
     expect(new Set(keys).size).toBe(keys.length);
     // Every access key belongs to an account in the genesis.
     for (const k of out.records.filter((r: any) => r.AccessKey)) expect(accounts).toContain(k.AccessKey.account_id);
@@ -87,7 +111,9 @@ describe("genesis-patch.jq", () => {
     const patched = ok(patchGenesis(GENESIS));
     const r = patchGenesis(patched, "5");
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain("genesis already has records for localnet that differ from this patch; refusing to change them");
+    expect(r.stderr).toContain(
+      "genesis already has records for localnet that differ from this patch; refusing to change them",
+    );
   });
 
   test("rejects an existing root account with another key", () => {
@@ -114,7 +140,9 @@ describe("genesis-patch.jq", () => {
     const dup = { ...original, records: [...original.records, original.records[1]] };
     const r = patchGenesis(dup);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain(`genesis has duplicate AccessKey records: node0 ${original.records[1].AccessKey.public_key}`);
+    expect(r.stderr).toContain(
+      `genesis has duplicate AccessKey records: node0 ${original.records[1].AccessKey.public_key}`,
+    );
   });
 
   test("refuses a genesis whose total_supply is not the sum of balances", () => {
@@ -139,7 +167,14 @@ describe("genesis-patch.jq", () => {
       records: [
         ...original.records,
         { Contract: { account_id: "near", code: "AGFzbQEAAAA=" } },
-        { PostponedReceipt: { predecessor_id: "near", receiver_id: "node0", receipt_id: "11111111111111111111111111111111", receipt: {} } },
+        {
+          PostponedReceipt: {
+            predecessor_id: "near",
+            receiver_id: "node0",
+            receipt_id: "11111111111111111111111111111111",
+            receipt: {},
+          },
+        },
       ],
     };
     const out = ok(patchGenesis(extra));
@@ -151,7 +186,14 @@ describe("genesis-patch.jq", () => {
 describe("config-patch.jq", () => {
   const original = JSON.parse(CONFIG);
   const patch = (input: string, gc = "10000") => jq(["--argjson", "gc", gc, "-f", join(LIB, "config-patch.jq")], input);
-  const CHANGED = ["rpc", "network", "gc_num_epochs_to_keep", "tracked_shards_config", "log_summary_style", "telemetry"];
+  const CHANGED = [
+    "rpc",
+    "network",
+    "gc_num_epochs_to_keep",
+    "tracked_shards_config",
+    "log_summary_style",
+    "telemetry",
+  ];
 
   test("sets the listen addresses, history, shard tracking and plain logs", () => {
     const out = ok(patch(CONFIG));

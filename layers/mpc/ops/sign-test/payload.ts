@@ -95,11 +95,16 @@ export function normaliseScheme(v: unknown): SignScheme | undefined {
 
 export function parseSignTestPayload(raw: unknown): SignTestPayload {
   if (!isObject(raw)) bad("must be a JSON object");
-  onlyKeys(raw, ["rpcUrl", "expectChainId", "contractId", "path", "tester", "funder", "domains", "timeoutSeconds"], "payload");
+  onlyKeys(
+    raw,
+    ["rpcUrl", "expectChainId", "contractId", "path", "tester", "funder", "domains", "timeoutSeconds"],
+    "payload",
+  );
 
   let rpcUrl = LOCAL_RPC_URL;
   if (raw.rpcUrl !== undefined) {
-    if (typeof raw.rpcUrl !== "string" || !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(raw.rpcUrl)) bad(`rpcUrl must be an http(s) URL, got ${JSON.stringify(raw.rpcUrl)}`);
+    if (typeof raw.rpcUrl !== "string" || !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(raw.rpcUrl))
+      bad(`rpcUrl must be an http(s) URL, got ${JSON.stringify(raw.rpcUrl)}`);
     rpcUrl = raw.rpcUrl;
   }
   if (raw.expectChainId !== undefined && (typeof raw.expectChainId !== "string" || raw.expectChainId === "")) {
@@ -117,8 +122,10 @@ export function parseSignTestPayload(raw: unknown): SignTestPayload {
   onlyKeys(t, ["accountId", "keyRef", "parent", "balance"], "tester");
   const testerId = accountId(t.accountId, "tester.accountId");
   const dot = testerId.indexOf(".");
-  const parent = t.parent === undefined ? (dot > 0 ? testerId.slice(dot + 1) : "") : accountId(t.parent, "tester.parent");
-  if (typeof t.balance !== "undefined" && typeof t.balance !== "string") bad('tester.balance must be a string ("1 NEAR" or yoctoNEAR digits)');
+  const parent =
+    t.parent === undefined ? (dot > 0 ? testerId.slice(dot + 1) : "") : accountId(t.parent, "tester.parent");
+  if (typeof t.balance !== "undefined" && typeof t.balance !== "string")
+    bad('tester.balance must be a string ("1 NEAR" or yoctoNEAR digits)');
   let balance: bigint;
   try {
     balance = toYocto((t.balance as string | undefined) ?? DEFAULT_TESTER_BALANCE);
@@ -139,7 +146,8 @@ export function parseSignTestPayload(raw: unknown): SignTestPayload {
 
   let domains: SignTestDomain[] = DEFAULT_DOMAINS.map((d) => ({ ...d }));
   if (raw.domains !== undefined) {
-    if (!Array.isArray(raw.domains) || raw.domains.length === 0) bad("domains must be a non-empty array of {domainId, scheme}");
+    if (!Array.isArray(raw.domains) || raw.domains.length === 0)
+      bad("domains must be a non-empty array of {domainId, scheme}");
     domains = raw.domains.map((d, i) => {
       if (!isObject(d)) bad(`domains[${i}] must be an object {domainId, scheme}`);
       onlyKeys(d, ["domainId", "scheme"], `domains[${i}]`);

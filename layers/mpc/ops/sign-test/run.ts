@@ -62,7 +62,8 @@ export const SIGN_TEST_OPERATION = "sign-test";
  *   error           anything else (RPC failure, not enough balance, ...)
  *   skipped         not sent: the domain's root key could not be read
  */
-export type RequestVerdict = "verified" | "not-verified" | "bad-response" | "contract-error" | "timeout" | "error" | "skipped";
+export type RequestVerdict =
+  "verified" | "not-verified" | "bad-response" | "contract-error" | "timeout" | "error" | "skipped";
 
 export interface SignRequestReport {
   domainId: number;
@@ -123,7 +124,6 @@ export interface SignTestContext {
   now?: () => number;
 }
 
-
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -139,7 +139,10 @@ async function ensureTester(conn: NearConnection, p: SignTestPayload, ctx: SignT
         `tester account ${p.tester.accountId} does not exist and the payload names no funder to create it`,
       );
     }
-    if (!p.tester.accountId.endsWith(`.${p.funder.accountId}`) || p.tester.accountId.slice(0, -(p.funder.accountId.length + 1)).includes(".")) {
+    if (
+      !p.tester.accountId.endsWith(`.${p.funder.accountId}`) ||
+      p.tester.accountId.slice(0, -(p.funder.accountId.length + 1)).includes(".")
+    ) {
       throw new OpsError(
         "INVALID_INPUT",
         `tester ${p.tester.accountId} is not a direct sub-account of the funder ${p.funder.accountId}: only its parent can create it`,
@@ -151,7 +154,11 @@ async function ensureTester(conn: NearConnection, p: SignTestPayload, ctx: SignT
   return { accountId: r.accountId, action: r.action, balance: r.balance, ...(r.txHash ? { txHash: r.txHash } : {}) };
 }
 
-async function readKeys(conn: NearConnection, p: SignTestPayload, d: SignTestDomain): Promise<{ report: DerivedKeyReport; local?: ChainSigPublicKey }> {
+async function readKeys(
+  conn: NearConnection,
+  p: SignTestPayload,
+  d: SignTestDomain,
+): Promise<{ report: DerivedKeyReport; local?: ChainSigPublicKey }> {
   const report: DerivedKeyReport = { domainId: d.domainId, scheme: d.scheme, match: false };
   let root: ChainSigPublicKey;
   try {
@@ -170,7 +177,12 @@ async function readKeys(conn: NearConnection, p: SignTestPayload, d: SignTestDom
   report.localDerivedKey = formatPublicKey(local);
   try {
     const theirs = publicKeyFromViewResult(
-      await view(conn, p.contractId, "derived_public_key", derivedPublicKeyViewArgs({ path: p.path, predecessor: p.tester.accountId, domainId: d.domainId })),
+      await view(
+        conn,
+        p.contractId,
+        "derived_public_key",
+        derivedPublicKeyViewArgs({ path: p.path, predecessor: p.tester.accountId, domainId: d.domainId }),
+      ),
     );
     report.contractDerivedKey = formatPublicKey(theirs);
     report.match = publicKeysEqual(local, theirs);
@@ -206,7 +218,9 @@ async function requestSignature(
   const started = now();
   let successValue: unknown;
   try {
-    const r = await sendTransaction(conn, tester, p.contractId, [actions.functionCall("sign", args, SIGN_GAS, SIGN_DEPOSIT_YOCTO)]);
+    const r = await sendTransaction(conn, tester, p.contractId, [
+      actions.functionCall("sign", args, SIGN_GAS, SIGN_DEPOSIT_YOCTO),
+    ]);
     report.latencyMs = now() - started;
     report.txHash = r.txHash;
     successValue = (r.outcome?.status as Record<string, unknown> | undefined)?.SuccessValue;
@@ -253,7 +267,8 @@ async function requestSignature(
 export async function signTest(p: SignTestPayload, ctx: SignTestContext): Promise<SignTestResult> {
   const log = ctx.log ?? (() => {});
   const emit = ctx.emit ?? (() => {});
-  const step = (kind: string, fields: Record<string, unknown>) => emit({ event: "step", operation: SIGN_TEST_OPERATION, kind, ...fields });
+  const step = (kind: string, fields: Record<string, unknown>) =>
+    emit({ event: "step", operation: SIGN_TEST_OPERATION, kind, ...fields });
 
   const testerSigner: Signer = { accountId: p.tester.accountId, keyPair: await ctx.keys.resolve(p.tester.keyRef) };
   const conn = await connect(p.rpcUrl, {
@@ -266,14 +281,20 @@ export async function signTest(p: SignTestPayload, ctx: SignTestContext): Promis
 
   const tester = await ensureTester(conn, p, ctx, testerSigner);
   log(`tester ${tester.accountId}: ${tester.action} (${formatNear(BigInt(tester.balance))})`);
-  step("tester", { accountId: tester.accountId, action: tester.action, ...(tester.txHash ? { txHash: tester.txHash } : {}) });
+  step("tester", {
+    accountId: tester.accountId,
+    action: tester.action,
+    ...(tester.txHash ? { txHash: tester.txHash } : {}),
+  });
 
   const derivedKeys: DerivedKeyReport[] = [];
   const requests: SignRequestReport[] = [];
   for (const d of p.domains) {
     const { report: keys, local } = await readKeys(conn, p, d);
     derivedKeys.push(keys);
-    log(`domain ${d.domainId} (${d.scheme}): ${keys.match ? `derived key ${keys.localDerivedKey} matches the contract` : keys.error}`);
+    log(
+      `domain ${d.domainId} (${d.scheme}): ${keys.match ? `derived key ${keys.localDerivedKey} matches the contract` : keys.error}`,
+    );
     step("derived-key", { ...keys });
 
     let req: SignRequestReport;
@@ -290,7 +311,9 @@ export async function signTest(p: SignTestPayload, ctx: SignTestContext): Promis
       req = await requestSignature(conn, p, ctx, testerSigner, d, local);
     }
     requests.push(req);
-    log(`domain ${d.domainId}: ${req.verdict}${req.latencyMs !== undefined ? ` in ${req.latencyMs} ms` : ""}: ${req.detail}`);
+    log(
+      `domain ${d.domainId}: ${req.verdict}${req.latencyMs !== undefined ? ` in ${req.latencyMs} ms` : ""}: ${req.detail}`,
+    );
     step("sign", {
       domainId: req.domainId,
       scheme: req.scheme,

@@ -76,7 +76,11 @@ class Sandbox {
 
   setSecrets(keys: Partial<Keys>): void {
     this.keys = { ...this.keys, ...keys };
-    const ids: Record<keyof Keys, string> = { account: "mpc-node-0-mpc_account_sk", p2p: "mpc-node-0-mpc_p2p_private_key", store: "mpc-node-0-mpc_secret_store_key" };
+    const ids: Record<keyof Keys, string> = {
+      account: "mpc-node-0-mpc_account_sk",
+      p2p: "mpc-node-0-mpc_p2p_private_key",
+      store: "mpc-node-0-mpc_secret_store_key",
+    };
     for (const [k, id] of Object.entries(ids)) writeFileSync(join(this.secrets, id), this.keys[k as keyof Keys]);
   }
 
@@ -206,7 +210,9 @@ describe("mpc-node bootstrap: first boot", () => {
     // Docker: pull, init for the base chain id with the genesis and boot nodes, then the node.
     const state = join(sb.root, "srv/mpc/bootstrap");
     const envFile = join(sb.root, "etc/near-localnet/mpc-node.env");
-    const label = dockerCalls(r.calls).at(-1)!.match(/--label near-localnet\.config-hash=([0-9a-f]{64}) /)![1];
+    const label = dockerCalls(r.calls)
+      .at(-1)!
+      .match(/--label near-localnet\.config-hash=([0-9a-f]{64}) /)![1];
     expect(dockerCalls(r.calls)).toEqual([
       "docker info",
       "docker image inspect nearone/mpc-node:3.14.1",
@@ -284,14 +290,54 @@ describe("mpc-node bootstrap: first boot", () => {
 
 describe("mpc-node bootstrap: refuses bad secrets before any container starts", () => {
   const cases: Array<[string, Partial<Keys>, string, RegExp]> = [
-    ["placeholder account key", { account: "PLACEHOLDER" }, "mpc-node-0-mpc_account_sk", /\(NEAR account key\) is empty or a placeholder/],
-    ["changeme P2P key", { p2p: "changeme" }, "mpc-node-0-mpc_p2p_private_key", /\(P2P key\) is empty or a placeholder/],
-    ["empty store key", { store: "" }, "mpc-node-0-mpc_secret_store_key", /\(secret-store key\) is empty or a placeholder/],
-    ["store key of 31 hex characters", { store: "0123456789abcdef0123456789abcde" }, "mpc-node-0-mpc_secret_store_key", /must be exactly 32 hex characters/],
-    ["store key that is not hex", { store: "0123456789abcdefg123456789abcdef" }, "mpc-node-0-mpc_secret_store_key", /must be exactly 32 hex characters/],
-    ["account key holding only a public key", { account: "ed25519:Fu8CVLoATvSCswYiSaSP1RxTxykF1DUmybXkcEJyyzZk" }, "mpc-node-0-mpc_account_sk", /decodes to 32 bytes; a NEAR ed25519 secret key has 64/],
-    ["P2P key of another curve", { p2p: "secp256k1:5Jbcd8rnxUc3V4rQ2TBXvF8N4XJpWfkGdCUrS" }, "mpc-node-0-mpc_p2p_private_key", /is not a NEAR key/],
-    ["account key on two lines", { account: "ed25519:abc\ned25519:def" }, "mpc-node-0-mpc_account_sk", /contains whitespace or several lines/],
+    [
+      "placeholder account key",
+      { account: "PLACEHOLDER" },
+      "mpc-node-0-mpc_account_sk",
+      /\(NEAR account key\) is empty or a placeholder/,
+    ],
+    [
+      "changeme P2P key",
+      { p2p: "changeme" },
+      "mpc-node-0-mpc_p2p_private_key",
+      /\(P2P key\) is empty or a placeholder/,
+    ],
+    [
+      "empty store key",
+      { store: "" },
+      "mpc-node-0-mpc_secret_store_key",
+      /\(secret-store key\) is empty or a placeholder/,
+    ],
+    [
+      "store key of 31 hex characters",
+      { store: "0123456789abcdef0123456789abcde" },
+      "mpc-node-0-mpc_secret_store_key",
+      /must be exactly 32 hex characters/,
+    ],
+    [
+      "store key that is not hex",
+      { store: "0123456789abcdefg123456789abcdef" },
+      "mpc-node-0-mpc_secret_store_key",
+      /must be exactly 32 hex characters/,
+    ],
+    [
+      "account key holding only a public key",
+      { account: "ed25519:Fu8CVLoATvSCswYiSaSP1RxTxykF1DUmybXkcEJyyzZk" },
+      "mpc-node-0-mpc_account_sk",
+      /decodes to 32 bytes; a NEAR ed25519 secret key has 64/,
+    ],
+    [
+      "P2P key of another curve",
+      { p2p: "secp256k1:5Jbcd8rnxUc3V4rQ2TBXvF8N4XJpWfkGdCUrS" },
+      "mpc-node-0-mpc_p2p_private_key",
+      /is not a NEAR key/,
+    ],
+    [
+      "account key on two lines",
+      { account: "ed25519:abc\ned25519:def" },
+      "mpc-node-0-mpc_account_sk",
+      /contains whitespace or several lines/,
+    ],
   ];
   test.each(cases)("%s", (_name, keys, id, message) => {
     sb.setSecrets(keys);
@@ -360,7 +406,9 @@ describe("mpc-node bootstrap: genesis", () => {
     expect(docker.at(-1)).toMatch(/^docker run -d --name mpc-node .* start$/);
     for (const d of ["data", "assets", "permanent_keys"]) expect(existsSync(join(sb.home, d))).toBe(false);
     expect(readFileSync(join(sb.home, "genesis.json"), "utf8")).toBe(sb.genesis);
-    expect(readFileSync(join(sb.root, "srv/mpc/bootstrap/chain"), "utf8")).toContain(`genesis_sha256=${sha256(sb.genesis)}\n`);
+    expect(readFileSync(join(sb.root, "srv/mpc/bootstrap/chain"), "utf8")).toContain(
+      `genesis_sha256=${sha256(sb.genesis)}\n`,
+    );
     expect(readFileSync(join(sb.state, "docker/container"), "utf8").split(" ")[1]).not.toBe(oldLabel);
     expect(r.calls.some((c) => c.startsWith("mkfs"))).toBe(false); // the volume itself is kept
   });
@@ -379,11 +427,22 @@ describe("mpc-node bootstrap: re-runs", () => {
     expect(sb.run().status).toBe(0);
     const snapshot = (): Record<string, string> => {
       const out: Record<string, string> = {};
-      for (const f of ["home/config.yaml", "home/config.json", "home/secrets.json", "home/genesis.json", "bootstrap/chain", "bootstrap/config.yaml"]) {
+      for (const f of [
+        "home/config.yaml",
+        "home/config.json",
+        "home/secrets.json",
+        "home/genesis.json",
+        "bootstrap/chain",
+        "bootstrap/config.yaml",
+      ]) {
         const p = join(sb.root, "srv/mpc", f);
         out[f] = `${statSync(p).mtimeMs} ${readFileSync(p, "utf8")}`;
       }
-      for (const f of ["etc/fstab", "etc/near-localnet/mpc-node.env", "etc/systemd/system/docker.service.d/10-mpc-data.conf"]) {
+      for (const f of [
+        "etc/fstab",
+        "etc/near-localnet/mpc-node.env",
+        "etc/systemd/system/docker.service.d/10-mpc-data.conf",
+      ]) {
         const p = join(sb.root, f);
         out[f] = `${statSync(p).mtimeMs} ${readFileSync(p, "utf8")}`;
       }
@@ -481,7 +540,10 @@ describe("mpc-node bootstrap: re-runs", () => {
   test("a secrets.json edited on disk is restored to the stored keys", () => {
     expect(sb.run().status).toBe(0);
     const good = sb.file("secrets.json");
-    writeFileSync(join(sb.home, "secrets.json"), JSON.stringify({ p2p_private_key: "ed25519:old", near_signer_key: "ed25519:old", near_responder_keys: [] }));
+    writeFileSync(
+      join(sb.home, "secrets.json"),
+      JSON.stringify({ p2p_private_key: "ed25519:old", near_signer_key: "ed25519:old", near_responder_keys: [] }),
+    );
     const r = sb.run();
     expect(r.status).toBe(0);
     expect(sb.file("secrets.json")).toBe(good);

@@ -17,7 +17,7 @@ import {
 } from "../../ops/index.js";
 import { codeHashFromSha256 } from "../../../../platform/near/client.js";
 import { throws } from "../../../../test/support/ops.js";
-import { D0, D1, ED, P2P, SECP, freshRunning, initializingJson, runningJson } from "../state-fixtures.js";
+import { D0, D1, P2P, SECP, freshRunning, initializingJson, runningJson } from "../state-fixtures.js";
 
 const participants = (n: number): ParticipantSpec[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -106,7 +106,9 @@ describe("initArgs", () => {
       expect(e.message).toContain("participant 1");
       expect(e.message).toContain(msg);
     }
-    const dup = throws(() => initArgs({ threshold: 2, participants: [base[0], base[1], { ...base[2], p2pPublicKey: base[0].p2pPublicKey }] }));
+    const dup = throws(() =>
+      initArgs({ threshold: 2, participants: [base[0], base[1], { ...base[2], p2pPublicKey: base[0].p2pPublicKey }] }),
+    );
     expect(dup.message).toContain("duplicate P2P public key");
     expect(throws(() => initArgs({ threshold: 2, participants: [] })).message).toContain("non-empty");
   });
@@ -131,7 +133,9 @@ describe("addDomainsArgs", () => {
     expect(throws(() => addDomainsArgs(["ed25519", "ED25519"], 2)).message).toContain("listed twice");
     expect(throws(() => addDomainsArgs([], 2)).message).toContain("non-empty");
     expect(throws(() => addDomainsArgs(["ed25519"], 1)).message).toContain("at least 2");
-    expect(throws(() => addDomainsArgs(["ed25519"], 4, { participants: 3 })).message).toContain("exceeds the number of participants (3)");
+    expect(throws(() => addDomainsArgs(["ed25519"], 4, { participants: 3 })).message).toContain(
+      "exceeds the number of participants (3)",
+    );
   });
 });
 
@@ -146,7 +150,12 @@ describe("parseContractState", () => {
       { domainId: 0, attempt: 0, curve: "Secp256k1", publicKey: SECP.Secp256k1.near_public_key },
       { domainId: 1, attempt: 1, curve: "Ed25519", publicKey: P2P[0] },
     ]);
-    expect(s.parameters.participants[2]).toEqual({ accountId: "mpc-node-2.localnet", id: 2, url: "http://10.0.1.12:3000", tlsPublicKey: P2P[2] });
+    expect(s.parameters.participants[2]).toEqual({
+      accountId: "mpc-node-2.localnet",
+      id: 2,
+      url: "http://10.0.1.12:3000",
+      tlsPublicKey: P2P[2],
+    });
     expect(domainsWithKeys(s)).toEqual([0, 1]);
     expect(keygenComplete(s, ["secp256k1", "ed25519"])).toBe(true);
     expect(keygenComplete(s, ["secp256k1", "ed25519", "bls12381"])).toBe(false);
@@ -203,7 +212,12 @@ describe("parseContractState", () => {
       Resharing: {
         previous_running_state: runningJson().Running,
         reshared_keys: [],
-        resharing_key: { ...initializingJson.Initializing.generating_key, domain: D0, instance: null, next_attempt_id: 0 },
+        resharing_key: {
+          ...initializingJson.Initializing.generating_key,
+          domain: D0,
+          instance: null,
+          next_attempt_id: 0,
+        },
         cancellation_requests: [],
         per_domain_thresholds: {},
       },
@@ -219,9 +233,18 @@ describe("parseContractState", () => {
       [{ Migrating: {} }, 'unknown phase "Migrating"'],
       ["Running", 'expected "NotInitialized"'],
       [{ Running: {}, Initializing: {} }, 'expected "NotInitialized"'],
-      [runningJson({ keyset: { epoch_id: 0, domains: [{ domain_id: 0, key: { Secp256r1: {} }, attempt: 0 }] } }), "unknown key type Secp256r1"],
-      [runningJson({ domains: { domains: [{ ...D0, protocol: "Schnorr" }], next_domain_id: 1 } }), "Running.domains.domains[0].protocol"],
-      [runningJson({ parameters: { threshold: 2, participants: { next_id: 1, participants: [["a.localnet", 0]] } } }), "is not [account, id, info]"],
+      [
+        runningJson({ keyset: { epoch_id: 0, domains: [{ domain_id: 0, key: { Secp256r1: {} }, attempt: 0 }] } }),
+        "unknown key type Secp256r1",
+      ],
+      [
+        runningJson({ domains: { domains: [{ ...D0, protocol: "Schnorr" }], next_domain_id: 1 } }),
+        "Running.domains.domains[0].protocol",
+      ],
+      [
+        runningJson({ parameters: { threshold: 2, participants: { next_id: 1, participants: [["a.localnet", 0]] } } }),
+        "is not [account, id, info]",
+      ],
       [runningJson({ add_domains_votes: { proposal_by_account: { alice: [] } } }), "key is not a participant id"],
     ];
     for (const [json, msg] of cases) {

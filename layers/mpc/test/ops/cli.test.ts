@@ -35,7 +35,12 @@ describe("mpc operations through the CLI", () => {
   it("set-up, votes, keygen wait and root keys", async () => {
     const setup = await cli("mpc-setup-signer", net.options());
     expect(setup.code).toBe(0);
-    expect(setup.result).toMatchObject({ event: "result", ok: true, operation: "mpc-setup-signer", result: { init: { action: "initialised" } } });
+    expect(setup.result).toMatchObject({
+      event: "result",
+      ok: true,
+      operation: "mpc-setup-signer",
+      result: { init: { action: "initialised" } },
+    });
     expect(setup.steps.every((s) => s.event === "step")).toBe(true);
     expect(setup.steps).toHaveLength(6);
     // keys travel as references only: no secret in what the operation printed
@@ -51,7 +56,12 @@ describe("mpc operations through the CLI", () => {
 
     const timeout = await cli("mpc-wait-keygen", { rpcUrl: net.chain.url, timeoutMs: 30, pollMs: 10 });
     expect(timeout.code).toBe(1);
-    expect(timeout.result).toMatchObject({ event: "result", ok: false, operation: "mpc-wait-keygen", error: { code: "TIMEOUT" } });
+    expect(timeout.result).toMatchObject({
+      event: "result",
+      ok: false,
+      operation: "mpc-wait-keygen",
+      error: { code: "TIMEOUT" },
+    });
     expect(timeout.result.error.message).toContain("Initializing (key generation for domain 0): no active attempt");
     expect(timeout.steps.at(-1)!.diagnostics.phase).toBe("Initializing");
 
@@ -62,7 +72,10 @@ describe("mpc operations through the CLI", () => {
 
     const keys = await cli("mpc-root-keys", { rpcUrl: net.chain.url });
     expect(keys.code).toBe(0);
-    expect(keys.result.result.keys.map((k: { publicKey: string }) => k.publicKey)).toEqual([net.model.publicKeyOf(0), net.model.publicKeyOf(1)]);
+    expect(keys.result.result.keys.map((k: { publicKey: string }) => k.publicKey)).toEqual([
+      net.model.publicKeyOf(0),
+      net.model.publicKeyOf(1),
+    ]);
   });
 
   it("malformed payloads exit 2 before touching the chain", async () => {

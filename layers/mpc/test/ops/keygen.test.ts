@@ -19,7 +19,10 @@ afterEach(async () => {
 });
 
 const vote = (i: number, over: Record<string, unknown> = {}) =>
-  mpcOperations["mpc-vote-domains"]({ rpcUrl: net.chain.url, accountId: node(i), key: `env:NODE${i}_KEY`, ...over }, net.ctx);
+  mpcOperations["mpc-vote-domains"](
+    { rpcUrl: net.chain.url, accountId: node(i), key: `env:NODE${i}_KEY`, ...over },
+    net.ctx,
+  );
 const wait = (over: Record<string, unknown> = {}) =>
   mpcOperations["mpc-wait-keygen"]({ rpcUrl: net.chain.url, timeoutMs: 5_000, pollMs: 5, ...over }, net.ctx);
 
@@ -51,7 +54,12 @@ describe("mpc-vote-domains", () => {
     net.chain.resetCounters();
     expect(await vote(0)).toMatchObject({ action: "skipped", reason: "already-voted", waitingFor: [node(1), node(2)] });
     expect(net.chain.txCount).toBe(0);
-    expect(net.lines.at(-1)).toMatchObject({ event: "step", action: "skipped", reason: "already-voted", accountId: node(0) });
+    expect(net.lines.at(-1)).toMatchObject({
+      event: "step",
+      action: "skipped",
+      reason: "already-voted",
+      accountId: node(0),
+    });
   });
 
   it("votes again when its earlier vote was for another proposal", async () => {
@@ -82,7 +90,9 @@ describe("mpc-vote-domains", () => {
     net.env.STRANGER = KeyPair.fromRandom("ed25519").toString();
     const e = await fails(vote(0, { accountId: "stranger.localnet", key: "env:STRANGER" }));
     expect(e.code).toBe("CHECK_FAILED");
-    expect(e.message).toBe(`stranger.localnet is not a participant of ${CONTRACT} (participants: ${node(0)}, ${node(1)}, ${node(2)})`);
+    expect(e.message).toBe(
+      `stranger.localnet is not a participant of ${CONTRACT} (participants: ${node(0)}, ${node(1)}, ${node(2)})`,
+    );
 
     const e2 = await fails(vote(1, { key: "env:NODE2_KEY" }));
     expect(e2.code).toBe("ACCOUNT_KEY_MISMATCH");
@@ -117,11 +127,22 @@ describe("mpc-wait-keygen", () => {
     ]);
     expect(net.model.publicKeyOf(0)).toMatch(/^secp256k1:/);
     const steps = net.lines.filter((l) => l.check === "keygen");
-    expect(steps.map((s) => s.phase)).toEqual(["Running", "Initializing", "Initializing", "Initializing", "Initializing", "Running"]);
+    expect(steps.map((s) => s.phase)).toEqual([
+      "Running",
+      "Initializing",
+      "Initializing",
+      "Initializing",
+      "Initializing",
+      "Running",
+    ]);
     expect(steps.map((s) => s.done)).toEqual([false, false, false, false, false, true]);
-    expect(steps[0].state).toContain("waiting for votes from mpc-node-0.localnet, mpc-node-1.localnet, mpc-node-2.localnet");
+    expect(steps[0].state).toContain(
+      "waiting for votes from mpc-node-0.localnet, mpc-node-1.localnet, mpc-node-2.localnet",
+    );
     expect(steps[1].state).toContain("no active attempt (the leader mpc-node-0.localnet has not started one)");
-    expect(steps[3].state).toContain("completed by mpc-node-0.localnet, waiting for mpc-node-1.localnet, mpc-node-2.localnet");
+    expect(steps[3].state).toContain(
+      "completed by mpc-node-0.localnet, waiting for mpc-node-1.localnet, mpc-node-2.localnet",
+    );
     for (const s of steps) expect(typeof s.elapsedMs).toBe("number");
   });
 
@@ -140,13 +161,23 @@ describe("mpc-wait-keygen", () => {
     net.model.complete(node(2));
     const e = await fails(wait({ timeoutMs: 150, pollMs: 10 }));
     expect(e.code).toBe("TIMEOUT");
-    expect(e.message).toMatch(/^keygen on v1\.signer\.localnet not complete after \d+ s: Initializing \(key generation for domain 0\)/);
-    expect(e.message).toContain("completed by mpc-node-0.localnet, mpc-node-2.localnet, waiting for mpc-node-1.localnet");
+    expect(e.message).toMatch(
+      /^keygen on v1\.signer\.localnet not complete after \d+ s: Initializing \(key generation for domain 0\)/,
+    );
+    expect(e.message).toContain(
+      "completed by mpc-node-0.localnet, mpc-node-2.localnet, waiting for mpc-node-1.localnet",
+    );
     expect(e.message).toContain("secp256k1: domain 0 has no key yet; ed25519: domain 1 has no key yet");
     const diag = net.lines.find((l) => "diagnostics" in l) as { diagnostics: Record<string, any> };
     expect(diag.diagnostics.phase).toBe("Initializing");
     expect(diag.diagnostics.missingParticipants).toEqual([node(1)]);
-    expect(diag.diagnostics.keyEvent).toMatchObject({ domainId: 0, attemptId: 0, active: true, completed: [node(0), node(2)], missing: [node(1)] });
+    expect(diag.diagnostics.keyEvent).toMatchObject({
+      domainId: 0,
+      attemptId: 0,
+      active: true,
+      completed: [node(0), node(2)],
+      missing: [node(1)],
+    });
     expect(diag.diagnostics.participants).toEqual([node(0), node(1), node(2)]);
   });
 
@@ -154,7 +185,9 @@ describe("mpc-wait-keygen", () => {
     await vote(1);
     const e = await fails(wait({ timeoutMs: 50, pollMs: 10 }));
     expect(e.code).toBe("TIMEOUT");
-    expect(e.message).toContain("Running (epoch 0), secp256k1: no domain; ed25519: no domain; votes to add domains from mpc-node-1.localnet");
+    expect(e.message).toContain(
+      "Running (epoch 0), secp256k1: no domain; ed25519: no domain; votes to add domains from mpc-node-1.localnet",
+    );
     expect(e.message).toContain("waiting for votes from mpc-node-0.localnet, mpc-node-2.localnet");
   });
 
@@ -175,11 +208,20 @@ describe("mpc-root-keys", () => {
   it("reads public_key for each domain", async () => {
     net.model.voteAll([D0, D1]);
     net.model.finishKeygen();
-    const r = await mpcOperations["mpc-root-keys"]({ rpcUrl: net.chain.url, schemes: ["ed25519", "secp256k1"] }, net.ctx);
+    const r = await mpcOperations["mpc-root-keys"](
+      { rpcUrl: net.chain.url, schemes: ["ed25519", "secp256k1"] },
+      net.ctx,
+    );
     expect(r).toEqual({
       contractId: CONTRACT,
       keys: [
-        { domainId: 0, scheme: "secp256k1", protocol: "CaitSith", purpose: "Sign", publicKey: net.model.publicKeyOf(0) },
+        {
+          domainId: 0,
+          scheme: "secp256k1",
+          protocol: "CaitSith",
+          purpose: "Sign",
+          publicKey: net.model.publicKeyOf(0),
+        },
         { domainId: 1, scheme: "ed25519", protocol: "Frost", purpose: "Sign", publicKey: net.model.publicKeyOf(1) },
       ],
     });

@@ -52,7 +52,10 @@ describe("signer contract life cycle", () => {
     expect(net.model.requests).toHaveLength(0);
 
     for (const i of [0, 1, 2]) {
-      await mpcOperations["mpc-vote-domains"]({ rpcUrl: net.chain.url, accountId: node(i), key: `env:NODE${i}_KEY` }, net.ctx);
+      await mpcOperations["mpc-vote-domains"](
+        { rpcUrl: net.chain.url, accountId: node(i), key: `env:NODE${i}_KEY` },
+        net.ctx,
+      );
     }
     expect(net.model.calls.vote_add_domains).toBe(3);
     expect(net.model.phase).toBe("Initializing");
@@ -64,11 +67,16 @@ describe("signer contract life cycle", () => {
     net.model.complete(node(1));
     expect(net.model.phase).toBe("Initializing");
     net.model.complete(node(2));
-    expect(net.model.protocolState.Initializing.generated_keys.map((k: { domain_id: number }) => k.domain_id)).toEqual([0]);
+    expect(net.model.protocolState.Initializing.generated_keys.map((k: { domain_id: number }) => k.domain_id)).toEqual([
+      0,
+    ]);
     net.model.finishKeygen();
     expect(net.model.phase).toBe("Running");
 
-    const waited = await mpcOperations["mpc-wait-keygen"]({ rpcUrl: net.chain.url, timeoutMs: 5_000, pollMs: 5 }, net.ctx);
+    const waited = await mpcOperations["mpc-wait-keygen"](
+      { rpcUrl: net.chain.url, timeoutMs: 5_000, pollMs: 5 },
+      net.ctx,
+    );
     expect(waited.phase).toBe("Running");
     const roots = await mpcOperations["mpc-root-keys"]({ rpcUrl: net.chain.url }, net.ctx);
     // the keyset holds the public side of the keys the model signs with
@@ -105,7 +113,9 @@ describe("signer contract life cycle", () => {
     expect(panic.code).toBe("CONTRACT_PANIC");
     expect(panic.message).toContain("Calling default not allowed.");
     // which the operations read as NotInitialized
-    const e = await fails(mpcOperations["mpc-root-keys"]({ rpcUrl: net.chain.url, contractId: "v2.signer.localnet" }, net.ctx));
+    const e = await fails(
+      mpcOperations["mpc-root-keys"]({ rpcUrl: net.chain.url, contractId: "v2.signer.localnet" }, net.ctx),
+    );
     expect(e.code).toBe("CHECK_FAILED");
     expect(e.message).toBe("v2.signer.localnet has no complete keyset yet: the signer contract is not initialised");
   });

@@ -12,7 +12,8 @@ afterEach(async () => {
   await net.close();
 });
 
-const setup = (opts: SignerPlanOptions) => mpcOperations["mpc-setup-signer"](opts as unknown as Record<string, unknown>, net.ctx);
+const setup = (opts: SignerPlanOptions) =>
+  mpcOperations["mpc-setup-signer"](opts as unknown as Record<string, unknown>, net.ctx);
 
 describe("signerPlan", () => {
   it("accounts funded for the contract's storage, the pinned wasm, each node with its own key", () => {
@@ -23,7 +24,13 @@ describe("signerPlan", () => {
       keys: { localnet: "env:ROOT_KEY", "signer.localnet": "env:ROOT_KEY", "v1.signer.localnet": "env:ROOT_KEY" },
       steps: [
         { kind: "account", accountId: "signer.localnet", creator: "localnet", balance: (65n * NEAR).toString() },
-        { kind: "deploy", accountId: "v1.signer.localnet", creator: "signer.localnet", balance: (60n * NEAR).toString(), wasm: SIGNER_WASM },
+        {
+          kind: "deploy",
+          accountId: "v1.signer.localnet",
+          creator: "signer.localnet",
+          balance: (60n * NEAR).toString(),
+          wasm: SIGNER_WASM,
+        },
         ...[0, 1, 2].map((i) => ({
           kind: "account",
           accountId: node(i),
@@ -43,9 +50,15 @@ describe("signerPlan", () => {
   it("rejects a contract balance that cannot hold the code, shared node keys, foreign node accounts", () => {
     const pinned = net.options({ balances: { contract: "11 NEAR" } });
     delete pinned.wasm;
-    expect(() => signerPlan(pinned)).toThrow("the contract balance 11 NEAR cannot pay for the 1182130-byte code's storage (11.8213 NEAR)");
-    expect(() => signerPlan(net.options({ balances: { contract: "0.2 NEAR" } }))).toThrow("20000-byte code's storage (0.2 NEAR)");
-    expect(signerPlan(net.options({ balances: { contract: "0.3 NEAR" } })).plan.steps[1]).toMatchObject({ balance: (3n * NEAR) / 10n + "" });
+    expect(() => signerPlan(pinned)).toThrow(
+      "the contract balance 11 NEAR cannot pay for the 1182130-byte code's storage (11.8213 NEAR)",
+    );
+    expect(() => signerPlan(net.options({ balances: { contract: "0.2 NEAR" } }))).toThrow(
+      "20000-byte code's storage (0.2 NEAR)",
+    );
+    expect(signerPlan(net.options({ balances: { contract: "0.3 NEAR" } })).plan.steps[1]).toMatchObject({
+      balance: (3n * NEAR) / 10n + "",
+    });
     const opts = net.options();
     opts.nodes[2].accountPublicKey = opts.nodes[0].accountPublicKey;
     expect(() => signerPlan(opts)).toThrow("share the same account key");
@@ -88,7 +101,11 @@ describe("mpc-setup-signer", () => {
       threshold: 2,
       participants: {
         next_id: 3,
-        participants: [0, 1, 2].map((i) => [node(i), i, { tls_public_key: net.p2pKeys[i], url: `http://10.0.1.${10 + i}:3000` }]),
+        participants: [0, 1, 2].map((i) => [
+          node(i),
+          i,
+          { tls_public_key: net.p2pKeys[i], url: `http://10.0.1.${10 + i}:3000` },
+        ]),
       },
     });
     expect(net.model.protocolState.Running.domains).toEqual({ domains: [], next_domain_id: 0 });
@@ -138,9 +155,13 @@ describe("mpc-setup-signer", () => {
     await setup(net.options());
     net.chain.resetCounters();
     const other = fakeWasm(2_000);
-    const e = await fails(setup(net.options({ wasm: { url: net.files.url("/other.wasm"), sha256: other.sha256, size: other.size } })));
+    const e = await fails(
+      setup(net.options({ wasm: { url: net.files.url("/other.wasm"), sha256: other.sha256, size: other.size } })),
+    );
     expect(e.code).toBe("CHECK_FAILED");
-    expect(e.message).toContain(`${CONTRACT} runs code ${codeHashOf(wasm.bytes)} with initialised state, not the pinned signer release (code hash ${codeHashOf(other.bytes)})`);
+    expect(e.message).toContain(
+      `${CONTRACT} runs code ${codeHashOf(wasm.bytes)} with initialised state, not the pinned signer release (code hash ${codeHashOf(other.bytes)})`,
+    );
     expect(net.chain.txCount).toBe(0);
   });
 

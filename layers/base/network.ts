@@ -2,8 +2,8 @@
 // all nodes share one AZ) with outbound internet for image pulls, or an existing VPC.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { LocalnetConfig } from "../config/config.js";
-import { nameTags } from "./naming.js";
+import type { LocalnetConfig } from "../config.js";
+import { nameTags } from "../../platform/host/naming.js";
 
 export interface NetworkOutputs {
   vpcId: pulumi.Output<string>;
@@ -22,9 +22,14 @@ export interface NetworkOutputs {
  * The availability zone: the configured one, or the first (by name) that offers every instance
  * type the stack uses; not every zone offers every type.
  */
-export function chooseZone(offerings: { locations: string[]; instanceTypes: string[] }, types: string[], region: string): string {
+export function chooseZone(
+  offerings: { locations: string[]; instanceTypes: string[] },
+  types: string[],
+  region: string,
+): string {
   const zones = [...new Set(offerings.locations)].sort();
-  const offered = (zone: string, type: string) => offerings.locations.some((l, i) => l === zone && offerings.instanceTypes[i] === type);
+  const offered = (zone: string, type: string) =>
+    offerings.locations.some((l, i) => l === zone && offerings.instanceTypes[i] === type);
   const zone = zones.find((z) => types.every((t) => offered(z, t)));
   if (!zone) {
     throw new Error(
@@ -65,10 +70,17 @@ export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): Net
   const az = net.availabilityZone
     ? pulumi.output(net.availabilityZone)
     : aws.ec2
-        .getInstanceTypeOfferingsOutput({ locationType: "availability-zone", filters: [{ name: "instance-type", values: types }] }, opts)
+        .getInstanceTypeOfferingsOutput(
+          { locationType: "availability-zone", filters: [{ name: "instance-type", values: types }] },
+          opts,
+        )
         .apply((o) => chooseZone(o, types, cfg.region));
   const tags = (leaf: string) => nameTags(cfg, leaf, "base");
-  const vpc = new aws.ec2.Vpc("vpc", { cidrBlock: net.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags("vpc") }, opts);
+  const vpc = new aws.ec2.Vpc(
+    "vpc",
+    { cidrBlock: net.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags("vpc") },
+    opts,
+  );
   const [nodesCidr, edgeCidr] = halves(net.cidr);
   const igw = new aws.ec2.InternetGateway("igw", { vpcId: vpc.id, tags: tags("igw") }, opts);
   const publicRoutes = new aws.ec2.RouteTable(
@@ -86,20 +98,47 @@ export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): Net
       opts,
     );
     new aws.ec2.RouteTableAssociation("nodes-routes", { subnetId: subnet.id, routeTableId: publicRoutes.id }, opts);
-    return { vpcId: vpc.id, vpcCidr: vpc.cidrBlock, subnetId: subnet.id, subnetIds: subnet.id.apply((id) => [id]), availabilityZone: az, publicIp: true, internetGateway: igw };
+    return {
+      vpcId: vpc.id,
+      vpcCidr: vpc.cidrBlock,
+      subnetId: subnet.id,
+      subnetIds: subnet.id.apply((id) => [id]),
+      availabilityZone: az,
+      publicIp: true,
+      internetGateway: igw,
+    };
   }
 
   // Default: nodes in a private subnet, outbound through one NAT gateway (not addressable at all).
-  const edge = new aws.ec2.Subnet("edge", { vpcId: vpc.id, cidrBlock: edgeCidr, availabilityZone: az, tags: tags("edge") }, opts);
+  const edge = new aws.ec2.Subnet(
+    "edge",
+    { vpcId: vpc.id, cidrBlock: edgeCidr, availabilityZone: az, tags: tags("edge") },
+    opts,
+  );
   new aws.ec2.RouteTableAssociation("edge-routes", { subnetId: edge.id, routeTableId: publicRoutes.id }, opts);
   const eip = new aws.ec2.Eip("nat-ip", { domain: "vpc", tags: tags("nat-ip") }, opts);
-  const nat = new aws.ec2.NatGateway("nat", { subnetId: edge.id, allocationId: eip.id, tags: tags("nat") }, { ...opts, dependsOn: [igw] });
+  const nat = new aws.ec2.NatGateway(
+    "nat",
+    { subnetId: edge.id, allocationId: eip.id, tags: tags("nat") },
+    { ...opts, dependsOn: [igw] },
+  );
   const privateRoutes = new aws.ec2.RouteTable(
     "private-routes",
     { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: tags("private-routes") },
     opts,
   );
-  const subnet = new aws.ec2.Subnet("nodes", { vpcId: vpc.id, cidrBlock: nodesCidr, availabilityZone: az, tags: tags("nodes") }, opts);
+  const subnet = new aws.ec2.Subnet(
+    "nodes",
+    { vpcId: vpc.id, cidrBlock: nodesCidr, availabilityZone: az, tags: tags("nodes") },
+    opts,
+  );
   new aws.ec2.RouteTableAssociation("nodes-routes", { subnetId: subnet.id, routeTableId: privateRoutes.id }, opts);
-  return { vpcId: vpc.id, vpcCidr: vpc.cidrBlock, subnetId: subnet.id, subnetIds: subnet.id.apply((id) => [id]), availabilityZone: az, publicIp: false };
+  return {
+    vpcId: vpc.id,
+    vpcCidr: vpc.cidrBlock,
+    subnetId: subnet.id,
+    subnetIds: subnet.id.apply((id) => [id]),
+    availabilityZone: az,
+    publicIp: false,
+  };
 }

@@ -3,8 +3,8 @@
 // key is validated before any resource exists; a bad value fails with the key, the value and the
 // command that fixes it, and one run reports every problem.
 // Pure: it reads through a getter, so the Pulumi program, `synth` and tests share it.
-import { MPC_WEB_PORT, NEAR_P2P_PORT, NEAR_RPC_PORT } from "../near/ports.js";
-import { ConfigReader, NAMESPACE, VERSION, fullKey, type ConfigGetter } from "./reader.js";
+import { MPC_WEB_PORT, NEAR_P2P_PORT, NEAR_RPC_PORT } from "../platform/near/ports.js";
+import { ConfigReader, NAMESPACE, VERSION, fullKey, type ConfigGetter } from "../platform/config/reader.js";
 import {
   BASE_DEFAULTS,
   CHAIN_ID,
@@ -12,8 +12,8 @@ import {
   readNetwork,
   type BaseConfig,
   type NetworkConfig,
-} from "../../layers/base/config.js";
-import { SERVICES_DEFAULTS, readServicesConfig, type ServicesConfig } from "../../layers/services/config.js";
+} from "./base/config.js";
+import { SERVICES_DEFAULTS, readServicesConfig, type ServicesConfig } from "./services/config.js";
 import {
   MPC_DEFAULTS,
   MPC_LOCALNET_CHAIN_IDS,
@@ -21,25 +21,20 @@ import {
   readMpcRelease,
   type MpcConfig,
   type MpcReleaseChoice,
-} from "../../layers/mpc/config.js";
-import { DEFAULT_MPC_RELEASE } from "../../layers/mpc/releases.js";
+} from "./mpc/config.js";
+import { DEFAULT_MPC_RELEASE } from "./mpc/releases.js";
 
-export {
-  ConfigError,
-  NAMESPACE,
-  configSetCommand,
-  type ConfigGetter,
-} from "./reader.js";
-export { isValidAccountId } from "../near/account-id.js";
-export { nearToYocto } from "../near/amounts.js";
-export { parseCidr, type BaseConfig, type Egress, type NetworkConfig } from "../../layers/base/config.js";
-export type { ServicesConfig } from "../../layers/services/config.js";
-export { MPC_LOCALNET_CHAIN_IDS, type MpcConfig } from "../../layers/mpc/config.js";
+export { ConfigError, NAMESPACE, configSetCommand, type ConfigGetter } from "../platform/config/reader.js";
+export { isValidAccountId } from "../platform/near/account-id.js";
+export { nearToYocto } from "../platform/near/amounts.js";
+export { parseCidr, type BaseConfig, type Egress, type NetworkConfig } from "./base/config.js";
+export type { ServicesConfig } from "./services/config.js";
+export { MPC_LOCALNET_CHAIN_IDS, type MpcConfig } from "./mpc/config.js";
 
 /** The stack whose names are unprefixed (SSM `/near-localnet/localnet-account-key`, ...). */
 export const DEFAULT_STACK = "localnet";
 
-export type { SignatureScheme } from "../chainsig/schemes.js";
+export type { SignatureScheme } from "../platform/chainsig/schemes.js";
 
 export interface LocalnetConfig {
   stack: string;

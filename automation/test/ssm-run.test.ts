@@ -7,11 +7,13 @@ import {
   SSMClient,
 } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { main } from "../../../automation/ssm-run.js";
+import { main } from "../ssm-run.js";
 
 const ssm = mockClient(SSMClient);
 const SHA = "0123456789abcdef".repeat(4);
-const PAYLOAD = Buffer.from(JSON.stringify({ account: "wrap.localnet", signer: "ssm:/near-localnet/localnet-account-key" })).toString("base64");
+const PAYLOAD = Buffer.from(
+  JSON.stringify({ account: "wrap.localnet", signer: "ssm:/near-localnet/localnet-account-key" }),
+).toString("base64");
 
 const ENV = {
   SSM_RUN_INSTANCE_ID: "i-0123456789abcdef0",
@@ -49,7 +51,9 @@ function run(env: Record<string, string | undefined>, progressEveryMs = 1_000_00
 
 beforeEach(() => {
   ssm.reset();
-  ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [{ InstanceId: ENV.SSM_RUN_INSTANCE_ID, PingStatus: "Online" }] });
+  ssm
+    .on(DescribeInstanceInformationCommand)
+    .resolves({ InstanceInformationList: [{ InstanceId: ENV.SSM_RUN_INSTANCE_ID, PingStatus: "Online" }] });
   ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-42" } });
 });
 
@@ -96,7 +100,11 @@ test("progress repeats a state only after progressEveryMs", async () => {
     .resolvesOnce({ Status: "InProgress" })
     .resolvesOnce({ Status: "InProgress" })
     .resolvesOnce({ Status: "InProgress" })
-    .resolves({ Status: "Success", ResponseCode: 0, StandardOutputContent: '{"event":"result","ok":true,"operation":"ensure-account","result":{}}' });
+    .resolves({
+      Status: "Success",
+      ResponseCode: 0,
+      StandardOutputContent: '{"event":"result","ok":true,"operation":"ensure-account","result":{}}',
+    });
   const { err } = await run(ENV, 2000);
   expect(err.match(/: InProgress \(\d+s/g)).toEqual([": InProgress (0s", ": InProgress (2s"]);
 });
@@ -129,7 +137,9 @@ test("a timeout cancels the command and exits 1", async () => {
   const r = await run({ ...ENV, SSM_RUN_TIMEOUT_SECONDS: "5" });
   expect(r.code).toBe(1);
   expect(r.out).toBe("");
-  expect(r.err).toContain("[ssm-run] FAILED: command cmd-42 (near-localnet-localnet-run-op) on i-0123456789abcdef0 did not finish within 5s");
+  expect(r.err).toContain(
+    "[ssm-run] FAILED: command cmd-42 (near-localnet-localnet-run-op) on i-0123456789abcdef0 did not finish within 5s",
+  );
   expect(ssm.commandCalls(CancelCommandCommand)).toHaveLength(1);
 });
 
@@ -137,12 +147,18 @@ test("an instance that never comes online fails before anything is sent", async 
   ssm.on(DescribeInstanceInformationCommand).resolves({ InstanceInformationList: [] });
   const r = await run({ ...ENV, SSM_RUN_ONLINE_TIMEOUT_SECONDS: "30" });
   expect(r.code).toBe(1);
-  expect(r.err).toContain("FAILED: NOT_MANAGED: i-0123456789abcdef0 did not come online in SSM within 30s (last PingStatus NotRegistered)");
+  expect(r.err).toContain(
+    "FAILED: NOT_MANAGED: i-0123456789abcdef0 did not come online in SSM within 30s (last PingStatus NotRegistered)",
+  );
   expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
 });
 
 test("SSM_RUN_ONLINE_TIMEOUT_SECONDS=0 skips the online check", async () => {
-  ssm.on(GetCommandInvocationCommand).resolves({ Status: "Success", ResponseCode: 0, StandardOutputContent: '{"event":"result","ok":true,"operation":"ensure-account","result":{}}' });
+  ssm.on(GetCommandInvocationCommand).resolves({
+    Status: "Success",
+    ResponseCode: 0,
+    StandardOutputContent: '{"event":"result","ok":true,"operation":"ensure-account","result":{}}',
+  });
   const r = await run({ ...ENV, SSM_RUN_ONLINE_TIMEOUT_SECONDS: "0" });
   expect(r.code).toBe(0);
   expect(ssm.commandCalls(DescribeInstanceInformationCommand)).toHaveLength(0);

@@ -1,5 +1,5 @@
 import { ConfigError, DEFAULTS, loadConfig, parseCidr } from "../config.js";
-import { MPC_RELEASES } from "../../../layers/mpc/releases.js";
+import { MPC_RELEASES } from "../mpc/releases.js";
 
 const getter = (values: Record<string, unknown>) => (key: string) => values[key];
 const minimal = { "aws:region": "us-east-1" };
@@ -23,7 +23,13 @@ describe("loadConfig", () => {
     expect(cfg.base.chainId).toBe("mpc-localnet");
     expect(cfg.base.rootAccountId).toBe("localnet");
     expect(cfg.base.rootBalanceYocto).toBe("1000000000" + "0".repeat(24));
-    expect(cfg.mpc).toMatchObject({ nodes: 3, threshold: 2, image: "nearone/mpc-node:3.14.1", p2pPort: 3000, domains: ["secp256k1", "ed25519"] });
+    expect(cfg.mpc).toMatchObject({
+      nodes: 3,
+      threshold: 2,
+      image: "nearone/mpc-node:3.14.1",
+      p2pPort: 3000,
+      domains: ["secp256k1", "ed25519"],
+    });
     expect(cfg.ssmPrefix).toBe("/near-localnet");
     expect(cfg.secretsPrefix).toBe("");
   });
@@ -35,9 +41,27 @@ describe("loadConfig", () => {
   });
 
   test("existing VPC mode with subnets, JSON or comma lists", () => {
-    const cfg = loadConfig(getter({ ...minimal, "near-localnet:vpcId": "vpc-0123456789abcdef0", "near-localnet:subnetIds": '["subnet-0123456789abcdef0"]' }), "localnet");
-    expect(cfg.network).toEqual({ mode: "existing", vpcId: "vpc-0123456789abcdef0", subnetIds: ["subnet-0123456789abcdef0"] });
-    const cfg2 = loadConfig(getter({ ...minimal, "near-localnet:vpcId": "vpc-0123456789abcdef0", "near-localnet:subnetIds": "subnet-0123456789abcdef0, subnet-0123456789abcdef1" }), "localnet");
+    const cfg = loadConfig(
+      getter({
+        ...minimal,
+        "near-localnet:vpcId": "vpc-0123456789abcdef0",
+        "near-localnet:subnetIds": '["subnet-0123456789abcdef0"]',
+      }),
+      "localnet",
+    );
+    expect(cfg.network).toEqual({
+      mode: "existing",
+      vpcId: "vpc-0123456789abcdef0",
+      subnetIds: ["subnet-0123456789abcdef0"],
+    });
+    const cfg2 = loadConfig(
+      getter({
+        ...minimal,
+        "near-localnet:vpcId": "vpc-0123456789abcdef0",
+        "near-localnet:subnetIds": "subnet-0123456789abcdef0, subnet-0123456789abcdef1",
+      }),
+      "localnet",
+    );
     expect(cfg2.network).toMatchObject({ subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] });
   });
 
@@ -47,7 +71,15 @@ describe("loadConfig", () => {
   });
 
   test("tags, amounts with decimals, public egress", () => {
-    const cfg = loadConfig(getter({ ...minimal, "near-localnet:tags": '{"team":"chain"}', "near-localnet:rootAccountBalance": "1.5", "near-localnet:egress": "public" }), "localnet");
+    const cfg = loadConfig(
+      getter({
+        ...minimal,
+        "near-localnet:tags": '{"team":"chain"}',
+        "near-localnet:rootAccountBalance": "1.5",
+        "near-localnet:egress": "public",
+      }),
+      "localnet",
+    );
     expect(cfg.tags).toEqual({ team: "chain" });
     expect(cfg.base.rootBalanceYocto).toBe("15" + "0".repeat(23));
     expect(cfg.network).toMatchObject({ egress: "public" });
@@ -55,27 +87,107 @@ describe("loadConfig", () => {
 
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ["missing region", {}, /^aws:region is required\. Fix: pulumi config set aws:region us-east-1$/],
-    ["malformed region", { "aws:region": "useast1" }, /^aws:region = "useast1": is not an AWS region name\. Fix: pulumi config set aws:region us-east-1$/],
-    ["malformed CIDR", { ...minimal, "near-localnet:vpcCidr": "10.0.0/16" }, /^near-localnet:vpcCidr = "10\.0\.0\/16": must be an IPv4 CIDR .* Fix: pulumi config set near-localnet:vpcCidr 10\.42\.0\.0\/16$/],
-    ["CIDR with host bits", { ...minimal, "near-localnet:vpcCidr": "10.42.1.0/16" }, /near-localnet:vpcCidr = "10\.42\.1\.0\/16": must be an IPv4 CIDR/],
-    ["unknown instance type format", { ...minimal, "near-localnet:baseInstanceType": "large" }, /^near-localnet:baseInstanceType = "large": is not an EC2 instance type \(family\.size, e\.g\. m6i\.large\)\. Fix: pulumi config set near-localnet:baseInstanceType m6i\.large$/],
-    ["arm instance type", { ...minimal, "near-localnet:mpcInstanceType": "m7g.large" }, /near-localnet:mpcInstanceType = "m7g\.large": is an Arm \(Graviton\) type/],
-    ["pre-Nitro instance type", { ...minimal, "near-localnet:baseInstanceType": "m4.large" }, /near-localnet:baseInstanceType = "m4\.large": is a pre-Nitro \(Xen\) type/],
-    ["malformed AWS profile", { ...minimal, "aws:profile": "my profile" }, /aws:profile = "my profile": is not an AWS profile name/],
-    ["negative balance", { ...minimal, "near-localnet:rootAccountBalance": "-5" }, /^near-localnet:rootAccountBalance = "-5": must be a non-negative decimal amount of NEAR .* Fix: pulumi config set near-localnet:rootAccountBalance 1000000000$/],
-    ["non-numeric balance", { ...minimal, "near-localnet:rootAccountBalance": "lots" }, /near-localnet:rootAccountBalance = "lots": must be a non-negative decimal amount of NEAR/],
-    ["zero balance", { ...minimal, "near-localnet:rootAccountBalance": "0" }, /near-localnet:rootAccountBalance = "0": must be more than 0/],
-    ["invalid NEAR account id", { ...minimal, "near-localnet:rootAccountId": "Local_Net!" }, /^near-localnet:rootAccountId = "Local_Net!": is not a valid NEAR account id .* Fix: pulumi config set near-localnet:rootAccountId localnet$/],
-    ["chain id with illegal characters", { ...minimal, "near-localnet:chainId": "my chain!" }, /^near-localnet:chainId = "my chain!": may contain only lowercase letters, digits and dashes .* Fix: pulumi config set near-localnet:chainId mpc-localnet$/],
-    ["chain id the MPC node does not run as a localnet", { ...minimal, "near-localnet:chainId": "devnet" }, /near-localnet:chainId = "devnet": the MPC node runs as a localnet only on chain id "mpc-localnet" or "sandbox"/],
-    ["existing VPC without subnets", { ...minimal, "near-localnet:vpcId": "vpc-0123456789abcdef0" }, /^near-localnet:subnetIds is required when near-localnet:vpcId is set \(existing-VPC mode\).* Fix: pulumi config set near-localnet:subnetIds/],
-    ["malformed subnet id", { ...minimal, "near-localnet:vpcId": "vpc-0123456789abcdef0", "near-localnet:subnetIds": "sub-1" }, /near-localnet:subnetIds = "sub-1": is not a subnet id/],
-    ["threshold above n", { ...minimal, "near-localnet:mpcThreshold": "4" }, /near-localnet:mpcThreshold = 4: must not exceed near-localnet:mpcNodes \(3\)/],
-    ["threshold below 60%", { ...minimal, "near-localnet:mpcNodes": "5", "near-localnet:mpcThreshold": "2" }, /near-localnet:mpcThreshold = 2: must be at least 60% of near-localnet:mpcNodes \(5\), i\.e\. at least 3/],
-    ["unknown domain", { ...minimal, "near-localnet:mpcDomains": '["secp256k1","bls"]' }, /near-localnet:mpcDomains = "bls": each domain must be/],
-    ["P2P port colliding with the web UI", { ...minimal, "near-localnet:mpcP2pPort": "8080" }, /near-localnet:mpcP2pPort = 8080: collides with port 8080/],
+    [
+      "malformed region",
+      { "aws:region": "useast1" },
+      /^aws:region = "useast1": is not an AWS region name\. Fix: pulumi config set aws:region us-east-1$/,
+    ],
+    [
+      "malformed CIDR",
+      { ...minimal, "near-localnet:vpcCidr": "10.0.0/16" },
+      /^near-localnet:vpcCidr = "10\.0\.0\/16": must be an IPv4 CIDR .* Fix: pulumi config set near-localnet:vpcCidr 10\.42\.0\.0\/16$/,
+    ],
+    [
+      "CIDR with host bits",
+      { ...minimal, "near-localnet:vpcCidr": "10.42.1.0/16" },
+      /near-localnet:vpcCidr = "10\.42\.1\.0\/16": must be an IPv4 CIDR/,
+    ],
+    [
+      "unknown instance type format",
+      { ...minimal, "near-localnet:baseInstanceType": "large" },
+      /^near-localnet:baseInstanceType = "large": is not an EC2 instance type \(family\.size, e\.g\. m6i\.large\)\. Fix: pulumi config set near-localnet:baseInstanceType m6i\.large$/,
+    ],
+    [
+      "arm instance type",
+      { ...minimal, "near-localnet:mpcInstanceType": "m7g.large" },
+      /near-localnet:mpcInstanceType = "m7g\.large": is an Arm \(Graviton\) type/,
+    ],
+    [
+      "pre-Nitro instance type",
+      { ...minimal, "near-localnet:baseInstanceType": "m4.large" },
+      /near-localnet:baseInstanceType = "m4\.large": is a pre-Nitro \(Xen\) type/,
+    ],
+    [
+      "malformed AWS profile",
+      { ...minimal, "aws:profile": "my profile" },
+      /aws:profile = "my profile": is not an AWS profile name/,
+    ],
+    [
+      "negative balance",
+      { ...minimal, "near-localnet:rootAccountBalance": "-5" },
+      /^near-localnet:rootAccountBalance = "-5": must be a non-negative decimal amount of NEAR .* Fix: pulumi config set near-localnet:rootAccountBalance 1000000000$/,
+    ],
+    [
+      "non-numeric balance",
+      { ...minimal, "near-localnet:rootAccountBalance": "lots" },
+      /near-localnet:rootAccountBalance = "lots": must be a non-negative decimal amount of NEAR/,
+    ],
+    [
+      "zero balance",
+      { ...minimal, "near-localnet:rootAccountBalance": "0" },
+      /near-localnet:rootAccountBalance = "0": must be more than 0/,
+    ],
+    [
+      "invalid NEAR account id",
+      { ...minimal, "near-localnet:rootAccountId": "Local_Net!" },
+      /^near-localnet:rootAccountId = "Local_Net!": is not a valid NEAR account id .* Fix: pulumi config set near-localnet:rootAccountId localnet$/,
+    ],
+    [
+      "chain id with illegal characters",
+      { ...minimal, "near-localnet:chainId": "my chain!" },
+      /^near-localnet:chainId = "my chain!": may contain only lowercase letters, digits and dashes .* Fix: pulumi config set near-localnet:chainId mpc-localnet$/,
+    ],
+    [
+      "chain id the MPC node does not run as a localnet",
+      { ...minimal, "near-localnet:chainId": "devnet" },
+      /near-localnet:chainId = "devnet": the MPC node runs as a localnet only on chain id "mpc-localnet" or "sandbox"/,
+    ],
+    [
+      "existing VPC without subnets",
+      { ...minimal, "near-localnet:vpcId": "vpc-0123456789abcdef0" },
+      /^near-localnet:subnetIds is required when near-localnet:vpcId is set \(existing-VPC mode\).* Fix: pulumi config set near-localnet:subnetIds/,
+    ],
+    [
+      "malformed subnet id",
+      { ...minimal, "near-localnet:vpcId": "vpc-0123456789abcdef0", "near-localnet:subnetIds": "sub-1" },
+      /near-localnet:subnetIds = "sub-1": is not a subnet id/,
+    ],
+    [
+      "threshold above n",
+      { ...minimal, "near-localnet:mpcThreshold": "4" },
+      /near-localnet:mpcThreshold = 4: must not exceed near-localnet:mpcNodes \(3\)/,
+    ],
+    [
+      "threshold below 60%",
+      { ...minimal, "near-localnet:mpcNodes": "5", "near-localnet:mpcThreshold": "2" },
+      /near-localnet:mpcThreshold = 2: must be at least 60% of near-localnet:mpcNodes \(5\), i\.e\. at least 3/,
+    ],
+    [
+      "unknown domain",
+      { ...minimal, "near-localnet:mpcDomains": '["secp256k1","bls"]' },
+      /near-localnet:mpcDomains = "bls": each domain must be/,
+    ],
+    [
+      "P2P port colliding with the web UI",
+      { ...minimal, "near-localnet:mpcP2pPort": "8080" },
+      /near-localnet:mpcP2pPort = 8080: collides with port 8080/,
+    ],
     ["egress typo", { ...minimal, "near-localnet:egress": "natgw" }, /near-localnet:egress = "natgw": must be "nat"/],
-    ["non-numeric node count", { ...minimal, "near-localnet:mpcNodes": "three" }, /near-localnet:mpcNodes = "three": must be a whole number from 2 to 10/],
+    [
+      "non-numeric node count",
+      { ...minimal, "near-localnet:mpcNodes": "three" },
+      /near-localnet:mpcNodes = "three": must be a whole number from 2 to 10/,
+    ],
   ];
   test.each(cases)("%s", (_name, values, message) => {
     const found = problems(values);
@@ -85,7 +197,9 @@ describe("loadConfig", () => {
   test("all problems are reported at once", () => {
     const found = problems({ "near-localnet:vpcCidr": "x", "near-localnet:chainId": "A B" });
     expect(found.length).toBeGreaterThanOrEqual(3);
-    expect(() => loadConfig(getter({}), "localnet")).toThrow(/^Invalid configuration \(1 problem\); nothing was created:\n  - aws:region is required/);
+    expect(() => loadConfig(getter({}), "localnet")).toThrow(
+      /^Invalid configuration \(1 problem\); nothing was created:\n {2}- aws:region is required/,
+    );
   });
 });
 
@@ -156,7 +270,7 @@ describe("the MPC release", () => {
 
 describe("helpers", () => {
   test("parseCidr", () => {
-    expect(parseCidr("10.42.0.0/16")).toEqual({ base: (10 << 24 | 42 << 16) >>> 0, bits: 16 });
+    expect(parseCidr("10.42.0.0/16")).toEqual({ base: ((10 << 24) | (42 << 16)) >>> 0, bits: 16 });
     expect(parseCidr("10.42.0.0/8")).toBeNull();
     expect(parseCidr("300.0.0.0/16")).toBeNull();
   });
