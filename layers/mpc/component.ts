@@ -88,274 +88,46 @@ export class ChainSignatures extends pulumi.ComponentResource {
     const { config: cfg, base, services } = args;
     const mpc = cfg.mpc;
     const p = { parent: this };
-    const tags = (leaf: string) => nameTags(cfg, leaf, "mpc");
-    const arns = arnContext(this);
     const root = cfg.base.rootAccountId;
     const contractId = `v1.signer.${root}`;
     if (root === "localnet" && contractId !== SIGNER_CONTRACT_ACCOUNT)
       throw new Error("signer contract account drifted from ops/mpc");
+    const ctx: NodeContext = { cfg, base, contractId, arns: arnContext(this), p };
 
-    // Discovery: the program registers every record itself, so no instance needs discovery rights.
-    const namespace = new aws.servicediscovery.PrivateDnsNamespace(
-      "discovery",
-      {
-        name: `${cfg.stack}.${cfg.namePrefix}.internal`,
-        vpc: base.vpcId,
-        description: "near-localnet node addresses",
-        tags: tags("discovery"),
-      },
-      p,
-    );
-    const register = (leaf: string, ip: pulumi.Input<string>) => {
-      const service = new aws.servicediscovery.Service(
-        `${leaf}-dns`,
-        {
-          name: leaf,
-          namespaceId: namespace.id,
-          dnsConfig: { namespaceId: namespace.id, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 10 }] },
-          forceDestroy: true,
-          tags: tags(`${leaf}-dns`),
-        },
-        p,
-      );
-      new aws.servicediscovery.Instance(
-        `${leaf}-dns-record`,
-        { instanceId: leaf, serviceId: service.id, attributes: { AWS_INSTANCE_IPV4: ip } },
-        p,
-      );
-      return pulumi.interpolate`${leaf}.${namespace.name}`;
-    };
-    register("rpc", base.privateIp);
-
-    // P2P only between MPC nodes; the embedded neard's P2P with the base node and each other;
-    // the web UI (health, metrics) from the VPC. Nothing from outside.
-    const sg = new aws.ec2.SecurityGroup(
-      "mpc-sg",
-      {
-        vpcId: base.vpcId,
-        description: "MPC nodes: P2P among nodes, NEAR P2P, web UI from the VPC",
-        tags: tags("mpc-sg"),
-      },
-      p,
-    );
-    const ingress = (
-      leaf: string,
-      port: number,
-      from: { cidrIpv4?: pulumi.Input<string>; referencedSecurityGroupId?: pulumi.Input<string> },
-      description: string,
-    ) =>
-      new aws.vpc.SecurityGroupIngressRule(
-        leaf,
-        {
-          securityGroupId: sg.id,
-          ipProtocol: "tcp",
-          fromPort: port,
-          toPort: port,
-          description,
-          tags: tags(leaf),
-          ...from,
-        },
-        p,
-      );
-    ingress("mpc-p2p-from-mpc", mpc.p2pPort, { referencedSecurityGroupId: sg.id }, "MPC P2P between MPC nodes");
-    ingress("mpc-near-p2p-from-mpc", NEAR_P2P_PORT, { referencedSecurityGroupId: sg.id }, "NEAR P2P among MPC nodes");
-    ingress(
-      "mpc-near-p2p-from-base",
-      NEAR_P2P_PORT,
-      { referencedSecurityGroupId: base.securityGroupId },
-      "NEAR P2P from the base node",
-    );
-    ingress("mpc-web-from-vpc", MPC_WEB_PORT, { cidrIpv4: base.vpcCidr }, "health and metrics from inside the VPC");
-    new aws.vpc.SecurityGroupEgressRule(
-      "mpc-egress",
-      {
-        securityGroupId: sg.id,
-        ipProtocol: "-1",
-        cidrIpv4: "0.0.0.0/0",
-        description: "image pulls, AWS APIs, the base node",
-        tags: tags("mpc-egress"),
-      },
-      p,
-    );
-
-    const sizing = mpcSizing(mpc.instanceType);
-    const genesis = base.genesis;
-    const nodes: MpcNode[] = [];
+    const discovery = createDiscovery(ctx);
+    discovery.register("rpc", base.privateIp);
+    const sg = securityGroup(ctx);
     const hosts: NodeHost[] = [];
+    const nodes: MpcNode[] = [];
     for (let i = 0; i < mpc.nodes; i++) {
       const leaf = `mpc-node-${i}`;
-      const accountId = `${leaf}.${root}`;
-      const s = this.nodeSecrets(cfg, i, tags(leaf));
-      const host = new NodeHost(
-        leaf,
-        {
-          subnetId: base.subnetId,
-          availabilityZone: base.availabilityZone,
-          securityGroupIds: [sg.id],
-          instanceType: mpc.instanceType,
-          amiParameter: cfg.amiParameter,
-          amiId: cfg.amiId,
-          dataVolumeGiB: mpc.dataVolumeGiB,
-          publicIp: base.publicEgress,
-          publicIpDependsOn: base.publicIpDependsOn,
-          // MPC hosts read no SSM parameter: their keys are in Secrets Manager.
-          readableParameters: [],
-          tags: tags(leaf),
-          userData: (volumeId) =>
-            pulumi.all([volumeId, genesis, base.bootNodes]).apply(([vol, g, bootNodes]) =>
-              renderUserData({
-                script: MPC_SCRIPTS.bootstrap,
-                files: [MPC_SCRIPTS.nearConfig],
-                env: {
-                  AWS_REGION: cfg.region,
-                  NODE_INDEX: i,
-                  ACCOUNT_ID: accountId,
-                  CONTRACT_ID: contractId,
-                  MPC_IMAGE: mpc.image,
-                  CHAIN_ID: cfg.base.chainId,
-                  BOOT_NODES: bootNodes,
-                  RUST_LOG: "info",
-                  P2P_PORT: mpc.p2pPort,
-                  WEB_PORT: MPC_WEB_PORT,
-                  CORES: sizing.cores,
-                  TRIPLES_TO_BUFFER: sizing.triples,
-                  PRESIGNATURES_TO_BUFFER: sizing.presignatures,
-                  GENESIS_BUCKET: g.bucket,
-                  GENESIS_KEY: g.key,
-                  GENESIS_SHA256: g.sha256,
-                  DATA_VOLUME_ID: vol,
-                  ACCOUNT_SK_SECRET: s.names.account,
-                  P2P_KEY_SECRET: s.names.p2p,
-                  STORE_KEY_SECRET: s.names.store,
-                },
-              }),
-            ),
-          policy: [
-            // Its own three secrets and nothing else.
-            { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: s.arns },
-            {
-              Sid: "ReadGenesis",
-              Effect: "Allow",
-              Action: ["s3:GetObject"],
-              Resource: s3ObjectArn(
-                arns,
-                base.artifactsBucket,
-                genesis.apply((g) => g.key),
-              ),
-            },
-            base.ops.bundleReadStatement(arns),
-          ],
-        },
-        { ...p, dependsOn: s.versions },
-      );
+      const secrets = this.nodeSecrets(cfg, i, nameTags(cfg, leaf, "mpc"));
+      const host = mpcHost(ctx, i, sg, secrets);
       hosts.push(host);
       // The participant URL names the node by DNS, so it survives even a new network interface.
-      const address = register(leaf, host.privateIp);
+      const address = discovery.register(leaf, host.privateIp);
       nodes.push({
         index: i,
         instanceId: host.instanceId,
         privateIp: host.privateIp,
         address,
         url: pulumi.interpolate`http://${address}:${mpc.p2pPort}`,
-        accountId,
-        accountSecret: s.names.account,
-        accountPublicKey: s.accountKey.publicKey,
-        p2pPublicKey: s.p2pKey.publicKey,
+        accountId: `${leaf}.${root}`,
+        accountSecret: secrets.names.account,
+        accountPublicKey: secrets.accountKey.publicKey,
+        p2pPublicKey: secrets.p2pKey.publicKey,
       });
     }
-
-    // On chain, from the base instance: accounts, the pinned signer contract, guarded init.
-    const channel = {
-      documentName: base.opsDocument,
-      bundle: base.opsBundle,
-      region: cfg.region,
-      awsProfile: cfg.awsProfile,
-    };
-    const setup = new SsmOperation(
-      "signer-setup",
-      {
-        ...channel,
-        instanceId: base.instanceId,
-        operation: "mpc-setup-signer",
-        payload: pulumi
-          .all([
-            base.rootAccountKeyParameter,
-            pulumi.all(nodes.map((n) => pulumi.all([n.accountPublicKey, n.p2pPublicKey, n.url]))),
-          ])
-          .apply(([rootKeyParam, nodeValues]) => ({
-            rootAccountId: root,
-            rootKey: `ssm:${rootKeyParam}`,
-            contractId,
-            threshold: mpc.threshold,
-            rpcUrl: LOCAL_RPC_URL,
-            chainId: cfg.base.chainId,
-            nodes: nodeValues.map(([accountPublicKey, p2pPublicKey, url], i) => ({
-              accountId: nodes[i].accountId,
-              accountPublicKey,
-              p2pPublicKey,
-              url,
-            })),
-            // Without a wasm the set-up deploys the default release's contract, so the default
-            // release's payload stays as it was; another release names its own.
-            ...(mpc.signer.wasm.sha256 === SIGNER_WASM.sha256 ? {} : { wasm: mpc.signer.wasm }),
-          })),
-        timeoutSeconds: 900,
-      },
-      { ...p, dependsOn: [services] },
-    );
-
-    // Every participant votes for the domains with its own key, on its own instance.
-    const schemes = mpc.domains;
-    const votes = nodes.map(
-      (n, i) =>
-        new SsmOperation(
-          `mpc-node-${i}-vote-domains`,
-          {
-            ...channel,
-            instanceId: n.instanceId,
-            operation: "mpc-vote-domains",
-            payload: pulumi.all([base.rpcUrl]).apply(([rpcUrl]) => ({
-              contractId,
-              accountId: n.accountId,
-              key: `secretsmanager:${n.accountSecret}`,
-              schemes,
-              reconstructionThreshold: mpc.threshold,
-              rpcUrl,
-              chainId: cfg.base.chainId,
-            })),
-            // Room for a fresh node's bootstrap (Docker, the MPC image) that run-op waits out first.
-            timeoutSeconds: 1800,
-          },
-          { ...p, dependsOn: [setup, hosts[i]] },
-        ),
-    );
-
-    const keygen = new SsmOperation(
-      "keygen",
-      {
-        ...channel,
-        instanceId: base.instanceId,
-        operation: "mpc-wait-keygen",
-        payload: {
-          contractId,
-          schemes,
-          rpcUrl: LOCAL_RPC_URL,
-          chainId: cfg.base.chainId,
-          timeoutMs: KEYGEN_TIMEOUT_SECONDS * 1000,
-          pollMs: 5000,
-          heartbeatMs: 60000,
-        },
-        timeoutSeconds: KEYGEN_TIMEOUT_SECONDS + 120,
-      },
-      { ...p, dependsOn: votes },
-    );
+    const setup = signerSetup(ctx, nodes, { ...p, dependsOn: [services] });
+    const votes = nodes.map((n, i) => domainVote(ctx, n, { ...p, dependsOn: [setup, hosts[i]] }));
+    const keygen = keygenWait(ctx, { ...p, dependsOn: votes });
 
     this.nodes = nodes;
     this.contractId = setup.result.apply(() => contractId);
     this.codeHash = pulumi.output(mpc.signer.codeHash);
     this.threshold = pulumi.output(mpc.threshold);
     this.domains = pulumi.output(
-      schemes.map((scheme, id) => {
+      mpc.domains.map((scheme, id) => {
         const { protocol, purpose } = SCHEMES[scheme];
         return { id, scheme, protocol, purpose };
       }),
@@ -365,7 +137,7 @@ export class ChainSignatures extends pulumi.ComponentResource {
         (r as { domains?: Array<{ scheme: string; domainId: number; publicKey: string }> } | undefined)?.domains ?? []
       ).map((d) => ({ domainId: d.domainId, scheme: d.scheme, publicKey: d.publicKey })),
     );
-    this.namespace = namespace.name;
+    this.namespace = discovery.namespace.name;
     this.registerOutputs({
       contractId: this.contractId,
       threshold: this.threshold,
@@ -410,4 +182,271 @@ export class ChainSignatures extends pulumi.ComponentResource {
     }
     return { accountKey, p2pKey, names, arns, versions };
   }
+}
+
+/** What the parts of Layer 3 share: the configuration, Layer 1, the contract, ARNs, the parent. */
+interface NodeContext {
+  cfg: LocalnetConfig;
+  base: NearBase;
+  contractId: string;
+  arns: ReturnType<typeof arnContext>;
+  p: { parent: pulumi.Resource };
+}
+
+const mpcTags = (cfg: LocalnetConfig, leaf: string) => nameTags(cfg, leaf, "mpc");
+
+/** Discovery: the program registers every record itself, so no instance needs discovery rights. */
+function createDiscovery({ cfg, base, p }: NodeContext) {
+  const namespace = new aws.servicediscovery.PrivateDnsNamespace(
+    "discovery",
+    {
+      name: `${cfg.stack}.${cfg.namePrefix}.internal`,
+      vpc: base.vpcId,
+      description: "near-localnet node addresses",
+      tags: mpcTags(cfg, "discovery"),
+    },
+    p,
+  );
+  const register = (leaf: string, ip: pulumi.Input<string>) => {
+    const service = new aws.servicediscovery.Service(
+      `${leaf}-dns`,
+      {
+        name: leaf,
+        namespaceId: namespace.id,
+        dnsConfig: { namespaceId: namespace.id, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 10 }] },
+        forceDestroy: true,
+        tags: mpcTags(cfg, `${leaf}-dns`),
+      },
+      p,
+    );
+    new aws.servicediscovery.Instance(
+      `${leaf}-dns-record`,
+      { instanceId: leaf, serviceId: service.id, attributes: { AWS_INSTANCE_IPV4: ip } },
+      p,
+    );
+    return pulumi.interpolate`${leaf}.${namespace.name}`;
+  };
+  return { namespace, register };
+}
+
+/**
+ * P2P only between MPC nodes; the embedded neard's P2P with the base node and each other;
+ * the web UI (health, metrics) from the VPC. Nothing from outside.
+ */
+function securityGroup({ cfg, base, p }: NodeContext): aws.ec2.SecurityGroup {
+  const sg = new aws.ec2.SecurityGroup(
+    "mpc-sg",
+    {
+      vpcId: base.vpcId,
+      description: "MPC nodes: P2P among nodes, NEAR P2P, web UI from the VPC",
+      tags: mpcTags(cfg, "mpc-sg"),
+    },
+    p,
+  );
+  const ingress = (
+    leaf: string,
+    port: number,
+    from: { cidrIpv4?: pulumi.Input<string>; referencedSecurityGroupId?: pulumi.Input<string> },
+    description: string,
+  ) =>
+    new aws.vpc.SecurityGroupIngressRule(
+      leaf,
+      {
+        securityGroupId: sg.id,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        description,
+        tags: mpcTags(cfg, leaf),
+        ...from,
+      },
+      p,
+    );
+  ingress("mpc-p2p-from-mpc", cfg.mpc.p2pPort, { referencedSecurityGroupId: sg.id }, "MPC P2P between MPC nodes");
+  ingress("mpc-near-p2p-from-mpc", NEAR_P2P_PORT, { referencedSecurityGroupId: sg.id }, "NEAR P2P among MPC nodes");
+  ingress(
+    "mpc-near-p2p-from-base",
+    NEAR_P2P_PORT,
+    { referencedSecurityGroupId: base.securityGroupId },
+    "NEAR P2P from the base node",
+  );
+  ingress("mpc-web-from-vpc", MPC_WEB_PORT, { cidrIpv4: base.vpcCidr }, "health and metrics from inside the VPC");
+  new aws.vpc.SecurityGroupEgressRule(
+    "mpc-egress",
+    {
+      securityGroupId: sg.id,
+      ipProtocol: "-1",
+      cidrIpv4: "0.0.0.0/0",
+      description: "image pulls, AWS APIs, the base node",
+      tags: mpcTags(cfg, "mpc-egress"),
+    },
+    p,
+  );
+  return sg;
+}
+
+/** The node's bootstrap settings: no secret, only secret names, the genesis location and public values. */
+function nodeUserData(
+  { cfg, base, contractId }: NodeContext,
+  i: number,
+  s: NodeSecrets,
+  volumeId: pulumi.Output<string>,
+) {
+  const mpc = cfg.mpc;
+  const sizing = mpcSizing(mpc.instanceType);
+  return pulumi.all([volumeId, base.genesis, base.bootNodes]).apply(([vol, g, bootNodes]) =>
+    renderUserData({
+      script: MPC_SCRIPTS.bootstrap,
+      files: [MPC_SCRIPTS.nearConfig],
+      env: {
+        AWS_REGION: cfg.region,
+        NODE_INDEX: i,
+        ACCOUNT_ID: `mpc-node-${i}.${cfg.base.rootAccountId}`,
+        CONTRACT_ID: contractId,
+        MPC_IMAGE: mpc.image,
+        CHAIN_ID: cfg.base.chainId,
+        BOOT_NODES: bootNodes,
+        RUST_LOG: "info",
+        P2P_PORT: mpc.p2pPort,
+        WEB_PORT: MPC_WEB_PORT,
+        CORES: sizing.cores,
+        TRIPLES_TO_BUFFER: sizing.triples,
+        PRESIGNATURES_TO_BUFFER: sizing.presignatures,
+        GENESIS_BUCKET: g.bucket,
+        GENESIS_KEY: g.key,
+        GENESIS_SHA256: g.sha256,
+        DATA_VOLUME_ID: vol,
+        ACCOUNT_SK_SECRET: s.names.account,
+        P2P_KEY_SECRET: s.names.p2p,
+        STORE_KEY_SECRET: s.names.store,
+      },
+    }),
+  );
+}
+
+function mpcHost(ctx: NodeContext, i: number, sg: aws.ec2.SecurityGroup, s: NodeSecrets): NodeHost {
+  const { cfg, base, arns, p } = ctx;
+  const leaf = `mpc-node-${i}`;
+  return new NodeHost(
+    leaf,
+    {
+      subnetId: base.subnetId,
+      availabilityZone: base.availabilityZone,
+      securityGroupIds: [sg.id],
+      instanceType: cfg.mpc.instanceType,
+      amiParameter: cfg.amiParameter,
+      amiId: cfg.amiId,
+      dataVolumeGiB: cfg.mpc.dataVolumeGiB,
+      publicIp: base.publicEgress,
+      publicIpDependsOn: base.publicIpDependsOn,
+      // MPC hosts read no SSM parameter: their keys are in Secrets Manager.
+      readableParameters: [],
+      tags: mpcTags(cfg, leaf),
+      userData: (volumeId) => nodeUserData(ctx, i, s, volumeId),
+      policy: [
+        // Its own three secrets and nothing else.
+        { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: s.arns },
+        {
+          Sid: "ReadGenesis",
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: s3ObjectArn(
+            arns,
+            base.artifactsBucket,
+            base.genesis.apply((g) => g.key),
+          ),
+        },
+        base.ops.bundleReadStatement(arns),
+      ],
+    },
+    { ...p, dependsOn: s.versions },
+  );
+}
+
+/** The stack's operations channel (run on an instance through SSM). */
+function channelOf({ cfg, base }: NodeContext) {
+  return { documentName: base.opsDocument, bundle: base.opsBundle, region: cfg.region, awsProfile: cfg.awsProfile };
+}
+
+/** On chain, from the base instance: accounts, the pinned signer contract, guarded init. */
+function signerSetup(ctx: NodeContext, nodes: MpcNode[], opts: pulumi.ComponentResourceOptions): SsmOperation {
+  const { cfg, base, contractId } = ctx;
+  const mpc = cfg.mpc;
+  const nodeValues = pulumi.all(nodes.map((n) => pulumi.all([n.accountPublicKey, n.p2pPublicKey, n.url])));
+  return new SsmOperation(
+    "signer-setup",
+    {
+      ...channelOf(ctx),
+      instanceId: base.instanceId,
+      operation: "mpc-setup-signer",
+      payload: pulumi.all([base.rootAccountKeyParameter, nodeValues]).apply(([rootKeyParam, values]) => ({
+        rootAccountId: cfg.base.rootAccountId,
+        rootKey: `ssm:${rootKeyParam}`,
+        contractId,
+        threshold: mpc.threshold,
+        rpcUrl: LOCAL_RPC_URL,
+        chainId: cfg.base.chainId,
+        nodes: values.map(([accountPublicKey, p2pPublicKey, url], i) => ({
+          accountId: nodes[i].accountId,
+          accountPublicKey,
+          p2pPublicKey,
+          url,
+        })),
+        // Without a wasm the set-up deploys the default release's contract, so the default
+        // release's payload stays as it was; another release names its own.
+        ...(mpc.signer.wasm.sha256 === SIGNER_WASM.sha256 ? {} : { wasm: mpc.signer.wasm }),
+      })),
+      timeoutSeconds: 900,
+    },
+    opts,
+  );
+}
+
+/** A participant votes for the domains with its own key, on its own instance. */
+function domainVote(ctx: NodeContext, n: MpcNode, opts: pulumi.ComponentResourceOptions): SsmOperation {
+  const { cfg, base, contractId } = ctx;
+  return new SsmOperation(
+    `mpc-node-${n.index}-vote-domains`,
+    {
+      ...channelOf(ctx),
+      instanceId: n.instanceId,
+      operation: "mpc-vote-domains",
+      payload: pulumi.all([base.rpcUrl]).apply(([rpcUrl]) => ({
+        contractId,
+        accountId: n.accountId,
+        key: `secretsmanager:${n.accountSecret}`,
+        schemes: cfg.mpc.domains,
+        reconstructionThreshold: cfg.mpc.threshold,
+        rpcUrl,
+        chainId: cfg.base.chainId,
+      })),
+      // Room for a fresh node's bootstrap (Docker, the MPC image) that run-op waits out first.
+      timeoutSeconds: 1800,
+    },
+    opts,
+  );
+}
+
+/** Waits, from the base instance, until distributed key generation gave every domain its key. */
+function keygenWait(ctx: NodeContext, opts: pulumi.ComponentResourceOptions): SsmOperation {
+  const { cfg, base, contractId } = ctx;
+  return new SsmOperation(
+    "keygen",
+    {
+      ...channelOf(ctx),
+      instanceId: base.instanceId,
+      operation: "mpc-wait-keygen",
+      payload: {
+        contractId,
+        schemes: cfg.mpc.domains,
+        rpcUrl: LOCAL_RPC_URL,
+        chainId: cfg.base.chainId,
+        timeoutMs: KEYGEN_TIMEOUT_SECONDS * 1000,
+        pollMs: 5000,
+        heartbeatMs: 60000,
+      },
+      timeoutSeconds: KEYGEN_TIMEOUT_SECONDS + 120,
+    },
+    opts,
+  );
 }
