@@ -156,154 +156,212 @@ function statusFor(e: OpsError): number {
   }
 }
 
-export async function startFaucet(
-  config: FaucetConfig,
-  deps: { keys: KeyResolver; log?: Log; connectOptions?: ConnectOptions; connection?: NearConnection },
-): Promise<FaucetHandle> {
-  const log = deps.log ?? (() => {});
-  const parent = config.parentAccountId ?? FAUCET_DEFAULTS.parentAccountId;
-  const initial = toYocto(config.initialBalance ?? FAUCET_DEFAULTS.initialBalance);
-  const maxPerRequest = toYocto(config.maxPerRequest ?? FAUCET_DEFAULTS.maxPerRequest);
-  const maxPerAccount = toYocto(config.maxPerAccount ?? FAUCET_DEFAULTS.maxPerAccount);
-  const maxBody = config.maxBodyBytes ?? FAUCET_DEFAULTS.maxBodyBytes;
-  if (initial > maxPerRequest) throw new OpsError("INVALID_INPUT", "initialBalance is above maxPerRequest");
+interface FaucetLimits {
+  parent: string;
+  initial: bigint;
+  maxPerRequest: bigint;
+  maxPerAccount: bigint;
+  maxBody: number;
+}
+
+function faucetLimits(config: FaucetConfig): FaucetLimits {
+  const limits = {
+    parent: config.parentAccountId ?? FAUCET_DEFAULTS.parentAccountId,
+    initial: toYocto(config.initialBalance ?? FAUCET_DEFAULTS.initialBalance),
+    maxPerRequest: toYocto(config.maxPerRequest ?? FAUCET_DEFAULTS.maxPerRequest),
+    maxPerAccount: toYocto(config.maxPerAccount ?? FAUCET_DEFAULTS.maxPerAccount),
+    maxBody: config.maxBodyBytes ?? FAUCET_DEFAULTS.maxBodyBytes,
+  };
+  if (limits.initial > limits.maxPerRequest)
+    throw new OpsError("INVALID_INPUT", "initialBalance is above maxPerRequest");
   if (typeof config.parentKey !== "string")
     throw new OpsError("INVALID_INPUT", "parentKey (a key reference) is required");
+  return limits;
+}
 
-  const parentSigner: Signer = { accountId: parent, keyPair: await deps.keys.resolve(config.parentKey) };
+/** The parent creates `<name>.<parent>` accounts; the funder (the parent unless configured) pays top-ups. */
+async function faucetSigners(config: FaucetConfig, keys: KeyResolver, parent: string) {
+  const parentSigner: Signer = { accountId: parent, keyPair: await keys.resolve(config.parentKey) };
   const funderId = config.funderAccountId ?? parent;
   const funder: Signer =
     funderId === parent && !config.funderKey
       ? parentSigner
-      : { accountId: funderId, keyPair: await deps.keys.resolve(config.funderKey ?? config.parentKey) };
-  const rpcUrl = config.rpcUrl ?? LOCAL_RPC_URL;
-  const conn =
-    deps.connection ?? (await connect(rpcUrl, { ...deps.connectOptions, expectChainId: config.chainId, log }));
-  if (!(await viewAccount(conn, parent)))
-    throw new OpsError("ACCOUNT_NOT_FOUND", `faucet parent ${parent} does not exist`);
-  log(`faucet: parent ${parent} (key ${parentSigner.keyPair.getPublicKey().toString()}), funder ${funder.accountId}`);
+      : { accountId: funderId, keyPair: await keys.resolve(config.funderKey ?? config.parentKey) };
+  return { parentSigner, funder };
+}
 
+/** What each account has received; `reserve` books an amount within the limits and returns its undo. */
+function faucetLedger(limits: FaucetLimits) {
   const ledger = new Map<string, bigint>();
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => undefined);
-    return next;
-  };
   const reserve = (accountId: string, amount: bigint) => {
     if (amount <= 0n) throw new HttpError(400, "amount must be positive");
-    if (amount > maxPerRequest)
-      throw new HttpError(
-        400,
-        `amount ${formatNear(amount)} is over the per-request maximum of ${formatNear(maxPerRequest)}`,
-      );
+    if (amount > limits.maxPerRequest) {
+      const max = formatNear(limits.maxPerRequest);
+      throw new HttpError(400, `amount ${formatNear(amount)} is over the per-request maximum of ${max}`);
+    }
     const total = (ledger.get(accountId) ?? 0n) + amount;
-    if (total > maxPerAccount) {
+    if (total > limits.maxPerAccount) {
+      const max = formatNear(limits.maxPerAccount);
       throw new HttpError(
         429,
-        `${accountId} would receive ${formatNear(total)} in total, over the per-account limit of ${formatNear(maxPerAccount)}`,
+        `${accountId} would receive ${formatNear(total)} in total, over the per-account limit of ${max}`,
       );
     }
     ledger.set(accountId, total);
     return () => ledger.set(accountId, total - amount);
   };
+  return { ledger, reserve };
+}
 
-  const createAccount = async (body: Record<string, unknown>) => {
-    const accountId = validateNewAccountId(body.newAccountId, parent);
-    const publicKey = validatePublicKey(body.newAccountPublicKey);
-    return serial(async () => {
-      if (await viewAccount(conn, accountId)) throw new HttpError(409, `account ${accountId} already exists`);
-      const release = reserve(accountId, initial);
-      try {
-        const r = await sendTransaction(conn, parentSigner, accountId, [
-          actions.createAccount(),
-          actions.transfer(initial),
-          actions.addFullAccessKey(PublicKey.from(publicKey)),
-        ]);
-        log(`faucet: created ${accountId} with ${formatNear(initial)} (tx ${r.txHash})`);
-        return r.outcome;
-      } catch (e) {
-        release();
-        throw e;
-      }
-    });
+/** One request at a time: account checks, the ledger and the nonce of the signing key stay consistent. */
+function serialQueue() {
+  let queue: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
   };
+}
 
-  const fund = async (body: Record<string, unknown>) => {
-    const accountId = body.accountId;
-    if (!isValidAccountId(accountId)) throw new HttpError(400, "accountId must be a NEAR account id");
-    const amount = parseAmount(body.amount, initial);
-    return serial(async () => {
-      if (!(await viewAccount(conn, accountId))) throw new HttpError(404, `account ${accountId} does not exist`);
-      const release = reserve(accountId, amount);
-      try {
-        const r = await sendTransaction(conn, funder, accountId, [actions.transfer(amount)]);
-        log(`faucet: funded ${accountId} with ${formatNear(amount)} (tx ${r.txHash})`);
-        return {
-          accountId,
-          amount: amount.toString(),
-          txHash: r.txHash,
-          totalFunded: (ledger.get(accountId) ?? amount).toString(),
-        };
-      } catch (e) {
-        release();
-        throw e;
-      }
-    });
-  };
+interface FaucetService {
+  conn: NearConnection;
+  limits: FaucetLimits;
+  parentSigner: Signer;
+  funder: Signer;
+  ledger: ReturnType<typeof faucetLedger>;
+  serial: ReturnType<typeof serialQueue>;
+  log: Log;
+}
 
+/** near-cli-rs's sponsor-by-faucet-service request: {newAccountId, newAccountPublicKey}. */
+async function createAccount(f: FaucetService, body: Record<string, unknown>) {
+  const accountId = validateNewAccountId(body.newAccountId, f.limits.parent);
+  const publicKey = validatePublicKey(body.newAccountPublicKey);
+  const initial = f.limits.initial;
+  return f.serial(async () => {
+    if (await viewAccount(f.conn, accountId)) throw new HttpError(409, `account ${accountId} already exists`);
+    const release = f.ledger.reserve(accountId, initial);
+    try {
+      const r = await sendTransaction(f.conn, f.parentSigner, accountId, [
+        actions.createAccount(),
+        actions.transfer(initial),
+        actions.addFullAccessKey(PublicKey.from(publicKey)),
+      ]);
+      f.log(`faucet: created ${accountId} with ${formatNear(initial)} (tx ${r.txHash})`);
+      return r.outcome;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  });
+}
+
+/** POST /fund {accountId, amount?}: a transfer to an existing account. */
+async function fundAccount(f: FaucetService, body: Record<string, unknown>) {
+  const accountId = body.accountId;
+  if (!isValidAccountId(accountId)) throw new HttpError(400, "accountId must be a NEAR account id");
+  const amount = parseAmount(body.amount, f.limits.initial);
+  return f.serial(async () => {
+    if (!(await viewAccount(f.conn, accountId))) throw new HttpError(404, `account ${accountId} does not exist`);
+    const release = f.ledger.reserve(accountId, amount);
+    try {
+      const r = await sendTransaction(f.conn, f.funder, accountId, [actions.transfer(amount)]);
+      f.log(`faucet: funded ${accountId} with ${formatNear(amount)} (tx ${r.txHash})`);
+      const totalFunded = (f.ledger.ledger.get(accountId) ?? amount).toString();
+      return { accountId, amount: amount.toString(), txHash: r.txHash, totalFunded };
+    } catch (e) {
+      release();
+      throw e;
+    }
+  });
+}
+
+async function health(f: FaucetService): Promise<[number, unknown]> {
+  try {
+    const s = (await f.conn.provider.viewNodeStatus()) as {
+      chain_id: string;
+      sync_info: { latest_block_height: number };
+    };
+    return [
+      200,
+      { status: "ok", parent: f.limits.parent, chainId: s.chain_id, height: s.sync_info.latest_block_height },
+    ];
+  } catch (e) {
+    return [503, { status: "unavailable", error: `NEAR RPC: ${(e as Error).message}` }];
+  }
+}
+
+/** Routes one request: GET /health, GET / (the limits), POST / or /account (create), POST /fund. */
+async function route(f: FaucetService, req: http.IncomingMessage): Promise<[number, unknown]> {
+  const path = (req.url ?? "/").split("?")[0];
+  if (path === "/health") {
+    if (req.method !== "GET") throw new HttpError(405, "use GET");
+    return health(f);
+  }
+  if (path === "/" && req.method === "GET") {
+    const { parent, initial, maxPerRequest, maxPerAccount } = f.limits;
+    return [
+      200,
+      {
+        parent,
+        funder: f.funder.accountId,
+        initialBalance: initial.toString(),
+        maxPerRequest: maxPerRequest.toString(),
+        maxPerAccount: maxPerAccount.toString(),
+      },
+    ];
+  }
+  if (path === "/" || path === "/account" || path === "/fund") {
+    if (req.method !== "POST") throw new HttpError(405, "use POST");
+    const body = parseJsonObject(await readBody(req, f.limits.maxBody));
+    return [200, path === "/fund" ? await fundAccount(f, body) : await createAccount(f, body)];
+  }
+  throw new HttpError(404, "not found");
+}
+
+function faucetServer(f: FaucetService): http.Server {
   const send = (res: http.ServerResponse, status: number, value: unknown) => {
     res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
   };
-
-  const server = http.createServer(async (req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
+  return http.createServer(async (req, res) => {
     try {
-      if (path === "/health") {
-        if (req.method !== "GET") throw new HttpError(405, "use GET");
-        try {
-          const s = (await conn.provider.viewNodeStatus()) as {
-            chain_id: string;
-            sync_info: { latest_block_height: number };
-          };
-          return send(res, 200, { status: "ok", parent, chainId: s.chain_id, height: s.sync_info.latest_block_height });
-        } catch (e) {
-          return send(res, 503, { status: "unavailable", error: `NEAR RPC: ${(e as Error).message}` });
-        }
-      }
-      if (path === "/" && req.method === "GET") {
-        return send(res, 200, {
-          parent,
-          funder: funder.accountId,
-          initialBalance: initial.toString(),
-          maxPerRequest: maxPerRequest.toString(),
-          maxPerAccount: maxPerAccount.toString(),
-        });
-      }
-      if (path === "/" || path === "/account" || path === "/fund") {
-        if (req.method !== "POST") throw new HttpError(405, "use POST");
-        const body = parseJsonObject(await readBody(req, maxBody));
-        return send(res, 200, path === "/fund" ? await fund(body) : await createAccount(body));
-      }
-      throw new HttpError(404, "not found");
+      const [status, value] = await route(f, req);
+      send(res, status, value);
     } catch (e) {
       if (e instanceof HttpError) return send(res, e.status, { error: e.message });
       if (e instanceof OpsError) return send(res, statusFor(e), { error: e.message, code: e.code });
-      log(`faucet: internal error ${(e as Error).message}`);
-      return send(res, 500, { error: "internal error" });
+      f.log(`faucet: internal error ${(e as Error).message}`);
+      send(res, 500, { error: "internal error" });
     }
   });
+}
+
+export async function startFaucet(
+  config: FaucetConfig,
+  deps: { keys: KeyResolver; log?: Log; connectOptions?: ConnectOptions; connection?: NearConnection },
+): Promise<FaucetHandle> {
+  const log = deps.log ?? (() => {});
+  const limits = faucetLimits(config);
+  const { parentSigner, funder } = await faucetSigners(config, deps.keys, limits.parent);
+  const rpcUrl = config.rpcUrl ?? LOCAL_RPC_URL;
+  const conn =
+    deps.connection ?? (await connect(rpcUrl, { ...deps.connectOptions, expectChainId: config.chainId, log }));
+  if (!(await viewAccount(conn, limits.parent)))
+    throw new OpsError("ACCOUNT_NOT_FOUND", `faucet parent ${limits.parent} does not exist`);
+  const parentKey = parentSigner.keyPair.getPublicKey().toString();
+  log(`faucet: parent ${limits.parent} (key ${parentKey}), funder ${funder.accountId}`);
+  const ledger = faucetLedger(limits);
+  const server = faucetServer({ conn, limits, parentSigner, funder, ledger, serial: serialQueue(), log });
   const host = config.listen?.host ?? FAUCET_DEFAULTS.host;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.listen?.port ?? FAUCET_DEFAULTS.port, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   log(`faucet: listening on ${host}:${port}`);
   return {
-    url,
-    ledger,
+    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    ledger: ledger.ledger,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
