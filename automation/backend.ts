@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { MISSING_AWS_MESSAGE, MISSING_CLI_MESSAGE, MISSING_PASSPHRASE_MESSAGE } from "./engine.js";
 
-export const STATE_DIR = ".pulumi-state";
+const STATE_DIR = ".pulumi-state";
 
 export interface BackendChoice {
   url: string;
@@ -32,7 +32,7 @@ export function ensureLocalState(repoDir: string): string {
 }
 
 /** The secretsprovider line of Pulumi.<stack>.yaml, if any. */
-export function stackSecretsProvider(repoDir: string, stack: string): string | undefined {
+function stackSecretsProvider(repoDir: string, stack: string): string | undefined {
   const file = join(repoDir, `Pulumi.${stack}.yaml`);
   if (!existsSync(file)) return undefined;
   const m = /^secretsprovider:\s*(\S+)/m.exec(readFileSync(file, "utf8"));

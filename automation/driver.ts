@@ -57,9 +57,9 @@ export interface SignTestGate {
   error?: { code: string; message: string };
 }
 
-export type StepName = "confirm" | "preview" | "up" | "gate" | "refresh" | "destroy" | "sign-test";
+type StepName = "confirm" | "preview" | "up" | "gate" | "refresh" | "destroy" | "sign-test";
 
-export interface StepRecord {
+interface StepRecord {
   step: StepName;
   ok: boolean;
   startedAt: number;
@@ -67,9 +67,9 @@ export interface StepRecord {
   detail?: string;
 }
 
-export type LayerOutcome = "left-alone" | "updated" | "failed" | "not-run" | "destroyed" | "not-deployed";
+type LayerOutcome = "left-alone" | "updated" | "failed" | "not-run" | "destroyed" | "not-deployed";
 
-export interface LayerRun {
+interface LayerRun {
   layer: LayerId;
   outcome: LayerOutcome;
   steps: StepRecord[];
@@ -105,7 +105,7 @@ export interface UpOptions {
   skipSignTest?: boolean;
 }
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const m = Math.floor(s / 60);
   const h = Math.floor(m / 60);
@@ -386,7 +386,7 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
   return report;
 }
 
-export const GATE_RETRY_MS = 30_000;
+const GATE_RETRY_MS = 30_000;
 
 /** Failures where nothing ran on the stack (or someone else holds it): no refresh, no probes. */
 const NO_RUN_KINDS: string[] = [
@@ -398,7 +398,7 @@ const NO_RUN_KINDS: string[] = [
 ];
 
 /** "2 to create, 1 to update" from a preview's counts; "" when nothing but same/read steps. */
-export function describeChanges(changes: Record<string, number>): string {
+function describeChanges(changes: Record<string, number>): string {
   return Object.entries(changes)
     .filter(([op, n]) => n > 0 && op !== "same" && op !== "read")
     .map(([op, n]) => `${n} to ${op}`)

@@ -2,8 +2,6 @@
 // (pulumi-engine.ts) is a thin implementation of it; tests use a recording fake.
 import type { OutputValue, StateResource } from "./stack-outputs.js";
 
-export type EngineOp = "up" | "preview" | "refresh" | "destroy";
-
 /** One resource step as reported while an operation runs. */
 export interface ResourceProgress {
   op: string;
@@ -139,7 +137,7 @@ const AWS_CREDENTIAL_MARKERS = [
 ];
 
 /** Last meaningful "error:" lines of a Pulumi stderr, for reports. */
-export function errorLines(text: string, max = 6): string {
+function errorLines(text: string, max = 6): string {
   const lines = text
     .split("\n")
     .map((l) => l.trimEnd())
@@ -202,7 +200,7 @@ export const MISSING_PASSPHRASE_MESSAGE =
   "every time: a different passphrase cannot decrypt the existing state. (To use Pulumi Cloud or a KMS " +
   "key instead, set PULUMI_BACKEND_URL / the stack's secretsprovider the standard Pulumi ways.)";
 
-export const WRONG_PASSPHRASE_MESSAGE =
+const WRONG_PASSPHRASE_MESSAGE =
   "The secrets passphrase is not the one this stack's secrets were encrypted with (Pulumi: incorrect passphrase). " +
   "Set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase used when the stack was created; " +
   "a new passphrase cannot decrypt the existing state or config.";

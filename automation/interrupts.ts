@@ -19,7 +19,7 @@ export interface InterruptDeps {
   setTimer(fn: () => void, ms: number): { cancel(): void };
 }
 
-export const DEFAULT_GRACE_MS = 15_000;
+const DEFAULT_GRACE_MS = 15_000;
 
 /**
  * Wires SIGINT to an AbortController and to `onInterrupt(alreadySignalled)`: called with true at

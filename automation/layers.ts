@@ -15,7 +15,7 @@
 
 import { LAYERS, layer, type LayerId } from "../layers/registry.js";
 
-export const PROJECT = "near-localnet";
+const PROJECT = "near-localnet";
 
 export function componentUrn(stack: string, id: LayerId, project = PROJECT): string {
   const { type, name } = layer(id).component;
@@ -63,7 +63,7 @@ export function layerOfUrn(stack: string, urn: string, project = PROJECT): Layer
 }
 
 /** Resources the engine adds by itself (the root stack, providers): they belong to no layer. */
-export function isEngineResource(type: string): boolean {
+function isEngineResource(type: string): boolean {
   return type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:");
 }
 

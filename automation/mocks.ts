@@ -8,8 +8,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
 import * as runtimeState from "@pulumi/pulumi/runtime/state.js";
 import { sleep } from "../platform/time.js";
 
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -39,7 +38,7 @@ function mockIp(name: string): string {
 }
 
 /** Replaces secrets by "[secret]", unknowns by "[unknown]", file assets by "[file asset]", resource references by their URN. */
-export function redact(value: unknown): unknown {
+function redact(value: unknown): unknown {
   if (value === UNKNOWN) return "[unknown]";
   if (Array.isArray(value)) return value.map(redact);
   if (value && typeof value === "object") {
@@ -68,7 +67,7 @@ function mockCommandStdout(env: Record<string, string>, results: CommandResults)
   return JSON.stringify({ event: "result", ok: true, operation, result: results(operation, payload) });
 }
 
-export function mockState(
+function mockState(
   args: pulumi.runtime.MockResourceArgs,
   region: string,
   results: CommandResults = () => ({}),
@@ -122,7 +121,7 @@ export function mockState(
   }
 }
 
-export function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Record<string, unknown> {
+function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Record<string, unknown> {
   const i = args.inputs as Record<string, any>;
   switch (args.token) {
     case "aws:index/getPartition:getPartition":

@@ -36,7 +36,7 @@ function nameOf(urn: string): string {
 }
 
 /** Maps engine events to ResourceProgress (exported for tests). */
-export function toProgress(ev: AutoEvent): ResourceProgress | undefined {
+function toProgress(ev: AutoEvent): ResourceProgress | undefined {
   const pick = (
     m: { op: string; urn: string; type: string } | undefined,
     status: ResourceProgress["status"],
@@ -191,7 +191,7 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
 }
 
 /** Layer 1 is deployed with --exclude globs of layers 2 and 3; before 3.188 the CLI ignored globs when protecting excluded resources from deletion. */
-export const MIN_PULUMI_CLI = [3, 188, 0] as const;
+const MIN_PULUMI_CLI = [3, 188, 0] as const;
 
 /** A message when the CLI version is older than MIN_PULUMI_CLI, else undefined. */
 export function cliTooOld(version: string | undefined): string | undefined {

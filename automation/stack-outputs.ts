@@ -17,7 +17,7 @@ export interface OutputValue {
 export const UNKNOWN_OUTPUT = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** The value with every unknown placeholder removed (object keys dropped, list entries too). */
-export function withoutUnknowns(v: unknown): unknown {
+function withoutUnknowns(v: unknown): unknown {
   if (v === UNKNOWN_OUTPUT) return undefined;
   if (Array.isArray(v)) return v.map(withoutUnknowns).filter((x) => x !== undefined);
   if (isObject(v)) {
@@ -32,7 +32,7 @@ export function withoutUnknowns(v: unknown): unknown {
 }
 
 /** Plain values of the outputs (the Automation API gives {value, secret} pairs), unknowns removed. */
-export function outputValues(raw: Record<string, OutputValue | unknown>): Record<string, unknown> {
+function outputValues(raw: Record<string, OutputValue | unknown>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     const value = withoutUnknowns(isObject(v) && "value" in v && "secret" in v ? v.value : v);
@@ -64,7 +64,7 @@ function isSecretMarker(v: unknown): boolean {
 }
 
 /** `plain` with every part that `recorded` (the same value as the state records it) marks secret replaced. */
-export function maskLikeRecorded(plain: unknown, recorded: unknown): unknown {
+function maskLikeRecorded(plain: unknown, recorded: unknown): unknown {
   if (isSecretMarker(recorded)) return "[secret]";
   if (Array.isArray(plain) && Array.isArray(recorded)) return plain.map((v, i) => maskLikeRecorded(v, recorded[i]));
   if (isObject(plain) && isObject(recorded)) {

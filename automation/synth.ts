@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
 
-export const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface SynthOptions {
   stack: string;
@@ -30,10 +30,10 @@ export interface SynthPlan {
   }>;
 }
 
-export class SynthError extends Error {}
+class SynthError extends Error {}
 
 /** Reads a stack's config file into Pulumi's flat "namespace:key" -> string map. */
-export function readStackConfig(
+function readStackConfig(
   projectDir: string,
   project: string,
   stack: string,
@@ -62,7 +62,7 @@ function safeName(name: string): string {
 }
 
 /** The scripts a reviewer wants to read, one file each. */
-export function extractScripts(resources: SynthPlan["resources"]): Record<string, string> {
+function extractScripts(resources: SynthPlan["resources"]): Record<string, string> {
   const files: Record<string, string> = {};
   for (const r of resources) {
     const inputs = r.inputs as Record<string, any>;
@@ -92,7 +92,7 @@ export function extractScripts(resources: SynthPlan["resources"]): Record<string
   return files;
 }
 
-export async function synthesize(o: { stack: string; projectDir?: string }): Promise<SynthPlan> {
+async function synthesize(o: { stack: string; projectDir?: string }): Promise<SynthPlan> {
   const projectDir = o.projectDir ?? PROJECT_DIR;
   const projectFile = parseYaml(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as {
     name: string;

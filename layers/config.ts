@@ -24,17 +24,10 @@ import {
 } from "./mpc/config.js";
 import { DEFAULT_MPC_RELEASE } from "./mpc/releases.js";
 
-export { ConfigError, NAMESPACE, configSetCommand, type ConfigGetter } from "../platform/config/reader.js";
-export { isValidAccountId } from "../platform/near/account-id.js";
-export { nearToYocto } from "../platform/near/amounts.js";
-export { parseCidr, type BaseConfig, type Egress, type NetworkConfig } from "./base/config.js";
-export type { ServicesConfig } from "./services/config.js";
-export { MPC_LOCALNET_CHAIN_IDS, type MpcConfig } from "./mpc/config.js";
-
+export { ConfigError, type ConfigGetter } from "../platform/config/reader.js";
+export { parseCidr } from "./base/config.js";
 /** The stack whose names are unprefixed (SSM `/near-localnet/localnet-account-key`, ...). */
-export const DEFAULT_STACK = "localnet";
-
-export type { SignatureScheme } from "../platform/chainsig/schemes.js";
+const DEFAULT_STACK = "localnet";
 
 export interface LocalnetConfig {
   stack: string;

@@ -5,7 +5,7 @@ import type { LayerId } from "./registry.js";
 /** A container restarted this many times is reported as a restart loop. */
 export const RESTART_LOOP_THRESHOLD = 3;
 
-export type FindingKind =
+type FindingKind =
   | "not-deployed"
   | "unreachable"
   | "chain-id"

@@ -16,7 +16,7 @@ export interface StatusContext {
   bad: FindingLookup;
 }
 
-export interface LayerStatus {
+interface LayerStatus {
   /** The layer's rows of the evidence table. */
   evidence(ctx: StatusContext): EvidenceRow[];
   /** Sentences of the executive summary: on-chain facts and runtime facts. */

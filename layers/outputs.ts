@@ -4,7 +4,7 @@
 // in `problems`, never turned into a value.
 import type { LayerOutputs } from "./registry.js";
 
-export interface OpsBundleLocation {
+interface OpsBundleLocation {
   /** s3://bucket/key */
   uri: string;
   sha256: string;

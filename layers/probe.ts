@@ -5,7 +5,7 @@
 import type { ContainerProbe } from "./gate.js";
 import type { StackOutputs } from "./outputs.js";
 
-export interface DiagResult {
+interface DiagResult {
   exitCode: number;
   stdout: string;
 }
@@ -43,7 +43,7 @@ export interface ProbeOptions {
 }
 
 /** Log lines read from a container that restarts or is down (and on request, from every node). */
-export const DEFAULT_LOG_LINES = 20;
+const DEFAULT_LOG_LINES = 20;
 
 /** Splits diagnostics' "GET <url> -> HTTP <code>\n<body>" output. */
 export function parseHttpProbe(stdout: string): { code: number; body: string } {

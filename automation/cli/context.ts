@@ -13,7 +13,7 @@ import { processInterruptDeps, watchInterrupts } from "../interrupts.js";
 import { processOut, type Out, type Probes } from "../probes.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 
-export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Everything a command needs from the outside world; tests pass fakes. */
 export interface CliContext {
@@ -44,7 +44,7 @@ export interface ProbeContext {
 }
 
 /** What tests inject into the commands that run an ops operation through SSM. */
-export interface ChannelOverrides {
+interface ChannelOverrides {
   client?: SsmSender;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   pollIntervalMs?: number;

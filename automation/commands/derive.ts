@@ -12,7 +12,7 @@ export interface DeriveArgs {
   json?: boolean;
 }
 
-export interface DeriveResult {
+interface DeriveResult {
   curve: "secp256k1" | "ed25519";
   root: string;
   predecessor: string;

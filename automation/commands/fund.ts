@@ -12,7 +12,7 @@ import type { Out } from "../probes.js";
 import { isValidAccountId } from "../../platform/near/account-id.js";
 import { formatNear, nearToYocto } from "../../platform/near/amounts.js";
 
-export const FUND_OPERATION = "fund";
+const FUND_OPERATION = "fund";
 const DEFAULT_FAUCET_PORT = 3031;
 /** Container start and bundle download on top of the faucet's own transaction wait. */
 const TIMEOUT_SECONDS = 180;
@@ -26,7 +26,7 @@ export interface FundArgs {
   json?: boolean;
 }
 
-export type FundRunOperation = (opts: RunNearOperationOptions) => Promise<NearOperationOutcome<FundResult>>;
+type FundRunOperation = (opts: RunNearOperationOptions) => Promise<NearOperationOutcome<FundResult>>;
 
 export interface FundDeps extends Timing {
   stack: string;
@@ -40,7 +40,7 @@ export interface FundDeps extends Timing {
   signal?: AbortSignal;
 }
 
-export class FundUsageError extends Error {}
+class FundUsageError extends Error {}
 
 const PUBLIC_KEY = /^ed25519:[1-9A-HJ-NP-Za-km-z]{32,50}$/;
 

@@ -18,8 +18,8 @@ import {
   type SignResponseScheme,
 } from "../../platform/chainsig/schemes.js";
 
-export const SIGN_TEST_OPERATION = "sign-test";
-export const DEFAULT_TESTER_PREFIX = "sign-tester";
+const SIGN_TEST_OPERATION = "sign-test";
+const DEFAULT_TESTER_PREFIX = "sign-tester";
 export const DEFAULT_PATH = "near-localnet-sign-test";
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 300;
 /** Container start, bundle download and tester creation, on top of the sign requests. */
@@ -39,7 +39,7 @@ export interface SignTestArgs {
   timeoutSeconds?: number;
 }
 
-export type RunOperationFn = (opts: RunNearOperationOptions) => Promise<NearOperationOutcome<SignTestResult>>;
+type RunOperationFn = (opts: RunNearOperationOptions) => Promise<NearOperationOutcome<SignTestResult>>;
 
 export interface SignTestDeps extends Timing {
   stack: string;
@@ -55,7 +55,7 @@ export interface SignTestDeps extends Timing {
   signal?: AbortSignal;
 }
 
-export class SignTestUsageError extends Error {}
+class SignTestUsageError extends Error {}
 
 export interface SignTestDomainSpec {
   domainId: number;
@@ -82,7 +82,7 @@ export function signDomains(outputs: StackOutputs): SignTestDomainSpec[] {
 }
 
 /** The SSM parameter holding the root account's key: the output when exported, else the stack's naming rule. */
-export function rootKeyParameter(stack: string, outputs: StackOutputs): string {
+function rootKeyParameter(stack: string, outputs: StackOutputs): string {
   const exported = outputs.base?.rootAccountKeyParameter;
   if (exported && exported.startsWith("/")) return exported;
   const root = outputs.base?.rootAccountId || "localnet";

@@ -17,7 +17,7 @@ import type { ProbeOptions } from "../../layers/probe.js";
 import type { LogTarget, Out, Probes } from "../probes.js";
 import type { OutputValue, StateResource } from "../stack-outputs.js";
 
-export const STACK = "localnet";
+const STACK = "localnet";
 export const NODE_KEY = "ed25519:7PGseFbWxvYVgZ89K1uTJKYoKetWs7BJtbyXDzfbAcqX";
 export const PINNED = {
   "wrap.localnet": "4Yz5ZqvvoG9LvqpfgoZLR5Ge5cb6n3SzkvmQrWYxG3CX",

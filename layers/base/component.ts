@@ -18,7 +18,7 @@ import { NEAR_P2P_PORT, NEAR_RPC_PORT } from "../../platform/near/ports.js";
 
 export const GENESIS_KEY = "genesis/genesis.json";
 /** How long `up` waits for the first boot to publish the genesis. */
-export const GENESIS_WAIT_SECONDS = 900;
+const GENESIS_WAIT_SECONDS = 900;
 
 export interface NearBaseArgs {
   config: LocalnetConfig;
@@ -360,7 +360,7 @@ function genesisPublished(
 }
 
 /** The await-genesis command prints one JSON line {"sha256","bytes"} on stdout. */
-export function parseGenesisWait(stdout: string | undefined): { sha256: string; bytes: number } {
+function parseGenesisWait(stdout: string | undefined): { sha256: string; bytes: number } {
   if (!stdout) return { sha256: "", bytes: 0 };
   const line = stdout.trim().split("\n").pop() ?? "";
   const parsed = JSON.parse(line) as { sha256?: unknown; bytes?: unknown };

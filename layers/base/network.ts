@@ -41,7 +41,7 @@ export function chooseZone(
 }
 
 /** Splits a /16../28 CIDR into its two halves (nodes, and the NAT's public subnet). */
-export function halves(cidr: string): [string, string] {
+function halves(cidr: string): [string, string] {
   const [ip, bitsText] = cidr.split("/");
   const bits = Number(bitsText);
   const base = ip.split(".").reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;

@@ -11,11 +11,7 @@ const HEAD_SAMPLE_GAP_MS = 3000;
 type NearStatus = { chain_id?: string; node_public_key?: string; sync_info?: { latest_block_height?: unknown } };
 
 /** GET /status on the host's neard (through the diagnostics document); undefined when it does not answer. */
-export async function nearStatus(
-  t: ProbeTransport,
-  o: StackOutputs,
-  instanceId: string,
-): Promise<NearStatus | undefined> {
+async function nearStatus(t: ProbeTransport, o: StackOutputs, instanceId: string): Promise<NearStatus | undefined> {
   const r = parseHttpProbe((await t.diag(instanceId, "near-status", undefined, o)).stdout);
   if (r.code !== 200) return undefined;
   try {

@@ -20,7 +20,7 @@ import { LOCAL_RPC_URL, MPC_WEB_PORT, NEAR_P2P_PORT } from "../../platform/near/
 import { SsmOperation } from "../../platform/ssm/operation.js";
 
 /** How long `up` waits for distributed key generation, seconds. */
-export const KEYGEN_TIMEOUT_SECONDS = 1800;
+const KEYGEN_TIMEOUT_SECONDS = 1800;
 
 /**
  * Buffers and cores sized to the instance: small hosts need near/mpc's small localnet buffers

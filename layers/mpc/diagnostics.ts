@@ -9,9 +9,9 @@ import type { MpcProbe } from "./gate.js";
 import { DEFAULT_MPC_RELEASE } from "./releases.js";
 
 /** Log lines read from every MPC node for a failure report. */
-export const DIAGNOSTIC_LOG_LINES = 20;
+const DIAGNOSTIC_LOG_LINES = 20;
 
-export interface MpcNodeDiagnostics {
+interface MpcNodeDiagnostics {
   accountId: string;
   instanceId: string;
   privateIp: string;
@@ -40,7 +40,7 @@ export interface MpcDiagnostics {
   lines: string[];
 }
 
-export function mpcDiagnostics(
+function mpcDiagnostics(
   outputs: StackOutputs,
   probe: MpcProbe | undefined,
   baseHeight?: number,
@@ -129,7 +129,7 @@ function nodeLine(n: MpcNodeDiagnostics, total: number, published: string[] | un
   return `${head}: ${parts.join(", ")}`;
 }
 
-export function renderMpcDiagnostics(outputs: StackOutputs, d: MpcDiagnostics): string[] {
+function renderMpcDiagnostics(outputs: StackOutputs, d: MpcDiagnostics): string[] {
   const lines = ["Layer 3 diagnostics:"];
   if (d.error) lines.push(`  probe failed: ${d.error}`);
   lines.push(`  ${contractLine(outputs, d)}`);

@@ -10,7 +10,7 @@ import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
 import { MPC_WEB_PORT } from "../../platform/near/ports.js";
 
 /** An MPC indexer this many blocks behind the base node is reported as lagging. */
-export const INDEXER_LAG_BLOCKS = 100;
+const INDEXER_LAG_BLOCKS = 100;
 
 export type SecretStatus = "ok" | "placeholder" | "malformed" | "missing";
 
@@ -133,7 +133,7 @@ function nodeFindings(
 }
 
 /** Domain ids the stack configures, ascending. */
-export function configuredDomainIds(mpc: MpcOutputs): number[] {
+function configuredDomainIds(mpc: MpcOutputs): number[] {
   return mpc.domains.map((d) => d.id).sort((a, b) => a - b);
 }
 

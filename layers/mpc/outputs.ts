@@ -2,7 +2,7 @@
 import { instanceIdOf, isObject, numberOf, optionalString, requiredString, type Raw } from "../outputs.js";
 
 /** One MPC node as the program exports it. */
-export interface MpcNodeExport {
+interface MpcNodeExport {
   instanceId: string;
   privateIp: string;
   /** Stable DNS name of the node (Cloud Map). */
@@ -14,7 +14,7 @@ export interface MpcNodeExport {
   p2pPublicKey: string;
 }
 
-export interface MpcDomainExport {
+interface MpcDomainExport {
   id: number;
   /** secp256k1 | ed25519 */
   scheme: string;
@@ -24,7 +24,7 @@ export interface MpcDomainExport {
   purpose: string;
 }
 
-export interface MpcRootKeyOutput {
+interface MpcRootKeyOutput {
   domainId: number;
   scheme: string;
   publicKey: string;
@@ -47,7 +47,7 @@ export interface MpcExport {
 export type MpcNodeOutputs = Pick<MpcNodeExport, "instanceId" | "privateIp" | "accountId" | "p2pPublicKey"> &
   Partial<Pick<MpcNodeExport, "address" | "url" | "accountPublicKey">>;
 
-export type MpcDomainOutput = Partial<MpcDomainExport> & { id: number; [extra: string]: unknown };
+type MpcDomainOutput = Partial<MpcDomainExport> & { id: number; [extra: string]: unknown };
 
 export interface MpcOutputs {
   nodes: MpcNodeOutputs[];

@@ -13,7 +13,7 @@ import { SsmOperation } from "../../platform/ssm/operation.js";
 import { LOCAL_RPC_URL } from "../../platform/near/ports.js";
 
 /** What a new account gets from the faucet when near-cli-rs asks for one. */
-export const FAUCET_INITIAL_BALANCE = "10 NEAR";
+const FAUCET_INITIAL_BALANCE = "10 NEAR";
 
 export interface NearServicesArgs {
   config: LocalnetConfig;

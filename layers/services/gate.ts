@@ -3,7 +3,7 @@ import type { Finding, LayerVerdict } from "../gate.js";
 import type { StackOutputs } from "../outputs.js";
 import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
 
-export interface ContractProbe {
+interface ContractProbe {
   accountId: string;
   /** Pinned hash from the stack outputs. */
   expectedCodeHash: string;
@@ -22,11 +22,7 @@ function verdict(findings: Finding[]): LayerVerdict {
 }
 
 /** What is wrong with one contract account: unreadable, no code, or other code than the pinned. */
-export function contractFinding(
-  accountId: string,
-  expected: string,
-  c: ContractProbe | undefined,
-): Finding | undefined {
+function contractFinding(accountId: string, expected: string, c: ContractProbe | undefined): Finding | undefined {
   if (!c || c.error) {
     return {
       kind: "unreachable",

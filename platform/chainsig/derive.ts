@@ -11,10 +11,10 @@ import { isValidAccountId } from "../near/account-id.js";
 import { ChainSigError } from "./errors.js";
 import { publicKeyFromBytes, type ChainSigPublicKey, type Curve } from "./keys.js";
 
-export const TWEAK_DERIVATION_PREFIX = "near-mpc-recovery v0.1.0 epsilon derivation:";
+const TWEAK_DERIVATION_PREFIX = "near-mpc-recovery v0.1.0 epsilon derivation:";
 
 /** NEAR account id rules (2..64 chars, lowercase alphanumerics separated by '-', '_' or '.'). */
-export function assertAccountId(accountId: string, what = "account id"): void {
+function assertAccountId(accountId: string, what = "account id"): void {
   if (!isValidAccountId(accountId)) {
     throw new ChainSigError("bad-account-id", `${what} is not a valid NEAR account id: ${JSON.stringify(accountId)}`);
   }

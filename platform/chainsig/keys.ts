@@ -15,7 +15,7 @@ export type ChainSigPublicKey =
   | { curve: "secp256k1"; /** x || y, 64 bytes */ bytes: Uint8Array }
   | { curve: "ed25519"; /** compressed point, 32 bytes */ bytes: Uint8Array };
 
-export const KEY_LENGTH: Record<Curve, number> = { secp256k1: 64, ed25519: 32 };
+const KEY_LENGTH: Record<Curve, number> = { secp256k1: 64, ed25519: 32 };
 
 /** Parse "secp256k1:..." / "ed25519:..."; checks length and that the bytes are a curve point. */
 export function parsePublicKey(text: string): ChainSigPublicKey {

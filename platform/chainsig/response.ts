@@ -24,13 +24,13 @@ export interface Ed25519SignResponse {
 export type SignResponse = EcdsaSignResponse | Ed25519SignResponse;
 
 /** The JSON the contract returns, as plain objects. */
-export type EcdsaSignResponseJson = {
+type EcdsaSignResponseJson = {
   scheme: "Secp256k1";
   big_r: { affine_point: string };
   s: { scalar: string };
   recovery_id: number;
 };
-export type Ed25519SignResponseJson = { scheme: "Ed25519"; signature: number[] };
+type Ed25519SignResponseJson = { scheme: "Ed25519"; signature: number[] };
 export type SignResponseJson = EcdsaSignResponseJson | Ed25519SignResponseJson;
 
 /** Parse a sign response (JSON text or an already-parsed value); throws SignResponseError. */

@@ -10,13 +10,9 @@ export const SIGN_GAS = 300_000_000_000_000n;
 /** The contract's minimum gas for `sign` (15 Tgas). */
 export const SIGN_MIN_GAS = 15_000_000_000_000n;
 
-/** Domain ids as this project registers them with `vote_add_domains`. */
-export const ECDSA_DOMAIN_ID = 0;
-export const EDDSA_DOMAIN_ID = 1;
-
-export const ECDSA_PAYLOAD_BYTES = 32;
-export const EDDSA_PAYLOAD_MIN_BYTES = 32;
-export const EDDSA_PAYLOAD_MAX_BYTES = 1232;
+const ECDSA_PAYLOAD_BYTES = 32;
+const EDDSA_PAYLOAD_MIN_BYTES = 32;
+const EDDSA_PAYLOAD_MAX_BYTES = 1232;
 
 export type PayloadKind = "Ecdsa" | "Eddsa";
 

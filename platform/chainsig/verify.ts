@@ -77,7 +77,7 @@ export function checkSignResponse(key: ChainSigPublicKey, payload: Uint8Array, r
   }
 }
 
-export function verifyEcdsa(key: ChainSigPublicKey, payload: Uint8Array, response: EcdsaSignResponse): Verdict {
+function verifyEcdsa(key: ChainSigPublicKey, payload: Uint8Array, response: EcdsaSignResponse): Verdict {
   const scheme = response.scheme;
   const { Point, Signature } = secp256k1;
   const Fn = Point.Fn;
@@ -116,7 +116,7 @@ export function verifyEcdsa(key: ChainSigPublicKey, payload: Uint8Array, respons
   return { ok: true, code: "ok", reason: `Secp256k1 signature verifies for ${formatPublicKey(key)}`, scheme };
 }
 
-export function verifyEd25519(key: ChainSigPublicKey, payload: Uint8Array, response: Ed25519SignResponse): Verdict {
+function verifyEd25519(key: ChainSigPublicKey, payload: Uint8Array, response: Ed25519SignResponse): Verdict {
   const scheme = response.scheme;
   let ok = false;
   try {

@@ -22,19 +22,10 @@ export function ssmParameterArn(ctx: ArnContext, name: pulumi.Input<string>): pu
   return pulumi.interpolate`arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter/${pulumi.output(name).apply((n) => n.replace(/^\//, ""))}`;
 }
 
-/** Secrets Manager ARNs end in a random 6-character suffix: match it with "-??????". */
-export function secretArnPattern(ctx: ArnContext, name: pulumi.Input<string>): pulumi.Output<string> {
-  return pulumi.interpolate`arn:${ctx.partition}:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${name}-??????`;
-}
-
 export function s3ObjectArn(
   ctx: ArnContext,
   bucket: pulumi.Input<string>,
   key: pulumi.Input<string>,
 ): pulumi.Output<string> {
   return pulumi.interpolate`arn:${ctx.partition}:s3:::${bucket}/${key}`;
-}
-
-export function s3BucketArn(ctx: ArnContext, bucket: pulumi.Input<string>): pulumi.Output<string> {
-  return pulumi.interpolate`arn:${ctx.partition}:s3:::${bucket}`;
 }

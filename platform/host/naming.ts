@@ -31,7 +31,7 @@ export const FAUCET_KEY_LEAF = "faucet-key";
 export const rootKeyLeaf = (rootAccountId: string) => `${rootAccountId}-account-key`;
 
 /** Tags on everything the stack creates. */
-export function baseTags(cfg: StackNames, extra: Record<string, string> = {}): Record<string, string> {
+function baseTags(cfg: StackNames, extra: Record<string, string> = {}): Record<string, string> {
   return { ...cfg.tags, "near-localnet:stack": cfg.stack, ...extra };
 }
 

@@ -7,9 +7,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-export const SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+const SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 /** The data volume's device name; on Nitro it shows up as an NVMe device whose serial is the volume id. */
-export const DATA_DEVICE_NAME = "/dev/sdf";
+const DATA_DEVICE_NAME = "/dev/sdf";
 
 export interface PolicyStatement {
   Sid: string;
@@ -21,7 +21,7 @@ export interface PolicyStatement {
 }
 
 /** Every way to read an SSM parameter. */
-export const SSM_PARAMETER_READS = [
+const SSM_PARAMETER_READS = [
   "ssm:GetParameter",
   "ssm:GetParameters",
   "ssm:GetParametersByPath",
@@ -33,7 +33,7 @@ export const SSM_PARAMETER_READS = [
  * under the AWS-managed key decrypt for anyone who may read them: without this Deny every host
  * could read every key in the account. The host keeps only the parameters it is given.
  */
-export function parameterFence(readable: pulumi.Input<string>[]): PolicyStatement {
+function parameterFence(readable: pulumi.Input<string>[]): PolicyStatement {
   return readable.length === 0
     ? { Sid: "NoParameters", Effect: "Deny", Action: SSM_PARAMETER_READS, Resource: "*" }
     : { Sid: "NoOtherParameters", Effect: "Deny", Action: SSM_PARAMETER_READS, NotResource: readable };

@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Where companion files land on an instance; scripts read them from "${LIB_DIR:-/opt/near-localnet}". */
-export const LIB_DIR = "/opt/near-localnet";
+const LIB_DIR = "/opt/near-localnet";
 
 /** EC2 rejects user data above 16 KiB (before base64). */
 export const USER_DATA_LIMIT = 16384;
@@ -39,7 +39,7 @@ export interface ScriptSpec {
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 /** Single-quote a value for bash, so nothing in it is expanded. */
-export function shellQuote(value: string): string {
+function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -54,7 +54,7 @@ function heredocFor(name: string, content: string): string {
   return `cat > "$LIB_DIR/${name}" <<'${marker}'\n${body}${marker}\n`;
 }
 
-export function renderScript(spec: ScriptSpec): string {
+function renderScript(spec: ScriptSpec): string {
   const body = readScript(spec.script).replace(/^#!.*\n/, "");
   // The header keeps its first-deployed wording (the renderer then lived at infra/render.ts):
   // changing it would replace every running host (see ShippedScript).

@@ -2,7 +2,7 @@
 // letters and digits joined by single '-' or '_', the parts separated by single '.'; no separator first
 // or last. Dependency-free: the Pulumi program, the CLI and the ops bundle share it.
 
-export const ACCOUNT_ID_MIN_LEN = 2;
+const ACCOUNT_ID_MIN_LEN = 2;
 export const ACCOUNT_ID_MAX_LEN = 64;
 
 const PART = "[a-z\\d]+(?:[-_][a-z\\d]+)*";

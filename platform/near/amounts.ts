@@ -2,7 +2,7 @@
 // (near/near-token-rs src/lib.rs, ONE_NEAR). Dependency-free: the config loader, the CLI and the
 // ops bundle share it.
 
-export const NEAR_DECIMALS = 24;
+const NEAR_DECIMALS = 24;
 export const YOCTO_PER_NEAR = 10n ** BigInt(NEAR_DECIMALS);
 
 const DECIMAL = new RegExp(`^(\\d+)(?:\\.(\\d{1,${NEAR_DECIMALS}}))?$`);

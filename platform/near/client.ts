@@ -205,7 +205,7 @@ export async function viewAccount(conn: NearConnection, accountId: string): Prom
   });
 }
 
-export async function viewAccessKey(
+async function viewAccessKey(
   conn: NearConnection,
   accountId: string,
   publicKey: string,
@@ -225,7 +225,7 @@ export async function viewAccessKey(
   });
 }
 
-export async function listAccessKeys(conn: NearConnection, accountId: string): Promise<string[]> {
+async function listAccessKeys(conn: NearConnection, accountId: string): Promise<string[]> {
   return rpc(conn, `view_access_key_list ${accountId}`, async () => {
     const r = await conn.provider.viewAccessKeyList({ accountId, finalityQuery: { finality: "final" } });
     return r.keys.map((k: { public_key: string }) => k.public_key);
@@ -292,7 +292,7 @@ function successValue(outcome: Record<string, any>): unknown {
 }
 
 /** Maps nearcore's status.Failure JSON to an OpsError. */
-export function executionFailure(failure: any, txHash: string): OpsError {
+function executionFailure(failure: any, txHash: string): OpsError {
   const kind = failure?.ActionError?.kind;
   const tag = ` (transaction ${txHash})`;
   if (kind && typeof kind === "object") {
@@ -335,7 +335,7 @@ function checkOutcome(outcome: Record<string, any>, txHash: string): TxResult {
  * Polls `tx` until the transaction is final (re-broadcasting the same signed bytes when the node
  * does not know it: same hash, so it can never execute twice). TIMEOUT after conn.txTimeoutMs.
  */
-export async function waitForFinal(
+async function waitForFinal(
   conn: NearConnection,
   txHash: string,
   signerId: string,
@@ -517,7 +517,7 @@ export interface WasmSource {
 }
 
 /** Downloads (or reads from cacheDir) a wasm and checks its size and sha256. */
-export async function fetchWasm(
+async function fetchWasm(
   src: WasmSource,
   opts: { cacheDir?: string; timeoutMs?: number; log?: Log } = {},
 ): Promise<Uint8Array> {
@@ -563,7 +563,7 @@ export async function fetchWasm(
 
 // ------------------------------------------------------------------------------------------ contracts
 
-export interface InitCall {
+interface InitCall {
   method: string;
   args?: unknown;
   gas?: bigint;
@@ -654,7 +654,7 @@ export async function deployContract(conn: NearConnection, p: DeployParams): Pro
   return { ...base, action: "deployed", txHash: r.txHash };
 }
 
-export interface ViewCondition {
+interface ViewCondition {
   method: string;
   args?: unknown;
   equals: unknown;
@@ -709,14 +709,4 @@ export async function callMethod(conn: NearConnection, p: CallParams): Promise<C
     }
   }
   return { action: "called", contractId: p.contractId, method: p.method, txHash: r.txHash, value: r.value };
-}
-
-/** Plain transfer (used by the faucet). */
-export async function transfer(
-  conn: NearConnection,
-  signer: Signer,
-  receiverId: string,
-  amount: bigint,
-): Promise<TxResult> {
-  return sendTransaction(conn, signer, receiverId, [actions.transfer(amount)]);
 }

@@ -2,7 +2,7 @@
 // "ed25519:" + base58(seed || pub) for the secret key (the 64-byte form nearcore and
 // near-api-js read).
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { baseDecode, baseEncode } from "near-api-js";
+import { baseEncode } from "near-api-js";
 
 export interface NearKeyStrings {
   publicKey: string;
@@ -20,23 +20,4 @@ export function ed25519FromSeed(seed: Uint8Array): NearKeyStrings {
 
 export function ed25519FromSeedBase64(seedBase64: string): NearKeyStrings {
   return ed25519FromSeed(Uint8Array.from(Buffer.from(seedBase64, "base64")));
-}
-
-/** The public key for a secret key string; throws when it is malformed or inconsistent. */
-export function publicKeyOf(secretKey: string): string {
-  const m = /^ed25519:([1-9A-HJ-NP-Za-km-z]+)$/.exec(secretKey);
-  if (!m) throw new Error("not an ed25519 secret key string");
-  const bytes = baseDecode(m[1]);
-  if (bytes.length !== 64) throw new Error(`an ed25519 secret key is 64 bytes, got ${bytes.length}`);
-  const keys = ed25519FromSeed(bytes.slice(0, 32));
-  if (keys.secretKey !== secretKey) throw new Error("secret key halves do not match");
-  return keys.publicKey;
-}
-
-/** "ed25519:<base58>" -> 32 raw bytes. */
-export function ed25519PublicKeyBytes(publicKey: string): Uint8Array {
-  const m = /^ed25519:([1-9A-HJ-NP-Za-km-z]+)$/.exec(publicKey);
-  const bytes = m ? baseDecode(m[1]) : new Uint8Array();
-  if (bytes.length !== 32) throw new Error(`not an ed25519 public key: ${publicKey}`);
-  return bytes;
 }

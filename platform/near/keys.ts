@@ -31,7 +31,7 @@ export function parseKeyRef(ref: unknown): { kind: "ssm" | "secretsmanager" | "e
 }
 
 /** Validates a NEAR ed25519 secret key string and returns its key pair. */
-export function keyPairFromSecret(secret: string, ref: string): KeyPair {
+function keyPairFromSecret(secret: string, ref: string): KeyPair {
   const m = /^ed25519:([1-9A-HJ-NP-Za-km-z]+)$/.exec(secret.trim());
   let bytes: Uint8Array | undefined;
   try {

@@ -14,7 +14,7 @@ export interface OperationContext {
   stopSignal?: Promise<void>;
 }
 
-export type Operation = (payload: Record<string, unknown>, ctx: OperationContext) => Promise<Record<string, unknown>>;
+type Operation = (payload: Record<string, unknown>, ctx: OperationContext) => Promise<Record<string, unknown>>;
 
 /** Operations by name (names match ^[a-z][a-z0-9-]{0,63}$). */
 export type OperationTable = Record<string, Operation>;

@@ -8,7 +8,7 @@ import { LOCAL_RPC_URL } from "./ports.js";
 import type { OperationTable } from "./operation.js";
 
 /** A required non-empty string field of a payload. */
-export function requiredField(payload: Record<string, unknown>, field: string): string {
+function requiredField(payload: Record<string, unknown>, field: string): string {
   const v = payload[field];
   if (typeof v !== "string" || v === "")
     throw new OpsError("INVALID_INPUT", `payload.${field} must be a non-empty string`);

@@ -57,12 +57,12 @@ export interface DeployStep {
   publicKey?: string;
   init?: { method: string; args?: unknown; gas?: string; deposit?: string };
 }
-export interface ViewConditionSpec {
+interface ViewConditionSpec {
   method: string;
   args?: unknown;
   equals: unknown;
 }
-export interface CallStep {
+interface CallStep {
   kind: "call";
   signer: string;
   contractId: string;
@@ -73,7 +73,7 @@ export interface CallStep {
   unless?: ViewConditionSpec;
   expect?: ViewConditionSpec;
 }
-export type PlanStep = AccountStep | DeployStep | CallStep;
+type PlanStep = AccountStep | DeployStep | CallStep;
 
 export interface Plan {
   rpcUrl?: string;
@@ -317,7 +317,7 @@ export const CORE_CONTRACTS = {
   },
 } as const;
 
-export function coreContractUrl(path: string, commit = CORE_CONTRACTS_COMMIT): string {
+function coreContractUrl(path: string, commit = CORE_CONTRACTS_COMMIT): string {
   return `https://raw.githubusercontent.com/near/core-contracts/${commit}/${path}`;
 }
 
@@ -337,7 +337,7 @@ export interface CoreContractsPlanOptions {
 }
 
 /** Default balances: the official recipe's 15 NEAR (whitelist) and 50 NEAR (factory). */
-export const CORE_CONTRACT_BALANCES = {
+const CORE_CONTRACT_BALANCES = {
   whitelist: "15 NEAR",
   poolv1: "50 NEAR",
   // w_near.wasm is 185,251 bytes: ~1.85 NEAR locked for code storage at 1e19 yocto/byte, plus the

@@ -20,8 +20,8 @@ export interface SsmSender {
   send(command: any, options?: any): Promise<any>;
 }
 
-export const SSM_STDOUT_LIMIT = 24000;
-export const SSM_STDERR_LIMIT = 8000;
+const SSM_STDOUT_LIMIT = 24000;
+const SSM_STDERR_LIMIT = 8000;
 
 export type SsmChannelErrorCode =
   | "COMMAND_FAILED" // the command ran and exited non-zero (or SSM marked it Failed)

@@ -26,7 +26,7 @@ import {
 } from "./patterns.js";
 
 /** Default execution timeout of a run-op command, seconds. */
-export const RUN_OP_DEFAULT_EXECUTION_TIMEOUT = 1800;
+const RUN_OP_DEFAULT_EXECUTION_TIMEOUT = 1800;
 
 interface DocumentParameter {
   type: "String";
@@ -61,7 +61,7 @@ export interface CommandDocumentContent {
 const PARAMETER_REF = /\{\{\s*([A-Za-z0-9_.:-]+)\s*\}\}/g;
 
 /** The header that moves each parameter into its script variable, then the script body. */
-export function scriptLines(title: string, script: ShippedScript, parameters: ScriptParameter[]): string[] {
+function scriptLines(title: string, script: ShippedScript, parameters: ScriptParameter[]): string[] {
   const body = readScript(script).replace(/^#!.*\n/, "");
   if (body.includes("{{"))
     throw new Error(`${script.name} contains "{{", which SSM would read as a parameter reference`);

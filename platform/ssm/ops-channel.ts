@@ -13,9 +13,9 @@ import { s3ObjectArn } from "../host/aws-arns.js";
 import type { PolicyStatement } from "../host/node-host.js";
 import { SsmDocuments } from "./documents.js";
 
-export const OPS_BUNDLE_PREFIX = "ops/";
+const OPS_BUNDLE_PREFIX = "ops/";
 /** Built bundles, by content (git-ignored): the file the upload reads stays put and is reused. */
-export const BUNDLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "ops");
+const BUNDLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "ops");
 
 /** Builds the bundle once per run and files it under its sha256. */
 async function builtBundle(): Promise<{ path: string; sha256: string }> {

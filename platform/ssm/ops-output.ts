@@ -22,7 +22,7 @@ export interface OpsFailure {
   error: { code: string; message: string; [key: string]: unknown };
 }
 
-export type OpsResult<T = Record<string, unknown>> = OpsSuccess<T> | OpsFailure;
+type OpsResult<T = Record<string, unknown>> = OpsSuccess<T> | OpsFailure;
 
 export interface OpsOutput<T = Record<string, unknown>> {
   steps: OpsStep[];

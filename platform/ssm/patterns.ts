@@ -34,11 +34,8 @@ export const LOG_LINES_PATTERN = "^[1-9][0-9]{0,2}$";
 
 export const DEFAULT_NODE_IMAGE = "node:22-slim";
 
-/** The operation that (re)starts the long-running faucet container instead of a one-shot run. */
-export const FAUCET_START_OPERATION = "faucet-start";
-
 /** Name of the detached faucet container on the base instance. */
-export const FAUCET_CONTAINER = "near-faucet";
+const FAUCET_CONTAINER = "near-faucet";
 
 /** Read-only probes of the diagnostics document. */
 export const DIAGNOSTIC_PROBES = [
@@ -54,11 +51,9 @@ export const DIAGNOSTIC_PROBES = [
   "mpc-bootstrap",
   "sign-test-result",
 ] as const;
-export type DiagnosticProbe = (typeof DIAGNOSTIC_PROBES)[number];
 
 /** Containers whose logs the diagnostics document may read. */
 export const DIAGNOSTIC_CONTAINERS = ["neard", "mpc-node", FAUCET_CONTAINER] as const;
-export type DiagnosticContainer = (typeof DIAGNOSTIC_CONTAINERS)[number];
 
 function matcher(pattern: string): RegExp {
   return new RegExp(pattern);

@@ -55,12 +55,12 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { KeyPair, PublicKey, baseDecode, baseEncode, decodeSignedTransaction, type KeyPairString } from "near-api-js";
+import { KeyPair, PublicKey, baseEncode, decodeSignedTransaction } from "near-api-js";
 import { YOCTO_PER_NEAR } from "../../platform/near/amounts.js";
 import { EMPTY_CODE_HASH } from "../../platform/near/code-hash.js";
 
-export const STORAGE_AMOUNT_PER_BYTE = 10_000_000_000_000_000_000n; // 1e19 yocto per byte
-export const GAS_PRICE = 100_000_000n;
+const STORAGE_AMOUNT_PER_BYTE = 10_000_000_000_000_000_000n; // 1e19 yocto per byte
+const GAS_PRICE = 100_000_000n;
 const ACCOUNT_BASE_STORAGE = 100;
 const ACCESS_KEY_STORAGE = 82; // 100 + 82 = 182, genesis' storage_usage for one full-access key
 const DATA_RECORD_STORAGE = 40;
@@ -1090,10 +1090,4 @@ export function codeHashOf(wasm: Uint8Array): string {
   return b58hash(wasm);
 }
 
-/** base58 string of a sha256 hex digest (the code hash for a pinned wasm). */
-export function codeHashFromSha256Hex(hex: string): string {
-  return baseEncode(Uint8Array.from(Buffer.from(hex, "hex")));
-}
-
-export { KeyPair, baseDecode };
-export type { KeyPairString };
+export { KeyPair };

@@ -31,7 +31,7 @@ export interface FakeSsmInstanceOptions {
 }
 
 /** One SendCommand as the instance received it: the document's parameters, the instance and the document. */
-export type SentCommand = Record<string, string> & { instanceId: string; document: string };
+type SentCommand = Record<string, string> & { instanceId: string; document: string };
 
 export interface FakeSsmInstance {
   client: SsmSender;

@@ -59,7 +59,7 @@ import { ContractPanic, type ContractBehaviour, type ContractContext, type FakeN
 
 type Json = any;
 
-export type ModelScheme = "Secp256k1" | "Ed25519";
+type ModelScheme = "Secp256k1" | "Ed25519";
 
 export interface ModelDomain {
   id: number;
@@ -104,7 +104,7 @@ export interface SignerContractModelOptions {
 
 export const SIGN_TIMEOUT_MESSAGE = "Request has timed out.";
 /** Code bytes for the contract account of install() (their hash identifies the behaviour). */
-export const SIGNER_MODEL_CODE = new TextEncoder().encode("signer-contract-model 3.14.1");
+const SIGNER_MODEL_CODE = new TextEncoder().encode("signer-contract-model 3.14.1");
 
 const CURVE: Record<ModelScheme, Curve> = { Secp256k1: "secp256k1", Ed25519: "ed25519" };
 const KIND: Record<ModelScheme, "Ecdsa" | "Eddsa"> = { Secp256k1: "Ecdsa", Ed25519: "Eddsa" };
@@ -540,7 +540,7 @@ function recordVote(ps: Json, participantId: number, domains: Json[]): Json {
   };
 }
 
-export function runningState(domains: Json, keyset: Json, parameters: Json): Json {
+function runningState(domains: Json, keyset: Json, parameters: Json): Json {
   return {
     domains,
     keyset,

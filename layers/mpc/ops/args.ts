@@ -15,13 +15,7 @@ import { OpsError } from "../../../platform/near/errors.js";
 import { SCHEMES, type DomainPurpose, type Protocol, type Scheme } from "../../../platform/chainsig/schemes.js";
 
 // The scheme table (scheme -> protocol, purpose) is platform/chainsig/schemes.ts.
-export {
-  DEFAULT_SCHEMES,
-  SCHEMES,
-  type DomainPurpose,
-  type Protocol,
-  type Scheme,
-} from "../../../platform/chainsig/schemes.js";
+export { DEFAULT_SCHEMES, type Scheme } from "../../../platform/chainsig/schemes.js";
 
 export interface DomainConfig {
   id: number;
@@ -39,11 +33,11 @@ export interface ParticipantSpec {
   url: string;
 }
 
-export interface ParticipantInfo {
+interface ParticipantInfo {
   url: string;
   tls_public_key: string;
 }
-export type ParticipantTuple = [string, number, ParticipantInfo];
+type ParticipantTuple = [string, number, ParticipantInfo];
 
 export interface InitArgs {
   parameters: {
@@ -113,7 +107,7 @@ function validateUrl(url: unknown, what: string): string {
 }
 
 /** Validates the participant list (accounts, keys, urls, no duplicates). */
-export function validateParticipants(participants: unknown): ParticipantSpec[] {
+function validateParticipants(participants: unknown): ParticipantSpec[] {
   if (!Array.isArray(participants) || participants.length === 0) {
     throw invalid("participants must be a non-empty list of {accountId, p2pPublicKey, url}");
   }
@@ -173,7 +167,7 @@ export function parseSchemes(schemes: unknown): Scheme[] {
 }
 
 /** The domain (without id) a scheme becomes. */
-export function schemeDomain(scheme: Scheme, reconstructionThreshold: number): Omit<DomainConfig, "id"> {
+function schemeDomain(scheme: Scheme, reconstructionThreshold: number): Omit<DomainConfig, "id"> {
   const d = SCHEMES[scheme];
   return { protocol: d.protocol, reconstruction_threshold: reconstructionThreshold, purpose: d.purpose };
 }

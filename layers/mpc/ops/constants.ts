@@ -7,13 +7,9 @@ import { DEFAULT_MPC_RELEASE } from "../releases.js";
 export const SIGNER_WASM: WasmSource = DEFAULT_MPC_RELEASE.signer.wasm;
 export const SIGNER_CODE_HASH = DEFAULT_MPC_RELEASE.signer.codeHash;
 
-export const SIGNER_PARENT_ACCOUNT = "signer.localnet";
 export const SIGNER_CONTRACT_ACCOUNT = "v1.signer.localnet";
-export const nodeAccountId = (i: number, root = "localnet") => `mpc-node-${i}.${root}`;
 
 const NEAR = YOCTO_PER_NEAR;
-/** Storage costs 1e19 yoctoNEAR per byte (near/mpc deposits.rs STORAGE_BYTE_COST_YOCTONEAR). */
-export const STORAGE_BYTE_COST = 10n ** 19n;
 /**
  * The contract account's balance. The code alone locks 1,182,130 bytes = 11.82 NEAR; the
  * contract state grows with pending sign requests, votes and attestations (near/mpc's own

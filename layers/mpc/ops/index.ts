@@ -4,5 +4,4 @@ export * from "./args.js";
 export * from "./constants.js";
 export * from "./state.js";
 export * from "./signer.js";
-export { mpcOperations, proposalFor, rootKeys, voteDomains, waitForKeygen } from "./operations.js";
-export type { KeygenResult, RootKey, VoteResult, WaitOptions } from "./operations.js";
+export { mpcOperations } from "./operations.js";

@@ -68,7 +68,7 @@ async function connectFor(payload: Record<string, unknown>, ctx: OperationContex
  * registry's next_domain_id, reconstruction threshold = the governance threshold unless given.
  * undefined when every scheme already has a domain.
  */
-export function proposalFor(
+function proposalFor(
   state: ContractState,
   schemes: readonly Scheme[],
   reconstructionThreshold?: number,
@@ -84,7 +84,7 @@ export function proposalFor(
 
 // ------------------------------------------------------------------------------------------ vote
 
-export interface VoteResult {
+interface VoteResult {
   action: "voted" | "skipped";
   reason?: "keygen-complete" | "keygen-in-progress" | "already-voted";
   contractId: string;
@@ -97,7 +97,7 @@ export interface VoteResult {
   waitingFor?: string[];
 }
 
-export async function voteDomains(
+async function voteDomains(
   conn: NearConnection,
   p: {
     contractId: string;
@@ -174,7 +174,7 @@ export async function voteDomains(
 
 // ------------------------------------------------------------------------------------------ wait
 
-export interface WaitOptions {
+interface WaitOptions {
   contractId: string;
   schemes: Scheme[];
   timeoutMs: number;
@@ -185,7 +185,7 @@ export interface WaitOptions {
   log: (m: string) => void;
 }
 
-export interface KeygenResult {
+interface KeygenResult {
   contractId: string;
   phase: "Running";
   elapsedMs: number;
@@ -195,7 +195,7 @@ export interface KeygenResult {
 const TRANSIENT = new Set(["RPC_UNREACHABLE", "TIMEOUT", "RPC_ERROR"]);
 
 /** Polls `state` until keygen is complete for every scheme; TIMEOUT with diagnostics otherwise. */
-export async function waitForKeygen(conn: NearConnection, o: WaitOptions): Promise<KeygenResult> {
+async function waitForKeygen(conn: NearConnection, o: WaitOptions): Promise<KeygenResult> {
   const start = Date.now();
   let lastText = "";
   let lastEmit = 0;
@@ -258,7 +258,7 @@ export async function waitForKeygen(conn: NearConnection, o: WaitOptions): Promi
 
 // ------------------------------------------------------------------------------------------ root keys
 
-export interface RootKey {
+interface RootKey {
   domainId: number;
   scheme?: Scheme;
   protocol: string;
@@ -267,7 +267,7 @@ export interface RootKey {
 }
 
 /** `public_key {domain_id}` for each domain (only the configured schemes' when given); checked against the keyset. */
-export async function rootKeys(conn: NearConnection, contractId: string, schemes?: Scheme[]): Promise<RootKey[]> {
+async function rootKeys(conn: NearConnection, contractId: string, schemes?: Scheme[]): Promise<RootKey[]> {
   const state = await readSignerState(conn, contractId);
   if (state.phase !== "Running" || (schemes && !keygenComplete(state, schemes))) {
     throw new OpsError(

@@ -46,7 +46,7 @@ import {
 } from "./constants.js";
 import { currentParameters, parseContractState, type ContractState, type ThresholdParameters } from "./state.js";
 
-export interface SignerNode extends ParticipantSpec {
+interface SignerNode extends ParticipantSpec {
   /** The node account's full-access key (the node's near_signer_key), "ed25519:...". */
   accountPublicKey: string;
 }
@@ -73,7 +73,7 @@ export interface SignerPlanOptions {
   chainId?: string;
 }
 
-export interface SignerInitSpec {
+interface SignerInitSpec {
   contractId: string;
   /** Account whose key signs `init` (the contract account itself). */
   signerAccountId: string;
@@ -205,13 +205,13 @@ function sameParameters(a: ThresholdParameters, b: ThresholdParameters): boolean
   return b.participants.every((x) => set.has(key(x)));
 }
 
-export type InitCheck = { needed: true } | { needed: false; phase: ContractState["phase"] };
+type InitCheck = { needed: true } | { needed: false; phase: ContractState["phase"] };
 
 /**
  * The init precondition: needed when the contract has no state; not needed when its governing
  * participants and threshold equal the wanted ones; CHECK_FAILED naming both otherwise.
  */
-export async function checkSignerInit(conn: NearConnection, spec: SignerInitSpec): Promise<InitCheck> {
+async function checkSignerInit(conn: NearConnection, spec: SignerInitSpec): Promise<InitCheck> {
   const state = await readSignerState(conn, spec.contractId);
   const onChain = currentParameters(state);
   if (!onChain) return { needed: true };
@@ -227,11 +227,7 @@ export async function checkSignerInit(conn: NearConnection, spec: SignerInitSpec
 }
 
 /** CHECK_FAILED when the contract account holds initialised state under code other than the pinned wasm. */
-export async function checkContractCode(
-  conn: NearConnection,
-  contractId: string,
-  expectedCodeHash: string,
-): Promise<void> {
+async function checkContractCode(conn: NearConnection, contractId: string, expectedCodeHash: string): Promise<void> {
   const account = await viewAccount(conn, contractId);
   if (!account || account.codeHash === EMPTY_CODE_HASH || account.codeHash === expectedCodeHash) return;
   if (!(await stateKeyExists(conn, contractId, "STATE"))) return; // code without state: redeploying is safe
@@ -243,7 +239,7 @@ export async function checkContractCode(
   );
 }
 
-export interface InitResult {
+interface InitResult {
   action: "initialised" | "unchanged";
   contractId: string;
   phase: ContractState["phase"];
@@ -251,11 +247,7 @@ export interface InitResult {
 }
 
 /** Sends `init` unless the precondition says it is done; afterwards the state must show the participants. */
-export async function ensureSignerInit(
-  conn: NearConnection,
-  spec: SignerInitSpec,
-  signer: Signer,
-): Promise<InitResult> {
+async function ensureSignerInit(conn: NearConnection, spec: SignerInitSpec, signer: Signer): Promise<InitResult> {
   const check = await checkSignerInit(conn, spec);
   if (!check.needed) return { action: "unchanged", contractId: spec.contractId, phase: check.phase };
   const r = await sendTransaction(conn, signer, spec.contractId, [

@@ -40,7 +40,7 @@ export interface ThresholdParameters {
   participants: Participant[];
 }
 
-export interface DomainKey {
+interface DomainKey {
   domainId: number;
   attempt: number;
   curve: "Secp256k1" | "Ed25519" | "Bls12381";
@@ -48,7 +48,7 @@ export interface DomainKey {
   publicKey: string;
 }
 
-export interface KeyEventInstance {
+interface KeyEventInstance {
   attemptId: number;
   startedIn: number;
   expiresOn: number;
@@ -56,7 +56,7 @@ export interface KeyEventInstance {
   hasPublicKey: boolean;
 }
 
-export interface KeyEvent {
+interface KeyEvent {
   epochId: number;
   domain: DomainConfig;
   parameters: ThresholdParameters;
@@ -64,7 +64,7 @@ export interface KeyEvent {
   nextAttemptId: number;
 }
 
-export interface RunningState {
+interface RunningState {
   phase: "Running";
   domains: DomainConfig[];
   nextDomainId: number;
@@ -75,7 +75,7 @@ export interface RunningState {
   addDomainsVotes: Map<number, DomainConfig[]>;
 }
 
-export interface InitializingState {
+interface InitializingState {
   phase: "Initializing";
   domains: DomainConfig[];
   nextDomainId: number;
@@ -85,7 +85,7 @@ export interface InitializingState {
   cancelVotes: number[];
 }
 
-export interface ResharingState {
+interface ResharingState {
   phase: "Resharing";
   previous: RunningState;
   resharedKeys: DomainKey[];
@@ -399,7 +399,7 @@ function canonicalDomain(d: DomainConfig): DomainConfig {
 }
 
 /** Participants (account ids) that have not voted for exactly these domains. */
-export function pendingVoters(state: RunningState, domains: DomainConfig[]): string[] {
+function pendingVoters(state: RunningState, domains: DomainConfig[]): string[] {
   return state.parameters.participants.filter((p) => !hasVotedFor(state, p.accountId, domains)).map((p) => p.accountId);
 }
 

@@ -10,7 +10,7 @@ export const P2P = [
   formatPublicKey(publicKeyFromPrivate("ed25519", new Uint8Array(32).fill(7))),
 ];
 
-export const params = {
+const params = {
   participants: {
     next_id: 3,
     participants: [0, 1, 2].map((i) => [
@@ -27,7 +27,7 @@ export const D1 = { id: 1, protocol: "Frost", reconstruction_threshold: 2, purpo
 export const SECP = {
   Secp256k1: { near_public_key: formatPublicKey(publicKeyFromPrivate("secp256k1", new Uint8Array(32).fill(3))) },
 };
-export const ED = {
+const ED = {
   Ed25519: { near_public_key_compressed: P2P[0], edwards_point: Array.from({ length: 32 }, (_, i) => i) },
 };
 

@@ -49,7 +49,7 @@ export interface FaucetConfig {
   maxBodyBytes?: number;
 }
 
-export const FAUCET_DEFAULTS = {
+const FAUCET_DEFAULTS = {
   host: "0.0.0.0",
   port: 3040,
   parentAccountId: "localnet",
@@ -75,7 +75,7 @@ class HttpError extends Error {
   }
 }
 
-export function validateNewAccountId(id: unknown, parent: string): string {
+function validateNewAccountId(id: unknown, parent: string): string {
   if (typeof id !== "string") throw new HttpError(400, "newAccountId must be a string");
   const suffix = `.${parent}`;
   const name = id.endsWith(suffix) ? id.slice(0, -suffix.length) : undefined;
@@ -88,7 +88,7 @@ export function validateNewAccountId(id: unknown, parent: string): string {
   return id;
 }
 
-export function validatePublicKey(pk: unknown): string {
+function validatePublicKey(pk: unknown): string {
   const m = typeof pk === "string" ? /^ed25519:([1-9A-HJ-NP-Za-km-z]+)$/.exec(pk) : null;
   let ok = false;
   if (m) {

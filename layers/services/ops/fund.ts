@@ -14,11 +14,11 @@
 import { OpsError, type OpsErrorCode } from "../../../platform/near/errors.js";
 import { isValidAccountId } from "../../../platform/near/account-id.js";
 
-export const DEFAULT_FAUCET_PORT = 3031;
+const DEFAULT_FAUCET_PORT = 3031;
 const AMOUNT = /^(\d+(\.\d+)? NEAR|\d+)$/;
 const PUBLIC_KEY = /^ed25519:[1-9A-HJ-NP-Za-km-z]{32,50}$/;
 
-export interface FundPayload {
+interface FundPayload {
   port?: number;
   accountId: string;
   amount?: string;
@@ -41,7 +41,7 @@ function bad(message: string): never {
   throw new OpsError("INVALID_INPUT", message);
 }
 
-export function validateFundPayload(
+function validateFundPayload(
   p: Record<string, unknown>,
 ): Required<Pick<FundPayload, "port" | "accountId" | "timeoutMs">> & FundPayload {
   const port = p.port === undefined ? DEFAULT_FAUCET_PORT : p.port;

@@ -5,12 +5,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { logLines, runScript, tempDir, type ScriptResult } from "../../../test/support/script-sandbox.js";
 
-export const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, "..", "..", "..");
 export const STUBS = join(HERE, "stubs");
 
 /** A tiny stand-in for dist/ops.mjs that follows the stdout contract. */
-export const FAKE_BUNDLE = `
+const FAKE_BUNDLE = `
 const [operation, payload] = process.argv.slice(2);
 const input = JSON.parse(Buffer.from(payload, "base64").toString("utf8"));
 const out = (o) => process.stdout.write(JSON.stringify(o) + "\\n");

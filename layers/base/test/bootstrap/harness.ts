@@ -7,14 +7,14 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { logLines, removeTempDir, runScript, tempDir } from "../../../../test/support/script-sandbox.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const REPO = resolve(HERE, "..", "..", "..", "..");
+const REPO = resolve(HERE, "..", "..", "..", "..");
 export const STUBS = join(HERE, "stubs");
 export const FIXTURES = join(HERE, "fixtures");
 export const LIB = join(REPO, "layers", "base", "scripts");
-export const SCRIPT = join(LIB, "bootstrap.sh");
+const SCRIPT = join(LIB, "bootstrap.sh");
 
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-export function base58(bytes: Uint8Array): string {
+function base58(bytes: Uint8Array): string {
   let n = 0n;
   for (const b of bytes) n = n * 256n + BigInt(b);
   let out = "";

@@ -52,10 +52,10 @@ export interface SignTestPayload {
 }
 
 export const DEFAULT_SIGN_TEST_PATH = "near-localnet-sign-test";
-export const DEFAULT_TESTER_BALANCE = "1 NEAR";
-export const DEFAULT_SIGN_TIMEOUT_SECONDS = 300;
-export const MAX_SIGN_TIMEOUT_SECONDS = 3600;
-export const DEFAULT_DOMAINS: readonly SignTestDomain[] = DEFAULT_SIGN_DOMAINS;
+const DEFAULT_TESTER_BALANCE = "1 NEAR";
+const DEFAULT_SIGN_TIMEOUT_SECONDS = 300;
+const MAX_SIGN_TIMEOUT_SECONDS = 3600;
+const DEFAULT_DOMAINS: readonly SignTestDomain[] = DEFAULT_SIGN_DOMAINS;
 
 function bad(message: string): never {
   throw new OpsError("INVALID_INPUT", `sign-test payload: ${message}`);
@@ -88,7 +88,7 @@ function keyRef(v: unknown, where: string): string {
 }
 
 /** "Secp256k1" | "Ed25519" from the names the contract, the config and people use. */
-export function normaliseScheme(v: unknown): SignScheme | undefined {
+function normaliseScheme(v: unknown): SignScheme | undefined {
   const scheme = signatureSchemeNamed(v);
   return scheme && signingOf(scheme).response;
 }

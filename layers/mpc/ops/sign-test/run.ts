@@ -62,10 +62,9 @@ export const SIGN_TEST_OPERATION = "sign-test";
  *   error           anything else (RPC failure, not enough balance, ...)
  *   skipped         not sent: the domain's root key could not be read
  */
-export type RequestVerdict =
-  "verified" | "not-verified" | "bad-response" | "contract-error" | "timeout" | "error" | "skipped";
+type RequestVerdict = "verified" | "not-verified" | "bad-response" | "contract-error" | "timeout" | "error" | "skipped";
 
-export interface SignRequestReport {
+interface SignRequestReport {
   domainId: number;
   scheme: SignScheme;
   /** The signed payload (hex): random, never a secret. */
@@ -87,7 +86,7 @@ export interface SignRequestReport {
   response?: string;
 }
 
-export interface DerivedKeyReport {
+interface DerivedKeyReport {
   domainId: number;
   scheme: SignScheme;
   rootPublicKey?: string;
