@@ -1,13 +1,27 @@
 // ESLint flat config: the recommended JavaScript and typescript-eslint rules, and import rules that hold the
 // architecture (platform below the layers, each layer below the next, an ops bundle without Pulumi or AWS
 // provider code, product code without test code). Formatting is prettier's (`npm run format`).
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { URL } from "node:url";
 import js from "@eslint/js";
 import { defineConfig } from "eslint/config";
 import importX, { createNodeResolver } from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 
-/** Layer folders, lowest first: a layer may import a lower one (through its public modules), never a higher one. */
-const LAYERS = ["base", "services", "mpc"];
+/**
+ * Layer folders, lowest first: a layer may import a lower one (through its public modules), never a higher one.
+ * Read from each folder's `layer.ts` (its `index`), so the layers' own entries stay the one list.
+ */
+const LAYERS = readdirSync(new URL("layers/", import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(new URL(`layers/${d.name}/layer.ts`, import.meta.url)))
+  .map((d) => {
+    const text = readFileSync(new URL(`layers/${d.name}/layer.ts`, import.meta.url), "utf8");
+    const index = /^\s*index:\s*(\d+),/m.exec(text);
+    if (!index) throw new Error(`layers/${d.name}/layer.ts declares no index`);
+    return { name: d.name, index: Number(index[1]) };
+  })
+  .sort((a, b) => a.index - b.index)
+  .map((l) => l.name);
 /** What a layer shows the layers above it; the rest (ops/, scripts/, test/, ...) is its own. */
 const LAYER_PUBLIC_MODULES = ["component.ts", "outputs.ts", "config.ts", "index.ts", "layer.ts"];
 /** What esbuild bundles into the ops entry (ops/build.ts): it runs on the hosts, where Pulumi is not. */
