@@ -7,3 +7,8 @@
 | .store.load_mem_tries_for_tracked_shards = true
 | .network.experimental.network_config_overrides.received_messages_rate_limits =
     {rate_limits: {Block: $unlimited, OptimisticBlock: $unlimited, BlockRequest: $unlimited}}
+# Without state sync the node must header- and block-sync from its own head, however far behind it is:
+# beyond epoch_sync_horizon_num_epochs x epoch_length blocks behind (default 2 x 500) neard goes into epoch
+# sync, which cannot finish with state sync off, and a node restarted after that long loops for ever
+# (nearcore chain/client/src/sync/handler.rs; near/mpc issue 3909). A million epochs is far beyond any chain's age.
+| .epoch_sync.epoch_sync_horizon_num_epochs = 1000000

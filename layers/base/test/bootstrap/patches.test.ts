@@ -198,7 +198,22 @@ describe("config-patch.jq", () => {
   test("sets the listen addresses, history, shard tracking and plain logs", () => {
     const out = ok(patch(CONFIG));
     expect(out.rpc).toEqual({ ...original.rpc, addr: "0.0.0.0:3030" });
-    expect(out.network).toEqual({ ...original.network, addr: "0.0.0.0:24567", skip_sync_wait: true });
+    const unlimited = { maximum_size: 1000000, refill_rate: 1000000, initial_size: 1000000 };
+    const overrides = original.network.experimental.network_config_overrides;
+    expect(out.network).toEqual({
+      ...original.network,
+      addr: "0.0.0.0:24567",
+      skip_sync_wait: true,
+      experimental: {
+        ...original.network.experimental,
+        network_config_overrides: {
+          ...overrides,
+          received_messages_rate_limits: {
+            rate_limits: { Block: unlimited, OptimisticBlock: unlimited, BlockRequest: unlimited },
+          },
+        },
+      },
+    });
     expect(out.gc_num_epochs_to_keep).toBe(10000);
     expect(out.tracked_shards_config).toBe("AllShards");
     expect(out.log_summary_style).toBe("plain");

@@ -239,6 +239,11 @@ describe("mpc-node bootstrap: first boot", () => {
     expect(cfg.state_sync_enabled).toBe(false);
     expect(cfg.tracked_shards_config).toEqual({ Accounts: ["v1.signer.localnet"] });
     expect(cfg.store.load_mem_tries_for_tracked_shards).toBe(true);
+    // header and block sync from the node's own head, never epoch sync (it cannot finish without state sync)
+    expect(cfg.epoch_sync).toEqual({
+      timeout_for_epoch_sync: { secs: 60, nanos: 0 }, // kept what init wrote
+      epoch_sync_horizon_num_epochs: 1000000,
+    });
     expect(cfg.network.experimental.network_config_overrides.received_messages_rate_limits.rate_limits.Block).toEqual({
       maximum_size: 1000000,
       refill_rate: 1000000,
