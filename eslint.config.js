@@ -23,7 +23,7 @@ const LAYERS = readdirSync(new URL("layers/", import.meta.url), { withFileTypes:
   .sort((a, b) => a.index - b.index)
   .map((l) => l.name);
 /** What a layer shows the layers above it; the rest (ops/, scripts/, test/, ...) is its own. */
-const LAYER_PUBLIC_MODULES = ["component.ts", "outputs.ts", "config.ts", "index.ts", "layer.ts"];
+const LAYER_PUBLIC_MODULES = ["component.ts", "outputs.ts", "config.ts", "gate.ts", "index.ts", "layer.ts"];
 /** What esbuild bundles into the ops entry (ops/build.ts): it runs on the hosts, where Pulumi is not. */
 const OPS_BUNDLE = ["ops/**", "layers/*/ops/**", "platform/near/**", "platform/chainsig/**"];
 

@@ -132,6 +132,13 @@ function actions(stack: string, verdicts: LayerVerdict[], input: StatusInput): s
             )}.`,
           );
           break;
+        case "cannot-catch-up":
+          add(
+            `${node} cannot catch up with the base chain (see the finding): a node joins only while the base keeps ` +
+              `the history after its head (gcNumEpochsToKeep); restart it with ${a("up --layer mpc --reconcile")}, ` +
+              `or redeploy the base when that history is gone.`,
+          );
+          break;
         case "contract-state":
         case "domains":
           add(

@@ -22,6 +22,7 @@ type FindingKind =
   | "domains"
   | "node-not-live"
   | "indexer-lag"
+  | "cannot-catch-up"
   | "secret-placeholder"
   | "secret-malformed"
   | "secret-missing"

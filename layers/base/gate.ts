@@ -8,6 +8,8 @@ export interface BaseProbe {
   error?: string;
   chainId?: string;
   blockHeight?: number;
+  /** The oldest block the node still keeps (gc_num_epochs_to_keep): a joiner needs every block after its own head. */
+  earliestBlockHeight?: number;
   /** The head moved between two samples. */
   blocksAdvancing?: boolean;
   rootAccountExists?: boolean;

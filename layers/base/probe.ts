@@ -8,7 +8,11 @@ import type { BaseProbe } from "./gate.js";
 /** The pause between the two /status samples that tell whether blocks advance. */
 const HEAD_SAMPLE_GAP_MS = 3000;
 
-type NearStatus = { chain_id?: string; node_public_key?: string; sync_info?: { latest_block_height?: unknown } };
+type NearStatus = {
+  chain_id?: string;
+  node_public_key?: string;
+  sync_info?: { latest_block_height?: unknown; earliest_block_height?: unknown };
+};
 
 /** GET /status on the host's neard (through the diagnostics document); undefined when it does not answer. */
 async function nearStatus(t: ProbeTransport, o: StackOutputs, instanceId: string): Promise<NearStatus | undefined> {
@@ -35,6 +39,8 @@ export async function probeBase(t: ProbeTransport, o: StackOutputs): Promise<Bas
   const h2 = Number(second?.sync_info?.latest_block_height);
   probe.blockHeight = Number.isFinite(h2) ? h2 : h1;
   probe.blocksAdvancing = Number.isFinite(h1) && Number.isFinite(h2) ? h2 > h1 : undefined;
+  const earliest = Number((second ?? first).sync_info?.earliest_block_height);
+  if (Number.isFinite(earliest)) probe.earliestBlockHeight = earliest;
   const chk = await t.check({ accounts: [b.rootAccountId] }, o);
   probe.rootAccountExists = chk.accounts?.[b.rootAccountId]?.exists;
   return probe;

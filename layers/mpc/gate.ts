@@ -4,6 +4,7 @@
 // participants and threshold and a key for every configured domain.
 import { containerFindings, redact, type ContainerProbe, type Finding, type LayerVerdict } from "../gate.js";
 import type { StackOutputs } from "../outputs.js";
+import type { BaseProbe } from "../base/gate.js";
 import { DEFAULT_MPC_RELEASE } from "./releases.js";
 import type { MpcNodeOutputs, MpcOutputs } from "./outputs.js";
 import { EMPTY_CODE_HASH as NO_CODE } from "../../platform/near/code-hash.js";
@@ -48,6 +49,9 @@ export interface MpcNodeProbe {
   live?: boolean;
   /** mpc_indexer_latest_block_height from /metrics. */
   indexerHeight?: number;
+  /** The embedded neard's head (near_block_height_head from /metrics), and whether it moved during the probe. */
+  chainHead?: number;
+  chainHeadAdvancing?: boolean;
   /** MPC peers with a live connection (mpc_network_live_connections from /metrics). */
   peers?: number;
   /** The bootstrap's last run (read-only probe of the cloud-init output). */
@@ -101,12 +105,29 @@ function bootNodeFindings(subject: string, node: MpcNodeOutputs, n: MpcNodeProbe
   return [{ kind: "stale-boot-nodes", subject, message }];
 }
 
-function nodeFindings(
-  node: MpcNodeOutputs,
-  n: MpcNodeProbe | undefined,
-  o: StackOutputs,
-  baseHeight?: number,
-): Finding[] {
+/**
+ * A node whose embedded chain is far behind the base and does not move cannot catch up. When the validator no
+ * longer keeps the blocks right after the node's head (its gc_num_epochs_to_keep horizon, about 35 days at
+ * 10000 epochs of 500 blocks), no amount of waiting helps: header and block sync need every block in between.
+ */
+function catchUpFindings(subject: string, accountId: string, n: MpcNodeProbe, base?: BaseProbe): Finding[] {
+  const head = n.chainHead;
+  const baseHeight = base?.blockHeight;
+  if (head === undefined || baseHeight === undefined || baseHeight - head <= INDEXER_LAG_BLOCKS) return [];
+  const earliest = base?.earliestBlockHeight;
+  if (earliest !== undefined && earliest > head + 1) {
+    const message =
+      `${accountId} cannot catch up: its chain is at block ${head}, but the base node keeps blocks only from ` +
+      `${earliest} (gcNumEpochsToKeep); a node can join only while the base still keeps the history after its head`;
+    return [{ kind: "cannot-catch-up", subject, message }];
+  }
+  if (n.chainHeadAdvancing !== false) return [];
+  const message = `${accountId} cannot catch up: its chain head stays at block ${head} while the base node is at ${baseHeight}`;
+  return [{ kind: "cannot-catch-up", subject, message }];
+}
+
+function nodeFindings(node: MpcNodeOutputs, n: MpcNodeProbe | undefined, o: StackOutputs, base?: BaseProbe): Finding[] {
+  const baseHeight = base?.blockHeight;
   const subject = `${node.accountId} (${node.instanceId})`;
   if (!n || !n.reachable) {
     const message = `${node.accountId} did not answer through SSM${n?.error ? `: ${n.error}` : ""}`;
@@ -129,6 +150,7 @@ function nodeFindings(
     const message = `${node.accountId}: indexer at block ${n.indexerHeight}, base node at ${baseHeight}`;
     f.push({ kind: "indexer-lag", subject, message });
   }
+  f.push(...catchUpFindings(subject, node.accountId, n, base));
   return [...f, ...bootNodeFindings(subject, node, n, o.base?.bootNodes)];
 }
 
@@ -181,7 +203,7 @@ function verdict(findings: Finding[]): LayerVerdict {
   return { layer: "mpc", done: findings.length === 0, findings };
 }
 
-export function evaluateMpc(outputs: StackOutputs, probe: MpcProbe | undefined, baseHeight?: number): LayerVerdict {
+export function evaluateMpc(outputs: StackOutputs, probe: MpcProbe | undefined, base?: BaseProbe): LayerVerdict {
   const mpc = outputs.mpc;
   if (!mpc || mpc.nodes.length === 0) {
     const message = "Layer 3 is not deployed (the stack has no mpc outputs)";
@@ -193,7 +215,7 @@ export function evaluateMpc(outputs: StackOutputs, probe: MpcProbe | undefined, 
       node,
       probe.nodes.find((x) => x.accountId === node.accountId),
       outputs,
-      baseHeight,
+      base,
     ),
   );
   const c = probe.contract;

@@ -26,6 +26,11 @@ function nodeRow(ctx: StatusContext, node: MpcNodeOutputs, total: number): Evide
   if (n?.container) parts.push(containerSummary(n.container));
   if (n?.live !== undefined) parts.push(n.live ? "/health 200" : "/health failing");
   if (n?.indexerHeight !== undefined) parts.push(`indexer ${n.indexerHeight}`);
+  if (n?.chainHead !== undefined) {
+    const base = ctx.probes.base?.blockHeight;
+    const stuck = n.chainHeadAdvancing === false ? ", not moving" : "";
+    parts.push(`chain head ${n.chainHead}${base !== undefined ? ` (base ${base}${stuck})` : stuck}`);
+  }
   if (n?.peers !== undefined) parts.push(`peers ${n.peers}/${total - 1}`);
   if (n?.bootstrap && n.bootstrap.state !== "done") parts.push(`bootstrap ${n.bootstrap.state}`);
   if (n?.bootNodes && ctx.bad("stale-boot-nodes", node.accountId)) parts.push("boot nodes STALE");
@@ -112,6 +117,6 @@ export const mpcLayer: Layer<"mpc"> = {
   // Loaded on first use: the contract-state parser brings near-api-js, which commands that never
   // probe Layer 3 need not load.
   probe: async (t, o, options) => (await import("./probe.js")).probeMpc(t, o, options),
-  evaluate: (o, p) => evaluateMpc(o, p.mpc, p.base?.blockHeight),
+  evaluate: (o, p) => evaluateMpc(o, p.mpc, p.base),
   status: { evidence, summary, findings },
 };

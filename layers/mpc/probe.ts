@@ -24,11 +24,16 @@ export function metricValue(stdout: string, name: string): number | undefined {
   return m ? Number(m[2]) : undefined;
 }
 
-/** Number of peers with a live MPC connection (mpc_network_live_connections{...,peer_participant_id} 1). */
+/**
+ * Number of peers with a live MPC connection (mpc_network_live_connections{my_participant_id,peer_participant_id} 1).
+ * The node reports a series for itself too (its own id on both labels): that one is no peer.
+ */
 export function livePeers(stdout: string): number | undefined {
   const peers = new Map<string, boolean>();
   for (const m of stdout.matchAll(/^mpc_network_live_connections\{([^}]*)\} (\S+)$/gm)) {
-    const peer = /peer_participant_id="([^"]*)"/.exec(m[1])?.[1] ?? m[1];
+    const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(m[1])?.[1];
+    const peer = label("peer_participant_id") ?? m[1];
+    if (peer === label("my_participant_id")) continue;
     peers.set(peer, (peers.get(peer) ?? false) || Number(m[2]) > 0);
   }
   return peers.size ? [...peers.values()].filter(Boolean).length : undefined;
@@ -155,6 +160,19 @@ async function probeContract(t: ProbeTransport, o: StackOutputs): Promise<MpcCon
   }
 }
 
+/** The embedded neard's head (nearcore chain/chain/src/metrics.rs BLOCK_HEIGHT_HEAD), served by the node's /metrics. */
+const CHAIN_HEAD_METRIC = "near_block_height_head";
+
+/** A second look at the embedded chain's head, after the other probes: did it move in between? */
+async function sampleHeadAgain(t: ProbeTransport, o: StackOutputs, n: MpcNodeOutputs, p: MpcNodeProbe): Promise<void> {
+  if (p.chainHead === undefined) return;
+  const again = await t.diag(n.instanceId, "mpc-metrics", undefined, o);
+  const head = again.exitCode === 0 ? metricValue(again.stdout, CHAIN_HEAD_METRIC) : undefined;
+  if (head === undefined) return;
+  p.chainHeadAdvancing = head > p.chainHead;
+  p.chainHead = head;
+}
+
 async function probeNode(
   t: ProbeTransport,
   o: StackOutputs,
@@ -175,6 +193,7 @@ async function probeNode(
     if (metrics.exitCode === 0) {
       p.indexerHeight = metricValue(metrics.stdout, "mpc_indexer_latest_block_height");
       p.peers = livePeers(metrics.stdout);
+      p.chainHead = metricValue(metrics.stdout, CHAIN_HEAD_METRIC);
     }
     const boot = parseBootstrapProbe(
       (await t.diag(n.instanceId, "mpc-bootstrap", { lines: BOOTSTRAP_LOG_LINES }, o)).stdout,
@@ -184,6 +203,7 @@ async function probeNode(
     const failedRun = boot.bootstrap.state === "failed" ? boot.bootstrap.lines : [];
     const secrets = secretFindingsFromLog([...failedRun, ...(p.container?.lastLogLines ?? [])]);
     if (secrets.length) p.secrets = secrets;
+    await sampleHeadAgain(t, o, n, p);
   } catch (err) {
     p.error = (err as Error).message;
   }

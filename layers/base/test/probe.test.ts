@@ -19,7 +19,7 @@ describe("probes over the transport", () => {
           height += 5;
           return {
             exitCode: 0,
-            stdout: `GET http://127.0.0.1:3030/status -> HTTP 200\n${JSON.stringify({ chain_id: "localnet", node_public_key: NODE_KEY, sync_info: { latest_block_height: height } })}\n`,
+            stdout: `GET http://127.0.0.1:3030/status -> HTTP 200\n${JSON.stringify({ chain_id: "localnet", node_public_key: NODE_KEY, sync_info: { latest_block_height: height, earliest_block_height: 42 } })}\n`,
           };
         }
         return { exitCode: 1, stdout: "" };
@@ -37,6 +37,7 @@ describe("probes over the transport", () => {
       nodePublicKey: NODE_KEY,
       blockHeight: 110,
       blocksAdvancing: true,
+      earliestBlockHeight: 42,
       rootAccountExists: true,
       container: { name: "neard", status: "running", running: true, restartCount: 0 },
     });

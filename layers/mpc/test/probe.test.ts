@@ -79,6 +79,8 @@ describe("Layer 3 runtime evidence", () => {
     const metrics = [
       'mpc_network_live_connections{my_participant_id="0",peer_participant_id="1"} 1',
       'mpc_network_live_connections{my_participant_id="0",peer_participant_id="2"} 0',
+      // the node's own series: not a peer
+      'mpc_network_live_connections{my_participant_id="0",peer_participant_id="0"} 1',
       "mpc_indexer_latest_block_height 1195",
     ].join("\n");
     expect(livePeers(metrics)).toBe(1);
@@ -182,6 +184,7 @@ describe("Layer 3 runtime evidence", () => {
 
   it("mpc: contract state, per-node health, indexer, peers, bootstrap, boot nodes, secrets; last sign test from the base instance", async () => {
     const calls: string[] = [];
+    let head = 1000;
     const t: ProbeTransport = {
       async diag(instanceId, probe, extra) {
         calls.push(
@@ -211,7 +214,8 @@ describe("Layer 3 runtime evidence", () => {
               ? {
                   exitCode: 0,
                   stdout:
-                    'mpc_indexer_latest_block_height 1190\nmpc_network_live_connections{my_participant_id="0",peer_participant_id="1"} 0\nmpc_network_live_connections{my_participant_id="0",peer_participant_id="2"} 0\n',
+                    'mpc_indexer_latest_block_height 1190\nmpc_network_live_connections{my_participant_id="0",peer_participant_id="1"} 0\nmpc_network_live_connections{my_participant_id="0",peer_participant_id="2"} 0\n' +
+                    `near_block_height_head ${(head += 7)}\n`,
                 }
               : { exitCode: 1, stdout: "" };
           case "mpc-bootstrap":
@@ -286,7 +290,11 @@ describe("Layer 3 runtime evidence", () => {
       "i-0mpc0 mpc-health",
       "i-0mpc0 mpc-metrics",
       "i-0mpc0 mpc-bootstrap 120",
+      "i-0mpc0 mpc-metrics",
     ]);
+    // the embedded chain's head, sampled before and after the other probes
+    expect(n0).toMatchObject({ chainHead: 1014, chainHeadAdvancing: true });
+    expect(n1.chainHead).toBeUndefined();
     expect(calls.filter((c) => c.startsWith("i-0base"))).toEqual(["i-0base sign-test-result"]);
   });
 });

@@ -94,8 +94,11 @@ probe() {
         rm -f "$metrics"
         die 1 "http://127.0.0.1:8080/metrics is not answering"
       fi
-      # Only the MPC node's own series, without comments.
-      grep -E '^mpc_[a-zA-Z0-9_]+(\{[^}]*\})? ' "$metrics" || true
+      # Only the series the driver reads (layers/mpc/probe.ts): /metrics is sorted by name and its per-peer
+      # histograms outgrow the output limit once the network carries traffic, which would push these out.
+      # near_block_height_head is the embedded neard's head (the node runs neard in-process).
+      grep -E '^(mpc_indexer_latest_block_height|mpc_network_live_connections|near_block_height_head)(\{[^}]*\})? ' \
+        "$metrics" || true
       rm -f "$metrics"
       ;;
     system)

@@ -281,7 +281,7 @@ describe("the diagnostics document as the agent runs it", () => {
     expect(r.stdout).toBe("GET http://127.0.0.1:8080/health -> HTTP 000\n\n");
   });
 
-  test("mpc-metrics keeps only the MPC node's series", () => {
+  test("mpc-metrics keeps only the series the driver reads, whatever else /metrics carries", () => {
     const sb = sandbox();
     writeFileSync(
       join(sb.http, "8080_metrics"),
@@ -289,6 +289,11 @@ describe("the diagnostics document as the agent runs it", () => {
         "# HELP mpc_indexer_latest_block_height height",
         "# TYPE mpc_indexer_latest_block_height gauge",
         "mpc_indexer_latest_block_height 1234",
+        ...Array.from(
+          { length: 3000 },
+          (_, i) => `mpc_p2p_tcp_write_size_bytes_bucket{peer="${i % 3}",le="${i}"} ${i}`,
+        ),
+        'mpc_network_live_connections{my_participant_id="0",peer_participant_id="1"} 1',
         'mpc_owned_num_triples_available{node="0"} 128',
         "near_block_height_head 1300",
         "process_cpu_seconds_total 3.5",
@@ -296,7 +301,11 @@ describe("the diagnostics document as the agent runs it", () => {
     );
     const r = diag(sb, { probe: "mpc-metrics" });
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe('mpc_indexer_latest_block_height 1234\nmpc_owned_num_triples_available{node="0"} 128\n');
+    expect(r.stdout).toBe(
+      "mpc_indexer_latest_block_height 1234\n" +
+        'mpc_network_live_connections{my_participant_id="0",peer_participant_id="1"} 1\n' +
+        "near_block_height_head 1300\n",
+    );
   });
 
   test("logs: the last N lines of the named container", () => {
