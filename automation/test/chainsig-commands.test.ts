@@ -215,7 +215,7 @@ describe("verify-signature", () => {
       (f) => ({
         publicKey: f.key,
         payload: toHex(payload),
-        signature: f.signature.replace(/("affine_point":"[0-9A-F]{60})[0-9A-F]{6}"/, '$1"'),
+        signature: f.signature.replace(/("affine_point":"[0-9a-f]{60})[0-9a-f]{6}"/, '$1"'),
       }),
       "big_r.affine_point must be 33 bytes",
     ],

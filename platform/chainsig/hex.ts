@@ -30,9 +30,9 @@ export function parseHex(text: string, opts: ParseHexOptions): Uint8Array {
   return bytes;
 }
 
-export function toHex(bytes: Uint8Array, upper = false): string {
-  const hex = Buffer.from(bytes).toString("hex");
-  return upper ? hex.toUpperCase() : hex;
+/** Lower-case hex, as the signer contract writes it. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("hex");
 }
 
 function truncate(s: string): string {

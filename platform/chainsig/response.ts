@@ -1,5 +1,6 @@
 // The signer contract's `sign` answers, parsed strictly (exact keys, exact lengths), and
-// formatted back exactly as the contract serialises them (k256 writes upper-case hex):
+// formatted back exactly as the contract serialises them: lower-case hex (near/mpc 3.14.1
+// crates/near-mpc-crypto-types/src/primitives.rs K256AffinePoint/K256Scalar, serde_with's `Hex`):
 //   {"scheme":"Secp256k1","big_r":{"affine_point":"<33-byte compressed hex>"},"s":{"scalar":"<32-byte hex>"},"recovery_id":0|1}
 //   {"scheme":"Ed25519","signature":[<64 integers 0..255>]}
 import { SignResponseError } from "./errors.js";
@@ -99,13 +100,13 @@ export function parseSignSuccessValue(successValue: string): SignResponse {
   return parseSignResponse(Buffer.from(successValue, "base64").toString("utf8"));
 }
 
-/** The response object exactly as the contract serialises it (key order, upper-case hex). */
+/** The response object exactly as the contract serialises it (key order, lower-case hex). */
 export function toSignResponseJson(response: SignResponse): SignResponseJson {
   if (response.scheme === "Secp256k1") {
     return {
       scheme: "Secp256k1",
-      big_r: { affine_point: toHex(response.bigR, true) },
-      s: { scalar: toHex(response.s, true) },
+      big_r: { affine_point: toHex(response.bigR) },
+      s: { scalar: toHex(response.s) },
       recovery_id: response.recoveryId,
     };
   }

@@ -11,7 +11,9 @@ export const SIGN_GAS = 300_000_000_000_000n;
 export const SIGN_MIN_GAS = 15_000_000_000_000n;
 
 const ECDSA_PAYLOAD_BYTES = 32;
-const EDDSA_PAYLOAD_MIN_BYTES = 32;
+// near/mpc 3.14.1 crates/near-mpc-crypto-types/src/primitives.rs: Ecdsa is exactly 32 bytes; Eddsa an
+// UpperBoundedVec of at most EDDSA_PAYLOAD_SIZE_UPPER_BOUND_BYTES = 1232 (a Solana transaction), empty allowed.
+const EDDSA_PAYLOAD_MIN_BYTES = 0;
 const EDDSA_PAYLOAD_MAX_BYTES = 1232;
 
 export type PayloadKind = "Ecdsa" | "Eddsa";

@@ -81,11 +81,11 @@ describe("child private keys", () => {
 });
 
 describe("sign like the contract, then verify", () => {
-  it("ECDSA: response has the contract's exact shape and upper-case hex, and verifies", () => {
+  it("ECDSA: response has the contract's exact shape and lower-case hex, and verifies", () => {
     const { derived, child } = setup("secp256k1");
     const text = formatSignResponse(signEcdsaLikeContract(child, PAYLOAD));
     expect(text).toMatch(
-      /^\{"scheme":"Secp256k1","big_r":\{"affine_point":"0[23][0-9A-F]{64}"\},"s":\{"scalar":"[0-9A-F]{64}"\},"recovery_id":[01]\}$/,
+      /^\{"scheme":"Secp256k1","big_r":\{"affine_point":"0[23][0-9a-f]{64}"\},"s":\{"scalar":"[0-9a-f]{64}"\},"recovery_id":[01]\}$/,
     );
     const verdict = verifySignResponse(derived, PAYLOAD, parseSignResponse(text));
     expect(verdict).toEqual({
@@ -150,6 +150,16 @@ describe("sign like the contract, then verify", () => {
     });
     // an independent verifier agrees
     expect(ed25519.verify(Uint8Array.from(parsed.signature), PAYLOAD, derived.bytes)).toBe(true);
+  });
+
+  it("Ed25519: a 0-byte and a 16-byte payload sign and verify (the contract takes 0..1232 bytes)", () => {
+    const { derived, child } = setup("ed25519");
+    for (const size of [0, 16]) {
+      const payload = new Uint8Array(size).fill(0x2a);
+      buildSignArgs({ path: "p", domainId: 1, kind: "Eddsa", payload });
+      const text = formatSignResponse(signEd25519LikeContract(child, payload));
+      expect(verifySignResponse(derived, payload, parseSignResponse(text)).ok).toBe(true);
+    }
   });
 
   it("Ed25519: longer payloads (up to 1232 bytes) verify; a noble seed signature verifies against its key", () => {
@@ -294,10 +304,9 @@ describe("rejections", () => {
     const { derived, resp } = ecdsa();
     expect(() => verifySignResponse(derived, PAYLOAD.slice(0, 31), resp)).toThrow(ChainSigError);
     const ed = eddsa();
-    expect(() => verifySignResponse(ed.derived, new Uint8Array(31), ed.resp)).toThrow(
-      "an EdDSA payload is 32..1232 bytes, got 31",
+    expect(() => verifySignResponse(ed.derived, new Uint8Array(1233), ed.resp)).toThrow(
+      "an EdDSA payload is 0..1232 bytes, got 1233",
     );
-    expect(() => verifySignResponse(ed.derived, new Uint8Array(1233), ed.resp)).toThrow(ChainSigError);
     expect(checkSignResponse(derived, new Uint8Array(33), formatSignResponse(resp))).toMatchObject({
       ok: false,
       code: "malformed",
