@@ -194,6 +194,16 @@ interface KeygenResult {
 
 const TRANSIENT = new Set(["RPC_UNREACHABLE", "TIMEOUT", "RPC_ERROR"]);
 
+/** The chain's head, for telling an expired keygen attempt from an active one; undefined when /status fails. */
+async function headHeight(conn: NearConnection): Promise<number | undefined> {
+  try {
+    const s = (await conn.provider.viewNodeStatus()) as { sync_info?: { latest_block_height?: number } };
+    return s.sync_info?.latest_block_height;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Polls `state` until keygen is complete for every scheme; TIMEOUT with diagnostics otherwise. */
 async function waitForKeygen(conn: NearConnection, o: WaitOptions): Promise<KeygenResult> {
   const start = Date.now();
@@ -206,7 +216,7 @@ async function waitForKeygen(conn: NearConnection, o: WaitOptions): Promise<Keyg
     try {
       const state = await readSignerState(conn, o.contractId);
       lastError = undefined;
-      summary = summariseState(state, o.schemes, proposalFor(state, o.schemes));
+      summary = summariseState(state, o.schemes, proposalFor(state, o.schemes), await headHeight(conn));
       if (keygenComplete(state, o.schemes)) {
         const domains = schemeStatus(state, o.schemes).map((s) => ({
           scheme: s.scheme,

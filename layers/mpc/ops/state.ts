@@ -421,6 +421,8 @@ export interface StateSummary {
     attemptId?: number;
     active: boolean;
     expiresOn?: number;
+    /** The attempt's expires_on lies behind the current block: it cannot complete, the leader must start another. */
+    expired?: boolean;
     completed: string[];
     missing: string[];
     leader?: string;
@@ -461,6 +463,7 @@ export function summariseState(
   state: ContractState,
   schemes: readonly Scheme[],
   proposal?: DomainConfig[],
+  blockHeight?: number,
 ): StateSummary {
   const withKeys = new Set(domainsWithKeys(state));
   const params = currentParameters(state);
@@ -505,9 +508,14 @@ export function summariseState(
     }
     case "Initializing": {
       const ev = keyEventSummary(state.generating);
-      const progress = ev.active
-        ? `attempt ${ev.attemptId} active until block ${ev.expiresOn}, completed by ${ev.completed.join(", ") || "nobody"}, waiting for ${ev.missing.join(", ") || "nobody"}`
-        : `no active attempt (the leader ${ev.leader} has not started one)`;
+      if (ev.active && blockHeight !== undefined && ev.expiresOn !== undefined) ev.expired = blockHeight > ev.expiresOn;
+      const completion = `completed by ${ev.completed.join(", ") || "nobody"}, waiting for ${ev.missing.join(", ") || "nobody"}`;
+      const progress = !ev.active
+        ? `no active attempt (the leader ${ev.leader} has not started one)`
+        : ev.expired
+          ? `attempt ${ev.attemptId} EXPIRED at block ${ev.expiresOn} (now block ${blockHeight}), ${completion}; ` +
+            `the leader ${ev.leader} must start a new attempt`
+          : `attempt ${ev.attemptId} active until block ${ev.expiresOn}, ${completion}`;
       return {
         ...base,
         keyEvent: ev,
