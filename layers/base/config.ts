@@ -43,13 +43,16 @@ const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const AVAILABILITY_ZONE = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 const SUBNET_EXAMPLE = `'["subnet-0123456789abcdef0"]'`;
 
-/** An IPv4 CIDR with a /16../28 mask and no host bits set. */
+/**
+ * An IPv4 CIDR with a /16../27 mask and no host bits set. The VPC is split into two halves (nodes, and the NAT's
+ * public subnet), and AWS's smallest subnet is a /28, so the VPC can be at most a /27.
+ */
 export function parseCidr(cidr: string): { base: number; bits: number } | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
   if (!m) return null;
   const octets = m.slice(1, 5).map(Number);
   const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits < 16 || bits > 28) return null;
+  if (octets.some((o) => o > 255) || bits < 16 || bits > 27) return null;
   const base = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
   if ((base & mask) >>> 0 !== base) return null;
@@ -88,7 +91,8 @@ function readCreatedVpc(r: ConfigReader): NetworkConfig {
     "vpcCidr",
     BASE_DEFAULTS.vpcCidr,
     (v) => parseCidr(v) !== null,
-    `must be an IPv4 CIDR with a /16 to /28 mask and no host bits, e.g. ${BASE_DEFAULTS.vpcCidr}`,
+    "must be an IPv4 CIDR with a /16 to /27 mask (its two halves become subnets, and AWS's smallest subnet " +
+      `is a /28) and no host bits, e.g. ${BASE_DEFAULTS.vpcCidr}`,
     BASE_DEFAULTS.vpcCidr,
   );
   const egress = r.str(

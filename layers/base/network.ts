@@ -40,7 +40,7 @@ export function chooseZone(
   return zone;
 }
 
-/** Splits a /16../28 CIDR into its two halves (nodes, and the NAT's public subnet). */
+/** Splits a /16../27 CIDR into its two halves (nodes, and the NAT's public subnet): /17../28 subnets. */
 function halves(cidr: string): [string, string] {
   const [ip, bitsText] = cidr.split("/");
   const bits = Number(bitsText);

@@ -272,6 +272,9 @@ describe("helpers", () => {
   test("parseCidr", () => {
     expect(parseCidr("10.42.0.0/16")).toEqual({ base: ((10 << 24) | (42 << 16)) >>> 0, bits: 16 });
     expect(parseCidr("10.42.0.0/8")).toBeNull();
+    expect(parseCidr("10.42.0.0/27")).toEqual({ base: ((10 << 24) | (42 << 16)) >>> 0, bits: 27 });
+    // its halves would be /29 subnets, below AWS's /28 minimum
+    expect(parseCidr("10.42.0.0/28")).toBeNull();
     expect(parseCidr("300.0.0.0/16")).toBeNull();
   });
   test("DEFAULTS pin nearcore 2.13.3 and near/mpc 3.14.1", () => {
