@@ -29,6 +29,9 @@ export async function buildOpsBundle(outfile: string = DEFAULT_OUTFILE): Promise
       js: 'import { createRequire as __opsCreateRequire } from "node:module"; const require = __opsCreateRequire(import.meta.url);',
     },
     legalComments: "none",
+    // Paths in the bundle's comments are relative to this directory: the repository root, so the bytes (and the
+    // sha256 every operation is pinned to) are the same from whichever directory the program runs.
+    absWorkingDir: path.resolve(here, ".."),
     logLevel: "warning",
   });
   const bytes = await readFile(outfile);
