@@ -73,7 +73,8 @@ interface NodeSecrets {
 
 export class ChainSignatures extends pulumi.ComponentResource {
   public readonly nodes: MpcNode[];
-  public readonly contractId: pulumi.Output<string>;
+  /** Undefined until the signer set-up ran: a skipped operation must not read as a deployed contract. */
+  public readonly contractId: pulumi.Output<string | undefined>;
   public readonly codeHash: pulumi.Output<string>;
   public readonly threshold: pulumi.Output<number>;
   public readonly domains: pulumi.Output<
@@ -123,7 +124,7 @@ export class ChainSignatures extends pulumi.ComponentResource {
     const keygen = keygenWait(ctx, { ...p, dependsOn: votes });
 
     this.nodes = nodes;
-    this.contractId = setup.result.apply(() => contractId);
+    this.contractId = setup.result.apply((r) => (r === undefined ? undefined : contractId));
     this.codeHash = pulumi.output(mpc.signer.codeHash);
     this.threshold = pulumi.output(mpc.threshold);
     this.domains = pulumi.output(

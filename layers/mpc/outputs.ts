@@ -33,7 +33,8 @@ interface MpcRootKeyOutput {
 /** The `mpc` output as the program exports it. */
 export interface MpcExport {
   nodes: MpcNodeExport[];
-  contractId: string;
+  /** Undefined until the signer set-up ran (a per-layer `up` of a lower layer skips it). */
+  contractId: string | undefined;
   /** Pinned signer contract code hash (base58). */
   codeHash: string;
   threshold: number;

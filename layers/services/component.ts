@@ -22,8 +22,9 @@ export interface NearServicesArgs {
 
 export class NearServices extends pulumi.ComponentResource {
   /** accountId -> on-chain code hash (base58 sha256 of the pinned wasm), once deployed. */
-  public readonly contracts: pulumi.Output<Record<string, string>>;
-  public readonly faucetUrl: pulumi.Output<string>;
+  /** Undefined until the contracts operation ran: a skipped operation must not read as a deployed layer. */
+  public readonly contracts: pulumi.Output<Record<string, string> | undefined>;
+  public readonly faucetUrl: pulumi.Output<string | undefined>;
   public readonly faucetAccountId: pulumi.Output<string>;
   public readonly transactions: pulumi.Output<number>;
 
@@ -150,13 +151,13 @@ export class NearServices extends pulumi.ComponentResource {
     const expected = Object.fromEntries(
       coreContractsExpectations({ rootAccountId: root }).map((c) => [c.accountId, c.codeHash]),
     );
-    this.contracts = contracts.result.apply(() => expected);
+    this.contracts = contracts.result.apply((r) => (r === undefined ? undefined : expected));
     this.transactions = contracts.result.apply((r) =>
       Number((r as { transactions?: unknown } | undefined)?.transactions ?? 0),
     );
     this.faucetUrl = pulumi
       .all([faucet.result, base.privateIp])
-      .apply(([, ip]) => `http://${ip}:${cfg.services.faucetPort}`);
+      .apply(([started, ip]) => (started === undefined || !ip ? undefined : `http://${ip}:${cfg.services.faucetPort}`));
     this.faucetAccountId = pulumi.output(faucetAccountId);
     this.registerOutputs({
       contracts: this.contracts,

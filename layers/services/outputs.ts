@@ -1,17 +1,24 @@
 // Layer 2's stack output `services`: what index.ts exports and what the driver reads back.
 import { isObject, optionalString } from "../outputs.js";
 
-/** The `services` output as the program exports it. */
+/**
+ * The `services` output as the program exports it. What Layer 2's operations establish is undefined until they
+ * have run (a per-layer `up` of Layer 1 skips them), so the driver never takes Layer 2 for deployed before it is.
+ */
 export interface ServicesExport {
-  /** accountId -> expected (pinned) on-chain code hash. */
-  contracts: Record<string, string>;
-  /** http://<base private ip>:<faucet port> */
-  faucetUrl: string;
+  /** accountId -> expected (pinned) on-chain code hash, once the contracts are deployed. */
+  contracts: Record<string, string> | undefined;
+  /** http://<base private ip>:<faucet port>, once the faucet was started. */
+  faucetUrl: string | undefined;
   /** The account that pays the faucet's top-ups (faucet.<root>). */
   faucetAccountId: string;
 }
 
-export type ServicesOutputs = Pick<ServicesExport, "contracts"> & Partial<Omit<ServicesExport, "contracts">>;
+export interface ServicesOutputs {
+  contracts: Record<string, string>;
+  faucetUrl?: string;
+  faucetAccountId?: string;
+}
 
 export function parseServicesOutputs(v: unknown, problems: string[]): ServicesOutputs | undefined {
   if (!isObject(v)) return undefined;

@@ -34,4 +34,8 @@ test("every custom resource skipped: the whole program still runs without an err
   const value = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply((v) => r(v)));
   expect(await value(mpc.rootKeys)).toEqual([]);
   expect(await value(services.transactions)).toBe(0);
+  // nothing invented from a skipped operation: the driver must not take Layers 2 and 3 for deployed
+  expect(await value(services.contracts)).toBeUndefined();
+  expect(await value(services.faucetUrl)).toBeUndefined();
+  expect(await value(mpc.contractId)).toBeUndefined();
 });
