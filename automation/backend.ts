@@ -49,13 +49,29 @@ export function passphraseProblem(
   const provider = stackSecretsProvider(repoDir, stack);
   if (provider && provider !== "passphrase") return null; // awskms://, gcpkms://, ... manage their own keys
   if (!provider && /^https?:\/\//.test(backend)) return null; // Pulumi Cloud: the service encrypts secrets
-  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) return null;
+  if (env.PULUMI_CONFIG_PASSPHRASE !== undefined)
+    return tooShort("PULUMI_CONFIG_PASSPHRASE", env.PULUMI_CONFIG_PASSPHRASE);
   const file = env.PULUMI_CONFIG_PASSPHRASE_FILE;
   if (file) {
-    if (existsSync(file)) return null;
-    return `PULUMI_CONFIG_PASSPHRASE_FILE points at ${file}, which does not exist. ${MISSING_PASSPHRASE_MESSAGE}`;
+    if (!existsSync(file)) {
+      return `PULUMI_CONFIG_PASSPHRASE_FILE points at ${file}, which does not exist. ${MISSING_PASSPHRASE_MESSAGE}`;
+    }
+    // Pulumi reads the file's content as the passphrase, without its trailing newline.
+    return tooShort(`the passphrase in ${file}`, readFileSync(file, "utf8").replace(/\r?\n$/, ""));
   }
   return MISSING_PASSPHRASE_MESSAGE;
+}
+
+/** The passphrase encrypts the stack's keys in the state: an empty or short one protects nothing. */
+export const MIN_PASSPHRASE_LENGTH = 12;
+
+function tooShort(what: string, passphrase: string): string | null {
+  if (passphrase.length >= MIN_PASSPHRASE_LENGTH) return null;
+  return (
+    `${what} is ${passphrase.length === 0 ? "empty" : `only ${passphrase.length} character${passphrase.length === 1 ? "" : "s"}`}: use at least ` +
+    `${MIN_PASSPHRASE_LENGTH}. It encrypts the stack's keys in the state; keep using the same one, or the existing ` +
+    "state cannot be decrypted."
+  );
 }
 
 function executable(path: string): boolean {

@@ -280,11 +280,21 @@ describe("backend defaults", () => {
     expect(passphraseProblem({}, dir, "localnet", file)).toMatch(
       /^No secrets passphrase\. .*PULUMI_CONFIG_PASSPHRASE_FILE/,
     );
-    expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE: "" }, dir, "localnet", file)).toBeNull();
+    expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE: "" }, dir, "localnet", file)).toMatch(
+      /^PULUMI_CONFIG_PASSPHRASE is empty: use at least 12\./,
+    );
+    expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE: "short-one" }, dir, "localnet", file)).toMatch(
+      /^PULUMI_CONFIG_PASSPHRASE is only 9 characters: use at least 12\./,
+    );
+    expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE: "correct horse battery" }, dir, "localnet", file)).toBeNull();
     expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, "nope") }, dir, "localnet", file)).toMatch(
       /does not exist/,
     );
-    writeFileSync(join(dir, "pass"), "x");
+    writeFileSync(join(dir, "pass"), "x\n");
+    expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, "pass") }, dir, "localnet", file)).toMatch(
+      /is only 1 character: use at least 12/,
+    );
+    writeFileSync(join(dir, "pass"), "a long enough passphrase\n");
     expect(passphraseProblem({ PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, "pass") }, dir, "localnet", file)).toBeNull();
     expect(passphraseProblem({}, dir, "localnet", "https://api.pulumi.com")).toBeNull();
     writeFileSync(join(dir, "Pulumi.localnet.yaml"), "secretsprovider: awskms://alias/near-localnet\nconfig: {}\n");
