@@ -73,7 +73,35 @@ const RESERVED_PORTS = [NEAR_RPC_PORT, NEAR_P2P_PORT, MPC_WEB_PORT];
 
 type StackKeys = Pick<LocalnetConfig, "region" | "awsProfile" | "namePrefix" | "tags">;
 
+/**
+ * AWS provider keys that give the deployment an identity of its own. The program's local commands (the genesis
+ * wait, every SSM operation) and the driver's own AWS calls get only the environment and aws:profile, so with one
+ * of these set they would act as someone else than the deployment: refused, with the way that works for both.
+ */
+const IDENTITY_KEYS = [
+  "aws:accessKey",
+  "aws:secretKey",
+  "aws:token",
+  "aws:assumeRole",
+  "aws:assumeRoles",
+  "aws:assumeRoleWithWebIdentity",
+  "aws:sharedCredentialsFiles",
+  "aws:sharedConfigFiles",
+];
+
+function refuseIdentityKeys(r: ConfigReader): void {
+  for (const key of IDENTITY_KEYS) {
+    if (!r.isSet(key)) continue;
+    r.problem(
+      `${key} is set, but the program's local commands and the driver use only the environment's AWS ` +
+        `credentials and aws:profile. Fix: pulumi config rm ${key}, then use a profile (pulumi config set ` +
+        "aws:profile <name>) or AWS_* environment variables",
+    );
+  }
+}
+
 function readStackKeys(r: ConfigReader): StackKeys {
+  refuseIdentityKeys(r);
   const region = r.str("aws:region", undefined, REGION, "is not an AWS region name", "us-east-1");
   const awsProfile = r.optional("aws:profile", /^[A-Za-z0-9_.@+-]{1,128}$/, "is not an AWS profile name", "default");
   const namePrefix = r.str(

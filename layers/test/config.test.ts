@@ -70,6 +70,24 @@ describe("loadConfig", () => {
     expect(loadConfig(getter(minimal), "localnet").awsProfile).toBeUndefined();
   });
 
+  test("credentials or roles in stack config are refused: the local commands could not use them", () => {
+    const found = problems({
+      ...minimal,
+      "aws:accessKey": "AKIAEXAMPLE",
+      "aws:assumeRoles": [{ roleArn: "arn:aws:iam::123456789012:role/deploy" }],
+    });
+    expect(found).toEqual([
+      "aws:accessKey is set, but the program's local commands and the driver use only the environment's AWS " +
+        "credentials and aws:profile. Fix: pulumi config rm aws:accessKey, then use a profile (pulumi config set " +
+        "aws:profile <name>) or AWS_* environment variables",
+      "aws:assumeRoles is set, but the program's local commands and the driver use only the environment's AWS " +
+        "credentials and aws:profile. Fix: pulumi config rm aws:assumeRoles, then use a profile (pulumi config set " +
+        "aws:profile <name>) or AWS_* environment variables",
+    ]);
+    // the value itself is never repeated
+    expect(found.join("\n")).not.toContain("AKIAEXAMPLE");
+  });
+
   test("tags, amounts with decimals, public egress", () => {
     const cfg = loadConfig(
       getter({
