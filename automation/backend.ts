@@ -63,7 +63,7 @@ export function passphraseProblem(
 }
 
 /** The passphrase encrypts the stack's keys in the state: an empty or short one protects nothing. */
-export const MIN_PASSPHRASE_LENGTH = 12;
+const MIN_PASSPHRASE_LENGTH = 12;
 
 function tooShort(what: string, passphrase: string): string | null {
   if (passphrase.length >= MIN_PASSPHRASE_LENGTH) return null;

@@ -17,9 +17,10 @@ import {
   signingOf,
   type SignResponseScheme,
 } from "../../platform/chainsig/schemes.js";
+import { SIGN_TESTER_ACCOUNT } from "../../layers/accounts.js";
 
 const SIGN_TEST_OPERATION = "sign-test";
-const DEFAULT_TESTER_PREFIX = "sign-tester";
+
 export const DEFAULT_PATH = "near-localnet-sign-test";
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 300;
 /** Container start, bundle download and tester creation, on top of the sign requests. */
@@ -120,7 +121,7 @@ export function signTestPayload(stack: string, outputs: StackOutputs, args: Sign
   const root = base.rootAccountId || "localnet";
   const funderKeyRef = args.funderKeyRef ?? `ssm:${rootKeyParameter(stack, outputs)}`;
   const timeoutSeconds = args.timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
-  const tester: Record<string, unknown> = { accountId: args.tester ?? `${DEFAULT_TESTER_PREFIX}.${root}` };
+  const tester: Record<string, unknown> = { accountId: args.tester ?? `${SIGN_TESTER_ACCOUNT}.${root}` };
   if (args.testerKeyRef) tester.keyRef = args.testerKeyRef;
   return {
     expectChainId: base.chainId || undefined,

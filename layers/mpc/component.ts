@@ -18,6 +18,7 @@ import { MPC_SCRIPTS } from "./scripts.js";
 import type { NearServices } from "../services/component.js";
 import { LOCAL_RPC_URL, MPC_WEB_PORT, NEAR_P2P_PORT } from "../../platform/near/ports.js";
 import { SsmOperation } from "../../platform/ssm/operation.js";
+import { MPC_NODE_ACCOUNT_PREFIX } from "../accounts.js";
 
 /** How long `up` waits for distributed key generation, seconds. */
 const KEYGEN_TIMEOUT_SECONDS = 1800;
@@ -302,7 +303,7 @@ function nodeUserData(
       env: {
         AWS_REGION: cfg.region,
         NODE_INDEX: i,
-        ACCOUNT_ID: `mpc-node-${i}.${cfg.base.rootAccountId}`,
+        ACCOUNT_ID: `${MPC_NODE_ACCOUNT_PREFIX}${i}.${cfg.base.rootAccountId}`,
         CONTRACT_ID: contractId,
         MPC_IMAGE: mpc.image,
         CHAIN_ID: cfg.base.chainId,

@@ -1,5 +1,6 @@
 // Layer 3's stack output `mpc`: what index.ts exports and what the driver reads back.
 import { instanceIdOf, isObject, numberOf, optionalString, requiredString, type Raw } from "../outputs.js";
+import { MPC_NODE_ACCOUNT_PREFIX } from "../accounts.js";
 
 /** One MPC node as the program exports it. */
 interface MpcNodeExport {
@@ -153,7 +154,7 @@ export function mpcFromState(
     if (typeof id !== "string" || !id) continue;
     const ip = r.outputs?.privateIp;
     const index = Number(m[1]);
-    const accountId = `mpc-node-${index}.${rootAccountId}`;
+    const accountId = `${MPC_NODE_ACCOUNT_PREFIX}${index}.${rootAccountId}`;
     nodes.push({ index, instanceId: id, privateIp: typeof ip === "string" ? ip : "", accountId, p2pPublicKey: "" });
   }
   if (nodes.length === 0) return undefined;

@@ -8,6 +8,7 @@ import { arnContext, ssmParameterArn } from "../../platform/host/aws-arns.js";
 import type { LocalnetConfig } from "../config.js";
 import { nearKeyPair } from "../../platform/host/keys.js";
 import { FAUCET_KEY_LEAF, nameTags, ssmName } from "../../platform/host/naming.js";
+import { FAUCET_ACCOUNT, reservedAccountNames } from "../accounts.js";
 import type { NearBase } from "../base/component.js";
 import { SsmOperation } from "../../platform/ssm/operation.js";
 import { LOCAL_RPC_URL } from "../../platform/near/ports.js";
@@ -35,7 +36,7 @@ export class NearServices extends pulumi.ComponentResource {
     const tags = (leaf: string) => nameTags(cfg, leaf, "services");
     const arns = arnContext(this);
     const root = cfg.base.rootAccountId;
-    const faucetAccountId = `faucet.${root}`;
+    const faucetAccountId = `${FAUCET_ACCOUNT}.${root}`;
 
     const faucetKey = nearKeyPair("faucet-key", p);
     const faucetKeyParam = new aws.ssm.Parameter(
@@ -137,6 +138,7 @@ export class NearServices extends pulumi.ComponentResource {
           // Only the parent can create "<name>.<parent>"; top-ups come from the faucet's own account.
           parentAccountId: root,
           parentKey: rootKey,
+          reservedNames: reservedAccountNames(),
           funderAccountId: faucetAccountId,
           funderKey: faucetRef,
           initialBalance: FAUCET_INITIAL_BALANCE,

@@ -45,6 +45,7 @@ import {
   SIGNER_WASM,
 } from "./constants.js";
 import { currentParameters, parseContractState, type ContractState, type ThresholdParameters } from "./state.js";
+import { MPC_NODE_ACCOUNT_PREFIX, SIGNER_PARENT_ACCOUNT } from "../../accounts.js";
 
 interface SignerNode extends ParticipantSpec {
   /** The node account's full-access key (the node's near_signer_key), "ed25519:...". */
@@ -97,7 +98,7 @@ const invalid = (m: string) => new OpsError("INVALID_INPUT", m);
 export function signerPlan(opts: SignerPlanOptions): SignerPlan {
   if (!opts || typeof opts !== "object") throw invalid("signer plan options must be an object");
   const root = opts.rootAccountId ?? "localnet";
-  const parent = opts.parentAccountId ?? `signer.${root}`;
+  const parent = opts.parentAccountId ?? `${SIGNER_PARENT_ACCOUNT}.${root}`;
   const contractId = opts.contractId ?? `v1.${parent}`;
   for (const [what, id] of [
     ["rootAccountId", root],
@@ -110,7 +111,10 @@ export function signerPlan(opts: SignerPlanOptions): SignerPlan {
     throw invalid(`${contractId} must be a sub-account of ${parent}, itself a sub-account of ${root}`);
   }
   if (!Array.isArray(opts.nodes) || opts.nodes.length === 0) throw invalid("nodes must list at least one MPC node");
-  const nodes: SignerNode[] = opts.nodes.map((n, i) => ({ ...n, accountId: n?.accountId ?? `mpc-node-${i}.${root}` }));
+  const nodes: SignerNode[] = opts.nodes.map((n, i) => ({
+    ...n,
+    accountId: n?.accountId ?? `${MPC_NODE_ACCOUNT_PREFIX}${i}.${root}`,
+  }));
   // validates accounts, P2P keys, urls and the threshold before anything is created
   const args = initArgs({ threshold: opts.threshold, participants: nodes });
   const accountKeys = nodes.map((n, i) =>

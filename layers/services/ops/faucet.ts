@@ -47,6 +47,8 @@ export interface FaucetConfig {
   maxPerRequest?: string;
   maxPerAccount?: string;
   maxBodyBytes?: number;
+  /** Names under the parent the faucet never creates (the stack's own accounts); "x-*" reserves a prefix. */
+  reservedNames?: string[];
 }
 
 const FAUCET_DEFAULTS = {
@@ -75,7 +77,11 @@ class HttpError extends Error {
   }
 }
 
-function validateNewAccountId(id: unknown, parent: string): string {
+function isReserved(name: string, reserved: readonly string[]): boolean {
+  return reserved.some((r) => (r.endsWith("*") ? name.startsWith(r.slice(0, -1)) : name === r));
+}
+
+function validateNewAccountId(id: unknown, parent: string, reserved: readonly string[]): string {
   if (typeof id !== "string") throw new HttpError(400, "newAccountId must be a string");
   const suffix = `.${parent}`;
   const name = id.endsWith(suffix) ? id.slice(0, -suffix.length) : undefined;
@@ -84,6 +90,9 @@ function validateNewAccountId(id: unknown, parent: string): string {
       400,
       `newAccountId must be <name>${suffix} with <name> of lowercase letters, digits, - and _ (got ${JSON.stringify(id.slice(0, 80))})`,
     );
+  }
+  if (isReserved(name, reserved)) {
+    throw new HttpError(403, `${id} is one of the stack's own accounts; choose another name`);
   }
   return id;
 }
@@ -158,6 +167,7 @@ function statusFor(e: OpsError): number {
 
 interface FaucetLimits {
   parent: string;
+  reserved: readonly string[];
   initial: bigint;
   maxPerRequest: bigint;
   maxPerAccount: bigint;
@@ -167,6 +177,7 @@ interface FaucetLimits {
 function faucetLimits(config: FaucetConfig): FaucetLimits {
   const limits = {
     parent: config.parentAccountId ?? FAUCET_DEFAULTS.parentAccountId,
+    reserved: config.reservedNames ?? [],
     initial: toYocto(config.initialBalance ?? FAUCET_DEFAULTS.initialBalance),
     maxPerRequest: toYocto(config.maxPerRequest ?? FAUCET_DEFAULTS.maxPerRequest),
     maxPerAccount: toYocto(config.maxPerAccount ?? FAUCET_DEFAULTS.maxPerAccount),
@@ -235,7 +246,7 @@ interface FaucetService {
 
 /** near-cli-rs's sponsor-by-faucet-service request: {newAccountId, newAccountPublicKey}. */
 async function createAccount(f: FaucetService, body: Record<string, unknown>) {
-  const accountId = validateNewAccountId(body.newAccountId, f.limits.parent);
+  const accountId = validateNewAccountId(body.newAccountId, f.limits.parent, f.limits.reserved);
   const publicKey = validatePublicKey(body.newAccountPublicKey);
   const initial = f.limits.initial;
   return f.serial(async () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { KeyPair } from "near-api-js";
 import { FakeNearcore } from "../../../test/support/fake-nearcore.js";
+import { reservedAccountNames } from "../../accounts.js";
 import { startTestFaucet } from "../../../test/support/faucet.js";
 import { startFaucet, type FaucetHandle } from "../ops/faucet.js";
 import { KeyResolver } from "../../../platform/near/keys.js";
@@ -50,6 +51,32 @@ describe("near-cli-rs sponsor-by-faucet-service", () => {
     const r = await post("/", { newAccountId: "bob.localnet", newAccountPublicKey: newKey() });
     expect(r.status).toBe(200);
     expect(chain.account("bob.localnet")).toBeDefined();
+  });
+
+  it("403 for the stack's own account names, sending nothing: whoever created one first would break its layer", async () => {
+    await faucet.close();
+    faucet = await startTestFaucet(chain, rootKey, { reservedNames: reservedAccountNames() });
+    for (const name of [
+      "wrap",
+      "whitelist",
+      "poolv1",
+      "faucet",
+      "signer",
+      "mpc-node-0",
+      "mpc-node-12",
+      "sign-tester",
+    ]) {
+      const r = await post("/account", { newAccountId: `${name}.localnet`, newAccountPublicKey: newKey() });
+      expect([name, r.status, r.body.error]).toEqual([
+        name,
+        403,
+        `${name}.localnet is one of the stack's own accounts; choose another name`,
+      ]);
+    }
+    expect(chain.txCount).toBe(0);
+    // a name that merely starts like one is fine
+    const ok = await post("/account", { newAccountId: "signer2.localnet", newAccountPublicKey: newKey() });
+    expect(ok.status).toBe(200);
   });
 
   it("409 for an existing account, sending nothing", async () => {
