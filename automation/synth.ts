@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
+import { gunzipped } from "../platform/host/render.js";
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -66,8 +67,8 @@ function extractScripts(resources: SynthPlan["resources"]): Record<string, strin
   const files: Record<string, string> = {};
   for (const r of resources) {
     const inputs = r.inputs as Record<string, any>;
-    if (r.type === "aws:ec2/instance:Instance" && typeof inputs.userData === "string") {
-      files[`${safeName(r.name)}.user-data.sh`] = inputs.userData;
+    if (r.type === "aws:ec2/instance:Instance" && typeof inputs.userDataBase64 === "string") {
+      files[`${safeName(r.name)}.user-data.sh`] = gunzipped(inputs.userDataBase64);
     } else if (r.type === "command:local:Command" && typeof inputs.create === "string") {
       const env = Object.entries((inputs.environment ?? {}) as Record<string, unknown>)
         .map(([k, v]) => `export ${k}=${JSON.stringify(String(v))}`)

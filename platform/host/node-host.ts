@@ -6,6 +6,7 @@
 // - the AMI resolved once from the SSM public parameter: a newer AMI never replaces a running node.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { gzipUserData } from "./render.js";
 
 const SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 /** The data volume's device name; on Nitro it shows up as an NVMe device whose serial is the volume id. */
@@ -152,7 +153,7 @@ export class NodeHost extends pulumi.ComponentResource {
           deleteOnTermination: true,
           tags: { ...tags, Name: `${tags.Name ?? name}-root` },
         },
-        userData: args.userData(volume.id),
+        userDataBase64: pulumi.output(args.userData(volume.id)).apply(gzipUserData),
         // Bootstrap runs once per instance: a changed script means a fresh instance, which finds
         // the kept volume and converges.
         userDataReplaceOnChange: true,

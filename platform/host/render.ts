@@ -3,6 +3,7 @@
 // LIB_DIR, then the script body. The same script runs unchanged in tests, with the settings
 // given as environment variables and LIB_DIR pointing at its folder in the repository.
 import { readFileSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -79,12 +80,27 @@ function renderScript(spec: ScriptSpec): string {
   return `${lines.join("\n")}\n${body}`;
 }
 
-/** Render for EC2 user data, refusing what EC2 would refuse. */
+/** Render for EC2 user data, refusing what EC2 would refuse (it limits the compressed form, see gzipUserData). */
 export function renderUserData(spec: ScriptSpec): string {
   const text = renderScript(spec);
-  const size = Buffer.byteLength(text, "utf8");
+  const size = Buffer.from(gzipUserData(text), "base64").length;
   if (size > USER_DATA_LIMIT) {
-    throw new Error(`user data for ${spec.script.name} is ${size} bytes; EC2 allows ${USER_DATA_LIMIT}`);
+    throw new Error(`user data for ${spec.script.name} is ${size} bytes compressed; EC2 allows ${USER_DATA_LIMIT}`);
   }
   return text;
+}
+
+/**
+ * User data as the instance gets it: gzip, base64 for the API. cloud-init decompresses gzip user data before it
+ * runs it (cloud-init cloudinit/user_data.py), and EC2's 16 KiB limit applies to these compressed bytes, which
+ * leaves the scripts room for their comments. The gzip header carries no time stamp (Node's zlib writes 0), so
+ * the same script always gives the same bytes: user data changes only when the script does.
+ */
+export function gzipUserData(text: string): string {
+  return gzipSync(Buffer.from(text, "utf8"), { level: 9 }).toString("base64");
+}
+
+/** The script inside gzip'd base64 user data (synth and tests read it back). */
+export function gunzipped(base64: string): string {
+  return gunzipSync(Buffer.from(base64, "base64")).toString("utf8");
 }

@@ -161,6 +161,19 @@ if [[ ! -f $H/config.json ]]; then
   sync "$H" && rm -rf "$st"
 else
   keys "$H"
+  # A replacement instance keeps the volume's chain: with a changed chainId it would run the old one.
+  have=$(jq -r .chain_id "$H/genesis.json") || die "$H/genesis.json is not JSON"
+  [[ $have == "$CHAIN_ID" ]] || die "the data volume holds chain '$have', but chainId is '$CHAIN_ID': set it back" \
+    "(pulumi config set near-localnet:chainId $have), or start a new chain on purpose (npm run automate --" \
+    "destroy --layer base, then up)"
+  # The patch is idempotent and applied at every boot: a changed gcNumEpochsToKeep or patch takes effect.
+  jq --argjson gc "$GC_NUM_EPOCHS_TO_KEEP" -f "$LIB/config-patch.jq" "$H/config.json" >"$H/config.new" ||
+    die "cannot patch config.json"
+  if cmp -s "$H/config.new" "$H/config.json"; then
+    rm -f "$H/config.new"
+  else
+    mv -f "$H/config.new" "$H/config.json" && restart=1 && say "config.json updated"
+  fi
 fi
 unset node_sk val_sk
 
@@ -178,7 +191,11 @@ say "genesis sha256 $sha"
 
 state=$(docker inspect -f '{{.Config.Image}} {{.State.Running}}' neard 2>/dev/null) || state=''
 case $state in
-"$NEAR_IMAGE true") say "neard already runs $NEAR_IMAGE" ;;
+"$NEAR_IMAGE true")
+  if [[ -n ${restart:-} ]]; then docker restart neard >/dev/null && say "restarted neard for its new config"; else
+    say "neard already runs $NEAR_IMAGE"
+  fi
+  ;;
 "$NEAR_IMAGE false") docker start neard ;;
 *)
   [[ -z $state ]] || docker rm -f neard >/dev/null

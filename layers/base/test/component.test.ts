@@ -3,6 +3,7 @@ import { harness, valueOf, type Harness } from "../../../test/support/pulumi-har
 import { NearBase, GENESIS_KEY } from "../component.js";
 import { ed25519FromSeedBase64 } from "../../../platform/near/key-pairs.js";
 import { MOCK_ACCOUNT, MOCK_AMI } from "../../../automation/mocks.js";
+import { gunzipped } from "../../../platform/host/render.js";
 
 // The mock runtime's RandomBytes are sha256("mock-random:<name>"): the keys the program makes.
 const mockKey = (name: string) =>
@@ -139,7 +140,7 @@ test("artifacts bucket is private and encrypted", () => {
 });
 
 test("user data: settings and public keys only, never a secret", () => {
-  const userData = (h.one("aws:ec2/instance:Instance").inputs as any).userData as string;
+  const userData = gunzipped((h.one("aws:ec2/instance:Instance").inputs as any).userDataBase64 as string);
   const node = mockKey("base-node-key");
   const validator = mockKey("base-validator-key");
   const root = mockKey("root-account-key");

@@ -5,6 +5,7 @@ import { NearBase } from "../../base/component.js";
 import { NearServices } from "../../services/component.js";
 import { ChainSignatures } from "../component.js";
 import type { LocalnetConfig } from "../../config.js";
+import { gunzipped } from "../../../platform/host/render.js";
 
 const OTHER = {
   version: "9.9.9",
@@ -27,6 +28,8 @@ test("another release's image, signer wasm and code hash", async () => {
   const payload = JSON.parse(Buffer.from(env.SSM_RUN_PAYLOAD, "base64").toString("utf8"));
   expect(payload.wasm).toEqual(OTHER.signer.wasm);
   expect(await valueOf(mpc.codeHash)).toBe(OTHER.signer.codeHash);
-  const userData = (h.one("aws:ec2/instance:Instance", "mpc-node-0-instance").inputs as any).userData as string;
+  const userData = gunzipped(
+    (h.one("aws:ec2/instance:Instance", "mpc-node-0-instance").inputs as any).userDataBase64 as string,
+  );
   expect(userData).toContain("export MPC_IMAGE='nearone/mpc-node:9.9.9'");
 });

@@ -5,6 +5,7 @@ import { NearServices } from "../../services/component.js";
 import { ChainSignatures, mpcSizing } from "../component.js";
 import { ed25519FromSeedBase64 } from "../../../platform/near/key-pairs.js";
 import { MOCK_ACCOUNT } from "../../../automation/mocks.js";
+import { gunzipped } from "../../../platform/host/render.js";
 
 const mockSeed = (name: string, bytes = 32) =>
   createHash("sha256").update(`mock-random:${name}`).digest().subarray(0, bytes);
@@ -116,7 +117,9 @@ test("IAM: node i reads only its own secrets, never node j's", () => {
 });
 
 test("user data: settings only; the genesis pinned by sha256; base boot node; no secret", () => {
-  const userData = (h.one("aws:ec2/instance:Instance", "mpc-node-1-instance").inputs as any).userData as string;
+  const userData = gunzipped(
+    (h.one("aws:ec2/instance:Instance", "mpc-node-1-instance").inputs as any).userDataBase64 as string,
+  );
   expect(userData).toContain("export ACCOUNT_ID='mpc-node-1.localnet'");
   expect(userData).toContain("export CONTRACT_ID='v1.signer.localnet'");
   expect(userData).toContain("export MPC_IMAGE='nearone/mpc-node:3.14.1'");

@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { renderUserData } from "../../../../platform/host/render.js";
+import { gunzipped, gzipUserData, renderUserData } from "../../../../platform/host/render.js";
 import { BASE_SCRIPTS } from "../../scripts.js";
 import {
   DEVICE,
@@ -226,6 +226,31 @@ describe("near-base bootstrap: later instances and reruns", () => {
     // its root disk is new: the docker drop-in is written again
     expect(readFileSync(join(s.root, DROP_IN), "utf8")).toBe("[Unit]\nRequiresMountsFor=/srv/near\n");
     expect(count(r.calls, /^systemctl daemon-reload$/)).toBe(1);
+  });
+
+  test("a changed chainId is refused on the kept volume: the old chain is not run under the new name", () => {
+    const s = sandbox();
+    expect(s.run().status).toBe(0);
+    s.newInstance();
+    const r = s.run({ CHAIN_ID: "mpc-localnet" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      "the data volume holds chain 'localnet', but chainId is 'mpc-localnet': set it back " +
+        "(pulumi config set near-localnet:chainId localnet), or start a new chain on purpose",
+    );
+    expect(has(r.calls, /^docker run -d --name neard /)).toBe(false);
+  });
+
+  test("a changed gcNumEpochsToKeep reaches the kept config.json and restarts neard; the same one changes nothing", () => {
+    const s = sandbox();
+    expect(s.run().status).toBe(0);
+    const r = s.run({ GC_NUM_EPOCHS_TO_KEEP: "20000" });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(s.homeFile("config.json")).gc_num_epochs_to_keep).toBe(20000);
+    expect(r.calls.filter((c) => /^docker (restart|run|rm|start)/.test(c))).toEqual(["docker restart neard"]);
+    expect(r.stdout).toContain("restarted neard for its new config");
+    const again = s.run({ GC_NUM_EPOCHS_TO_KEEP: "20000" });
+    expect(again.calls.filter((c) => /^docker (restart|run|rm|start)/.test(c))).toEqual([]);
   });
 
   test("a docker drop-in with other content is rewritten and systemd reloaded", () => {
@@ -482,14 +507,18 @@ describe("near-base bootstrap: refuses instead of half-initialising", () => {
 });
 
 describe("near-base bootstrap as user data", () => {
-  test("renders with its companion files well under EC2's 16 KiB and parses", () => {
+  test("renders with its companion files, compresses well under EC2's 16 KiB, and parses", () => {
     const s = sandbox();
     const text = renderUserData({
       script: BASE_SCRIPTS.bootstrap,
       env: Object.fromEntries(Object.entries(s.env).filter(([k]) => k !== "DATA_VOLUME_WAIT_SECONDS")),
       files: [BASE_SCRIPTS.genesisPatch, BASE_SCRIPTS.configPatch],
     });
-    expect(Buffer.byteLength(text)).toBeLessThan(14 * 1024);
+    // EC2 limits the user data the instance gets: the gzip form (cloud-init decompresses it)
+    const sent = Buffer.from(gzipUserData(text), "base64");
+    expect(sent.length).toBeLessThan(8 * 1024);
+    expect(gunzipped(gzipUserData(text))).toBe(text);
+    expect(gzipUserData(text)).toBe(gzipUserData(text)); // the same bytes every time
     expect(text).toContain(`export NEAR_IMAGE='${IMAGE}'`);
     expect(text).not.toContain(s.node.secretKey);
     const check = spawnSync("bash", ["-n"], { input: text, encoding: "utf8" });

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KeyPair } from "near-api-js";
-import { renderUserData, USER_DATA_LIMIT } from "../../../../platform/host/render.js";
+import { gzipUserData, renderUserData, USER_DATA_LIMIT } from "../../../../platform/host/render.js";
 import { MPC_SCRIPTS } from "../../scripts.js";
 import { logLines, removeTempDir, runScript, tempDir } from "../../../../test/support/script-sandbox.js";
 
@@ -616,7 +616,7 @@ describe("mpc-node bootstrap: user data", () => {
       BOOT_NODES: `${BOOT_A},${BOOT_B}`,
     };
     const text = renderUserData({ script: MPC_SCRIPTS.bootstrap, env, files: [MPC_SCRIPTS.nearConfig] });
-    expect(Buffer.byteLength(text)).toBeLessThan(USER_DATA_LIMIT - 1536);
+    expect(Buffer.from(gzipUserData(text), "base64").length).toBeLessThan(USER_DATA_LIMIT / 2);
     for (const secret of Object.values(sb.keys)) expect(text).not.toContain(secret);
     expect(text).toContain(`cat > "$LIB_DIR/near-config.jq"`);
     const syntax = spawnSync("bash", ["-n"], { input: text, encoding: "utf8" });
