@@ -12,6 +12,7 @@ import { EngineError, classifyEngineError, type Engine } from "../engine.js";
 import { processInterruptDeps, watchInterrupts } from "../interrupts.js";
 import { processOut, type Out, type Probes } from "../probes.js";
 import type { StackOutputs } from "../../layers/outputs.js";
+import type { LogsClient } from "../cloudwatch-logs.js";
 
 const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -35,6 +36,8 @@ export interface CliContext {
   now?: () => number;
   /** The SSM channel used by sign-test and fund (default: an SSMClient from the environment). */
   channel?: ChannelOverrides;
+  /** The CloudWatch Logs client `logs` reads with (default: one for the stack's region and profile). */
+  logsClient?: LogsClient;
 }
 
 /** What the live probes need besides the outputs. */
