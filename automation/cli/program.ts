@@ -7,6 +7,7 @@ import { EXIT } from "../driver.js";
 import { reportUsage, type CliRun, type GlobalArgs } from "./context.js";
 import { deriveCommand } from "./derive.js";
 import { destroyCommand } from "./destroy.js";
+import { envCommand } from "./env.js";
 import { fundCommand } from "./fund.js";
 import { healthCommand } from "./health.js";
 import { logsCommand } from "./logs.js";
@@ -27,6 +28,7 @@ const COMMANDS: CommandModule<GlobalArgs, any>[] = [
   outputsCommand,
   healthCommand,
   logsCommand,
+  envCommand,
   statusCommand,
   signTestCommand,
   fundCommand,
