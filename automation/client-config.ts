@@ -132,3 +132,10 @@ export function renderDotenv(cfg: ClientConfig): string {
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join("\n");
 }
+
+/** `export` lines for a shell (`eval "$(... connect --background)"`), single-quoted. */
+export function renderExports(cfg: ClientConfig): string {
+  return clientVariables(cfg)
+    .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'`)
+    .join("\n");
+}

@@ -30,7 +30,11 @@ export interface CliContext {
    * Ctrl-C wiring: returns a signal aborted on the first SIGINT; `onInterrupt(alreadySignalled)`
    * tells the engine (see interrupts.ts).
    */
-  interrupts?: (onInterrupt: (alreadySignalled: boolean) => void) => { signal: AbortSignal; dispose(): void };
+  interrupts?: (
+    onInterrupt: (alreadySignalled: boolean) => void,
+    /** What the first Ctrl-C prints (default: that the Pulumi operation is being cancelled). */
+    message?: string,
+  ) => { signal: AbortSignal; dispose(): void };
   /** Checks AWS credentials for the stack's region/profile up front; null = fine, else the message. */
   checkAws?: (aws: AwsTarget) => Promise<string | null>;
   now?: () => number;
@@ -72,8 +76,8 @@ export function processContext(): CliContext {
       return awsCredentialsProblem(aws);
     },
     confirm: process.stdin.isTTY ? askOnTerminal : undefined,
-    interrupts(onInterrupt) {
-      return watchInterrupts(processInterruptDeps(), onInterrupt, EXIT.cancelled);
+    interrupts(onInterrupt, message) {
+      return watchInterrupts(processInterruptDeps(), onInterrupt, EXIT.cancelled, message);
     },
   };
 }

@@ -14,7 +14,7 @@ import { readOutputs, withEngine } from "./stack.js";
 
 const FORMATS = ["near-cli", "dotenv", "json"] as const;
 
-/** Stack outputs saved as JSON: plain values (`outputs --json`, `pulumi stack output --json`) or {value, secret} pairs. */
+/** Stack outputs saved as JSON: plain values (`outputs --json`, `pulumi stack output --json`) or {value, secret}. */
 function readOutputsFile(file: string): StackOutputs {
   let raw: unknown;
   try {

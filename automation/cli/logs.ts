@@ -29,7 +29,8 @@ interface LogsArgs {
 export const logsCommand = defineCommand({
   command: "logs <node>",
   describe:
-    "Container logs of a node from CloudWatch Logs, else through SSM (base | faucet | mpc-node-<i> | <i> | instance id)",
+    "Container logs of a node from CloudWatch Logs, else through SSM " +
+    "(base | faucet | mpc-node-<i> | <i> | instance id)",
   builder: (y) =>
     y
       .positional("node", { type: "string", demandOption: true })

@@ -5,6 +5,7 @@
 import yargs, { type CommandModule } from "yargs";
 import { EXIT } from "../driver.js";
 import { reportUsage, type CliRun, type GlobalArgs } from "./context.js";
+import { connectCommand } from "./connect.js";
 import { deriveCommand } from "./derive.js";
 import { destroyCommand } from "./destroy.js";
 import { envCommand } from "./env.js";
@@ -28,6 +29,7 @@ const COMMANDS: CommandModule<GlobalArgs, any>[] = [
   outputsCommand,
   healthCommand,
   logsCommand,
+  connectCommand,
   envCommand,
   statusCommand,
   signTestCommand,

@@ -85,12 +85,13 @@ function ctx(engine: FakeEngine, extra: Partial<CliContext> = {}) {
 it("CI installs the moto version these tests are written against", () => {
   const ci = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../.ci/run"), "utf8");
   expect(ci).toContain(
-    `python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'moto[server]==${MOTO_VERSION}'`,
+    "python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore " +
+      `'moto[server]==${MOTO_VERSION}'`,
   );
 });
 
 describe("reading a stream", () => {
-  it("gives the last lines oldest first, as docker logs --timestamps prints them; a missing stream is undefined", async () => {
+  it("gives the last lines oldest first as docker logs --timestamps does; a missing stream is undefined", async () => {
     const ref = { group: GROUP, stream: "base/neard" };
     const r = await recentLogLines(client, ref, { lines: 2 });
     expect(r?.lines).toEqual([
@@ -170,7 +171,7 @@ describe("npm run automate -- logs", () => {
     ]);
   });
 
-  it("falls back to SSM when the stack ships no logs or the stream is missing; --follow then fails clearly", async () => {
+  it("falls back to SSM without shipped logs or without the stream; --follow then fails clearly", async () => {
     const old = ctx(shippingEngine(false));
     expect(await main(["logs", "base", "--lines", "5"], old.c)).toBe(0);
     expect(old.probes.calls).toEqual(["logs i-0base neard 5"]);

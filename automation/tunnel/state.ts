@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-interface Forward {
+export interface Forward {
   /** "rpc", "faucet" or "mpc-node-<i>". */
   name: string;
   instanceId: string;
@@ -26,7 +26,7 @@ export interface ConnectionState {
   log?: string;
 }
 
-function stateFile(workDir: string, stack: string): string {
+export function stateFile(workDir: string, stack: string): string {
   return join(workDir, ".near-localnet", "connect", `${stack}.json`);
 }
 
@@ -36,6 +36,13 @@ export function writeState(workDir: string, state: ConnectionState): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, file);
+}
+
+/** Removes the record, but only the one this process wrote (a newer connection keeps its own). */
+export function removeState(workDir: string, stack: string, pid = process.pid): void {
+  const current = readStateFile(workDir, stack);
+  if (current && current.pid !== pid) return;
+  rmSync(stateFile(workDir, stack), { force: true });
 }
 
 function isAlive(pid: number): boolean {

@@ -169,7 +169,8 @@ function readLogRetention(r: ConfigReader): number {
   const d = BASE_DEFAULTS.logRetentionDays;
   const days = r.int("logRetentionDays", d, 0, 3653, String(d));
   if ((LOG_RETENTION_DAYS as readonly number[]).includes(days)) return days;
-  const why = `must be one of the periods CloudWatch Logs keeps logs for: ${LOG_RETENTION_DAYS.join(", ")} (0: never expire)`;
+  const periods = LOG_RETENTION_DAYS.join(", ");
+  const why = `must be one of the periods CloudWatch Logs keeps logs for: ${periods} (0: never expire)`;
   r.bad("logRetentionDays", days, why, String(d));
   return d;
 }
