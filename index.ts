@@ -50,6 +50,7 @@ const layers: LayerExports = {
     subnetIds: baseComponent.subnetIds,
     securityGroupId: baseComponent.securityGroupId,
     artifactsBucket: baseComponent.artifactsBucket,
+    logGroup: baseComponent.logGroupName,
   },
   services: {
     contracts: servicesComponent.contracts,

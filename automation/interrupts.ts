@@ -20,6 +20,9 @@ export interface InterruptDeps {
 }
 
 const DEFAULT_GRACE_MS = 15_000;
+const CANCELLING_PULUMI =
+  "Ctrl-C: cancelling the running Pulumi operation (it finishes in-flight steps and saves state); " +
+  "press Ctrl-C again to exit at once.";
 
 /**
  * Wires SIGINT to an AbortController and to `onInterrupt(alreadySignalled)`: called with true at
@@ -30,6 +33,7 @@ export function watchInterrupts(
   deps: InterruptDeps,
   onInterrupt: (alreadySignalled: boolean) => void,
   exitCode: number,
+  message = CANCELLING_PULUMI,
 ): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   let count = 0;
@@ -40,9 +44,7 @@ export function watchInterrupts(
       deps.exit(exitCode);
       return;
     }
-    deps.write(
-      "\nCtrl-C: cancelling the running Pulumi operation (it finishes in-flight steps and saves state); press Ctrl-C again to exit at once.\n",
-    );
+    deps.write(`\n${message}\n`);
     controller.abort();
     if (deps.tty) {
       onInterrupt(true);

@@ -112,6 +112,8 @@ function mockState(
         id: arn("secretsmanager", `secret:${i.name}-AbCdEf`),
         state: { ...i, arn: arn("secretsmanager", `secret:${i.name}-AbCdEf`) },
       };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { id: i.name ?? id, state: { ...i, arn: arn("logs", `log-group:${i.name ?? id}`) } };
     case "aws:ssm/document:Document":
       return { id: i.name ?? id, state: { ...i } };
     case "command:local:Command":

@@ -1,12 +1,19 @@
 // `synth`: runs the Pulumi program under the mock runtime with a stack's configuration, with no
 // cloud access, and writes the plan for review: DIR/<stack>.json with every resource (urn,
 // type, name, parent, inputs, dependencies; secrets replaced by "[secret]") and every rendered
-// bootstrap, command or SSM script under DIR/scripts/.
+// bootstrap, command or SSM script under DIR/scripts/, and DIR/<stack>.outputs.json: the stack
+// outputs the program exports, with the mock runtime's values, in the format `outputs --json`
+// prints and `env --outputs-file` reads.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { gunzipped } from "../platform/host/render.js";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { base58Encode } from "../platform/chainsig/base58.js";
+import type { CommandResults } from "./mocks.js";
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -32,6 +39,38 @@ export interface SynthPlan {
 }
 
 class SynthError extends Error {}
+
+/**
+ * What the mocked SSM operations answer in a synth: key generation reports a root key per domain,
+ * as mpc-wait-keygen does once the nodes finished (layers/mpc/ops/operations.ts). The keys are
+ * curve points made from a fixed seed, so the outputs file holds keys a client can parse.
+ */
+const synthCommandResults: CommandResults = (operation, payload) => {
+  if (operation !== "mpc-wait-keygen") return {};
+  const schemes = Array.isArray(payload.schemes) ? payload.schemes.map(String) : [];
+  return {
+    domains: schemes.map((scheme, domainId) => {
+      const seed = sha256(new TextEncoder().encode(`near-localnet synth root key ${domainId}`));
+      const point =
+        scheme === "secp256k1" ? secp256k1.getPublicKey(seed, false).subarray(1) : ed25519.getPublicKey(seed);
+      return { domainId, scheme, publicKey: `${scheme}:${base58Encode(point)}` };
+    }),
+  };
+};
+
+/** An exported value with every Output resolved; secret parts become "[secret]" (as `outputs` shows them). */
+async function resolveExport(pulumi: typeof import("@pulumi/pulumi"), v: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(v)) {
+    if (await pulumi.isSecret(v)) return "[secret]";
+    return resolveExport(pulumi, await new Promise((done) => v.apply((x) => done(x))));
+  }
+  if (Array.isArray(v)) return Promise.all(v.map((x) => resolveExport(pulumi, x)));
+  if (v && typeof v === "object") {
+    const entries = await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await resolveExport(pulumi, x)]));
+    return Object.fromEntries(entries);
+  }
+  return v;
+}
 
 /** Reads a stack's config file into Pulumi's flat "namespace:key" -> string map. */
 function readStackConfig(
@@ -93,7 +132,11 @@ function extractScripts(resources: SynthPlan["resources"]): Record<string, strin
   return files;
 }
 
-async function synthesize(o: { stack: string; projectDir?: string }): Promise<SynthPlan> {
+/** The plan, and the stack outputs (the program's exports) with the mock values. */
+async function synthesize(o: {
+  stack: string;
+  projectDir?: string;
+}): Promise<{ plan: SynthPlan; outputs: Record<string, unknown> }> {
   const projectDir = o.projectDir ?? PROJECT_DIR;
   const projectFile = parseYaml(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8")) as {
     name: string;
@@ -106,11 +149,19 @@ async function synthesize(o: { stack: string; projectDir?: string }): Promise<Sy
   const pulumi = await import("@pulumi/pulumi");
   const { installMocks, settle } = await import("./mocks.js");
   pulumi.runtime.setAllConfig(config, secretKeys);
-  const records = installMocks({ project: projectFile.name, stack: o.stack, region });
+  const records = installMocks({
+    project: projectFile.name,
+    stack: o.stack,
+    region,
+    commandResults: synthCommandResults,
+  });
   const main = resolve(projectDir, projectFile.main ?? "index.ts");
-  await import(pathToFileURL(main).href);
+  const program = (await import(pathToFileURL(main).href)) as Record<string, unknown>;
   await settle();
-  return {
+  const outputs = Object.fromEntries(
+    await Promise.all(Object.entries(program).map(async ([k, v]) => [k, await resolveExport(pulumi, v)])),
+  );
+  const plan: SynthPlan = {
     stack: o.stack,
     project: projectFile.name,
     resources: records.map(({ urn, type, name, parent, inputs, dependencies }) => ({
@@ -122,13 +173,15 @@ async function synthesize(o: { stack: string; projectDir?: string }): Promise<Sy
       dependencies,
     })),
   };
+  return { plan, outputs };
 }
 
 export async function runSynth(o: SynthOptions): Promise<number> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   let plan: SynthPlan;
+  let outputs: Record<string, unknown>;
   try {
-    plan = await synthesize({ stack: o.stack, projectDir: o.projectDir });
+    ({ plan, outputs } = await synthesize({ stack: o.stack, projectDir: o.projectDir }));
   } catch (err) {
     const e = err as Error;
     // Configuration problems are the user's to fix: print them plainly.
@@ -138,10 +191,12 @@ export async function runSynth(o: SynthOptions): Promise<number> {
   const scriptsDir = join(o.out, "scripts");
   mkdirSync(scriptsDir, { recursive: true });
   writeFileSync(join(o.out, `${o.stack}.json`), `${JSON.stringify(plan, null, 2)}\n`);
+  writeFileSync(join(o.out, `${o.stack}.outputs.json`), `${JSON.stringify(outputs, null, 2)}\n`);
   const scripts = extractScripts(plan.resources);
   for (const [name, text] of Object.entries(scripts)) writeFileSync(join(scriptsDir, name), text, { mode: 0o644 });
   log(
-    `synth: ${plan.resources.length} resources -> ${join(o.out, `${o.stack}.json`)}; ${Object.keys(scripts).length} scripts -> ${scriptsDir}`,
+    `synth: ${plan.resources.length} resources -> ${join(o.out, `${o.stack}.json`)}; ` +
+      `outputs -> ${join(o.out, `${o.stack}.outputs.json`)}; ${Object.keys(scripts).length} scripts -> ${scriptsDir}`,
   );
   return 0;
 }

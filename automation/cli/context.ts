@@ -12,6 +12,7 @@ import { EngineError, classifyEngineError, type Engine } from "../engine.js";
 import { processInterruptDeps, watchInterrupts } from "../interrupts.js";
 import { processOut, type Out, type Probes } from "../probes.js";
 import type { StackOutputs } from "../../layers/outputs.js";
+import type { LogsClient } from "../cloudwatch-logs.js";
 
 const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -29,12 +30,18 @@ export interface CliContext {
    * Ctrl-C wiring: returns a signal aborted on the first SIGINT; `onInterrupt(alreadySignalled)`
    * tells the engine (see interrupts.ts).
    */
-  interrupts?: (onInterrupt: (alreadySignalled: boolean) => void) => { signal: AbortSignal; dispose(): void };
+  interrupts?: (
+    onInterrupt: (alreadySignalled: boolean) => void,
+    /** What the first Ctrl-C prints (default: that the Pulumi operation is being cancelled). */
+    message?: string,
+  ) => { signal: AbortSignal; dispose(): void };
   /** Checks AWS credentials for the stack's region/profile up front; null = fine, else the message. */
   checkAws?: (aws: AwsTarget) => Promise<string | null>;
   now?: () => number;
   /** The SSM channel used by sign-test and fund (default: an SSMClient from the environment). */
   channel?: ChannelOverrides;
+  /** The CloudWatch Logs client `logs` reads with (default: one for the stack's region and profile). */
+  logsClient?: LogsClient;
 }
 
 /** What the live probes need besides the outputs. */
@@ -69,8 +76,8 @@ export function processContext(): CliContext {
       return awsCredentialsProblem(aws);
     },
     confirm: process.stdin.isTTY ? askOnTerminal : undefined,
-    interrupts(onInterrupt) {
-      return watchInterrupts(processInterruptDeps(), onInterrupt, EXIT.cancelled);
+    interrupts(onInterrupt, message) {
+      return watchInterrupts(processInterruptDeps(), onInterrupt, EXIT.cancelled, message);
     },
   };
 }

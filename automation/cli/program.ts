@@ -5,8 +5,10 @@
 import yargs, { type CommandModule } from "yargs";
 import { EXIT } from "../driver.js";
 import { reportUsage, type CliRun, type GlobalArgs } from "./context.js";
+import { connectCommand } from "./connect.js";
 import { deriveCommand } from "./derive.js";
 import { destroyCommand } from "./destroy.js";
+import { envCommand } from "./env.js";
 import { fundCommand } from "./fund.js";
 import { healthCommand } from "./health.js";
 import { logsCommand } from "./logs.js";
@@ -27,6 +29,8 @@ const COMMANDS: CommandModule<GlobalArgs, any>[] = [
   outputsCommand,
   healthCommand,
   logsCommand,
+  connectCommand,
+  envCommand,
   statusCommand,
   signTestCommand,
   fundCommand,

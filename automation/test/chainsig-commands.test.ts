@@ -251,13 +251,23 @@ describe("verify-signature", () => {
 describe("command registration", () => {
   it("describes the commands and their options for yargs", () => {
     expect(deriveCommand.command).toBe("derive");
-    expect(Object.keys(deriveCommand.builder)).toEqual(["root", "predecessor", "path", "json"]);
+    expect(Object.keys(deriveCommand.builder)).toEqual([
+      "root",
+      "predecessor",
+      "path",
+      "domain",
+      "scheme",
+      "outputs-file",
+      "json",
+    ]);
+    // The root key is --root or the stack's (derive --domain/--scheme, test/synth/env.test.ts).
+    const optional = ["root", "domain", "scheme", "outputs-file", "json"];
     expect(verifySignatureCommand.command).toBe("verify-signature");
     expect(Object.keys(verifySignatureCommand.builder)).toEqual(["public-key", "payload", "signature", "json"]);
     for (const b of [deriveCommand.builder, verifySignatureCommand.builder]) {
       for (const [name, opt] of Object.entries(b)) {
-        expect(opt.type).toBe(name === "json" ? "boolean" : "string");
-        if (name !== "json") expect((opt as { demandOption?: boolean }).demandOption).toBe(true);
+        expect(opt.type).toBe(name === "json" ? "boolean" : name === "domain" ? "number" : "string");
+        expect((opt as { demandOption?: boolean }).demandOption).toBe(optional.includes(name) ? undefined : true);
       }
     }
   });

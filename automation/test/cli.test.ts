@@ -220,8 +220,14 @@ describe("cli", () => {
 describe("log targets", () => {
   const outputs = parseStackOutputs(rawOutputs(["base", "services", "mpc"]));
   it("accepts base, faucet, an index, a node name, an account or an instance id", () => {
-    expect(resolveLogTarget("base", outputs)).toEqual({ instanceId: "i-0base", container: "neard", label: "base" });
-    expect(resolveLogTarget("faucet", outputs).container).toBe("near-faucet");
+    expect(resolveLogTarget("base", outputs)).toEqual({
+      instanceId: "i-0base",
+      container: "neard",
+      label: "base",
+      stream: "base/neard",
+    });
+    expect(resolveLogTarget("faucet", outputs)).toMatchObject({ container: "near-faucet", stream: "base/near-faucet" });
+    expect(resolveLogTarget("2", outputs).stream).toBe("mpc-node-2/mpc-node");
     expect(resolveLogTarget("1", outputs).instanceId).toBe("i-0mpc1");
     expect(resolveLogTarget("mpc-node-2", outputs).instanceId).toBe("i-0mpc2");
     expect(resolveLogTarget("mpc-node-0.localnet", outputs).instanceId).toBe("i-0mpc0");

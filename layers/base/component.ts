@@ -8,6 +8,7 @@ import type { LocalnetConfig } from "../config.js";
 import { arnContext, s3ObjectArn, ssmParameterArn } from "../../platform/host/aws-arns.js";
 import { nearKeyPair } from "../../platform/host/keys.js";
 import { FAUCET_KEY_LEAF, nameTags, physicalName, rootKeyLeaf, ssmName } from "../../platform/host/naming.js";
+import { containerLogGroupName, shipContainerLogsStatement } from "../../platform/host/container-logs.js";
 import { createNetwork } from "./network.js";
 import { NodeHost } from "../../platform/host/node-host.js";
 import { OpsChannel, type OpsBundleRef } from "../../platform/ssm/ops-channel.js";
@@ -54,6 +55,9 @@ export class NearBase extends pulumi.ComponentResource {
   public readonly opsDocument: pulumi.Output<string>;
   public readonly diagnosticsDocument: pulumi.Output<string>;
   public readonly opsBundle: OpsBundleRef;
+  /** The stack's CloudWatch Logs group of container logs (every layer's hosts write to it). */
+  public readonly logGroupName: pulumi.Output<string>;
+  public readonly logGroupArn: pulumi.Output<string>;
 
   constructor(name: string, args: NearBaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("near-localnet:index:NearBase", name, {}, opts);
@@ -69,7 +73,8 @@ export class NearBase extends pulumi.ComponentResource {
       { namePrefix: physicalName(cfg, "ops"), bucket: bucket.bucket, tags: nameTags(cfg, "ops", "base") },
       p,
     );
-    const host = baseHost(cfg, { network, sg, keys, bucket, ops, arns: arnContext(this) }, p);
+    const logs = containerLogGroup(cfg, p);
+    const host = baseHost(cfg, { network, sg, keys, bucket, ops, logs, arns: arnContext(this) }, p);
     const genesisWait = genesisPublished(cfg, bucket, host, p);
 
     this.vpcId = network.vpcId;
@@ -104,6 +109,8 @@ export class NearBase extends pulumi.ComponentResource {
     this.opsDocument = ops.runOpDocument;
     this.diagnosticsDocument = ops.diagnosticsDocument;
     this.opsBundle = ops.bundle;
+    this.logGroupName = logs.name;
+    this.logGroupArn = logs.arn;
 
     this.registerOutputs({
       instanceId: this.instanceId,
@@ -241,7 +248,21 @@ function artifactsBucket(cfg: LocalnetConfig, p: Parent): aws.s3.Bucket {
   return bucket;
 }
 
+/** The containers' log lines, kept `logRetentionDays` days (0: never expire). */
+function containerLogGroup(cfg: LocalnetConfig, p: Parent): aws.cloudwatch.LogGroup {
+  return new aws.cloudwatch.LogGroup(
+    "container-logs",
+    {
+      name: containerLogGroupName(cfg),
+      retentionInDays: cfg.base.logRetentionDays,
+      tags: nameTags(cfg, "container-logs", "base"),
+    },
+    p,
+  );
+}
+
 interface HostParts {
+  logs: aws.cloudwatch.LogGroup;
   network: ReturnType<typeof createNetwork>;
   sg: aws.ec2.SecurityGroup;
   keys: ReturnType<typeof nodeKeys>;
@@ -253,14 +274,13 @@ interface HostParts {
 /** The bootstrap's settings: no secret, only parameter names and public keys. */
 function bootstrapUserData(
   cfg: LocalnetConfig,
-  keys: HostParts["keys"],
-  bucket: aws.s3.Bucket,
+  { keys, bucket, logs }: Pick<HostParts, "keys" | "bucket" | "logs">,
   volumeId: pulumi.Output<string>,
 ) {
   const base = cfg.base;
   return pulumi
-    .all([volumeId, bucket.bucket, keys.node.publicKey, keys.validator.publicKey, keys.root.publicKey])
-    .apply(([vol, bucketName, nodePub, validatorPub, rootPub]) =>
+    .all([volumeId, bucket.bucket, keys.node.publicKey, keys.validator.publicKey, keys.root.publicKey, logs.name])
+    .apply(([vol, bucketName, nodePub, validatorPub, rootPub, logGroup]) =>
       renderUserData({
         script: BASE_SCRIPTS.bootstrap,
         files: [BASE_SCRIPTS.genesisPatch, BASE_SCRIPTS.configPatch],
@@ -280,13 +300,14 @@ function bootstrapUserData(
           GENESIS_BUCKET: bucketName,
           GENESIS_KEY,
           GC_NUM_EPOCHS_TO_KEEP: base.gcNumEpochsToKeep,
+          LOG_GROUP: logGroup,
         },
       }),
     );
 }
 
 function baseHost(cfg: LocalnetConfig, parts: HostParts, p: Parent): NodeHost {
-  const { network, sg, keys, bucket, ops, arns } = parts;
+  const { network, sg, keys, bucket, ops, logs, arns } = parts;
   return new NodeHost(
     "base",
     {
@@ -299,7 +320,7 @@ function baseHost(cfg: LocalnetConfig, parts: HostParts, p: Parent): NodeHost {
       dataVolumeGiB: cfg.base.dataVolumeGiB,
       publicIp: network.publicIp,
       tags: nameTags(cfg, "base", "base"),
-      userData: (volumeId) => bootstrapUserData(cfg, keys, bucket, volumeId),
+      userData: (volumeId) => bootstrapUserData(cfg, parts, volumeId),
       policy: [
         {
           Sid: "ReadOwnNodeKeys",
@@ -314,6 +335,7 @@ function baseHost(cfg: LocalnetConfig, parts: HostParts, p: Parent): NodeHost {
           Resource: s3ObjectArn(arns, bucket.bucket, GENESIS_KEY),
         },
         ops.bundleReadStatement(arns),
+        shipContainerLogsStatement(logs.arn),
       ],
       // Its node keys, and the root and faucet keys Layer 2's operations use on this host.
       readableParameters: [

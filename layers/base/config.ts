@@ -22,6 +22,8 @@ export interface BaseConfig {
   rootBalanceYocto: string;
   validatorAccountId: string;
   gcNumEpochsToKeep: number;
+  /** Days CloudWatch Logs keeps the containers' log lines (0: never expire). */
+  logRetentionDays: number;
 }
 
 /** Layer 1's defaults; its nearcore release is the one the MPC release embeds (layers/mpc/releases.ts). */
@@ -35,7 +37,16 @@ export const BASE_DEFAULTS = {
   rootBalanceNear: "1000000000",
   validatorAccountId: "node0",
   gcNumEpochsToKeep: 10000,
+  logRetentionDays: 30,
 };
+
+/**
+ * The retention periods CloudWatch Logs accepts (PutRetentionPolicy's retentionInDays; 0 is the
+ * provider's "never expire"). Source: CloudWatch Logs API reference, PutRetentionPolicy.
+ */
+const LOG_RETENTION_DAYS = [
+  0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 export const CHAIN_ID = /^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
@@ -154,5 +165,16 @@ export function readBaseConfig(r: ConfigReader, nearcoreDefault: string): BaseCo
     rootBalanceYocto,
     validatorAccountId,
     gcNumEpochsToKeep: r.int("gcNumEpochsToKeep", d.gcNumEpochsToKeep, 3, 1_000_000, "10000"),
+    logRetentionDays: readLogRetention(r),
   };
+}
+
+function readLogRetention(r: ConfigReader): number {
+  const d = BASE_DEFAULTS.logRetentionDays;
+  const days = r.int("logRetentionDays", d, 0, 3653, String(d));
+  if ((LOG_RETENTION_DAYS as readonly number[]).includes(days)) return days;
+  const periods = LOG_RETENTION_DAYS.join(", ");
+  const why = `must be one of the periods CloudWatch Logs keeps logs for: ${periods} (0: never expire)`;
+  r.bad("logRetentionDays", days, why, String(d));
+  return d;
 }

@@ -30,11 +30,15 @@ export interface BaseExport {
   subnetIds: string[];
   securityGroupId: string;
   artifactsBucket: string;
+  /** CloudWatch Logs group of the containers' logs (streams "<host>/<container>"). */
+  logGroup: string;
 }
 
 /** The `base` output as the driver reads it: boot nodes as a list; what older stacks may lack is optional. */
 export type BaseOutputs = Pick<BaseExport, "instanceId" | "privateIp" | "rpcUrl" | "chainId" | "rootAccountId"> &
-  Partial<Pick<BaseExport, "nodePublicKey" | "rootPublicKey" | "rootAccountKeyParameter" | "artifactsBucket">> & {
+  Partial<
+    Pick<BaseExport, "nodePublicKey" | "rootPublicKey" | "rootAccountKeyParameter" | "artifactsBucket" | "logGroup">
+  > & {
     bootNodes: string[];
     genesis?: Omit<GenesisLocation, "uri"> & { uri?: string };
   };
@@ -86,6 +90,7 @@ export function parseBaseOutputs(v: unknown, problems: string[]): BaseOutputs | 
     rootPublicKey: optionalString(v, "rootPublicKey"),
     rootAccountKeyParameter: optionalString(v, "rootAccountKeyParameter"),
     artifactsBucket: optionalString(v, "artifactsBucket"),
+    logGroup: optionalString(v, "logGroup"),
     genesis: genesisOf(v.genesis),
   };
   problems.push(...p);

@@ -14,6 +14,7 @@ import { nameTags, physicalName, secretName } from "../../platform/host/naming.j
 import type { NearBase } from "../base/component.js";
 import { NodeHost } from "../../platform/host/node-host.js";
 import { renderUserData } from "../../platform/host/render.js";
+import { shipContainerLogsStatement } from "../../platform/host/container-logs.js";
 import { MPC_SCRIPTS } from "./scripts.js";
 import type { NearServices } from "../services/component.js";
 import { LOCAL_RPC_URL, MPC_WEB_PORT, NEAR_P2P_PORT } from "../../platform/near/ports.js";
@@ -296,7 +297,7 @@ function nodeUserData(
 ) {
   const mpc = cfg.mpc;
   const sizing = mpcSizing(mpc.instanceType);
-  return pulumi.all([volumeId, base.genesis, base.bootNodes]).apply(([vol, g, bootNodes]) =>
+  return pulumi.all([volumeId, base.genesis, base.bootNodes, base.logGroupName]).apply(([vol, g, bootNodes, logs]) =>
     renderUserData({
       script: MPC_SCRIPTS.bootstrap,
       files: [MPC_SCRIPTS.nearConfig],
@@ -321,6 +322,7 @@ function nodeUserData(
         ACCOUNT_SK_SECRET: s.names.account,
         P2P_KEY_SECRET: s.names.p2p,
         STORE_KEY_SECRET: s.names.store,
+        LOG_GROUP: logs,
       },
     }),
   );
@@ -359,6 +361,7 @@ function mpcHost(ctx: NodeContext, i: number, sg: aws.ec2.SecurityGroup, s: Node
           ),
         },
         base.ops.bundleReadStatement(arns),
+        shipContainerLogsStatement(base.logGroupArn),
       ],
     },
     { ...p, dependsOn: s.versions },

@@ -34,6 +34,22 @@ describe("loadConfig", () => {
     expect(cfg.secretsPrefix).toBe("");
   });
 
+  test("logRetentionDays: 30 by default, any period CloudWatch Logs keeps, nothing else", () => {
+    expect(loadConfig(getter(minimal), "localnet").base.logRetentionDays).toBe(30);
+    for (const days of ["0", "7", "3653"]) {
+      const cfg = loadConfig(getter({ ...minimal, "near-localnet:logRetentionDays": days }), "localnet");
+      expect(cfg.base.logRetentionDays).toBe(Number(days));
+    }
+    for (const days of ["8", "-1", "many"]) {
+      expect(() => loadConfig(getter({ ...minimal, "near-localnet:logRetentionDays": days }), "localnet")).toThrow(
+        "near-localnet:logRetentionDays",
+      );
+    }
+    expect(() => loadConfig(getter({ ...minimal, "near-localnet:logRetentionDays": "8" }), "localnet")).toThrow(
+      "must be one of the periods CloudWatch Logs keeps logs for: 0, 1, 3, 5, 7, 14, 30,",
+    );
+  });
+
   test("other stacks get their own SSM and Secrets Manager prefixes", () => {
     const cfg = loadConfig(getter(minimal), "staging");
     expect(cfg.ssmPrefix).toBe("/near-localnet/staging");

@@ -23,7 +23,8 @@ test("writes <stack>.json with every resource in the documented shape", () => {
   expect(types).toContain("aws:ec2/instance:Instance");
   expect(logs.join("\n")).toMatch(
     new RegExp(
-      `^synth: ${plan.resources.length} resources -> .*localnet\\.json; ${readdirSync(join(out, "scripts")).length} scripts -> `,
+      `^synth: ${plan.resources.length} resources -> .*localnet\\.json; outputs -> .*localnet\\.outputs\\.json; ` +
+        `${readdirSync(join(out, "scripts")).length} scripts -> `,
     ),
   );
 });

@@ -6,8 +6,8 @@
 #  NODE_PUBLIC_KEY, VALIDATOR_PUBLIC_KEY they must match, VALIDATOR_ACCOUNT_ID, ROOT_ACCOUNT_ID,
 #  ROOT_PUBLIC_KEY, ROOT_BALANCE_YOCTO (account added to the genesis), GENESIS_BUCKET,
 #  GENESIS_KEY (published genesis, metadata sha256 and data-volume-id), GC_NUM_EPOCHS_TO_KEEP.
-#  Optional: DATA_DEVICE, DATA_VOLUME_WAIT_SECONDS (900), LIB_DIR (the .jq patches), ROOT (path
-#  prefix, tests).
+#  Optional: LOG_GROUP (CloudWatch Logs group; unset: json-file logs), DATA_DEVICE,
+#  DATA_VOLUME_WAIT_SECONDS (900), LIB_DIR (the .jq patches), ROOT (path prefix, tests).
 # Secret keys are never printed; key files are 0600.
 set -euo pipefail
 R=${ROOT:-}
@@ -61,6 +61,7 @@ need ROOT_BALANCE_YOCTO '^[1-9][0-9]{0,38}$' "a positive decimal amount of yocto
 need GENESIS_BUCKET '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' "an S3 bucket name"
 need GENESIS_KEY '^[A-Za-z0-9!_.*()=+-][A-Za-z0-9!_.*()=+/-]*$' "an S3 object key"
 need GC_NUM_EPOCHS_TO_KEEP '^[1-9][0-9]{0,8}$' "a positive number of epochs"
+[[ -z ${LOG_GROUP:-} ]] || need LOG_GROUP '^[A-Za-z0-9_/.#-]{1,512}$' "a CloudWatch Logs group name"
 DATA_VOLUME_WAIT_SECONDS=${DATA_VOLUME_WAIT_SECONDS:-900}
 need DATA_VOLUME_WAIT_SECONDS '^[0-9]+$' "seconds"
 for f in genesis-patch.jq config-patch.jq; do [[ -f $LIB/$f ]] || die "$LIB/$f is missing"; done
@@ -114,6 +115,17 @@ unit=$'[Unit]\nRequiresMountsFor=/srv/near'
 if [[ $(cat "$conf" 2>/dev/null) != "$unit" ]]; then
   mkdir -p "${conf%/*}" && echo "$unit" >"$conf"
   systemctl daemon-reload
+fi
+
+# Logs: with LOG_GROUP, to CloudWatch (awslogs driver, stream base/<container>, non-blocking); run-op.sh
+# reads $lo for the faucet. `docker logs` still works (Docker's dual-logging cache).
+lo=$R/etc/near-localnet/docker-logging && rm -f "$lo"
+logopts=(--log-opt max-size=100m --log-opt max-file=5)
+if [[ -n ${LOG_GROUP:-} ]]; then
+  mkdir -p "${lo%/*}"
+  printf '%s\n' --log-driver=awslogs --log-opt={"awslogs-region=$AWS_REGION","awslogs-group=$LOG_GROUP",\
+'tag=base/{{.Name}}',mode=non-blocking,max-buffer-size=4m} >"$lo"
+  mapfile -t logopts <"$lo"
 fi
 
 pull() {
@@ -201,7 +213,7 @@ case $state in
   [[ -z $state ]] || docker rm -f neard >/dev/null
   pull
   docker run -d --name neard --restart unless-stopped --network host --ulimit nofile=65535:65535 \
-    --log-opt max-size=100m --log-opt max-file=5 -v "$H:/srv/near" \
+    "${logopts[@]}" -v "$H:/srv/near" \
     --entrypoint $NEARD "$NEAR_IMAGE" --home /srv/near run >/dev/null
   say "started neard ($NEAR_IMAGE)"
   ;;

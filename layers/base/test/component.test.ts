@@ -111,6 +111,13 @@ test("IAM: SSM core, its own keys and no other parameter, write only its genesis
     },
     { Sid: "ReadOpsBundle", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:aws:s3:::${bucket}/ops/*` },
     {
+      // The awslogs driver's two actions, on this stack's log group (its streams) only.
+      Sid: "ShipContainerLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:/near-localnet/localnet/containers:*`,
+    },
+    {
       // AmazonSSMManagedInstanceCore allows every parameter: everything but these four is denied.
       Sid: "NoOtherParameters",
       Effect: "Deny",
@@ -124,6 +131,19 @@ test("IAM: SSM core, its own keys and no other parameter, write only its genesis
   expect(assume.Statement).toEqual([
     { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
   ]);
+});
+
+test("container logs: one CloudWatch Logs group per stack, kept logRetentionDays, named in user data and outputs", async () => {
+  const group = h.one("aws:cloudwatch/logGroup:LogGroup", "container-logs");
+  expect(group.inputs).toMatchObject({
+    name: "/near-localnet/localnet/containers",
+    retentionInDays: 30,
+    tags: { Name: "near-localnet-localnet-container-logs", "near-localnet:layer": "base" },
+  });
+  expect(gunzipped((h.one("aws:ec2/instance:Instance").inputs as any).userDataBase64)).toContain(
+    "export LOG_GROUP='/near-localnet/localnet/containers'",
+  );
+  expect(await valueOf(base.logGroupName)).toBe("/near-localnet/localnet/containers");
 });
 
 test("artifacts bucket is private and encrypted", () => {

@@ -4,7 +4,7 @@
 # CONTRACT_ID MPC_IMAGE CHAIN_ID BOOT_NODES RUST_LOG P2P_PORT WEB_PORT CORES TRIPLES_TO_BUFFER
 # PRESIGNATURES_TO_BUFFER GENESIS_BUCKET GENESIS_KEY GENESIS_SHA256, DATA_VOLUME_ID (attached
 # after boot), secret ids ACCOUNT_SK_SECRET P2P_KEY_SECRET (NEAR keys) STORE_KEY_SECRET (32 hex);
-# optional MPC_LOG_FORMAT=plain MIGRATION_PORT=8079 VOLUME_WAIT_SECONDS=600
+# optional LOG_GROUP (CloudWatch Logs group) MPC_LOG_FORMAT=plain MIGRATION_PORT=8079 VOLUME_WAIT_SECONDS=600
 # DOCKER_WAIT_SECONDS=120 RETRY_DELAY=3. near-config.jq is read from LIB_DIR; paths are
 # prefixed with ROOT (tests).
 # Logs go to stderr only: no command output is ever captured into a secret.
@@ -46,6 +46,7 @@ need CHAIN_ID '[a-z0-9][a-z0-9._-]*'
 need BOOT_NODES "$BOOT(,$BOOT)*"
 need RUST_LOG '[A-Za-z0-9_:=,.-]+'
 need MPC_LOG_FORMAT 'plain|json'
+[[ -z "${LOG_GROUP-}" ]] || need LOG_GROUP '[A-Za-z0-9_/.#-]{1,512}'
 for v in P2P_PORT WEB_PORT MIGRATION_PORT CORES TRIPLES_TO_BUFFER PRESIGNATURES_TO_BUFFER; do need "$v" "$NUM"; done
 ((${#ACCOUNT_ID} <= 64 && ${#CONTRACT_ID} <= 64)) || die "NEAR account ids have at most 64 characters"
 # All bind on the host network: a shared port (the predecessor's P2P on 8080) kills the node.
@@ -244,8 +245,12 @@ put "$RUN/env" "$ENV_FILE" || true
 chmod 0600 "$ENV_FILE"
 
 # ---- the container, replaced only when its image or configuration changed
+# Logs: with LOG_GROUP, to CloudWatch (awslogs, stream mpc-node-<i>/mpc-node, non-blocking)
+logopts=(--log-opt max-size=50m --log-opt max-file=5)
+[[ -z "${LOG_GROUP-}" ]] || logopts=(--log-driver=awslogs --log-opt={"awslogs-region=$AWS_REGION",\
+"awslogs-group=$LOG_GROUP","tag=mpc-node-$NODE_INDEX/{{.Name}}",mode=non-blocking,max-buffer-size=4m})
 args=(--name "$C" --restart unless-stopped --network host --ulimit nofile=65535:65535
-  --log-opt max-size=50m --log-opt max-file=5 -v "$H:/data" --env-file "$ENV_FILE"
+  "${logopts[@]}" -v "$H:/data" --env-file "$ENV_FILE"
   -e MPC_HOME_DIR=/data -e "RUST_LOG=$RUST_LOG" -e "MPC_LOG_FORMAT=$MPC_LOG_FORMAT"
   --entrypoint /app/mpc-node)
 hash=$({

@@ -104,10 +104,17 @@ test("IAM: node i reads only its own secrets, never node j's", () => {
       "ReadOwnSecrets",
       "ReadGenesis",
       "ReadOpsBundle",
+      "ShipContainerLogs",
       "NoParameters",
     ]);
     // The SSM core policy allows every parameter: MPC hosts are denied all of them (the root key above all).
     expect(doc.Statement[3]).toEqual({
+      Sid: "ShipContainerLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `arn:aws:logs:us-east-1:${MOCK_ACCOUNT}:log-group:/near-localnet/localnet/containers:*`,
+    });
+    expect(doc.Statement[4]).toEqual({
       Sid: "NoParameters",
       Effect: "Deny",
       Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"],

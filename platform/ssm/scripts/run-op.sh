@@ -159,8 +159,18 @@ container_bundle="${CONTAINER_OPS_DIR}/${BUNDLE_SHA256}.mjs"
 
 # ---- faucet-start: the long-running exception ----------------------------------------------
 if [[ "$OPERATION" == "faucet-start" ]]; then
+  # The host's container-log options (the base bootstrap writes them: CloudWatch Logs, stream
+  # base/near-faucet); without that file, local json-file logs. They are part of the spec, so a
+  # change restarts the faucet.
+  logging_file="${ROOT}/etc/near-localnet/docker-logging"
+  if [[ -f "$logging_file" ]]; then
+    mapfile -t log_opts <"$logging_file"
+  else
+    log_opts=(--log-opt max-size=10m --log-opt max-file=3)
+  fi
   payload_sha="$(printf '%s' "$PAYLOAD" | sha256sum | cut -d' ' -f1)"
-  spec="${BUNDLE_SHA256}.${payload_sha}.${NODE_IMAGE}"
+  logging_sha="$(printf '%s\n' "${log_opts[@]}" | sha256sum | cut -c1-16)"
+  spec="${BUNDLE_SHA256}.${payload_sha}.${logging_sha}.${NODE_IMAGE}"
   action="unchanged"
   running="$(docker ps -q --filter "name=^${FAUCET_CONTAINER}\$" --filter "label=near-localnet.spec=${spec}" --filter status=running)"
   if [[ -z "$running" ]]; then
@@ -168,7 +178,7 @@ if [[ "$OPERATION" == "faucet-start" ]]; then
     log "(re)starting ${FAUCET_CONTAINER}"
     docker rm -f "$FAUCET_CONTAINER" >/dev/null 2>&1 || true
     docker run -d --name "$FAUCET_CONTAINER" --restart unless-stopped --init --network host \
-      --label "near-localnet.spec=${spec}" --log-opt max-size=10m --log-opt max-file=3 \
+      --label "near-localnet.spec=${spec}" "${log_opts[@]}" \
       -e "AWS_REGION=${region}" -v "${bundle_dir}:${CONTAINER_OPS_DIR}:ro" \
       "$NODE_IMAGE" node "$container_bundle" faucet "$PAYLOAD" >/dev/null \
       || fail 1 FAUCET_START_FAILED "docker run of ${FAUCET_CONTAINER} failed"

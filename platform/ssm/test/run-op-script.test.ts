@@ -204,7 +204,8 @@ describe("run-op.sh: faucet-start", () => {
         result: { container: "near-faucet", action: "started", bundleSha256: sb.bundleSha, image: "node:22-slim" },
       },
     ]);
-    const spec = `${sb.bundleSha}.${sha256(faucetPayload)}.node:22-slim`;
+    const localLogs = sha256("--log-opt\nmax-size=10m\n--log-opt\nmax-file=3\n").slice(0, 16);
+    const spec = `${sb.bundleSha}.${sha256(faucetPayload)}.${localLogs}.node:22-slim`;
     const run = dockerLines(sb).filter((l) => l.startsWith("docker run"));
     expect(run).toEqual([
       `docker run -d --name near-faucet --restart unless-stopped --init --network host --label near-localnet.spec=${spec} --log-opt max-size=10m --log-opt max-file=3 -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro node:22-slim node /opt/near-localnet/ops/${sb.bundleSha}.mjs faucet ${faucetPayload}`,
@@ -236,6 +237,31 @@ describe("run-op.sh: faucet-start", () => {
       .filter((l) => l.startsWith("docker run") || l.startsWith("docker rm"));
     expect(changes[0]).toBe("docker rm -f near-faucet");
     expect(changes[1]).toMatch(/^docker run -d --name near-faucet /);
+  });
+
+  test("ships the faucet's logs as the base bootstrap configured the host, and restarts it when that changes", () => {
+    const sb = sandbox();
+    expect(runOp(sb, { OPERATION: "faucet-start", PAYLOAD: faucetPayload }).status).toBe(0);
+    const awslogs = [
+      "--log-driver=awslogs",
+      "--log-opt=awslogs-region=us-east-2",
+      "--log-opt=awslogs-group=/near-localnet/localnet/containers",
+      "--log-opt=tag=base/{{.Name}}",
+    ];
+    mkdirSync(join(sb.root, "etc/near-localnet"), { recursive: true });
+    writeFileSync(join(sb.root, "etc/near-localnet/docker-logging"), `${awslogs.join("\n")}\n`);
+    const mark = sb.readLog().length;
+    const r = runOp(sb, { OPERATION: "faucet-start", PAYLOAD: faucetPayload });
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ result: { action: "started" } });
+    const run = sb
+      .readLog()
+      .slice(mark)
+      .filter((l) => l.startsWith("docker run"));
+    expect(run).toHaveLength(1);
+    // the docker stub logs its arguments as printf %q quotes them
+    const quoted = awslogs.map((a) => a.replace(/[{}]/g, "\\$&"));
+    expect(run[0]).toContain(` ${quoted.join(" ")} -e AWS_REGION=us-east-2 `);
+    expect(run[0]).not.toContain("max-size");
   });
 
   test("a faucet that does not stay up fails the command with its logs", () => {

@@ -12,6 +12,7 @@ import {
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { gunzipped, gzipUserData, renderUserData } from "../../../../platform/host/render.js";
+import { containerLogStream } from "../../../../platform/host/container-logs.js";
 import { BASE_SCRIPTS } from "../../scripts.js";
 import {
   DEVICE,
@@ -506,12 +507,51 @@ describe("near-base bootstrap: refuses instead of half-initialising", () => {
   });
 });
 
+describe("near-base bootstrap: container logs", () => {
+  const GROUP = "/near-localnet/dev/containers";
+
+  test("with LOG_GROUP, neard logs to CloudWatch with the awslogs driver, and the faucet's options are kept", () => {
+    const s = sandbox();
+    const r = s.run({ LOG_GROUP: GROUP });
+    expect(r.status).toBe(0);
+    const opts = [
+      "--log-driver=awslogs",
+      "--log-opt=awslogs-region=eu-central-1",
+      `--log-opt=awslogs-group=${GROUP}`,
+      "--log-opt=tag=base/{{.Name}}",
+      "--log-opt=mode=non-blocking",
+      "--log-opt=max-buffer-size=4m",
+    ];
+    // run-op.sh starts the faucet with this file; the tag names the stream <host>/<container>
+    expect(readFileSync(join(s.root, "etc/near-localnet/docker-logging"), "utf8")).toBe(`${opts.join("\n")}\n`);
+    expect(containerLogStream("base", "neard")).toBe("base/neard");
+    const run = r.calls.filter((c) => c.startsWith("docker run -d"));
+    expect(run).toEqual([
+      `docker run -d --name neard --restart unless-stopped --network host --ulimit nofile=65535:65535 ` +
+        `${opts.join(" ")} -v ${s.home}:/srv/near --entrypoint /usr/local/bin/neard ${IMAGE} --home /srv/near run`,
+    ]);
+  });
+
+  test("without LOG_GROUP the file is gone and logs stay local; a malformed group is refused", () => {
+    const s = sandbox();
+    expect(s.run({ LOG_GROUP: GROUP }).status).toBe(0);
+    s.run();
+    expect(existsSync(join(s.root, "etc/near-localnet/docker-logging"))).toBe(false);
+    const bad = s.run({ LOG_GROUP: "logs group" });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("LOG_GROUP='logs group' is malformed");
+  });
+});
+
 describe("near-base bootstrap as user data", () => {
   test("renders with its companion files, compresses well under EC2's 16 KiB, and parses", () => {
     const s = sandbox();
     const text = renderUserData({
       script: BASE_SCRIPTS.bootstrap,
-      env: Object.fromEntries(Object.entries(s.env).filter(([k]) => k !== "DATA_VOLUME_WAIT_SECONDS")),
+      env: {
+        ...Object.fromEntries(Object.entries(s.env).filter(([k]) => k !== "DATA_VOLUME_WAIT_SECONDS")),
+        LOG_GROUP: "/near-localnet/localnet-stack/containers",
+      },
       files: [BASE_SCRIPTS.genesisPatch, BASE_SCRIPTS.configPatch],
     });
     // EC2 limits the user data the instance gets: the gzip form (cloud-init decompresses it)

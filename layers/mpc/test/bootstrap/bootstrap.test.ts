@@ -427,6 +427,24 @@ describe("mpc-node bootstrap: genesis", () => {
   });
 });
 
+describe("mpc-node bootstrap: container logs", () => {
+  test("with LOG_GROUP the node logs to CloudWatch (stream mpc-node-<i>/mpc-node); a change replaces the container", () => {
+    expect(sb.run().status).toBe(0);
+    const r = sb.run({ LOG_GROUP: "/near-localnet/dev/containers" });
+    expect(r.status).toBe(0);
+    const run = dockerCalls(r.calls).filter((c) => c.startsWith("docker run -d"));
+    expect(run).toHaveLength(1);
+    // NODE_INDEX of the sandbox's settings, and the stream the logs command reads (containerLogStream)
+    expect(run[0]).toContain(
+      `--ulimit nofile=65535:65535 --log-driver=awslogs --log-opt=awslogs-region=us-east-1 ` +
+        `--log-opt=awslogs-group=/near-localnet/dev/containers --log-opt=tag=mpc-node-${sb.settings().NODE_INDEX}/{{.Name}} ` +
+        `--log-opt=mode=non-blocking --log-opt=max-buffer-size=4m -v `,
+    );
+    expect(dockerCalls(r.calls)).toContain("docker rm -f mpc-node");
+    expect(sb.run({ LOG_GROUP: "bad group" }).stderr).toContain("setting LOG_GROUP='bad group' is invalid");
+  });
+});
+
 describe("mpc-node bootstrap: re-runs", () => {
   test("a second boot is a no-op", () => {
     expect(sb.run().status).toBe(0);
@@ -614,6 +632,7 @@ describe("mpc-node bootstrap: user data", () => {
       STORE_KEY_SECRET: "near-localnet/localnet-stack/mpc-node-12-mpc_secret_store_key",
       GENESIS_BUCKET: "near-localnet-genesis-123456789012-ap-southeast-2",
       BOOT_NODES: `${BOOT_A},${BOOT_B}`,
+      LOG_GROUP: "/near-localnet/localnet-stack/containers",
     };
     const text = renderUserData({ script: MPC_SCRIPTS.bootstrap, env, files: [MPC_SCRIPTS.nearConfig] });
     expect(Buffer.from(gzipUserData(text), "base64").length).toBeLessThan(USER_DATA_LIMIT / 2);
