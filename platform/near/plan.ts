@@ -321,6 +321,15 @@ function coreContractUrl(path: string, commit = CORE_CONTRACTS_COMMIT): string {
   return `https://raw.githubusercontent.com/near/core-contracts/${commit}/${path}`;
 }
 
+/** Where a pinned core contract is fetched from, with its size and sha256. */
+export function coreContractSource(k: keyof typeof CORE_CONTRACTS): WasmSource {
+  return {
+    url: coreContractUrl(CORE_CONTRACTS[k].path),
+    sha256: CORE_CONTRACTS[k].sha256,
+    size: CORE_CONTRACTS[k].size,
+  };
+}
+
 export interface CoreContractsPlanOptions {
   /** Root account from genesis (parent of every core contract account). Default "localnet". */
   rootAccountId?: string;
@@ -353,12 +362,7 @@ const CORE_CONTRACT_BALANCES = {
 export function coreContractsPlan(opts: CoreContractsPlanOptions = {}): Plan {
   const root = opts.rootAccountId ?? "localnet";
   const ids = { whitelist: `whitelist.${root}`, poolv1: `poolv1.${root}`, wrap: `wrap.${root}` };
-  const src = (k: keyof typeof CORE_CONTRACTS): WasmSource =>
-    opts.wasm?.[k] ?? {
-      url: coreContractUrl(CORE_CONTRACTS[k].path),
-      sha256: CORE_CONTRACTS[k].sha256,
-      size: CORE_CONTRACTS[k].size,
-    };
+  const src = (k: keyof typeof CORE_CONTRACTS): WasmSource => opts.wasm?.[k] ?? coreContractSource(k);
   const balance = (k: keyof typeof CORE_CONTRACT_BALANCES) => opts.balances?.[k] ?? CORE_CONTRACT_BALANCES[k];
   const keys: Record<string, KeyRef> = { [root]: opts.rootKey ?? "ssm:/near-localnet/localnet-account-key" };
   const isFactory = { method: "is_whitelisted_factory", args: { factory_account_id: ids.poolv1 }, equals: true };
