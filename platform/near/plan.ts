@@ -13,7 +13,7 @@
 //       "wasm": { "url": "...", "sha256": "<hex>", "size": 125918 },
 //       "init": { "method": "new", "args": {...}, "gas": "100 Tgas" } },
 //     { "kind": "call", "signer": "localnet", "contractId": "whitelist.localnet", "method": "add_factory",
-//       "args": {...}, "unless": { "method": "is_whitelisted_factory", "args": {...}, "equals": true },
+//       "args": {...}, "unless": { "method": "is_factory_whitelisted", "args": {...}, "equals": true },
 //       "expect": { ... same shape ... } }
 //   ]
 // }
@@ -357,7 +357,7 @@ const CORE_CONTRACT_BALANCES = {
 /**
  * The Layer 2 plan: whitelist, staking pool factory and wNEAR created + funded + deployed +
  * initialised atomically under the root account, `add_factory` guarded by the whitelist's
- * `is_whitelisted_factory` view (and checked after), and the faucet's account.
+ * `is_factory_whitelisted` view (and checked after), and the faucet's account.
  */
 export function coreContractsPlan(opts: CoreContractsPlanOptions = {}): Plan {
   const root = opts.rootAccountId ?? "localnet";
@@ -365,7 +365,8 @@ export function coreContractsPlan(opts: CoreContractsPlanOptions = {}): Plan {
   const src = (k: keyof typeof CORE_CONTRACTS): WasmSource => opts.wasm?.[k] ?? coreContractSource(k);
   const balance = (k: keyof typeof CORE_CONTRACT_BALANCES) => opts.balances?.[k] ?? CORE_CONTRACT_BALANCES[k];
   const keys: Record<string, KeyRef> = { [root]: opts.rootKey ?? "ssm:/near-localnet/localnet-account-key" };
-  const isFactory = { method: "is_whitelisted_factory", args: { factory_account_id: ids.poolv1 }, equals: true };
+  // the whitelist's view is is_factory_whitelisted (near/core-contracts whitelist/src/lib.rs)
+  const isFactory = { method: "is_factory_whitelisted", args: { factory_account_id: ids.poolv1 }, equals: true };
   const steps: PlanStep[] = [
     {
       kind: "deploy",

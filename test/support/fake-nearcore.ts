@@ -85,8 +85,8 @@ import { RpcFailure, handlerError, parseFailure, query, validationFailure } from
 import { decodeSignedTx, type DecodedTx } from "./fake-nearcore/borsh.js";
 import { TxError, acceptTransaction, actionName, outcomeView } from "./fake-nearcore/transactions.js";
 
-export { ContractPanic, nearSdkContract } from "./fake-nearcore/js-contracts.js";
-export type { ContractBehaviour, ContractContext, ContractMethod } from "./fake-nearcore/js-contracts.js";
+export { ContractPanic } from "./fake-nearcore/js-contracts.js";
+export type { ContractBehaviour, ContractContext } from "./fake-nearcore/js-contracts.js";
 export { YIELD_TIMEOUT_BLOCKS, type FunctionCallEvent } from "./fake-nearcore/chain.js";
 export { codeHashOf };
 

@@ -55,7 +55,7 @@ test("core contracts: one apply on the base instance through the run-op document
   });
   expect(plan.steps[3]).toMatchObject({
     args: { factory_account_id: "poolv1.localnet" },
-    unless: { method: "is_whitelisted_factory", equals: true },
+    unless: { method: "is_factory_whitelisted", equals: true },
   });
   expect(plan.steps[4].publicKey).toMatch(/^ed25519:/);
   expect(JSON.stringify(plan)).not.toMatch(/ed25519:[1-9A-HJ-NP-Za-km-z]{80,}/);

@@ -24,32 +24,6 @@ export interface ContractBehaviour {
   call?: Record<string, ContractMethod>;
 }
 
-/** near-sdk-like init guard: `init` methods refuse an existing "STATE", the others need it. */
-export function nearSdkContract(spec: {
-  init?: Record<string, ContractMethod>;
-  view?: Record<string, ContractMethod>;
-  call?: Record<string, ContractMethod>;
-}): ContractBehaviour {
-  const guard =
-    (m: ContractMethod): ContractMethod =>
-    (ctx) => {
-      if (!ctx.state.has("STATE")) throw new ContractPanic("The contract is not initialized");
-      return m(ctx);
-    };
-  const out: ContractBehaviour = { view: {}, call: {} };
-  for (const [name, m] of Object.entries(spec.init ?? {})) {
-    out.call![name] = (ctx) => {
-      if (ctx.state.has("STATE")) throw new ContractPanic("The contract has already been initialized");
-      const r = m(ctx);
-      if (!ctx.state.has("STATE")) ctx.state.set("STATE", { initialized: true });
-      return r;
-    };
-  }
-  for (const [name, m] of Object.entries(spec.view ?? {})) out.view![name] = guard(m);
-  for (const [name, m] of Object.entries(spec.call ?? {})) out.call![name] = guard(m);
-  return out;
-}
-
 export function parseArgs(raw: Uint8Array): any {
   const text = Buffer.from(raw).toString("utf8");
   if (!text) return undefined;
