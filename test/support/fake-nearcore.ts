@@ -16,6 +16,8 @@
  *   chain.addAccessKey(id, publicKey)      chain.account(id) -> snapshot | undefined
  *   chain.accessKeys(id) -> { publicKey, nonce }[]      chain.contractState(id) -> Map (live; keys are
  *     the key bytes as latin1 text, values bytes)
+ *   chain.snapshot() -> a copy of the accounts and blocks; FakeNearcore.start({ from: snapshot }) starts
+ *     another chain from it (a state that is costly to build, built once)
  *
  * ## Contracts, receipts, blocks
  *   DeployContract stores the code; FunctionCall actions (of transactions and of receipts) run it in
@@ -113,6 +115,15 @@ export interface FakeNearcoreOptions {
   chainId?: string;
   /** Protocol/status version string reported by `status`. */
   version?: string;
+  /** Start from a copy of a chain's state (chain.snapshot()): accounts, contract state and blocks. */
+  from?: ChainSnapshot;
+}
+
+/** A chain's accounts and blocks at one moment (FakeNearcore.snapshot). */
+export interface ChainSnapshot {
+  chainId: string;
+  accounts: Map<string, AccountRec>;
+  blocks: Block[];
 }
 
 const EXECUTED = ["EXECUTED_OPTIMISTIC", "EXECUTED", "FINAL"];
@@ -140,9 +151,10 @@ export class FakeNearcore {
   private readonly version: string;
 
   private constructor(opts: FakeNearcoreOptions) {
-    this.chainId = opts.chainId ?? "localnet";
+    this.chainId = opts.chainId ?? opts.from?.chainId ?? "localnet";
     this.version = opts.version ?? "2.13.3";
     this.chain = new Chain(this.chainId);
+    if (opts.from) this.chain.copyFrom(opts.from);
     this.nodePublicKey = KeyPair.fromRandom("ed25519").getPublicKey().toString();
     this.validatorPublicKey = KeyPair.fromRandom("ed25519").getPublicKey().toString();
   }
@@ -204,6 +216,13 @@ export class FakeNearcore {
 
   contractState(id: string): Map<string, unknown> {
     return this.mustAccount(id).state;
+  }
+
+  /** The accounts and blocks now, to start other chains from (FakeNearcore.start({ from })). */
+  snapshot(): ChainSnapshot {
+    const copy = new Chain(this.chainId);
+    copy.copyFrom(this.chain);
+    return { chainId: this.chainId, accounts: copy.accounts, blocks: [...copy.blocks] };
   }
 
   registerContract(codeHashOrAccountId: string, behaviour: ContractBehaviour): void {

@@ -6,7 +6,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { baseEncode } from "near-api-js";
 import { EMPTY_CODE_HASH } from "../../../platform/near/code-hash.js";
 import type { PromiseResult, VmAction } from "../near-vm/index.js";
-import type { AccountRec } from "./accounts.js";
+import { cloneAccount, type AccountRec } from "./accounts.js";
 import { applyReceipt } from "./apply.js";
 import type { ContractBehaviour } from "./js-contracts.js";
 
@@ -105,6 +105,13 @@ export class Chain {
 
   constructor(readonly chainId: string) {
     this.pushBlock();
+  }
+
+  /** Accounts (deep copies) and blocks of another chain: a copy of its state, without its transactions. */
+  copyFrom(other: { accounts: Map<string, AccountRec>; blocks: Block[] }): void {
+    this.accounts.clear();
+    for (const [id, a] of other.accounts) this.accounts.set(id, cloneAccount(a));
+    this.blocks.splice(0, this.blocks.length, ...other.blocks);
   }
 
   get head(): Block {
