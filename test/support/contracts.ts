@@ -26,16 +26,17 @@ export type ContractName = "signer" | "w_near" | "whitelist" | "staking_pool_fac
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CACHE_DIR = path.join(REPO_ROOT, "node_modules/.cache/near-localnet-contracts");
 
+const RAW = "https://raw.githubusercontent.com";
 const TEST_ONLY: Record<"staking_pool" | "linkdrop", WasmSource> = {
   // near/core-contracts at the commit the core contracts are pinned to: the pool the factory embeds
   staking_pool: {
-    url: `https://raw.githubusercontent.com/near/core-contracts/${CORE_CONTRACTS_COMMIT}/staking-pool/res/staking_pool.wasm`,
+    url: `${RAW}/near/core-contracts/${CORE_CONTRACTS_COMMIT}/staking-pool/res/staking_pool.wasm`,
     sha256: "454cf4a54ff49a1b144e2591eb4ec833bf3ab5fa4792128beb6d9d0cc8d76e58",
     size: 255_556,
   },
   // near/near-linkdrop at its last commit that carries a build (near-sdk 5.17)
   linkdrop: {
-    url: "https://raw.githubusercontent.com/near/near-linkdrop/c91581ec860bbfb70eee394d793233e8a1947825/res/linkdrop.wasm",
+    url: `${RAW}/near/near-linkdrop/c91581ec860bbfb70eee394d793233e8a1947825/res/linkdrop.wasm`,
     sha256: "cb3bf3e84aedb784f2a3d300a88f26366c9d97fcf2abdca1dda0cd89a8762912",
     size: 140_676,
   },

@@ -4,7 +4,7 @@
  * toolkit's download-and-checksum path without the network.
  *
  *   const files = await CoreContractFiles.start();
- *   files.source("whitelist")       // { url: "http://127.0.0.1:<port>/near/core-contracts/<commit>/...", sha256, size }
+ *   files.source("whitelist")       // { url: "http://127.0.0.1:<port>/near/core-contracts/...", sha256, size }
  *   files.local(pinnedUrl)          // the same path on the loopback server
  *   files.hits("whitelist"); await files.close();
  */

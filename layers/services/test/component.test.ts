@@ -128,7 +128,7 @@ test("outputs: contract ids with pinned code hashes, the faucet URL", async () =
   expect(await valueOf(services.transactions)).toBe(5);
 });
 
-test("the rendered plan, applied to the real contracts, leaves a factory whose pools the whitelist accepts", async () => {
+test("the rendered plan on the real contracts leaves a factory whose pools the whitelist accepts", async () => {
   // the payload as the component renders it; only the RPC and the wasm origin move to loopback
   const plan = payloadOf("core-contracts");
   const chain = await FakeNearcore.start({ chainId: plan.chainId });

@@ -231,7 +231,7 @@ describe("apply the Layer 2 plan against fake nearcore", () => {
     expect(chain.txCount).toBe(0);
   });
 
-  it("the contracts work as Layer 2 promises: the factory creates a pool the whitelist accepts, wNEAR wraps", async () => {
+  it("the contracts work: the factory creates a pool the whitelist accepts, wNEAR wraps", async () => {
     await run();
     const conn = await connect(chain.url, { pollMs: 10 });
     const alice = { accountId: "alice.localnet", keyPair: chain.addAccount("alice.localnet", { amount: 100n * NEAR }) };

@@ -2,7 +2,7 @@
 // with ProhibitedInView as in nearcore's view runtime (runtime/runtime/src/state_viewer); the error
 // comes back as nearcore's legacy "wasm execution failed with error: ..." text.
 import { sha256 } from "@noble/hashes/sha2.js";
-import { latin1, runFunction, viewErrorText } from "../near-vm/index.js";
+import { codeDoesNotExist, latin1, runFunction, viewErrorText } from "../near-vm/index.js";
 import { storageUsage } from "./accounts.js";
 import type { Chain } from "./chain.js";
 import { parseArgs, runJsMethod } from "./js-contracts.js";
@@ -24,11 +24,7 @@ export function viewCall(
   args: Uint8Array,
 ): { value: Uint8Array; logs: string[] } {
   const a = chain.accounts.get(accountId);
-  if (!a?.code) {
-    throw new ViewError(
-      `wasm execution failed with error: FunctionCallError(CompilationError(CodeDoesNotExist { account_id: ${JSON.stringify(accountId)} }))`,
-    );
-  }
+  if (!a?.code) throw new ViewError(viewErrorText(codeDoesNotExist(accountId)));
   const behaviour = chain.behaviours.get(accountId) ?? chain.behaviours.get(a.codeHash);
   if (behaviour) return jsView(chain, accountId, method, args);
   const head = chain.head;

@@ -20,7 +20,7 @@ import { CALL_BURNT_GAS, CallState } from "./state.js";
 import type { VmContext, VmExternal, VmFailure, VmOutcome } from "./types.js";
 import "./webassembly.js";
 
-export { actionErrorKind, viewErrorText } from "./errors.js";
+export { actionErrorKind, codeDoesNotExist, viewErrorText } from "./errors.js";
 export { CALL_BURNT_GAS, STORAGE_RECORD_OVERHEAD, latin1 } from "./state.js";
 export type * from "./types.js";
 

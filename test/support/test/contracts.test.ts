@@ -35,7 +35,8 @@ describe("contractWasm", () => {
     process.env.NEAR_LOCALNET_CONTRACTS_DIR = path.relative(REPO_ROOT, dir);
     const src = contractSource("whitelist");
     expect(() => contractWasm("whitelist")).toThrow(
-      `contract wasm ${path.join(dir, "whitelist.wasm")} is missing; expected sha256 ${src.sha256} (125918 bytes), from ${src.url}`,
+      `contract wasm ${path.join(dir, "whitelist.wasm")} is missing; ` +
+        `expected sha256 ${src.sha256} (125918 bytes), from ${src.url}`,
     );
   });
 

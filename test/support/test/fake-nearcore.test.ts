@@ -145,7 +145,7 @@ async function sent(method: string): Promise<string> {
 }
 
 describe("receipts", () => {
-  it("promise receipts run in later blocks; a failed one rolls back its own state only; callbacks see the failure", async () => {
+  it("promises run in later blocks; a failed receipt rolls back only itself; the callback sees it", async () => {
     const before = chain.account("k.localnet")!.amount;
     const r = await sendTransaction(conn, alice, "k.localnet", [fc("start")]);
     expect(r.value).toBe("failed");
@@ -230,7 +230,7 @@ describe("yields", () => {
     expect(text(final.result.status.SuccessValue)).toBe("answer");
   });
 
-  it("without a resume the callback runs with a failed result at the yield's height + 200, only as blocks advance", async () => {
+  it("unresumed, the callback fails at the yield's height + 200, only as blocks advance", async () => {
     const asking = sendTransaction(conn, alice, "y.localnet", [fc("ask")]);
     const hash = await sent("ask");
     while (!events.some((e) => e.methodName === "ask")) await new Promise((r) => setTimeout(r, 5));
@@ -253,7 +253,7 @@ describe("yields", () => {
     ).toBeDefined();
   });
 
-  it("send_tx waiting for FINAL gives up with nearcore's TIMEOUT_ERROR after rpcWaitMs; NONE answers at once", async () => {
+  it("send_tx for FINAL gives up with TIMEOUT_ERROR after rpcWaitMs; NONE answers at once", async () => {
     chain.rpcWaitMs = 100;
     const signed = await signedCall("ask");
     const none = await rpc("send_tx", { signed_tx_base64: signed, wait_until: "NONE" });

@@ -417,7 +417,7 @@ describe("promises", () => {
     );
   });
 
-  it("promise results: 1 with the value in the register, 2 for a failure, InvalidPromiseResultIndex past the end", () => {
+  it("promise_result: 1 with the value in the register, 2 for a failure, an error past the end", () => {
     const promiseResults = [{ status: "successful" as const, value: Buffer.from("x") }, { status: "failed" as const }];
     expect(u64(run("count", { promiseResults }))).toBe(2n);
     expect(text(run("result0", { promiseResults }))).toBe("x");
@@ -663,7 +663,7 @@ describe("host functions no tested path calls", () => {
 describe("the real contracts", () => {
   const args = (v: unknown) => Buffer.from(JSON.stringify(v));
 
-  it("whitelist: new, then add_factory by the foundation only; the view sees it; a call in a view is prohibited", () => {
+  it("whitelist: new, add_factory by the foundation only, seen by its view; a call in a view is prohibited", () => {
     const run = runner(contractWasm("whitelist"));
     expect(run("new", { input: args({ foundation_account_id: "localnet" }) }).failure).toBeUndefined();
     const again = run("new", { input: args({ foundation_account_id: "localnet" }) });
@@ -684,7 +684,7 @@ describe("the real contracts", () => {
     );
   });
 
-  it("w_near: near_deposit registers the depositor out of the deposit (the record of a 64-character id, measured)", () => {
+  it("w_near: near_deposit registers the depositor out of the deposit (a measured 64-character record)", () => {
     const run = runner(contractWasm("w_near"));
     expect(run("new").failure).toBeUndefined();
     const bounds = JSON.parse(text(run("storage_balance_bounds", { isView: true })));
