@@ -274,3 +274,24 @@ async function signedCall(method: string): Promise<string> {
   const tx = await account.createSignedTransaction({ receiverId: "y.localnet", actions: [fc(method)] } as never);
   return Buffer.from(tx.encode()).toString("base64");
 }
+
+describe("snapshots", () => {
+  it("a chain started from a snapshot has copies of the accounts, state and blocks; the two then diverge", async () => {
+    await sendTransaction(conn, alice, "k.localnet", [fc("big")]);
+    const copy = await FakeNearcore.start({ from: chain.snapshot() });
+    try {
+      expect(copy.chainId).toBe("localnet");
+      expect(copy.blockHeight).toBe(chain.blockHeight);
+      expect(copy.account("k.localnet")).toEqual(chain.account("k.localnet"));
+      copy.contractState("k.localnet").delete("a");
+      expect(chain.contractState("k.localnet").has("a")).toBe(true);
+      // the copy runs transactions of its own (alice's key and nonce came along)
+      const onCopy = await connect(copy.url, { pollMs: 10 });
+      await sendTransaction(onCopy, alice, "k.localnet", [fc("big")]);
+      expect(copy.contractState("k.localnet").has("a")).toBe(true);
+      expect(copy.appliedTransactions).toHaveLength(1);
+    } finally {
+      await copy.close();
+    }
+  });
+});
