@@ -212,6 +212,28 @@ describe("mpc-wait-keygen", () => {
     expect(diag.diagnostics.participants).toEqual([node(0), node(1), node(2)]);
   });
 
+  // KNOWN MISMATCH (layers/mpc/ops/state.ts keyEventSummary): an attempt is reported active as long as the
+  // state holds it, but the contract treats an attempt at or past expires_on as gone (near/mpc
+  // crates/contract/src/state/key_event.rs: "Whoever reads and parses the state must treat a timed out
+  // instance as equivalent to not having an instance at all"); the state keeps it until the next call.
+  it("KNOWN MISMATCH: an expired attempt is still reported as active", async () => {
+    net = await startNet(3, { predeployed: true, behaviour: [{}, { attest: false }, {}] });
+    await setUpSigner(net);
+    await net.nodes.attest();
+    await voteAll(net);
+    const stuck = await net.nodes.keygen();
+    const expiresOn: number = stuck.Initializing.generating_key.instance.expires_on;
+    net.chain.advanceBlocks(expiresOn - net.chain.blockHeight + 1);
+    expect(net.chain.blockHeight).toBeGreaterThan(expiresOn);
+    const e = await fails(wait({ timeoutMs: 50, pollMs: 10 }));
+    expect(e.message).toContain(`attempt 0 active until block ${expiresOn}, completed by mpc-node-0.localnet`);
+    // the contract itself has no attempt any more: the leader may start attempt 1 now
+    const leader = net.nodes.calls.length;
+    await net.nodes.keygen();
+    expect(net.nodes.calls[leader]).toMatchObject({ node: node(0), method: "start_keygen_instance", ok: true });
+    expect((await net.state()).Initializing.generating_key.instance.attempt_id).toBe(1);
+  });
+
   it("a leader that never attests cannot start an attempt: the diagnostics name the leader", async () => {
     net = await startNet(3, { predeployed: true, behaviour: [{ attest: false }, {}, {}] });
     await setUpSigner(net);
