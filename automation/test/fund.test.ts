@@ -11,8 +11,9 @@ import { parseStackOutputs } from "../stack-outputs.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import type { FaucetHandle } from "../../layers/services/ops/faucet.js";
 import { run } from "../../ops/main.js";
-import { FakeNearcore } from "../../test/support/fake-nearcore.js";
+import type { FakeNearcore } from "../../test/support/fake-nearcore.js";
 import { startTestFaucet } from "../../test/support/faucet.js";
+import { layer2Chain } from "../../test/support/layer2.js";
 import { fakeSsmInstance } from "../../test/support/fake-ssm-instance.js";
 import { FakeEngine, FakeProbes, MemoryOut, rawOutputs } from "./fakes.js";
 import { ed25519FromSeed } from "../../platform/near/key-pairs.js";
@@ -24,11 +25,12 @@ let chain: FakeNearcore;
 let faucet: FaucetHandle;
 let port: number;
 
+// the chain as Layer 2 leaves it, the faucet as Layer 2 starts it
 beforeEach(async () => {
-  chain = await FakeNearcore.start({ chainId: "localnet" });
-  const root = chain.addAccount("localnet", { amount: 1_000_000n * NEAR });
+  const l2 = await layer2Chain();
+  chain = l2.chain;
   chain.addAccount("bob.localnet", { amount: 1n * NEAR });
-  faucet = await startTestFaucet(chain, root);
+  faucet = await startTestFaucet(l2);
   port = Number(new URL(faucet.url).port);
 });
 afterEach(async () => {

@@ -1,24 +1,30 @@
 // `sign-test` command against an injected SSM client. The fake "instance" behind the client
 // (test/support/fake-ssm-instance.ts) runs the real ops CLI (ops/main.ts run) with the sign-test
-// operation against fake-nearcore and the signer contract model; the root key is read "on the
-// instance" from its parameter store (a FakeKeys).
+// operation against fake-nearcore running the real signer wasm (near/mpc 3.14.1), whose requests
+// simulated MPC nodes answer (test/support/mpc-nodes.ts); the root key is read "on the instance"
+// from its parameter store (a FakeKeys).
 import { KeyPair } from "near-api-js";
 import { runSignTest, signDomains, signTestPayload, type SignTestArgs } from "../commands/sign-test.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import { FakeNearcore } from "../../test/support/fake-nearcore.js";
 import { fakeSsmInstance, type FakeSsmInstance } from "../../test/support/fake-ssm-instance.js";
 import { FakeKeys } from "../../test/support/ops.js";
-import { SIGN_TIMEOUT_MESSAGE, SignerContractModel } from "../../test/support/signer-contract-model.js";
+import { startRunningSigner, type MpcNodes } from "../../test/support/mpc-nodes.js";
+import { RpcProxy, viewMethod, withViewResult } from "../../test/support/rpc-proxy.js";
 
-const NEAR = 10n ** 24n;
 const CONTRACT = "v1.signer.localnet";
 const ROOT_PARAM = "/near-localnet/localnet-account-key";
 const INSTANCE = "i-0123456789abcdef0";
 const SHA = "ab".repeat(32);
+/** The contract's own text when nobody answers within 200 blocks (crates/contract/src/errors.rs). */
+const SIGN_TIMEOUT_MESSAGE = "Request has timed out.";
 
 let chain: FakeNearcore;
-let model: SignerContractModel;
+let nodes: MpcNodes;
 let root: KeyPair;
+let proxy: RpcProxy | undefined;
+/** Per domain: whether the nodes answer its requests (unanswered ones time out after 200 blocks). */
+let answered: Record<number, boolean>;
 
 function outputs(extra: Partial<StackOutputs> = {}): StackOutputs {
   return {
@@ -49,7 +55,7 @@ function outputs(extra: Partial<StackOutputs> = {}): StackOutputs {
 }
 
 /** The base instance: its parameter store holds the root key; neard answers on the fake chain. */
-function fakeInstance(opts: { failSend?: Error } = {}): FakeSsmInstance {
+function fakeInstance(opts: { failSend?: Error; rpcUrl?: string } = {}): FakeSsmInstance {
   return fakeSsmInstance({ keys: new FakeKeys({ [`ssm:${ROOT_PARAM}`]: root }), rpcUrl: chain.url, ...opts });
 }
 
@@ -70,17 +76,20 @@ async function runCmd(args: SignTestArgs, o: StackOutputs, inst: FakeSsmInstance
   return { code, ...out };
 }
 
-beforeEach(async () => {
-  chain = await FakeNearcore.start({ chainId: "localnet" });
-  root = chain.addAccount("localnet", { amount: 1_000_000n * NEAR });
-  model = SignerContractModel.withDefaultDomains();
-  model.install(chain, CONTRACT);
-});
-afterEach(async () => {
-  await chain.close();
-});
-
 describe("sign-test command", () => {
+  // a localnet after Layer 3 (test/support/mpc-nodes.ts), copied for each test
+  beforeEach(async () => {
+    answered = { 0: true, 1: true };
+    ({ chain, root, nodes } = await startRunningSigner((req) => (answered[req.domainId] ? "valid" : "never")));
+    nodes.timeOutUnanswered = true;
+  });
+  afterEach(async () => {
+    nodes.stop();
+    await proxy?.close();
+    proxy = undefined;
+    await chain.close();
+  });
+
   it("runs the operation on the base instance with key references only, prints the table, exit 0", async () => {
     const inst = fakeInstance();
     const r = await runCmd({}, outputs(), inst);
@@ -128,9 +137,10 @@ describe("sign-test command", () => {
     expect(r.stdout[5]).toMatch(/^domain 1 derived key: ed25519:\w+$/);
     expect(r.stdout.at(-1)).toBe("PASS: 2/2 requests verified, 2/2 derived keys match");
     expect(r.stderr[0]).toBe(`sign-test: ${CONTRACT} on ${INSTANCE} as sign-tester.localnet, 2 domain(s), bound 780s`);
-    expect(model.requests.map((q) => [q.predecessorId, q.domainId])).toEqual([
-      ["sign-tester.localnet", 0],
-      ["sign-tester.localnet", 1],
+    await nodes.idle();
+    expect(nodes.signRequests.map((q) => [q.predecessor, q.domainId, q.respondedBy])).toEqual([
+      ["sign-tester.localnet", 0, "mpc-node-0.localnet"],
+      ["sign-tester.localnet", 1, "mpc-node-0.localnet"],
     ]);
   });
 
@@ -153,8 +163,8 @@ describe("sign-test command", () => {
     expect(j.derivedKeys.every((k: { match: boolean }) => k.match)).toBe(true);
   });
 
-  it("a timeout answer: the contract's error in the table, FAIL, exit 1", async () => {
-    model.mode(0, "timeout");
+  it("a request nobody answers: the contract's timeout error in the table, FAIL, exit 1", async () => {
+    answered[0] = false;
     const r = await runCmd({}, outputs(), fakeInstance());
     expect(r.code).toBe(1);
     expect(r.stdout[2]).toMatch(
@@ -163,7 +173,7 @@ describe("sign-test command", () => {
     expect(r.stdout[3]).toMatch(/verified/);
     expect(r.stdout.at(-1)).toBe("FAIL: 1/2 requests verified, 2/2 derived keys match");
 
-    model.mode(0, "respond").mode(1, "timeout");
+    answered = { 0: true, 1: false };
     const j = await runCmd({ json: true }, outputs(), fakeInstance());
     expect(j.code).toBe(1);
     const parsed = JSON.parse(j.stdout[0]);
@@ -171,13 +181,19 @@ describe("sign-test command", () => {
     expect(parsed.requests[1]).toMatchObject({ verdict: "contract-error", contractError: SIGN_TIMEOUT_MESSAGE });
   });
 
-  it("a derived-key mismatch shows MISMATCH and fails", async () => {
-    model.derivedKeyOverride.set(1, "ed25519:11111111111111111111111111111111");
-    const r = await runCmd({}, outputs(), fakeInstance());
+  it("a derived-key mismatch (an RPC that alters the contract's answer) shows MISMATCH and fails", async () => {
+    proxy = await RpcProxy.start(chain.url, (req, res) => {
+      const args = viewMethod(req) === "derived_public_key" ? JSON.parse(atob(req.params.args_base64)) : undefined;
+      return args?.domain_id === 1 ? withViewResult(res, "ed25519:11111111111111111111111111111111") : res;
+    });
+    const r = await runCmd({}, outputs(), fakeInstance({ rpcUrl: proxy.url }));
     expect(r.code).toBe(1);
     expect(r.stdout[3]).toMatch(/^1 {7}Ed25519 {4}MISMATCH {5}verified/);
     expect(r.stdout[5]).toMatch(
-      /^domain 1 derived key: ed25519:\w+ \(the contract derives ed25519:11111111111111111111111111111111 for sign-tester\.localnet/,
+      new RegExp(
+        "^domain 1 derived key: ed25519:\\w+ \\(the contract derives " +
+          "ed25519:11111111111111111111111111111111 for sign-tester\\.localnet",
+      ),
     );
   });
 

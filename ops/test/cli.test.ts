@@ -7,9 +7,8 @@ import path from "node:path";
 import { KeyPair } from "near-api-js";
 import { buildOpsBundle, type BuiltBundle } from "../build.js";
 import { run } from "../main.js";
-import { FakeNearcore, codeHashOf } from "../../test/support/fake-nearcore.js";
-import { StaticServer, fakeWasm } from "../../test/support/static-server.js";
-import { whitelistBehaviour } from "../../test/support/core-contracts.js";
+import { FakeNearcore } from "../../test/support/fake-nearcore.js";
+import { CoreContractFiles } from "../../test/support/core-contract-files.js";
 
 const NEAR = 10n ** 24n;
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64");
@@ -107,19 +106,18 @@ describe("the bundle", () => {
 
   describe("against fake nearcore", () => {
     let chain: FakeNearcore;
-    let files: StaticServer;
-    const wasm = fakeWasm(9_000);
+    // the real whitelist wasm, served at its pinned path
+    let files: CoreContractFiles;
     let rootKey: string;
+    beforeAll(async () => {
+      files = await CoreContractFiles.start();
+    });
+    afterAll(async () => files.close());
     beforeEach(async () => {
       chain = await FakeNearcore.start({ chainId: "localnet" });
       rootKey = chain.addAccount("localnet", { amount: 10_000n * NEAR }).toString();
-      chain.registerContract(codeHashOf(wasm.bytes), whitelistBehaviour);
-      files = await StaticServer.start({ "/wl.wasm": wasm.bytes });
     });
-    afterEach(async () => {
-      await chain.close();
-      await files.close();
-    });
+    afterEach(async () => chain.close());
 
     const plan = () => ({
       rpcUrl: chain.url,
@@ -131,7 +129,7 @@ describe("the bundle", () => {
           accountId: "whitelist.localnet",
           creator: "localnet",
           balance: "15 NEAR",
-          wasm: { url: files.url("/wl.wasm"), sha256: wasm.sha256, size: wasm.size },
+          wasm: files.source("whitelist"),
           init: { method: "new", args: { foundation_account_id: "localnet" } },
         },
         {
@@ -140,7 +138,7 @@ describe("the bundle", () => {
           contractId: "whitelist.localnet",
           method: "add_factory",
           args: { factory_account_id: "poolv1.localnet" },
-          unless: { method: "is_whitelisted_factory", args: { factory_account_id: "poolv1.localnet" }, equals: true },
+          unless: { method: "is_factory_whitelisted", args: { factory_account_id: "poolv1.localnet" }, equals: true },
         },
       ],
     });
@@ -189,7 +187,7 @@ describe("the bundle", () => {
         b64({
           rpcUrl: chain.url,
           contractId: "whitelist.localnet",
-          method: "is_whitelisted_factory",
+          method: "is_factory_whitelisted",
           args: { factory_account_id: "poolv1.localnet" },
         }),
       ]);
@@ -199,7 +197,7 @@ describe("the bundle", () => {
           event: "result",
           ok: true,
           operation: "view",
-          result: { contractId: "whitelist.localnet", method: "is_whitelisted_factory", value: true },
+          result: { contractId: "whitelist.localnet", method: "is_factory_whitelisted", value: true },
         },
       ]);
 
@@ -209,7 +207,7 @@ describe("the bundle", () => {
         b64({
           rpcUrl: chain.url,
           chainId: "localnet",
-          accounts: [{ accountId: "whitelist.localnet", sha256: wasm.sha256 }],
+          accounts: [{ accountId: "whitelist.localnet", sha256: files.source("whitelist").sha256 }],
         }),
       ]);
       expect(c.code).toBe(0);

@@ -13,7 +13,7 @@
 //       "wasm": { "url": "...", "sha256": "<hex>", "size": 125918 },
 //       "init": { "method": "new", "args": {...}, "gas": "100 Tgas" } },
 //     { "kind": "call", "signer": "localnet", "contractId": "whitelist.localnet", "method": "add_factory",
-//       "args": {...}, "unless": { "method": "is_whitelisted_factory", "args": {...}, "equals": true },
+//       "args": {...}, "unless": { "method": "is_factory_whitelisted", "args": {...}, "equals": true },
 //       "expect": { ... same shape ... } }
 //   ]
 // }
@@ -321,6 +321,15 @@ function coreContractUrl(path: string, commit = CORE_CONTRACTS_COMMIT): string {
   return `https://raw.githubusercontent.com/near/core-contracts/${commit}/${path}`;
 }
 
+/** Where a pinned core contract is fetched from, with its size and sha256. */
+export function coreContractSource(k: keyof typeof CORE_CONTRACTS): WasmSource {
+  return {
+    url: coreContractUrl(CORE_CONTRACTS[k].path),
+    sha256: CORE_CONTRACTS[k].sha256,
+    size: CORE_CONTRACTS[k].size,
+  };
+}
+
 export interface CoreContractsPlanOptions {
   /** Root account from genesis (parent of every core contract account). Default "localnet". */
   rootAccountId?: string;
@@ -348,20 +357,16 @@ const CORE_CONTRACT_BALANCES = {
 /**
  * The Layer 2 plan: whitelist, staking pool factory and wNEAR created + funded + deployed +
  * initialised atomically under the root account, `add_factory` guarded by the whitelist's
- * `is_whitelisted_factory` view (and checked after), and the faucet's account.
+ * `is_factory_whitelisted` view (and checked after), and the faucet's account.
  */
 export function coreContractsPlan(opts: CoreContractsPlanOptions = {}): Plan {
   const root = opts.rootAccountId ?? "localnet";
   const ids = { whitelist: `whitelist.${root}`, poolv1: `poolv1.${root}`, wrap: `wrap.${root}` };
-  const src = (k: keyof typeof CORE_CONTRACTS): WasmSource =>
-    opts.wasm?.[k] ?? {
-      url: coreContractUrl(CORE_CONTRACTS[k].path),
-      sha256: CORE_CONTRACTS[k].sha256,
-      size: CORE_CONTRACTS[k].size,
-    };
+  const src = (k: keyof typeof CORE_CONTRACTS): WasmSource => opts.wasm?.[k] ?? coreContractSource(k);
   const balance = (k: keyof typeof CORE_CONTRACT_BALANCES) => opts.balances?.[k] ?? CORE_CONTRACT_BALANCES[k];
   const keys: Record<string, KeyRef> = { [root]: opts.rootKey ?? "ssm:/near-localnet/localnet-account-key" };
-  const isFactory = { method: "is_whitelisted_factory", args: { factory_account_id: ids.poolv1 }, equals: true };
+  // the whitelist's view is is_factory_whitelisted (near/core-contracts whitelist/src/lib.rs)
+  const isFactory = { method: "is_factory_whitelisted", args: { factory_account_id: ids.poolv1 }, equals: true };
   const steps: PlanStep[] = [
     {
       kind: "deploy",

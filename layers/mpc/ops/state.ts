@@ -421,7 +421,7 @@ export interface StateSummary {
     attemptId?: number;
     active: boolean;
     expiresOn?: number;
-    /** The attempt's expires_on lies behind the current block: it cannot complete, the leader must start another. */
+    /** The chain reached the attempt's expires_on: it cannot complete, the leader must start another. */
     expired?: boolean;
     completed: string[];
     missing: string[];
@@ -508,7 +508,10 @@ export function summariseState(
     }
     case "Initializing": {
       const ev = keyEventSummary(state.generating);
-      if (ev.active && blockHeight !== undefined && ev.expiresOn !== undefined) ev.expired = blockHeight > ev.expiresOn;
+      // the contract treats an attempt at or past its expires_on as no attempt at all
+      // (near/mpc 3.14.1 crates/contract/src/state/key_event.rs)
+      if (ev.active && blockHeight !== undefined && ev.expiresOn !== undefined)
+        ev.expired = blockHeight >= ev.expiresOn;
       const completion = `completed by ${ev.completed.join(", ") || "nobody"}, waiting for ${ev.missing.join(", ") || "nobody"}`;
       const progress = !ev.active
         ? `no active attempt (the leader ${ev.leader} has not started one)`

@@ -1,9 +1,22 @@
-// The sign-test operation through near-api-js against fake-nearcore, with the signer contract
-// model answering `sign` from KNOWN root private keys (platform/chainsig/testkit).
+// The sign-test operation through near-api-js against the real signer contract (near/mpc 3.14.1
+// wasm in fake-nearcore): keys generated and requests answered by simulated MPC nodes that hold the
+// root private keys (test/support/mpc-nodes.ts), so every signature is checked by the contract and
+// again here against keys derived independently. An RPC proxy stands in for a node that answers
+// wrongly (what the contract itself never returns).
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { JsonRpcProvider, KeyPair } from "near-api-js";
-import { formatPublicKey, secp256k1Uncompressed } from "../../../platform/chainsig/index.js";
+import { JsonRpcProvider, KeyPair, actions } from "near-api-js";
+import {
+  SIGN_DEPOSIT_YOCTO,
+  SIGN_GAS,
+  SIGN_MIN_GAS,
+  buildSignArgs,
+  parsePublicKey,
+  secp256k1Uncompressed,
+  toSignResponseJson,
+} from "../../../platform/chainsig/index.js";
+import { connect, sendTransaction } from "../../../platform/near/client.js";
+import { signLikeContract } from "../../../platform/chainsig/testkit.js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { OperationContext } from "../../../platform/near/operation.js";
 import {
@@ -13,22 +26,32 @@ import {
   type SignTestResult,
 } from "../ops/sign-test/index.js";
 import { FakeNearcore } from "../../../test/support/fake-nearcore.js";
-import { fails, opContext } from "../../../test/support/ops.js";
 import {
-  SIGN_TIMEOUT_MESSAGE,
-  SignerContractModel,
-  testPrivateKey,
-} from "../../../test/support/signer-contract-model.js";
+  rootPrivateKey,
+  startRunningSigner,
+  type MpcNodes,
+  type RespondMode,
+} from "../../../test/support/mpc-nodes.js";
+import { fails, opContext } from "../../../test/support/ops.js";
+import { RpcProxy, viewMethod, withViewResult, type Rewrite } from "../../../test/support/rpc-proxy.js";
 
 const NEAR = 10n ** 24n;
 const CONTRACT = "v1.signer.localnet";
 const TESTER = "sign-tester.localnet";
+/** The contract's own texts (crates/contract/src/errors.rs). */
+const TIMED_OUT = "Request has timed out.";
+const INVALID_SIGNATURE = "The provided signature is invalid.";
 
 let chain: FakeNearcore;
-let model: SignerContractModel;
+/** Whether this test started a chain (the payload tests need none). */
+let started = false;
+let nodes: MpcNodes;
 let root: KeyPair;
 let lines: Record<string, unknown>[];
 let logs: string[];
+let proxy: RpcProxy | undefined;
+/** Every `sign` the contract executed: who called it, with which arguments, and whether it ran. */
+let signCalls: { predecessorId: string; signerId: string; args: any; ok: boolean; error?: string }[];
 
 function ctx(env: Record<string, string> = { ROOT_KEY: root.toString() }, connectOptions = {}): OperationContext {
   return opContext(env, connectOptions, { lines, logs });
@@ -51,19 +74,55 @@ async function runOp(p: Record<string, unknown>, c = ctx()): Promise<SignTestRes
   return JSON.parse(JSON.stringify(r)) as SignTestResult;
 }
 
-beforeEach(async () => {
-  chain = await FakeNearcore.start({ chainId: "localnet" });
-  root = chain.addAccount("localnet", { amount: 1_000_000n * NEAR });
-  model = SignerContractModel.withDefaultDomains();
-  model.install(chain, CONTRACT);
+/** A localnet after Layer 3 whose nodes answer per request as `respond` says; unanswered requests time out. */
+async function startSigner(respond?: (req: { domainId: number }) => RespondMode): Promise<void> {
+  ({ chain, root, nodes } = await startRunningSigner(respond));
+  started = true;
+  nodes.timeOutUnanswered = true;
+  chain.onFunctionCall((e) => {
+    if (e.receiverId === CONTRACT && e.methodName === "sign") {
+      const { predecessorId, signerId, argsJson: args, ok, error } = e;
+      signCalls.push({ predecessorId, signerId, args, ok, ...(error === undefined ? {} : { error }) });
+    }
+  });
+}
+
+/** The sign result (the final SuccessValue of a `sign` transaction) replaced through a proxy. */
+function rewriteSignResult(replace: (response: any) => unknown): Rewrite {
+  const signResponse = (v: unknown): any => {
+    try {
+      const value = JSON.parse(Buffer.from(v as string, "base64").toString("utf8"));
+      return typeof value?.scheme === "string" ? value : undefined;
+    } catch {
+      return undefined; // not JSON: not a sign result
+    }
+  };
+  return (req, res) => {
+    const v = res?.result?.status?.SuccessValue;
+    const value = ["send_tx", "tx"].includes(req.method) && typeof v === "string" ? signResponse(v) : undefined;
+    if (!value) return res;
+    const SuccessValue = Buffer.from(JSON.stringify(replace(value))).toString("base64");
+    return { ...res, result: { ...res.result, status: { SuccessValue } } };
+  };
+}
+
+beforeEach(() => {
+  signCalls = [];
   lines = [];
   logs = [];
 });
 afterEach(async () => {
+  if (!started) return;
+  started = false;
+  nodes.stop();
+  await proxy?.close();
+  proxy = undefined;
   await chain.close();
 });
 
 describe("sign-test: success", () => {
+  beforeEach(() => startSigner());
+
   it("creates the tester, checks both derived keys and verifies an ECDSA and an EdDSA signature", async () => {
     const r = await runOp(payload());
     expect(r.ok).toBe(true);
@@ -72,20 +131,17 @@ describe("sign-test: success", () => {
     expect(r.tester).toMatchObject({ accountId: TESTER, action: "created", balance: (2n * NEAR).toString() });
 
     // the tester was created by localnet with the funder's public key (no tester keyRef given)
-    expect(chain.appliedTransactions[0]).toMatchObject({
-      signerId: "localnet",
-      receiverId: TESTER,
-      actions: ["CreateAccount", "Transfer", "AddKey"],
-    });
+    const created = chain.appliedTransactions.find((t) => t.receiverId === TESTER);
+    expect(created).toMatchObject({ signerId: "localnet", actions: ["CreateAccount", "Transfer", "AddKey"] });
     expect(chain.account(TESTER)?.publicKeys).toEqual([root.getPublicKey().toString()]);
 
-    // derived keys: local == contract == the key of the child private key the model signs with
+    // derived keys: local == contract == the key of the child private key the nodes sign with
     for (const [i, id] of [0, 1].entries()) {
-      const expected = formatPublicKey(model.derivedPublicKey(id, TESTER, DEFAULT_SIGN_TEST_PATH));
+      const expected = nodes.derivedPublicKey(id, TESTER, DEFAULT_SIGN_TEST_PATH);
       expect(r.derivedKeys[i]).toEqual({
         domainId: id,
         scheme: id === 0 ? "Secp256k1" : "Ed25519",
-        rootPublicKey: formatPublicKey(model.rootPublicKey(id)),
+        rootPublicKey: nodes.rootPublicKey(id),
         localDerivedKey: expected,
         contractDerivedKey: expected,
         match: true,
@@ -94,22 +150,24 @@ describe("sign-test: success", () => {
     expect(r.derivedKeys[0].localDerivedKey).toMatch(/^secp256k1:/);
     expect(r.derivedKeys[1].localDerivedKey).toMatch(/^ed25519:/);
 
-    // the exact sign calls the contract received
-    expect(model.requests).toHaveLength(2);
+    // the exact sign calls the contract executed, each answered by a node
     const [ecdsa, eddsa] = r.requests;
-    expect(model.requests[0]).toMatchObject({
-      predecessorId: TESTER,
-      signerId: TESTER,
-      attachedDeposit: 1n,
-      domainId: 0,
-      payloadKind: "Ecdsa",
-    });
-    expect(model.requests[0].args).toEqual({
-      request: { path: DEFAULT_SIGN_TEST_PATH, domain_id: 0, payload_v2: { Ecdsa: ecdsa.payload } },
-    });
-    expect(model.requests[1].args).toEqual({
-      request: { path: DEFAULT_SIGN_TEST_PATH, domain_id: 1, payload_v2: { Eddsa: eddsa.payload } },
-    });
+    expect(signCalls).toEqual([
+      {
+        predecessorId: TESTER,
+        signerId: TESTER,
+        args: { request: { path: DEFAULT_SIGN_TEST_PATH, domain_id: 0, payload_v2: { Ecdsa: ecdsa.payload } } },
+        ok: true,
+      },
+      {
+        predecessorId: TESTER,
+        signerId: TESTER,
+        args: { request: { path: DEFAULT_SIGN_TEST_PATH, domain_id: 1, payload_v2: { Eddsa: eddsa.payload } } },
+        ok: true,
+      },
+    ]);
+    await nodes.idle();
+    expect(nodes.signRequests.map((q) => q.respondedBy)).toEqual(["mpc-node-0.localnet", "mpc-node-0.localnet"]);
     expect(ecdsa.payload).toMatch(/^[0-9a-f]{64}$/);
     expect(eddsa.payload).toMatch(/^[0-9a-f]{64}$/);
     expect(ecdsa.payload).not.toBe(eddsa.payload);
@@ -136,7 +194,7 @@ describe("sign-test: success", () => {
     const e = JSON.parse(ecdsa.response!);
     expect(Object.keys(e)).toEqual(["scheme", "big_r", "s", "recovery_id"]);
     const compact = Buffer.from(e.big_r.affine_point.slice(2) + e.s.scalar, "hex");
-    const childPub = secp256k1Uncompressed(model.derivedPublicKey(0, TESTER, DEFAULT_SIGN_TEST_PATH));
+    const childPub = secp256k1Uncompressed(parsePublicKey(nodes.derivedPublicKey(0, TESTER, DEFAULT_SIGN_TEST_PATH)));
     expect(secp256k1.verify(compact, Buffer.from(ecdsa.payload, "hex"), childPub, { prehash: false })).toBe(true);
     const d = JSON.parse(eddsa.response!);
     expect(d.scheme).toBe("Ed25519");
@@ -144,7 +202,7 @@ describe("sign-test: success", () => {
       ed25519.verify(
         Uint8Array.from(d.signature),
         Buffer.from(eddsa.payload, "hex"),
-        model.derivedPublicKey(1, TESTER, DEFAULT_SIGN_TEST_PATH).bytes,
+        parsePublicKey(nodes.derivedPublicKey(1, TESTER, DEFAULT_SIGN_TEST_PATH)).bytes,
       ),
     ).toBe(true);
 
@@ -167,15 +225,20 @@ describe("sign-test: success", () => {
     const first = await runOp(p, ctx(env));
     expect(first.ok).toBe(true);
     expect(chain.account(TESTER)?.publicKeys).toEqual([testerKey.getPublicKey().toString()]);
+    await nodes.idle();
     chain.resetCounters();
     const again = await runOp(p, ctx(env));
     expect(again.ok).toBe(true);
     expect(again.tester.action).toBe("unchanged");
+    await nodes.idle();
+    // the tester sent only its two sign calls; the rest are the nodes' responds
     expect(chain.appliedTransactions.map((t) => [t.signerId, t.actions])).toEqual([
       [TESTER, ["FunctionCall:sign"]],
+      ["mpc-node-0.localnet", ["FunctionCall:respond"]],
       [TESTER, ["FunctionCall:sign"]],
+      ["mpc-node-0.localnet", ["FunctionCall:respond"]],
     ]);
-    expect(model.requests.every((q) => q.path === "ethereum-1")).toBe(true);
+    expect(nodes.signRequests.every((q) => q.path === "ethereum-1")).toBe(true);
   });
 
   it("needs no funder when the tester exists", async () => {
@@ -188,8 +251,8 @@ describe("sign-test: success", () => {
 });
 
 describe("sign-test: failures are reported per request", () => {
-  it("a timeout answer: the contract's error text, the other domain still verified", async () => {
-    model.mode(1, "timeout");
+  it("a request no node answers: the contract's own timeout after 200 blocks, the other domain verified", async () => {
+    await startSigner((req) => (req.domainId === 1 ? "never" : "valid"));
     const r = await runOp(payload());
     expect(r.ok).toBe(false);
     expect(r.summary).toBe("1/2 requests verified, 2/2 derived keys match");
@@ -198,26 +261,44 @@ describe("sign-test: failures are reported per request", () => {
       domainId: 1,
       scheme: "Ed25519",
       verdict: "contract-error",
-      contractError: SIGN_TIMEOUT_MESSAGE,
+      contractError: TIMED_OUT,
       errorCode: "CONTRACT_PANIC",
     });
-    expect(r.requests[1].detail).toBe(`the contract failed the request: ${SIGN_TIMEOUT_MESSAGE}`);
+    expect(r.requests[1].detail).toBe(`the contract failed the request: ${TIMED_OUT}`);
     expect(r.requests[1].txHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
     expect(typeof r.requests[1].latencyMs).toBe("number");
     expect(lines.find((l) => l.kind === "sign" && l.domainId === 1)).toMatchObject({
       verdict: "contract-error",
-      contractError: SIGN_TIMEOUT_MESSAGE,
+      contractError: TIMED_OUT,
     });
     expect(logs.join("\n")).toContain("FAIL: 1/2 requests verified");
+    await nodes.idle();
+    // the `sign` itself ran; its yield timed out (the callback fails through fail_on_timeout)
+    expect(signCalls.map((c) => c.ok)).toEqual([true, true]);
+    expect(nodes.signRequests.map((q) => q.respondedBy)).toEqual(["mpc-node-0.localnet", undefined]);
+  });
+
+  it("a node that answers with a wrong signature: the contract refuses it and the request times out", async () => {
+    await startSigner(() => "wrong-signature");
+    const r = await runOp(payload({ domains: [{ domainId: 0, scheme: "Secp256k1" }] }));
+    expect(r.ok).toBe(false);
+    expect(r.requests[0]).toMatchObject({ verdict: "contract-error", contractError: TIMED_OUT });
+    expect(nodes.calls.filter((c) => c.method === "respond")).toEqual([
+      expect.objectContaining({ node: "mpc-node-0.localnet", ok: false, error: INVALID_SIGNATURE }),
+    ]);
   });
 
   it("a derived-key mismatch between local and contract fails the test and names both keys", async () => {
-    const lie = formatPublicKey(model.derivedPublicKey(0, "someone-else.localnet", DEFAULT_SIGN_TEST_PATH));
-    model.derivedKeyOverride.set(0, lie);
-    const r = await runOp(payload());
+    await startSigner();
+    const lie = nodes.derivedPublicKey(0, "someone-else.localnet", DEFAULT_SIGN_TEST_PATH);
+    proxy = await RpcProxy.start(chain.url, (req, res) => {
+      const args = viewMethod(req) === "derived_public_key" ? JSON.parse(atob(req.params.args_base64)) : undefined;
+      return args?.domain_id === 0 ? withViewResult(res, lie) : res;
+    });
+    const r = await runOp(payload({ rpcUrl: proxy.url }));
     expect(r.ok).toBe(false);
     expect(r.summary).toBe("2/2 requests verified, 1/2 derived keys match");
-    const local = formatPublicKey(model.derivedPublicKey(0, TESTER, DEFAULT_SIGN_TEST_PATH));
+    const local = nodes.derivedPublicKey(0, TESTER, DEFAULT_SIGN_TEST_PATH);
     expect(r.derivedKeys[0]).toMatchObject({ match: false, localDerivedKey: local, contractDerivedKey: lie });
     expect(r.derivedKeys[0].error).toContain(lie);
     expect(r.derivedKeys[0].error).toContain(local);
@@ -226,9 +307,19 @@ describe("sign-test: failures are reported per request", () => {
     expect(r.requests[0]).toMatchObject({ verdict: "verified", derivedPublicKey: local });
   });
 
-  it("a response by another key does not verify", async () => {
-    model.mode(0, "wrong-key").mode(1, "wrong-key");
-    const r = await runOp(payload());
+  it("a sign result by another key does not verify (an RPC that alters the contract's answer)", async () => {
+    await startSigner();
+    proxy = await RpcProxy.start(
+      chain.url,
+      rewriteSignResult((resp) => {
+        const q = nodes.signRequests.at(-1)!;
+        const curve = resp.scheme === "Secp256k1" ? "secp256k1" : "ed25519";
+        const other = rootPrivateKey(curve, 9); // a key no domain has
+        const payloadBytes = Buffer.from(Object.values(q.request.payload)[0] as string, "hex");
+        return toSignResponseJson(signLikeContract(curve, other, payloadBytes));
+      }),
+    );
+    const r = await runOp(payload({ rpcUrl: proxy.url }));
     expect(r.ok).toBe(false);
     for (const req of r.requests) {
       expect(req).toMatchObject({ verdict: "not-verified", check: "bad-signature" });
@@ -238,14 +329,18 @@ describe("sign-test: failures are reported per request", () => {
     expect(r.summary).toBe("0/2 requests verified, 2/2 derived keys match");
   });
 
-  it("a malformed response is bad-response with the parser's reason", async () => {
-    model.mode(0, () => ({
-      scheme: "Secp256k1",
-      big_r: { affine_point: "02ab" },
-      s: { scalar: "00".repeat(32) },
-      recovery_id: 0,
-    }));
-    const r = await runOp(payload({ domains: [{ domainId: 0, scheme: "ecdsa" }] }));
+  it("a malformed sign result is bad-response with the parser's reason", async () => {
+    await startSigner();
+    proxy = await RpcProxy.start(
+      chain.url,
+      rewriteSignResult(() => ({
+        scheme: "Secp256k1",
+        big_r: { affine_point: "02ab" },
+        s: { scalar: "00".repeat(32) },
+        recovery_id: 0,
+      })),
+    );
+    const r = await runOp(payload({ rpcUrl: proxy.url, domains: [{ domainId: 0, scheme: "ecdsa" }] }));
     expect(r.ok).toBe(false);
     expect(r.requests).toHaveLength(1);
     expect(r.requests[0]).toMatchObject({ verdict: "bad-response", check: "malformed" });
@@ -254,6 +349,7 @@ describe("sign-test: failures are reported per request", () => {
   });
 
   it("a domain the contract does not have: keys unreadable, request skipped, nothing sent for it", async () => {
+    await startSigner();
     const r = await runOp(
       payload({
         domains: [
@@ -264,19 +360,21 @@ describe("sign-test: failures are reported per request", () => {
     );
     expect(r.ok).toBe(false);
     expect(r.derivedKeys[1]).toMatchObject({ domainId: 5, match: false });
-    expect(r.derivedKeys[1].error).toContain("Domain 5 does not exist");
+    expect(r.derivedKeys[1].error).toMatch(/^public_key of domain 5: .*contract panicked: /);
     expect(r.requests[1]).toMatchObject({ domainId: 5, verdict: "skipped" });
-    expect(model.requests.map((q) => q.domainId)).toEqual([0]);
+    expect(signCalls.map((c) => c.args.request.domain_id)).toEqual([0]);
   });
 
   it("a domain whose root key is on the other curve is reported, not signed", async () => {
+    await startSigner();
     const r = await runOp(payload({ domains: [{ domainId: 1, scheme: "Secp256k1" }] }));
     expect(r.derivedKeys[0].error).toMatch(/domain 1 has a ed25519 root key, but the test expects Secp256k1/);
     expect(r.requests[0].verdict).toBe("skipped");
-    expect(model.requests).toHaveLength(0);
+    expect(signCalls).toHaveLength(0);
   });
 
   it("no final outcome within timeoutSeconds is a timeout verdict", async () => {
+    await startSigner();
     chain.addAccount(TESTER, { keyPair: root, amount: NEAR });
     chain.failNext(1, "hang", { method: "send_tx" });
     chain.failNext(1000, "hang", { method: "tx" });
@@ -291,13 +389,15 @@ describe("sign-test: failures are reported per request", () => {
 });
 
 describe("sign-test: errors that stop the test", () => {
+  beforeEach(() => startSigner());
+
   it("ACCOUNT_KEY_MISMATCH when the tester exists with another key", async () => {
     const other = KeyPair.fromRandom("ed25519").getPublicKey().toString();
     chain.addAccount(TESTER, { publicKeys: [other] });
     const e = await fails(runOp(payload()));
     expect(e.code).toBe("ACCOUNT_KEY_MISMATCH");
     expect(e.message).toContain(other);
-    expect(model.requests).toHaveLength(0);
+    expect(signCalls).toHaveLength(0);
   });
 
   it("ACCOUNT_NOT_FOUND when the tester is missing and no funder is named", async () => {
@@ -309,6 +409,7 @@ describe("sign-test: errors that stop the test", () => {
 
   it("INVALID_INPUT when the funder cannot create the tester (not its parent)", async () => {
     chain.addAccount("other.localnet", { keyPair: root });
+    chain.resetCounters();
     const e = await fails(runOp(payload({ funder: { accountId: "other.localnet", keyRef: "env:ROOT_KEY" } })));
     expect(e.code).toBe("INVALID_INPUT");
     expect(e.message).toContain("not a direct sub-account of the funder other.localnet");
@@ -320,11 +421,69 @@ describe("sign-test: errors that stop the test", () => {
     const mismatch = await fails(runOp(payload({ expectChainId: "mpc-localnet" })));
     expect(mismatch.code).toBe("CHAIN_ID_MISMATCH");
     const url = chain.url;
+    nodes.stop();
     await chain.close();
     const down = await fails(runOp(payload(), ctx(undefined, { requestTimeoutMs: 1000, httpRetries: 0 })));
     expect(down.code).toBe("RPC_UNREACHABLE");
     expect(down.message).toContain(url);
     chain = await FakeNearcore.start(); // for afterEach
+  });
+});
+
+// The sign test attaches 300 Tgas and 1 yoctoNEAR (platform/chainsig/sign-args.ts); the contract checks
+// the prepaid gas against its sign_call_gas_attachment_requirement (15 Tgas) and the deposit against
+// MINIMUM_SIGN_REQUEST_DEPOSIT (crates/contract/src/lib.rs, config.rs). fake-nearcore meters no wasm
+// gas, so whether 15 Tgas also covers a real execution is not shown here.
+describe("the contract's own rules for sign (what the sign test attaches)", () => {
+  /** One `sign` from the tester with the given gas and deposit, straight through the client. */
+  async function sign(gas: bigint, deposit: bigint): Promise<unknown> {
+    chain.addAccount(TESTER, { keyPair: root, amount: NEAR });
+    const conn = await connect(chain.url, { pollMs: 5 });
+    const args = buildSignArgs({ path: "p", domainId: 0, kind: "Ecdsa", payload: new Uint8Array(32).fill(7) });
+    return (
+      await sendTransaction(conn, { accountId: TESTER, keyPair: root }, CONTRACT, [
+        actions.functionCall("sign", args, gas, deposit),
+      ])
+    ).value;
+  }
+
+  it("less than 15 Tgas is refused with the contract's message", async () => {
+    await startSigner();
+    const e = await fails(sign(SIGN_MIN_GAS - 1n, SIGN_DEPOSIT_YOCTO));
+    expect(e.code).toBe("CONTRACT_PANIC");
+    expect(e.details?.panic).toBe(
+      `Provided gas is lower than required. Provided: ${SIGN_MIN_GAS - 1n}, required: ${SIGN_MIN_GAS}`,
+    );
+    expect(nodes.signRequests).toHaveLength(0);
+  });
+
+  // KNOWN MISMATCH (platform/chainsig/sign-args.ts): the client refuses EdDSA payloads under 32 bytes,
+  // but 3.14.1 bounds them only above (near-mpc-crypto-types primitives.rs: Payload::Eddsa is an
+  // UpperBoundedVec of 1232 bytes). The sign test always sends 32 bytes, so it is not affected.
+  it("a 16-byte EdDSA payload: the client builds it and the contract takes it", async () => {
+    await startSigner(() => "never"); // no node answers: the contract's acceptance is what is shown
+    expect(buildSignArgs({ path: "p", domainId: 1, kind: "Eddsa", payload: new Uint8Array(16).fill(0xab) })).toEqual({
+      request: { path: "p", domain_id: 1, payload_v2: { Eddsa: "ab".repeat(16) } },
+    });
+    chain.addAccount(TESTER, { keyPair: root, amount: NEAR });
+    const conn = await connect(chain.url, { pollMs: 5 });
+    const args = { request: { path: "p", domain_id: 1, payload_v2: { Eddsa: "ab".repeat(16) } } };
+    const e = await fails(
+      sendTransaction(conn, { accountId: TESTER, keyPair: root }, CONTRACT, [
+        actions.functionCall("sign", args, SIGN_GAS, SIGN_DEPOSIT_YOCTO),
+      ]),
+    );
+    // accepted (the request was queued), then timed out as nobody answered
+    expect(signCalls).toEqual([expect.objectContaining({ ok: true, args })]);
+    expect(e.details?.panic).toBe(TIMED_OUT);
+  });
+
+  it("no deposit is refused with the contract's message", async () => {
+    await startSigner();
+    const e = await fails(sign(SIGN_GAS, 0n));
+    expect(e.code).toBe("CONTRACT_PANIC");
+    expect(e.details?.panic).toBe("Attached deposit is lower than required. Attached: 0, required: 1");
+    expect(signCalls).toEqual([expect.objectContaining({ ok: false })]);
   });
 });
 
@@ -414,9 +573,5 @@ describe("sign-test payload", () => {
     expect(err?.code).toBe("INVALID_INPUT");
     expect(err?.message).toMatch(/tester.keyRef holds a key, not a reference/);
     expect(err?.message).not.toContain(secret.slice(8, 20));
-  });
-
-  it("testPrivateKey gives distinct valid keys per seed (model sanity)", () => {
-    expect(Buffer.from(testPrivateKey("secp256k1", 1)).equals(Buffer.from(testPrivateKey("secp256k1", 2)))).toBe(false);
   });
 });

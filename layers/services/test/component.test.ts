@@ -3,7 +3,12 @@ import { NearBase } from "../../base/component.js";
 import { NearServices } from "../component.js";
 import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import { MOCK_ACCOUNT } from "../../../automation/mocks.js";
-import { CORE_CONTRACTS } from "../../../platform/near/plan.js";
+import { CORE_CONTRACTS, apply } from "../../../platform/near/plan.js";
+import { callMethod, connect, view } from "../../../platform/near/client.js";
+import { FakeNearcore, codeHashOf } from "../../../test/support/fake-nearcore.js";
+import { CoreContractFiles } from "../../../test/support/core-contract-files.js";
+import { contractWasm } from "../../../test/support/contracts.js";
+import { FakeKeys } from "../../../test/support/ops.js";
 
 let h: Harness;
 let services: NearServices;
@@ -55,7 +60,7 @@ test("core contracts: one apply on the base instance through the run-op document
   });
   expect(plan.steps[3]).toMatchObject({
     args: { factory_account_id: "poolv1.localnet" },
-    unless: { method: "is_whitelisted_factory", equals: true },
+    unless: { method: "is_factory_whitelisted", equals: true },
   });
   expect(plan.steps[4].publicKey).toMatch(/^ed25519:/);
   expect(JSON.stringify(plan)).not.toMatch(/ed25519:[1-9A-HJ-NP-Za-km-z]{80,}/);
@@ -123,4 +128,50 @@ test("outputs: contract ids with pinned code hashes, the faucet URL", async () =
   for (const h of Object.values(hashes ?? {})) expect(h).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
   expect(await valueOf(services.faucetUrl)).toMatch(/^http:\/\/10\.42\.\d+\.\d+:3031$/);
   expect(await valueOf(services.transactions)).toBe(5);
+});
+
+test("the rendered plan on the real contracts leaves a factory whose pools the whitelist accepts", async () => {
+  // the payload as the component renders it; only the RPC and the wasm origin move to loopback
+  const plan = payloadOf("core-contracts");
+  const chain = await FakeNearcore.start({ chainId: plan.chainId });
+  const files = await CoreContractFiles.start();
+  try {
+    const root = chain.addAccount("localnet", { amount: 1_000_000_000n * 10n ** 24n });
+    for (const step of plan.steps) if (step.wasm) step.wasm.url = files.local(step.wasm.url);
+    const keys = new FakeKeys({ [plan.keys.localnet]: root });
+    const r = await apply({ ...plan, rpcUrl: chain.url }, { keys: keys.resolver(), emit: () => {} });
+    expect(r.transactions).toBe(5);
+    const expected = await valueOf(services.contracts);
+    for (const [id, hash] of Object.entries(expected ?? {})) expect(chain.account(id)?.codeHash).toBe(hash);
+    expect(chain.account("faucet.localnet")).toMatchObject({
+      amount: 100_000n * 10n ** 24n,
+      publicKeys: [plan.steps[4].publicKey],
+    });
+
+    const conn = await connect(chain.url, { pollMs: 10 });
+    const owner = {
+      accountId: "owner.localnet",
+      keyPair: chain.addAccount("owner.localnet", { amount: 100n * 10n ** 24n }),
+    };
+    await callMethod(conn, {
+      signer: owner,
+      contractId: "poolv1.localnet",
+      method: "create_staking_pool",
+      args: {
+        staking_pool_id: "p1",
+        owner_id: "owner.localnet",
+        stake_public_key: owner.keyPair.getPublicKey().toString(),
+        reward_fee_fraction: { numerator: 5, denominator: 100 },
+      },
+      deposit: 30n * 10n ** 24n,
+      gas: 300n * 10n ** 12n,
+    });
+    expect(
+      await view(conn, "whitelist.localnet", "is_whitelisted", { staking_pool_account_id: "p1.poolv1.localnet" }),
+    ).toBe(true);
+    expect(chain.account("p1.poolv1.localnet")?.codeHash).toBe(codeHashOf(contractWasm("staking_pool")));
+  } finally {
+    await files.close();
+    await chain.close();
+  }
 });

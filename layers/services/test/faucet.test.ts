@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { KeyPair } from "near-api-js";
-import { FakeNearcore } from "../../../test/support/fake-nearcore.js";
+import type { FakeNearcore } from "../../../test/support/fake-nearcore.js";
 import { reservedAccountNames } from "../../accounts.js";
 import { startTestFaucet } from "../../../test/support/faucet.js";
+import { layer2Chain } from "../../../test/support/layer2.js";
 import { startFaucet, type FaucetHandle } from "../ops/faucet.js";
 import { KeyResolver } from "../../../platform/near/keys.js";
 import { OpsError } from "../../../platform/near/errors.js";
@@ -10,7 +11,6 @@ import { OpsError } from "../../../platform/near/errors.js";
 const NEAR = 10n ** 24n;
 let chain: FakeNearcore;
 let faucet: FaucetHandle;
-let rootKey: string;
 
 async function post(path: string, body: unknown, raw = false) {
   const res = await fetch(`${faucet.url}${path}`, {
@@ -22,10 +22,12 @@ async function post(path: string, body: unknown, raw = false) {
 }
 const newKey = () => KeyPair.fromRandom("ed25519").getPublicKey().toString();
 
+// the chain as Layer 2 leaves it (its contracts and the faucet's funded account), the faucet as Layer 2 starts it
+let l2: Awaited<ReturnType<typeof layer2Chain>>;
 beforeEach(async () => {
-  chain = await FakeNearcore.start({ chainId: "localnet" });
-  rootKey = chain.addAccount("localnet", { amount: 1_000_000n * NEAR }).toString();
-  faucet = await startTestFaucet(chain, rootKey, { maxBodyBytes: 512 });
+  l2 = await layer2Chain();
+  chain = l2.chain;
+  faucet = await startTestFaucet(l2, { maxBodyBytes: 512 });
 });
 afterEach(async () => {
   await faucet.close();
@@ -55,7 +57,7 @@ describe("near-cli-rs sponsor-by-faucet-service", () => {
 
   it("403 for the stack's own account names, sending nothing: whoever created one first would break its layer", async () => {
     await faucet.close();
-    faucet = await startTestFaucet(chain, rootKey, { reservedNames: reservedAccountNames() });
+    faucet = await startTestFaucet(l2, { reservedNames: reservedAccountNames() });
     for (const name of [
       "wrap",
       "whitelist",
@@ -220,7 +222,7 @@ describe("routes and health", () => {
     const info = await (await fetch(`${faucet.url}/`)).json();
     expect(info).toEqual({
       parent: "localnet",
-      funder: "localnet",
+      funder: "faucet.localnet",
       initialBalance: (10n * NEAR).toString(),
       maxPerRequest: (20n * NEAR).toString(),
       maxPerAccount: (25n * NEAR).toString(),

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { KeyPair } from "near-api-js";
 import { FakeNearcore, codeHashOf } from "../../../test/support/fake-nearcore.js";
-import { StaticServer, fakeWasm } from "../../../test/support/static-server.js";
-import { whitelistBehaviour, wrapBehaviour } from "../../../test/support/core-contracts.js";
+import { CoreContractFiles } from "../../../test/support/core-contract-files.js";
+import { contractWasm } from "../../../test/support/contracts.js";
 import {
   callMethod,
   codeHashFromSha256,
@@ -19,10 +19,8 @@ import { fails } from "../../../test/support/ops.js";
 import { actions } from "near-api-js";
 
 const NEAR = 10n ** 24n;
-// stand-in wasm (smaller than the real files, to keep the suite fast)
-const whitelistWasm = fakeWasm(12_591);
-const wrapWasm = fakeWasm(18_525);
-let files: StaticServer;
+// the real wasm, served at its pinned paths
+let files: CoreContractFiles;
 
 let chain: FakeNearcore;
 let conn: NearConnection;
@@ -30,11 +28,9 @@ let root: Signer;
 const logs: string[] = [];
 
 beforeEach(async () => {
-  files ??= await StaticServer.start({ "/whitelist.wasm": whitelistWasm.bytes, "/w_near.wasm": wrapWasm.bytes });
+  files ??= await CoreContractFiles.start();
   chain = await FakeNearcore.start({ chainId: "localnet" });
   root = { accountId: "localnet", keyPair: chain.addAccount("localnet", { amount: 1_000_000n * NEAR }) };
-  chain.registerContract(codeHashOf(whitelistWasm.bytes), whitelistBehaviour);
-  chain.registerContract(codeHashOf(wrapWasm.bytes), wrapBehaviour);
   logs.length = 0;
   conn = await connect(chain.url, { expectChainId: "localnet", pollMs: 10, log: (m) => logs.push(m) });
 });
@@ -159,10 +155,10 @@ describe("ensureAccount", () => {
 });
 
 describe("deployContract", () => {
-  const src = () => ({ url: files.url("/whitelist.wasm"), sha256: whitelistWasm.sha256, size: whitelistWasm.size });
+  const src = () => files.source("whitelist");
 
   it("creates, funds, deploys and initialises in one transaction; a re-run downloads and sends nothing", async () => {
-    const hitsBefore = files.hits("/whitelist.wasm");
+    const hitsBefore = files.hits("whitelist");
     const pk = root.keyPair.getPublicKey().toString();
     const params = {
       accountId: "whitelist.localnet",
@@ -172,27 +168,31 @@ describe("deployContract", () => {
     };
     const r = await deployContract(conn, params);
     expect(r.action).toBe("created");
-    expect(r.codeHash).toBe(codeHashOf(whitelistWasm.bytes));
-    expect(r.codeHash).toBe(codeHashFromSha256(whitelistWasm.sha256));
+    expect(r.codeHash).toBe(codeHashOf(contractWasm("whitelist")));
+    expect(r.codeHash).toBe(codeHashFromSha256(files.source("whitelist").sha256));
     expect(chain.appliedTransactions.map((t) => t.actions)).toEqual([
       ["CreateAccount", "Transfer", "AddKey", "DeployContract", "FunctionCall:new"],
     ]);
     expect(chain.account("whitelist.localnet")?.codeHash).toBe(r.codeHash);
-    expect(chain.contractState("whitelist.localnet").get("STATE")).toMatchObject({ foundation_account_id: "localnet" });
-    expect(files.hits("/whitelist.wasm")).toBe(hitsBefore + 1);
+    // the contract's borsh STATE: foundation_account_id "localnet", then the two LookupSet prefixes "w" and "f"
+    const borshString = (t: string) => Buffer.concat([Buffer.from([t.length, 0, 0, 0]), Buffer.from(t)]);
+    expect(Buffer.from(chain.contractState("whitelist.localnet").get("STATE") as Uint8Array)).toEqual(
+      Buffer.concat([borshString("localnet"), borshString("w"), borshString("f")]),
+    );
+    expect(files.hits("whitelist")).toBe(hitsBefore + 1);
 
     const sent = chain.txCount;
     const again = await deployContract(conn, params);
     expect(again).toEqual({ action: "unchanged", accountId: "whitelist.localnet", codeHash: r.codeHash });
     expect(chain.txCount).toBe(sent);
-    expect(files.hits("/whitelist.wasm")).toBe(hitsBefore + 1);
+    expect(files.hits("whitelist")).toBe(hitsBefore + 1);
   });
 
   it("deploys over an existing account without code and initialises it", async () => {
     const kp = chain.addAccount("wrap.localnet", { amount: 5n * NEAR });
     const r = await deployContract(conn, {
       accountId: "wrap.localnet",
-      wasm: { url: files.url("/w_near.wasm"), sha256: wrapWasm.sha256, size: wrapWasm.size },
+      wasm: files.source("wrap"),
       signer: { accountId: "wrap.localnet", keyPair: kp },
       init: { method: "new", args: {} },
     });
@@ -204,26 +204,26 @@ describe("deployContract", () => {
   });
 
   it("initialises when the code is there but the contract is not initialised", async () => {
-    const kp = chain.addAccount("wrap.localnet", { amount: 5n * NEAR, code: wrapWasm.bytes });
-    const hits = files.hits("/w_near.wasm");
+    const kp = chain.addAccount("wrap.localnet", { amount: 5n * NEAR, code: contractWasm("w_near") });
+    const hits = files.hits("wrap");
     const r = await deployContract(conn, {
       accountId: "wrap.localnet",
-      wasm: { url: files.url("/w_near.wasm"), sha256: wrapWasm.sha256, size: wrapWasm.size },
+      wasm: files.source("wrap"),
       signer: { accountId: "wrap.localnet", keyPair: kp },
       init: { method: "new", args: {} },
     });
     expect(r.action).toBe("initialised");
     expect(chain.appliedTransactions.map((t) => t.actions)).toEqual([["FunctionCall:new"]]);
-    expect(files.hits("/w_near.wasm")).toBe(hits);
+    expect(files.hits("wrap")).toBe(hits);
   });
 
   it("treats a contract whose state is too large to view as initialised", async () => {
-    const kp = chain.addAccount("wrap.localnet", { amount: 5n * NEAR, code: wrapWasm.bytes });
-    chain.contractState("wrap.localnet").set("STATE", { total_supply: "0" });
+    const kp = chain.addAccount("wrap.localnet", { amount: 5n * NEAR, code: contractWasm("w_near") });
+    chain.contractState("wrap.localnet").set("STATE", Uint8Array.from([0]));
     chain.stateSizeLimit = 0;
     const r = await deployContract(conn, {
       accountId: "wrap.localnet",
-      wasm: { url: files.url("/w_near.wasm"), sha256: wrapWasm.sha256, size: wrapWasm.size },
+      wasm: files.source("wrap"),
       signer: { accountId: "wrap.localnet", keyPair: kp },
       init: { method: "new", args: {} },
     });
@@ -241,7 +241,7 @@ describe("deployContract", () => {
       }),
     );
     expect(e.code).toBe("WASM_CHECKSUM_MISMATCH");
-    expect(e.message).toContain(whitelistWasm.sha256);
+    expect(e.message).toContain(src().sha256);
     expect(e.message).toContain("00".repeat(32));
     expect(chain.txCount).toBe(0);
   });
@@ -255,7 +255,7 @@ describe("deployContract", () => {
       }),
     );
     expect(e.code).toBe("WASM_CHECKSUM_MISMATCH");
-    expect(e.message).toContain(`${whitelistWasm.size} bytes`);
+    expect(e.message).toContain("125918 bytes");
   });
 
   it("INSUFFICIENT_BALANCE when the balance does not cover the code's storage (atomic: no account left)", async () => {
@@ -263,7 +263,7 @@ describe("deployContract", () => {
       deployContract(conn, {
         accountId: "whitelist.localnet",
         wasm: src(),
-        // 12,591 bytes of code lock 0.126 NEAR
+        // 125,918 bytes of code lock 1.26 NEAR
         create: { creator: root, balance: NEAR / 10n, publicKey: root.keyPair.getPublicKey().toString() },
         init: { method: "new", args: { foundation_account_id: "localnet" } },
       }),
@@ -281,7 +281,7 @@ describe("deployContract", () => {
       init: { method: "new", args: { foundation_account_id: "localnet" } },
     };
     await deployContract(conn, params);
-    // calling init again (as a plain call) panics like near-sdk does
+    // calling init again (as a plain call) panics: the whitelist asserts it is not initialised
     const e = await fails(
       callMethod(conn, {
         signer: root,
@@ -291,8 +291,9 @@ describe("deployContract", () => {
       }),
     );
     expect(e.code).toBe("CONTRACT_PANIC");
-    expect(e.message).toContain("contract panicked: The contract has already been initialized");
-    expect(e.details).toMatchObject({ panic: "The contract has already been initialized" });
+    // near-sdk 2's panic hook reports Rust's panic message and location
+    expect(e.message).toContain("contract panicked: panicked at 'Already initialized', src/lib.rs:");
+    expect(e.details).toMatchObject({ panic: expect.stringMatching(/^panicked at 'Already initialized'/) });
   });
 });
 
@@ -300,7 +301,7 @@ describe("callMethod and view", () => {
   beforeEach(async () => {
     await deployContract(conn, {
       accountId: "whitelist.localnet",
-      wasm: { url: files.url("/whitelist.wasm"), sha256: whitelistWasm.sha256, size: whitelistWasm.size },
+      wasm: files.source("whitelist"),
       create: { creator: root, balance: 15n * NEAR, publicKey: root.keyPair.getPublicKey().toString() },
       init: { method: "new", args: { foundation_account_id: "localnet" } },
     });
@@ -312,8 +313,8 @@ describe("callMethod and view", () => {
     contractId: "whitelist.localnet",
     method: "add_factory",
     args: { factory_account_id: "poolv1.localnet" },
-    unless: { method: "is_whitelisted_factory", args: { factory_account_id: "poolv1.localnet" }, equals: true },
-    expect: { method: "is_whitelisted_factory", args: { factory_account_id: "poolv1.localnet" }, equals: true },
+    unless: { method: "is_factory_whitelisted", args: { factory_account_id: "poolv1.localnet" }, equals: true },
+    expect: { method: "is_factory_whitelisted", args: { factory_account_id: "poolv1.localnet" }, equals: true },
   });
 
   it("calls when the precondition view says not done, skips afterwards", async () => {
@@ -333,10 +334,10 @@ describe("callMethod and view", () => {
   });
 
   it("CONTRACT_PANIC from a view", async () => {
-    chain.addAccount("fresh.localnet", { code: whitelistWasm.bytes });
-    const e = await fails(view(conn, "fresh.localnet", "is_whitelisted_factory", { factory_account_id: "x" }));
+    chain.addAccount("fresh.localnet", { code: contractWasm("whitelist") });
+    const e = await fails(view(conn, "fresh.localnet", "is_factory_whitelisted", { factory_account_id: "x" }));
     expect(e.code).toBe("CONTRACT_PANIC");
-    expect(e.message).toContain("The contract is not initialized");
+    expect(e.message).toContain("The contract should be initialized before usage");
   });
 
   it("survives a node TIMEOUT_ERROR on send_tx by polling the same transaction", async () => {

@@ -1,11 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { FakeNearcore, codeHashOf } from "../../../test/support/fake-nearcore.js";
-import { StaticServer, fakeWasm } from "../../../test/support/static-server.js";
-import {
-  stakingPoolFactoryBehaviour,
-  whitelistBehaviour,
-  wrapBehaviour,
-} from "../../../test/support/core-contracts.js";
+import { CoreContractFiles } from "../../../test/support/core-contract-files.js";
+import { contractWasm } from "../../../test/support/contracts.js";
 import {
   CORE_CONTRACTS_COMMIT,
   apply,
@@ -27,7 +23,7 @@ describe("coreContractsPlan", () => {
     const raw = `https://raw.githubusercontent.com/near/core-contracts/${CORE_CONTRACTS_COMMIT}`;
     expect(CORE_CONTRACTS_COMMIT).toBe("1c58c1f54121c3344750db636d4946d5edfb7267");
     const isFactory = {
-      method: "is_whitelisted_factory",
+      method: "is_factory_whitelisted",
       args: { factory_account_id: "poolv1.localnet" },
       equals: true,
     };
@@ -168,28 +164,20 @@ describe("validatePlan", () => {
 });
 
 describe("apply the Layer 2 plan against fake nearcore", () => {
-  // stand-in wasm, smaller than the real files to keep the suite fast (sizes are checked as given)
-  const wasm = { whitelist: fakeWasm(12_591), poolv1: fakeWasm(44_230), wrap: fakeWasm(18_525) };
-  let files: StaticServer;
+  // the real wasm, at the pinned paths on a loopback server: the download and checksum run as deployed
+  let files: CoreContractFiles;
   let chain: FakeNearcore;
   let env: NodeJS.ProcessEnv;
   let lines: StepLine[];
 
   beforeAll(async () => {
-    files = await StaticServer.start({
-      "/wl.wasm": wasm.whitelist.bytes,
-      "/f.wasm": wasm.poolv1.bytes,
-      "/w.wasm": wasm.wrap.bytes,
-    });
+    files = await CoreContractFiles.start();
   });
   afterAll(async () => files.close());
   beforeEach(async () => {
     chain = await FakeNearcore.start({ chainId: "localnet" });
     const root = chain.addAccount("localnet", { amount: 1_000_000n * NEAR });
     env = { ROOT_KEY: root.toString() };
-    chain.registerContract(codeHashOf(wasm.whitelist.bytes), whitelistBehaviour);
-    chain.registerContract(codeHashOf(wasm.poolv1.bytes), stakingPoolFactoryBehaviour(chain));
-    chain.registerContract(codeHashOf(wasm.wrap.bytes), wrapBehaviour);
     lines = [];
   });
   afterEach(async () => chain.close());
@@ -199,15 +187,11 @@ describe("apply the Layer 2 plan against fake nearcore", () => {
       rootKey: "env:ROOT_KEY",
       rpcUrl: chain.url,
       chainId: "localnet",
-      wasm: {
-        whitelist: { url: files.url("/wl.wasm"), sha256: wasm.whitelist.sha256, size: wasm.whitelist.size },
-        poolv1: { url: files.url("/f.wasm"), sha256: wasm.poolv1.sha256, size: wasm.poolv1.size },
-        wrap: { url: files.url("/w.wasm"), sha256: wasm.wrap.sha256, size: wasm.wrap.size },
-      },
+      wasm: { whitelist: files.source("whitelist"), poolv1: files.source("poolv1"), wrap: files.source("wrap") },
     });
   const run = () => apply(plan(), { keys: new KeyResolver({ env }), emit: (l) => lines.push(l) });
 
-  it("creates everything with one transaction per step; the re-run sends nothing; pools can be created", async () => {
+  it("creates everything with one transaction per step; the re-run sends nothing", async () => {
     const first = await run();
     expect(first.transactions).toBe(5);
     expect(lines.map((l) => [l.index, l.kind, l.target, l.action])).toEqual([
@@ -227,13 +211,16 @@ describe("apply the Layer 2 plan against fake nearcore", () => {
     const rootPk = chain.account("localnet")!.publicKeys[0];
     expect(chain.account("whitelist.localnet")).toMatchObject({
       publicKeys: [rootPk],
-      codeHash: codeHashOf(wasm.whitelist.bytes),
+      codeHash: codeHashOf(contractWasm("whitelist")),
     });
+    expect(chain.account("poolv1.localnet")!.codeHash).toBe(codeHashOf(contractWasm("staking_pool_factory")));
+    expect(chain.account("wrap.localnet")!.codeHash).toBe(codeHashOf(contractWasm("w_near")));
     expect(chain.account("poolv1.localnet")!.amount).toBe(50n * NEAR);
     expect(chain.account("whitelist.localnet")!.amount).toBe(15n * NEAR);
     expect(chain.account("wrap.localnet")!.amount).toBe(5n * NEAR);
     expect(chain.account("faucet.localnet")!.amount).toBe(1000n * NEAR);
     for (const l of lines.slice(0, 3)) expect(l.codeHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]+$/);
+    expect([files.hits("whitelist"), files.hits("poolv1"), files.hits("wrap")]).toEqual([1, 1, 1]);
 
     chain.resetCounters();
     lines = [];
@@ -242,26 +229,65 @@ describe("apply the Layer 2 plan against fake nearcore", () => {
     expect(lines.map((l) => l.action)).toEqual(["unchanged", "unchanged", "unchanged", "skipped", "unchanged"]);
     expect(lines.every((l) => l.txHash === undefined)).toBe(true);
     expect(chain.txCount).toBe(0);
+  });
 
-    // "Done means": whitelist.localnet accepts pools created by poolv1.localnet
-    const conn = await connect(chain.url);
+  it("the contracts work: the factory creates a pool the whitelist accepts, wNEAR wraps", async () => {
+    await run();
+    const conn = await connect(chain.url, { pollMs: 10 });
     const alice = { accountId: "alice.localnet", keyPair: chain.addAccount("alice.localnet", { amount: 100n * NEAR }) };
-    await callMethod(conn, {
+    const stakeKey = alice.keyPair.getPublicKey().toString();
+    const pool = await callMethod(conn, {
       signer: alice,
       contractId: "poolv1.localnet",
       method: "create_staking_pool",
       args: {
         staking_pool_id: "alice",
         owner_id: "alice.localnet",
-        stake_public_key: rootPk,
+        stake_public_key: stakeKey,
         reward_fee_fraction: { numerator: 10, denominator: 100 },
       },
       deposit: 30n * NEAR,
       gas: 300n * 10n ** 12n,
     });
+    // the factory's callback returns the whitelist's add_staking_pool result
+    expect(pool).toMatchObject({ action: "called", value: true });
     expect(
       await view(conn, "whitelist.localnet", "is_whitelisted", { staking_pool_account_id: "alice.poolv1.localnet" }),
     ).toBe(true);
+    // the pool runs the staking_pool code the factory carries, initialised with alice's arguments
+    expect(chain.account("alice.poolv1.localnet")!.codeHash).toBe(codeHashOf(contractWasm("staking_pool")));
+    expect(await view(conn, "alice.poolv1.localnet", "get_owner_id")).toBe("alice.localnet");
+    expect(await view(conn, "alice.poolv1.localnet", "get_staking_key")).toBe(stakeKey);
+    expect(await view(conn, "poolv1.localnet", "get_number_of_staking_pools_created")).toBe(1);
+
+    // a pool id with a dot is refused by the factory and its deposit comes back
+    const before = chain.account("alice.localnet")!.amount;
+    const e = await fails(
+      callMethod(conn, {
+        signer: alice,
+        contractId: "poolv1.localnet",
+        method: "create_staking_pool",
+        args: {
+          staking_pool_id: "a.b",
+          owner_id: "alice.localnet",
+          stake_public_key: stakeKey,
+          reward_fee_fraction: { numerator: 10, denominator: 100 },
+        },
+        deposit: 30n * NEAR,
+        gas: 300n * 10n ** 12n,
+      }),
+    );
+    expect(e.code).toBe("CONTRACT_PANIC");
+    expect(e.message).toContain("The staking pool ID can't contain `.`");
+    expect(before - chain.account("alice.localnet")!.amount).toBeLessThan(NEAR / 10n);
+
+    // wNEAR registers alice out of her first deposit: 125 bytes of storage (its measured account record)
+    const { min } = (await view(conn, "wrap.localnet", "storage_balance_bounds")) as { min: string };
+    expect(min).toBe((125n * 10n ** 19n).toString());
+    await callMethod(conn, { signer: alice, contractId: "wrap.localnet", method: "near_deposit", deposit: 2n * NEAR });
+    expect(await view(conn, "wrap.localnet", "ft_balance_of", { account_id: "alice.localnet" })).toBe(
+      (2n * NEAR - BigInt(min)).toString(),
+    );
   });
 
   it("resumes after a failure in the middle, reporting the failed step", async () => {

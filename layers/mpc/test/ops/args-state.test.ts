@@ -200,13 +200,13 @@ describe("parseContractState", () => {
 
   it("an attempt past its expires_on is reported as expired, with the current block height", () => {
     const s = parseContractState(initializingJson);
-    const active = summariseState(s, ["secp256k1", "ed25519"], undefined, 131);
+    const active = summariseState(s, ["secp256k1", "ed25519"], undefined, 130);
     expect(active.keyEvent?.expired).toBe(false);
     expect(active.text).toContain("attempt 1 active until block 131");
-    const late = summariseState(s, ["secp256k1", "ed25519"], undefined, 140);
+    const late = summariseState(s, ["secp256k1", "ed25519"], undefined, 131);
     expect(late.keyEvent?.expired).toBe(true);
     expect(late.text).toContain(
-      "attempt 1 EXPIRED at block 131 (now block 140), completed by mpc-node-0.localnet, mpc-node-2.localnet, " +
+      "attempt 1 EXPIRED at block 131 (now block 131), completed by mpc-node-0.localnet, mpc-node-2.localnet, " +
         "waiting for mpc-node-1.localnet; the leader mpc-node-0.localnet must start a new attempt",
     );
   });

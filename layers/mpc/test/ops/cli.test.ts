@@ -1,6 +1,7 @@
 // The MPC operations through the bundle's CLI contract (ops/main.ts `run`): JSON lines on
 // stdout, one final result line, exit codes 0 / 1 / 2. main.ts registers them from layers/mpc/ops/index.ts;
-// here they are added to its table the same way.
+// here they are added to its table the same way. The contract is the real signer wasm (fake-nearcore),
+// keygen is run by simulated MPC nodes.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { OPERATIONS, run } from "../../../../ops/main.js";
 import { mpcOperations } from "../../ops/index.js";
@@ -52,7 +53,7 @@ describe("mpc operations through the CLI", () => {
       expect(v.code).toBe(0);
       expect(v.result.result).toMatchObject({ action: "voted", accountId: node(i) });
     }
-    expect(net.model.phase).toBe("Initializing");
+    expect(Object.keys(await net.state())).toEqual(["Initializing"]);
 
     const timeout = await cli("mpc-wait-keygen", { rpcUrl: net.chain.url, timeoutMs: 30, pollMs: 10 });
     expect(timeout.code).toBe(1);
@@ -65,7 +66,9 @@ describe("mpc operations through the CLI", () => {
     expect(timeout.result.error.message).toContain("Initializing (key generation for domain 0): no active attempt");
     expect(timeout.steps.at(-1)!.diagnostics.phase).toBe("Initializing");
 
-    net.model.finishKeygen();
+    // the nodes attest and run keygen
+    await net.nodes.attest();
+    expect(Object.keys(await net.nodes.keygen())).toEqual(["Running"]);
     const done = await cli("mpc-wait-keygen", { rpcUrl: net.chain.url, timeoutMs: 5_000, pollMs: 10 });
     expect(done.code).toBe(0);
     expect(done.result.result).toMatchObject({ contractId: CONTRACT, phase: "Running" });
@@ -73,8 +76,8 @@ describe("mpc operations through the CLI", () => {
     const keys = await cli("mpc-root-keys", { rpcUrl: net.chain.url });
     expect(keys.code).toBe(0);
     expect(keys.result.result.keys.map((k: { publicKey: string }) => k.publicKey)).toEqual([
-      net.model.publicKeyOf(0),
-      net.model.publicKeyOf(1),
+      net.nodes.rootPublicKey(0),
+      net.nodes.rootPublicKey(1),
     ]);
   });
 

@@ -1,13 +1,12 @@
-// The whole life cycle of the signer contract against the one contract model: NotInitialized ->
-// mpc-setup-signer (init) -> Running without domains -> every node's vote -> Initializing (keygen,
-// driven as the nodes would) -> Running with a keyset -> the sign-test operation signs with the
-// keys keygen produced, and the signatures verify against independently derived keys.
+// The whole life cycle of the real signer contract (near/mpc 3.14.1 wasm in fake-nearcore): not
+// deployed -> mpc-setup-signer (deploy + init) -> Running without domains -> every node's vote ->
+// Initializing (keygen by the simulated nodes) -> Running with a keyset -> the sign-test operation,
+// answered by the nodes, verifies against keys derived independently from the keys they voted.
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import { formatPublicKey } from "../../../../platform/chainsig/index.js";
 import { mpcOperations } from "../../ops/index.js";
 import { connect, view } from "../../../../platform/near/client.js";
 import { DEFAULT_SIGN_TEST_PATH, signTestOperations, type SignTestResult } from "../../ops/sign-test/index.js";
-import { CONTRACT, fails, node, startNet, type Net } from "./harness.js";
+import { CONTRACT, fails, node, setUpSigner, signerWasm, startNet, voteAll, type Net } from "./harness.js";
 
 const TESTER = "sign-tester.localnet";
 
@@ -32,46 +31,31 @@ const signTest = async () =>
   )) as unknown as SignTestResult;
 
 describe("signer contract life cycle", () => {
-  it("NotInitialized -> Running -> Initializing -> Running with keys -> sign", async () => {
-    // NotInitialized: the contract account does not even exist yet
+  it("not deployed -> Running -> Initializing -> Running with keys -> sign", async () => {
     expect(net.chain.account(CONTRACT)).toBeUndefined();
 
-    await mpcOperations["mpc-setup-signer"](net.options() as unknown as Record<string, unknown>, net.ctx);
-    expect(net.model.calls.init).toBe(1);
-    expect(net.model.phase).toBe("Running");
-    expect(net.model.protocolState.Running.keyset).toEqual({ epoch_id: 0, domains: [] });
+    await setUpSigner(net);
+    expect(net.calls("init")).toBe(1);
+    expect((await net.state()).Running.keyset).toEqual({ epoch_id: 0, domains: [] });
 
     // signing before any domain has a key: the sign test cannot read the keys, sends no sign
+    net.nodes.follow();
     const early = await signTest();
     expect(early.ok).toBe(false);
     expect(early.derivedKeys.map((k) => k.error)).toEqual([
-      expect.stringContaining("Domain 0 does not exist"),
-      expect.stringContaining("Domain 1 does not exist"),
+      expect.stringMatching(/^public_key of domain 0: .*contract panicked: /),
+      expect.stringMatching(/^public_key of domain 1: .*contract panicked: /),
     ]);
     expect(early.requests.map((r) => r.verdict)).toEqual(["skipped", "skipped"]);
-    expect(net.model.requests).toHaveLength(0);
+    expect(net.calls("sign")).toBe(0);
 
-    for (const i of [0, 1, 2]) {
-      await mpcOperations["mpc-vote-domains"](
-        { rpcUrl: net.chain.url, accountId: node(i), key: `env:NODE${i}_KEY` },
-        net.ctx,
-      );
-    }
-    expect(net.model.calls.vote_add_domains).toBe(3);
-    expect(net.model.phase).toBe("Initializing");
-    expect(net.model.publicKeyOf(0)).toBeUndefined();
-
-    // keygen, as the nodes would run it: domain 0 by two reports and a third, then domain 1
-    net.model.startAttempt();
-    net.model.complete(node(0));
-    net.model.complete(node(1));
-    expect(net.model.phase).toBe("Initializing");
-    net.model.complete(node(2));
-    expect(net.model.protocolState.Initializing.generated_keys.map((k: { domain_id: number }) => k.domain_id)).toEqual([
-      0,
-    ]);
-    net.model.finishKeygen();
-    expect(net.model.phase).toBe("Running");
+    await net.nodes.attest();
+    await voteAll(net);
+    expect(net.calls("vote_add_domains")).toBe(3);
+    // the last vote set the nodes' keygen off (they follow the chain)
+    await net.nodes.idle();
+    const s = await net.state();
+    expect(s.Running.keyset.domains.map((k: { domain_id: number }) => k.domain_id)).toEqual([0, 1]);
 
     const waited = await mpcOperations["mpc-wait-keygen"](
       { rpcUrl: net.chain.url, timeoutMs: 5_000, pollMs: 5 },
@@ -79,13 +63,13 @@ describe("signer contract life cycle", () => {
     );
     expect(waited.phase).toBe("Running");
     const roots = await mpcOperations["mpc-root-keys"]({ rpcUrl: net.chain.url }, net.ctx);
-    // the keyset holds the public side of the keys the model signs with
+    // the keyset holds the public side of the keys the nodes sign with
     expect((roots.keys as { publicKey: string }[]).map((k) => k.publicKey)).toEqual([
-      formatPublicKey(net.model.rootPublicKey(0)),
-      formatPublicKey(net.model.rootPublicKey(1)),
+      net.nodes.rootPublicKey(0),
+      net.nodes.rootPublicKey(1),
     ]);
-    expect(net.model.publicKeyOf(0)).toMatch(/^secp256k1:/);
-    expect(net.model.publicKeyOf(1)).toMatch(/^ed25519:/);
+    expect(net.nodes.rootPublicKey(0)).toMatch(/^secp256k1:/);
+    expect(net.nodes.rootPublicKey(1)).toMatch(/^ed25519:/);
 
     const r = await signTest();
     expect(r.ok).toBe(true);
@@ -93,21 +77,23 @@ describe("signer contract life cycle", () => {
     for (const id of [0, 1]) {
       expect(r.derivedKeys[id]).toMatchObject({
         domainId: id,
-        rootPublicKey: net.model.publicKeyOf(id),
-        contractDerivedKey: formatPublicKey(net.model.derivedPublicKey(id, TESTER, DEFAULT_SIGN_TEST_PATH)),
+        rootPublicKey: net.nodes.rootPublicKey(id),
+        contractDerivedKey: net.nodes.derivedPublicKey(id, TESTER, DEFAULT_SIGN_TEST_PATH),
         match: true,
       });
     }
-    expect(net.model.requests.map((q) => [q.predecessorId, q.domainId, q.payloadKind])).toEqual([
+    expect(net.nodes.signRequests.map((q) => [q.predecessor, q.domainId, Object.keys(q.request.payload)[0]])).toEqual([
       [TESTER, 0, "Ecdsa"],
       [TESTER, 1, "Eddsa"],
     ]);
+    await net.nodes.idle();
+    expect(net.nodes.signRequests.map((q) => q.respondedBy)).toEqual([node(0), node(0)]);
   });
 
   it("a contract that is not initialised answers its views with the Default panic", async () => {
-    await mpcOperations["mpc-setup-signer"](net.options() as unknown as Record<string, unknown>, net.ctx);
-    // a second contract account running the same stand-in code, never initialised
-    net.chain.addAccount("v2.signer.localnet", { code: net.chain.account(CONTRACT)!.code });
+    await setUpSigner(net);
+    // a second contract account running the same code, never initialised
+    net.chain.addAccount("v2.signer.localnet", { code: signerWasm.bytes });
     const conn = await connect(net.chain.url, { pollMs: 10 });
     const panic = await fails(view(conn, "v2.signer.localnet", "state", {}));
     expect(panic.code).toBe("CONTRACT_PANIC");

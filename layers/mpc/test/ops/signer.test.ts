@@ -1,8 +1,9 @@
+// The signer set-up against the real signer contract (near/mpc 3.14.1 wasm in fake-nearcore).
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import { mpcOperations, signerPlan, SIGNER_WASM, type SignerPlanOptions } from "../../ops/index.js";
+import { mpcOperations, signerPlan, SIGNER_CODE_HASH, SIGNER_WASM, type SignerPlanOptions } from "../../ops/index.js";
 import { codeHashOf } from "../../../../test/support/fake-nearcore.js";
 import { fakeWasm } from "../../../../test/support/static-server.js";
-import { CONTRACT, NEAR, fails, node, startNet, wasm, type Net } from "./harness.js";
+import { CONTRACT, NEAR, fails, node, startNet, voteAll, type Net } from "./harness.js";
 
 let net: Net;
 beforeEach(async () => {
@@ -53,12 +54,14 @@ describe("signerPlan", () => {
     expect(() => signerPlan(pinned)).toThrow(
       "the contract balance 11 NEAR cannot pay for the 1182130-byte code's storage (11.8213 NEAR)",
     );
-    expect(() => signerPlan(net.options({ balances: { contract: "0.2 NEAR" } }))).toThrow(
+    const small = fakeWasm(20_000);
+    const smallWasm = { url: "http://127.0.0.1:1/small.wasm", sha256: small.sha256, size: small.size };
+    expect(() => signerPlan(net.options({ balances: { contract: "0.2 NEAR" }, wasm: smallWasm }))).toThrow(
       "20000-byte code's storage (0.2 NEAR)",
     );
-    expect(signerPlan(net.options({ balances: { contract: "0.3 NEAR" } })).plan.steps[1]).toMatchObject({
-      balance: (3n * NEAR) / 10n + "",
-    });
+    expect(
+      signerPlan(net.options({ balances: { contract: "0.3 NEAR" }, wasm: smallWasm })).plan.steps[1],
+    ).toMatchObject({ balance: (3n * NEAR) / 10n + "" });
     const opts = net.options();
     opts.nodes[2].accountPublicKey = opts.nodes[0].accountPublicKey;
     expect(() => signerPlan(opts)).toThrow("share the same account key");
@@ -87,7 +90,7 @@ describe("mpc-setup-signer", () => {
       [`${CONTRACT}.init`, "initialised"],
     ]);
     const contract = net.chain.account(CONTRACT)!;
-    expect(contract.codeHash).toBe(codeHashOf(wasm.bytes));
+    expect(contract.codeHash).toBe(SIGNER_CODE_HASH);
     expect(contract.amount).toBeGreaterThanOrEqual(59n * NEAR);
     for (let i = 0; i < 3; i++) {
       expect(net.chain.account(node(i))!.publicKeys).toEqual([net.nodeKeys[i].getPublicKey().toString()]);
@@ -96,8 +99,9 @@ describe("mpc-setup-signer", () => {
     // the init call came from the contract account with the exact 3.14.1 argument shape
     const init = net.chain.appliedTransactions.find((t) => t.actions.includes("FunctionCall:init"))!;
     expect(init.signerId).toBe(CONTRACT);
-    expect(net.model.calls.init).toBe(1);
-    expect(net.model.protocolState.Running.parameters).toEqual({
+    expect(net.calls("init")).toBe(1);
+    const state = await net.state();
+    expect(state.Running.parameters).toEqual({
       threshold: 2,
       participants: {
         next_id: 3,
@@ -108,7 +112,8 @@ describe("mpc-setup-signer", () => {
         ]),
       },
     });
-    expect(net.model.protocolState.Running.domains).toEqual({ domains: [], next_domain_id: 0 });
+    expect(state.Running.domains).toEqual({ domains: [], next_domain_id: 0 });
+    expect(state.Running.keyset).toEqual({ epoch_id: 0, domains: [] });
   });
 
   it("a re-run sends nothing", async () => {
@@ -120,13 +125,31 @@ describe("mpc-setup-signer", () => {
     expect(r.init).toEqual({ action: "unchanged", contractId: CONTRACT, phase: "Running" });
     expect(net.chain.txCount).toBe(0);
     expect(net.lines.every((l) => l.action === "unchanged")).toBe(true);
-    expect(net.model.calls.init).toBe(1);
+  });
+
+  it("an invalid threshold is refused before any request reaches the chain", async () => {
+    net.chain.resetCounters();
+    const e = await fails(setup(net.options({ threshold: 1 })));
+    expect(e.code).toBe("INVALID_INPUT");
+    expect(e.message).toContain("threshold 1 is below the minimum of 2");
+    expect(net.chain.requests).toEqual([]);
+    const e2 = await fails(setup({ ...net.options(), nodes: net.options().nodes.slice(0, 1) }));
+    expect(e2.message).toContain("exceeds the number of participants (1)");
+  });
+});
+
+// The contract account already holds the pinned code (the set-up leaves it alone): the checks
+// that follow the deploy, without a 1.2 MB deploy transaction each.
+describe("mpc-setup-signer on an existing contract account", () => {
+  beforeEach(async () => {
+    await net.close();
+    net = await startNet(3, { predeployed: true });
   });
 
   it("a re-run after keygen (other phase, same participants) sends nothing", async () => {
     await setup(net.options());
-    net.model.voteAll([{ id: 0, protocol: "CaitSith", reconstruction_threshold: 2, purpose: "Sign" }]);
-    expect(net.model.phase).toBe("Initializing");
+    await voteAll(net, { schemes: ["secp256k1"] });
+    expect(Object.keys(await net.state())).toEqual(["Initializing"]);
     net.chain.resetCounters();
     const r = await setup(net.options());
     expect(r.init).toEqual({ action: "unchanged", contractId: CONTRACT, phase: "Initializing" });
@@ -160,19 +183,10 @@ describe("mpc-setup-signer", () => {
     );
     expect(e.code).toBe("CHECK_FAILED");
     expect(e.message).toContain(
-      `${CONTRACT} runs code ${codeHashOf(wasm.bytes)} with initialised state, not the pinned signer release (code hash ${codeHashOf(other.bytes)})`,
+      `${CONTRACT} runs code ${SIGNER_CODE_HASH} with initialised state, ` +
+        `not the pinned signer release (code hash ${codeHashOf(other.bytes)})`,
     );
     expect(net.chain.txCount).toBe(0);
-  });
-
-  it("an invalid threshold is refused before any request reaches the chain", async () => {
-    net.chain.resetCounters();
-    const e = await fails(setup(net.options({ threshold: 1 })));
-    expect(e.code).toBe("INVALID_INPUT");
-    expect(e.message).toContain("threshold 1 is below the minimum of 2");
-    expect(net.chain.requests).toEqual([]);
-    const e2 = await fails(setup({ ...net.options(), nodes: net.options().nodes.slice(0, 1) }));
-    expect(e2.message).toContain("exceeds the number of participants (1)");
   });
 
   it("a node account that exists with another key stops the set-up before init", async () => {
@@ -180,6 +194,6 @@ describe("mpc-setup-signer", () => {
     const e = await fails(setup(net.options()));
     expect(e.code).toBe("ACCOUNT_KEY_MISMATCH");
     expect(e.message).toContain(node(1));
-    expect(net.model.calls.init).toBe(0);
+    expect(net.calls("init")).toBe(0);
   });
 });
