@@ -35,8 +35,6 @@
  *   the block at its creation height + 200 (yield_timeout_length_in_blocks): only blocks time it out.
  *   chain.onFunctionCall(listener) -> unsubscribe: every executed FunctionCall (FunctionCallEvent).
  *   chain.minimumStake: Stake actions below it fail with InsufficientStake (as on a localnet).
- *   chain.registerContract(codeHashOrAccountId, behaviour): a JS stand-in instead of wasm (kept for
- *     the signer contract model only; see fake-nearcore/js-contracts.ts).
  *
  * ## RPC methods answered
  *   status, health (HTTP GET /status and /health too), block, gas_price,
@@ -82,13 +80,10 @@ import {
   type AccountRec,
 } from "./fake-nearcore/accounts.js";
 import { Chain, GAS_PRICE, type Block, type FunctionCallEvent, type TxRecord } from "./fake-nearcore/chain.js";
-import type { ContractBehaviour } from "./fake-nearcore/js-contracts.js";
 import { RpcFailure, handlerError, parseFailure, query, validationFailure } from "./fake-nearcore/query.js";
 import { decodeSignedTx, type DecodedTx } from "./fake-nearcore/borsh.js";
 import { TxError, acceptTransaction, actionName, outcomeView } from "./fake-nearcore/transactions.js";
 
-export { ContractPanic } from "./fake-nearcore/js-contracts.js";
-export type { ContractBehaviour, ContractContext } from "./fake-nearcore/js-contracts.js";
 export { YIELD_TIMEOUT_BLOCKS, type FunctionCallEvent } from "./fake-nearcore/chain.js";
 export { codeHashOf };
 
@@ -214,7 +209,7 @@ export class FakeNearcore {
     return [...this.mustAccount(id).keys].map(([publicKey, k]) => ({ publicKey, nonce: k.nonce }));
   }
 
-  contractState(id: string): Map<string, unknown> {
+  contractState(id: string): Map<string, Uint8Array> {
     return this.mustAccount(id).state;
   }
 
@@ -223,10 +218,6 @@ export class FakeNearcore {
     const copy = new Chain(this.chainId);
     copy.copyFrom(this.chain);
     return { chainId: this.chainId, accounts: copy.accounts, blocks: [...copy.blocks] };
-  }
-
-  registerContract(codeHashOrAccountId: string, behaviour: ContractBehaviour): void {
-    this.chain.behaviours.set(codeHashOrAccountId, behaviour);
   }
 
   onFunctionCall(listener: (e: FunctionCallEvent) => void): () => void {
