@@ -26,7 +26,9 @@
  *   later blocks, callbacks seeing their dependencies' results. A receipt is atomic: a failed one rolls
  *   back its own changes only (earlier receipts stay), refunds its deposits to the predecessor; unused
  *   gas goes back to the signer. Storage staking: after a receipt, its receiver's balance (amount +
- *   locked) must cover storage_usage * 10^19 yoctoNEAR, else LackBalanceForState.
+ *   locked) must cover storage_usage * 10^19 yoctoNEAR, else LackBalanceForState. Gas: a transaction
+ *   burns a constant per action, each call near-vm's CALL_BURNT_GAS; the rest of the prepaid gas goes
+ *   on to the receipts created or back to the signer (contracts get no share of burnt gas).
  *   Blocks are produced on demand, so tests stay deterministic: one per accepted transaction, then one
  *   per round while receipts are ready; chain.advanceBlocks(n) produces n more (then drains);
  *   chain.advanceOnStatus = true makes each `status` call produce one.
