@@ -26,7 +26,9 @@
  *   later blocks, callbacks seeing their dependencies' results. A receipt is atomic: a failed one rolls
  *   back its own changes only (earlier receipts stay), refunds its deposits to the predecessor; unused
  *   gas goes back to the signer. Storage staking: after a receipt, its receiver's balance (amount +
- *   locked) must cover storage_usage * 10^19 yoctoNEAR, else LackBalanceForState.
+ *   locked) must cover storage_usage * 10^19 yoctoNEAR, else LackBalanceForState. Gas: a transaction
+ *   burns a constant per action, each call near-vm's CALL_BURNT_GAS; the rest of the prepaid gas goes
+ *   on to the receipts created or back to the signer (contracts get no share of burnt gas).
  *   Blocks are produced on demand, so tests stay deterministic: one per accepted transaction, then one
  *   per round while receipts are ready; chain.advanceBlocks(n) produces n more (then drains);
  *   chain.advanceOnStatus = true makes each `status` call produce one.
@@ -35,8 +37,6 @@
  *   the block at its creation height + 200 (yield_timeout_length_in_blocks): only blocks time it out.
  *   chain.onFunctionCall(listener) -> unsubscribe: every executed FunctionCall (FunctionCallEvent).
  *   chain.minimumStake: Stake actions below it fail with InsufficientStake (as on a localnet).
- *   chain.registerContract(codeHashOrAccountId, behaviour): a JS stand-in instead of wasm (kept for
- *     the signer contract model only; see fake-nearcore/js-contracts.ts).
  *
  * ## RPC methods answered
  *   status, health (HTTP GET /status and /health too), block, gas_price,
@@ -82,13 +82,10 @@ import {
   type AccountRec,
 } from "./fake-nearcore/accounts.js";
 import { Chain, GAS_PRICE, type Block, type FunctionCallEvent, type TxRecord } from "./fake-nearcore/chain.js";
-import type { ContractBehaviour } from "./fake-nearcore/js-contracts.js";
 import { RpcFailure, handlerError, parseFailure, query, validationFailure } from "./fake-nearcore/query.js";
 import { decodeSignedTx, type DecodedTx } from "./fake-nearcore/borsh.js";
 import { TxError, acceptTransaction, actionName, outcomeView } from "./fake-nearcore/transactions.js";
 
-export { ContractPanic } from "./fake-nearcore/js-contracts.js";
-export type { ContractBehaviour, ContractContext } from "./fake-nearcore/js-contracts.js";
 export { YIELD_TIMEOUT_BLOCKS, type FunctionCallEvent } from "./fake-nearcore/chain.js";
 export { codeHashOf };
 
@@ -214,7 +211,7 @@ export class FakeNearcore {
     return [...this.mustAccount(id).keys].map(([publicKey, k]) => ({ publicKey, nonce: k.nonce }));
   }
 
-  contractState(id: string): Map<string, unknown> {
+  contractState(id: string): Map<string, Uint8Array> {
     return this.mustAccount(id).state;
   }
 
@@ -223,10 +220,6 @@ export class FakeNearcore {
     const copy = new Chain(this.chainId);
     copy.copyFrom(this.chain);
     return { chainId: this.chainId, accounts: copy.accounts, blocks: [...copy.blocks] };
-  }
-
-  registerContract(codeHashOrAccountId: string, behaviour: ContractBehaviour): void {
-    this.chain.behaviours.set(codeHashOrAccountId, behaviour);
   }
 
   onFunctionCall(listener: (e: FunctionCallEvent) => void): () => void {

@@ -21,11 +21,8 @@ export interface AccountRec {
   code?: Uint8Array;
   codeHash: string;
   keys: Map<string, AccessKeyRec>;
-  /**
-   * Contract state: keys are the key bytes as latin1 text (one character per byte); the real
-   * contracts' values are bytes. (Values of JS-behaviour contracts may be any JSON value.)
-   */
-  state: Map<string, unknown>;
+  /** Contract state: keys are the key bytes as latin1 text (one character per byte). */
+  state: Map<string, Uint8Array>;
 }
 
 export function newAccount(amount = 0n): AccountRec {
@@ -45,7 +42,8 @@ export function cloneAccount(a: AccountRec): AccountRec {
   return {
     ...a,
     keys: new Map([...a.keys].map(([k, v]) => [k, { ...v }])),
-    state: new Map([...a.state].map(([k, v]) => [k, v instanceof Uint8Array ? v : structuredClone(v)])),
+    // values are never changed in place: a write replaces them
+    state: new Map(a.state),
   };
 }
 
@@ -61,14 +59,10 @@ function publicKeyBytes(pk: string): bigint {
   return BigInt(1 + PublicKey.from(pk).data.length);
 }
 
-function valueBytes(v: unknown): number {
-  return v instanceof Uint8Array ? v.length : Buffer.byteLength(JSON.stringify(v));
-}
-
 /** Bytes of contract state (what view_state's size limit counts). */
 export function stateBytes(a: AccountRec): bigint {
   let n = 0n;
-  for (const [k, v] of a.state) n += STORAGE_RECORD_OVERHEAD + BigInt(k.length + valueBytes(v));
+  for (const [k, v] of a.state) n += STORAGE_RECORD_OVERHEAD + BigInt(k.length + v.length);
   return n;
 }
 

@@ -15,8 +15,6 @@ import {
 } from "../near-vm/index.js";
 import { cloneAccount, newAccount, setCode, storageShortfall, storageUsage, type AccountRec } from "./accounts.js";
 import { GAS_PRICE, type Chain, type ExecStatus, type Receipt, type ReceiptOutcome } from "./chain.js";
-import { viewCall } from "./views.js";
-import { parseArgs, runJsMethod, type ContractBehaviour } from "./js-contracts.js";
 
 type FunctionCallAction = Extract<VmAction, { type: "FunctionCall" }>;
 
@@ -31,6 +29,15 @@ class ActionFailure extends Error {
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+/** A call's arguments as JSON, for listeners; undefined when they are not JSON. */
+function parseArgs(raw: Uint8Array): unknown {
+  try {
+    return raw.length ? JSON.parse(Buffer.from(raw).toString("utf8")) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** What a receipt's actions did, applied to the chain only when they all succeed. */
 class ReceiptRun {
@@ -197,15 +204,10 @@ function adopt(run: ReceiptRun, out: VmOutcome): Receipt[] {
 }
 
 function functionCall(run: ReceiptRun, a: AccountRec, act: FunctionCallAction, index: number): void {
-  const { r, chain } = run;
+  const { chain } = run;
   run.calls.push(act);
-  const behaviour = chain.behaviours.get(r.receiverId) ?? chain.behaviours.get(a.codeHash);
-  if (behaviour) return jsFunctionCall(run, a, act, index, behaviour);
   const out = runFunction(a.code, act.methodName, vmContext(run, a, act), {
-    storageGet: (k) => {
-      const v = a.state.get(latin1(k));
-      return v instanceof Uint8Array ? v : undefined;
-    },
+    storageGet: (k) => a.state.get(latin1(k)),
     newDataId: () => chain.newDataId(),
     yieldWaiting: (accountId, dataId) => chain.yields.get(hex(dataId))?.accountId === accountId,
   });
@@ -222,33 +224,6 @@ function functionCall(run: ReceiptRun, a: AccountRec, act: FunctionCallAction, i
   const made = adopt(run, out);
   const ret = out.returnData;
   run.result = ret.kind === "receipt" ? { kind: "receipt", receipt: made[ret.index] } : ret;
-}
-
-/** A registered JS behaviour instead of wasm (see js-contracts.ts). */
-function jsFunctionCall(run: ReceiptRun, a: AccountRec, act: FunctionCallAction, index: number, b: ContractBehaviour) {
-  const { r, chain } = run;
-  a.amount += act.deposit;
-  const fn = b.call?.[act.methodName] ?? b.view?.[act.methodName];
-  if (!fn) throw new ActionFailure(index, { FunctionCallError: { MethodResolveError: "MethodNotFound" } });
-  const out = runJsMethod(fn, {
-    contractId: r.receiverId,
-    predecessorId: r.predecessorId,
-    signerId: r.signerId,
-    attachedDeposit: act.deposit,
-    args: parseArgs(act.args),
-    rawArgs: act.args,
-    state: a.state,
-    isView: false,
-    log: (m) => void run.logs.push(m),
-    view: (id, m, args) => parseArgs(viewCall(chain, id, m, Buffer.from(JSON.stringify(args ?? {}))).value),
-    transfer: (to, amount) => {
-      if (a.amount < amount) throw new Error("Not enough balance to transfer");
-      a.amount -= amount;
-      run.payouts.push({ to, amount });
-    },
-  });
-  if (out.failure) throw new ActionFailure(index, actionErrorKind(out.failure), out.failure.message);
-  run.result = { kind: "value", value: out.value! };
 }
 
 /** A refund (or a deleted account's balance) paid at once, listed as a receipt of the outcome. */

@@ -8,7 +8,6 @@ import { EMPTY_CODE_HASH } from "../../../platform/near/code-hash.js";
 import type { PromiseResult, VmAction } from "../near-vm/index.js";
 import { cloneAccount, type AccountRec } from "./accounts.js";
 import { applyReceipt } from "./apply.js";
-import type { ContractBehaviour } from "./js-contracts.js";
 
 export const GAS_PRICE = 100_000_000n;
 /** nearcore core/parameters runtime config yield_timeout_length_in_blocks (unchanged through 2.13.3). */
@@ -90,7 +89,6 @@ export class Chain {
   readonly accounts = new Map<string, AccountRec>();
   readonly blocks: Block[] = [];
   readonly txs = new Map<string, TxRecord>();
-  readonly behaviours = new Map<string, ContractBehaviour>();
   /**
    * Stakes below this fail with InsufficientStake: nearcore's minimum is the seat price divided by
    * minimum_stake_divisor (10), and `neard init`'s localnet validator stakes 50 000 000 NEAR.
@@ -102,6 +100,7 @@ export class Chain {
   readonly yields = new Map<string, YieldRec>();
   private readonly listeners = new Set<(e: FunctionCallEvent) => void>();
   private counter = 0;
+  private readonly blockHashes = new Set<string>();
 
   constructor(readonly chainId: string) {
     this.pushBlock();
@@ -112,6 +111,8 @@ export class Chain {
     this.accounts.clear();
     for (const [id, a] of other.accounts) this.accounts.set(id, cloneAccount(a));
     this.blocks.splice(0, this.blocks.length, ...other.blocks);
+    this.blockHashes.clear();
+    for (const b of other.blocks) this.blockHashes.add(b.hash);
   }
 
   get head(): Block {
@@ -121,12 +122,19 @@ export class Chain {
   private pushBlock(): void {
     const prev = this.blocks.at(-1);
     const height = prev ? prev.height + 1 : 1;
+    const hash = baseEncode(sha256(Buffer.from(`${this.chainId}:block:${height}`)));
     this.blocks.push({
       height,
-      hash: baseEncode(sha256(Buffer.from(`${this.chainId}:block:${height}`))),
+      hash,
       prevHash: prev?.hash ?? EMPTY_CODE_HASH,
       timestampNs: 1_700_000_000_000_000_000n + BigInt(height) * 1_000_000_000n,
     });
+    this.blockHashes.add(hash);
+  }
+
+  /** Whether a block of this chain has the hash (a transaction names a recent block). */
+  hasBlock(hash: string): boolean {
+    return this.blockHashes.has(hash);
   }
 
   newId(kind: string): string {

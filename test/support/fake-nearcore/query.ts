@@ -27,11 +27,6 @@ export function parseFailure(message: string): RpcFailure {
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
 
-/** A state value as view_state shows it (a JS-behaviour contract's value: its JSON). */
-function stateValue(v: unknown): string {
-  return v instanceof Uint8Array ? b64(v) : Buffer.from(JSON.stringify(v)).toString("base64");
-}
-
 const ACCOUNT_QUERIES = [
   "view_account",
   "view_access_key",
@@ -92,7 +87,7 @@ export function query(chain: Chain, p: any, stateSizeLimit: number): unknown {
       const values = [...a!.state]
         .filter(([k]) => k.startsWith(prefix))
         .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
-        .map(([k, v]) => ({ key: Buffer.from(k, "latin1").toString("base64"), value: stateValue(v) }));
+        .map(([k, v]) => ({ key: Buffer.from(k, "latin1").toString("base64"), value: b64(v) }));
       return { values, ...at };
     }
     case "call_function": {

@@ -94,7 +94,7 @@ function validate(chain: Chain, t: IncomingTx): { key: AccessKeyRec; cost: bigin
   const pkStr = tx.publicKey.toString();
   if (t.size > MAX_TX_SIZE) throw new TxError({ TransactionSizeExceeded: { size: t.size, limit: MAX_TX_SIZE } });
   if (!tx.publicKey.verify(sha256(tx.txBytes), tx.signature.data)) throw new TxError("InvalidSignature");
-  if (!chain.blocks.some((b) => b.hash === baseEncode(tx.blockHash))) throw new TxError("Expired");
+  if (!chain.hasBlock(baseEncode(tx.blockHash))) throw new TxError("Expired");
   const signer = chain.accounts.get(tx.signerId);
   if (!signer) throw new TxError({ SignerDoesNotExist: { signer_id: tx.signerId } });
   const key = signer.keys.get(pkStr);

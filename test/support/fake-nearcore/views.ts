@@ -5,7 +5,6 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { codeDoesNotExist, latin1, runFunction, viewErrorText } from "../near-vm/index.js";
 import { storageUsage } from "./accounts.js";
 import type { Chain } from "./chain.js";
-import { parseArgs, runJsMethod } from "./js-contracts.js";
 
 /** nearcore's view gas limit (config max_gas_burnt_view): 300 Tgas. */
 const VIEW_GAS = 300_000_000_000_000n;
@@ -25,8 +24,6 @@ export function viewCall(
 ): { value: Uint8Array; logs: string[] } {
   const a = chain.accounts.get(accountId);
   if (!a?.code) throw new ViewError(viewErrorText(codeDoesNotExist(accountId)));
-  const behaviour = chain.behaviours.get(accountId) ?? chain.behaviours.get(a.codeHash);
-  if (behaviour) return jsView(chain, accountId, method, args);
   const head = chain.head;
   const out = runFunction(
     a.code,
@@ -50,51 +47,11 @@ export function viewCall(
       promiseResults: [],
     },
     {
-      storageGet: (k) => {
-        const v = a.state.get(latin1(k));
-        return v instanceof Uint8Array ? v : undefined;
-      },
+      storageGet: (k) => a.state.get(latin1(k)),
       newDataId: () => chain.newDataId(),
       yieldWaiting: () => false,
     },
   );
   if (out.failure) throw new ViewError(viewErrorText(out.failure));
   return { value: out.returnData.kind === "value" ? out.returnData.value : new Uint8Array(), logs: out.logs };
-}
-
-/** A registered JS behaviour's view (see js-contracts.ts); call-only methods fail as writes in a view. */
-function jsView(
-  chain: Chain,
-  accountId: string,
-  method: string,
-  args: Uint8Array,
-): { value: Uint8Array; logs: string[] } {
-  const a = chain.accounts.get(accountId)!;
-  const b = chain.behaviours.get(accountId) ?? chain.behaviours.get(a.codeHash)!;
-  const fn = b.view?.[method];
-  const prefix = "wasm execution failed with error: FunctionCallError";
-  if (!fn) {
-    if (b.call?.[method])
-      throw new ViewError(`${prefix}(HostError(ProhibitedInView { method_name: "storage_write" }))`);
-    throw new ViewError(`${prefix}(MethodResolveError(MethodNotFound))`);
-  }
-  const logs: string[] = [];
-  const state = new Map(a.state);
-  const out = runJsMethod(fn, {
-    contractId: accountId,
-    predecessorId: "",
-    signerId: "",
-    attachedDeposit: 0n,
-    args: parseArgs(args),
-    rawArgs: args,
-    state: new Map([...state].map(([k, v]) => [k, structuredClone(v)])),
-    isView: true,
-    log: (m) => void logs.push(m),
-    view: (id, m, x) => parseArgs(viewCall(chain, id, m, Buffer.from(JSON.stringify(x ?? {}))).value),
-    transfer: () => {
-      throw new ViewError(`${prefix}(HostError(ProhibitedInView { method_name: "promise_batch_create" }))`);
-    },
-  });
-  if (out.failure) throw new ViewError(`${prefix}(HostError(${out.failure.debug}))`);
-  return { value: out.value!, logs };
 }
