@@ -462,8 +462,10 @@ export async function sendTransaction(
 
 export interface EnsureAccountParams {
   accountId: string;
-  /** The full-access key the account must have ("ed25519:..."). */
+  /** The key the account must have ("ed25519:..."): full access, or see `functionCallOn`. */
   publicKey: string;
+  /** Make the key a function-call key for this contract (any method, no allowance limit) instead. */
+  functionCallOn?: string;
   /** Balance given at creation. */
   balance: bigint;
   /** Signs the creation (the parent account for sub-accounts). */
@@ -494,10 +496,13 @@ export async function ensureAccount(conn: NearConnection, p: EnsureAccountParams
     if (!(await viewAccessKey(conn, p.accountId, pk))) throw await keyMismatch(conn, p.accountId, pk);
     return { action: "unchanged", accountId: p.accountId, balance: existing.amount.toString() };
   }
+  const key = p.functionCallOn
+    ? actions.addFunctionCallAccessKey(PublicKey.from(pk), p.functionCallOn, [])
+    : actions.addFullAccessKey(PublicKey.from(pk));
   const r = await sendTransaction(conn, p.creator, p.accountId, [
     actions.createAccount(),
     actions.transfer(p.balance),
-    actions.addFullAccessKey(PublicKey.from(pk)),
+    key,
   ]);
   const after = await viewAccount(conn, p.accountId);
   return {

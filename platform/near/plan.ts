@@ -47,6 +47,8 @@ export interface AccountStep {
   creator: string;
   balance: string;
   publicKey?: string;
+  /** The key is a function-call key for this contract (any method, no allowance limit), not full access. */
+  functionCallOn?: string;
 }
 export interface DeployStep {
   kind: "deploy";
@@ -133,6 +135,7 @@ export function validatePlan(input: unknown): Plan {
     };
     if (s.kind === "account") {
       needAccount(s.accountId, "accountId");
+      if (s.functionCallOn !== undefined) needAccount(s.functionCallOn, "functionCallOn");
       needAccount(s.creator, "creator");
       needKey(s.creator, "creator");
       amount(s.balance, `${at}.balance`);
@@ -217,6 +220,7 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
           publicKey: await publicKeyFor(step.accountId, step.publicKey, step.creator),
           balance: toYocto(step.balance),
           creator: await signer(step.creator),
+          ...(step.functionCallOn ? { functionCallOn: step.functionCallOn } : {}),
         });
         line = {
           event: "step",

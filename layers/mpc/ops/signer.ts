@@ -48,7 +48,7 @@ import { currentParameters, parseContractState, type ContractState, type Thresho
 import { MPC_NODE_ACCOUNT_PREFIX, SIGNER_PARENT_ACCOUNT } from "../../accounts.js";
 
 interface SignerNode extends ParticipantSpec {
-  /** The node account's full-access key (the node's near_signer_key), "ed25519:...". */
+  /** The node account's key (the node's near_signer_key), a function-call key on the contract, "ed25519:...". */
   accountPublicKey: string;
 }
 
@@ -154,6 +154,10 @@ export function signerPlan(opts: SignerPlanOptions): SignerPlan {
       creator: root,
       balance: nodeBalance,
       publicKey: accountKeys[i],
+      // A node only ever calls the contract, never with a deposit (respond, vote_pk, start_keygen_instance,
+      // submit_participant_info, ... in near/mpc 3.14.1 crates/contract/src/lib.rs): a function-call key on it
+      // is enough, and a leaked node key cannot move the account's funds.
+      functionCallOn: contractId,
     })),
   ];
   const plan: Plan = { keys, steps };

@@ -16,6 +16,17 @@ afterEach(async () => {
 const setup = (opts: SignerPlanOptions) =>
   mpcOperations["mpc-setup-signer"](opts as unknown as Record<string, unknown>, net.ctx);
 
+async function rpc(url: string, method: string, params: unknown): Promise<any> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: unknown };
+  if (!body.result) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
+  return body.result;
+}
+
 describe("signerPlan", () => {
   it("accounts funded for the contract's storage, the pinned wasm, each node with its own key", () => {
     const opts = net.options();
@@ -38,6 +49,7 @@ describe("signerPlan", () => {
           creator: "localnet",
           balance: "50 NEAR",
           publicKey: net.nodeKeys[i].getPublicKey().toString(),
+          functionCallOn: CONTRACT,
         })),
       ],
     });
@@ -95,6 +107,14 @@ describe("mpc-setup-signer", () => {
     for (let i = 0; i < 3; i++) {
       expect(net.chain.account(node(i))!.publicKeys).toEqual([net.nodeKeys[i].getPublicKey().toString()]);
       expect(net.chain.account(node(i))!.amount).toBe(50n * NEAR);
+      // the node's key may only call the contract (any method, no allowance limit), as nodes do
+      const key = await rpc(net.chain.url, "query", {
+        request_type: "view_access_key",
+        finality: "final",
+        account_id: node(i),
+        public_key: net.nodeKeys[i].getPublicKey().toString(),
+      });
+      expect(key.permission).toEqual({ FunctionCall: { allowance: null, receiver_id: CONTRACT, method_names: [] } });
     }
     // the init call came from the contract account with the exact 3.14.1 argument shape
     const init = net.chain.appliedTransactions.find((t) => t.actions.includes("FunctionCall:init"))!;
