@@ -1,7 +1,8 @@
 // On-chain set-up of the MPC signer contract, on the NEAR toolkit (platform/near):
 //   1. signer.<root>, v1.signer.<root> (the contract, funded for its storage), mpc-node-{i}.<root>
 //      each with its own account key: a Plan for platform/near/plan.ts `apply` (account + deploy steps).
-//   2. `init` with the participants and threshold, guarded by the contract's `state`: skipped when
+//      The contract account is created, deployed and initialised in one transaction (`init` is not private).
+//   2. A guarded `init` for re-runs, by the contract's `state`: skipped when
 //      it is already initialised with the same participants and threshold; a clear error naming
 //      both sets when it was initialised with different ones (a contract cannot be re-initialised;
 //      the fix is a fresh contract account or `vote_new_parameters`).
@@ -147,7 +148,6 @@ export function signerPlan(opts: SignerPlanOptions): SignerPlan {
   const steps: (AccountStep | DeployStep)[] = [
     // signer.<root> pays for v1.signer.<root>'s balance when it creates it
     { kind: "account", accountId: parent, creator: root, balance: (parentBalance + contractBalance).toString() },
-    { kind: "deploy", accountId: contractId, creator: parent, balance: contractBalance.toString(), wasm },
     ...nodes.map((n, i): AccountStep => ({
       kind: "account",
       accountId: n.accountId,
@@ -159,6 +159,18 @@ export function signerPlan(opts: SignerPlanOptions): SignerPlan {
       // is enough, and a leaked node key cannot move the account's funds.
       functionCallOn: contractId,
     })),
+    // Last, once every participant's account is in place (a node account held by someone else stops the set-up
+    // before the participants are fixed on chain); created, deployed and initialised in ONE transaction: `init`
+    // is not private, so a contract deployed in one transaction and initialised in another could be
+    // initialised first by anyone (near/mpc 3.14.1).
+    {
+      kind: "deploy",
+      accountId: contractId,
+      creator: parent,
+      balance: contractBalance.toString(),
+      wasm,
+      init: { method: "init", args, gas: SIGNER_CALL_GAS.toString() },
+    },
   ];
   const plan: Plan = { keys, steps };
   if (opts.rpcUrl) plan.rpcUrl = opts.rpcUrl;

@@ -36,13 +36,6 @@ describe("signerPlan", () => {
       keys: { localnet: "env:ROOT_KEY", "signer.localnet": "env:ROOT_KEY", "v1.signer.localnet": "env:ROOT_KEY" },
       steps: [
         { kind: "account", accountId: "signer.localnet", creator: "localnet", balance: (65n * NEAR).toString() },
-        {
-          kind: "deploy",
-          accountId: "v1.signer.localnet",
-          creator: "signer.localnet",
-          balance: (60n * NEAR).toString(),
-          wasm: SIGNER_WASM,
-        },
         ...[0, 1, 2].map((i) => ({
           kind: "account",
           accountId: node(i),
@@ -51,6 +44,15 @@ describe("signerPlan", () => {
           publicKey: net.nodeKeys[i].getPublicKey().toString(),
           functionCallOn: CONTRACT,
         })),
+        // last, and initialised in the transaction that creates and deploys it
+        {
+          kind: "deploy",
+          accountId: "v1.signer.localnet",
+          creator: "signer.localnet",
+          balance: (60n * NEAR).toString(),
+          wasm: SIGNER_WASM,
+          init: { method: "init", args: sp.init.args, gas: "300000000000000" },
+        },
       ],
     });
     expect(sp.init.contractId).toBe(CONTRACT);
@@ -72,7 +74,7 @@ describe("signerPlan", () => {
       "20000-byte code's storage (0.2 NEAR)",
     );
     expect(
-      signerPlan(net.options({ balances: { contract: "0.3 NEAR" }, wasm: smallWasm })).plan.steps[1],
+      signerPlan(net.options({ balances: { contract: "0.3 NEAR" }, wasm: smallWasm })).plan.steps.at(-1),
     ).toMatchObject({ balance: (3n * NEAR) / 10n + "" });
     const opts = net.options();
     opts.nodes[2].accountPublicKey = opts.nodes[0].accountPublicKey;
@@ -90,17 +92,20 @@ describe("mpc-setup-signer", () => {
       chainId: "localnet",
       contractId: CONTRACT,
       nodeAccountIds: [node(0), node(1), node(2)],
-      init: { action: "initialised", phase: "Running" },
-      transactions: 6,
+      // created, deployed and initialised in one transaction; the guarded init then finds it done
+      init: { action: "unchanged", phase: "Running" },
+      transactions: 5,
     });
     expect(net.lines.map((l) => [l.target, l.action])).toEqual([
       ["signer.localnet", "created"],
-      [CONTRACT, "created"],
       [node(0), "created"],
       [node(1), "created"],
       [node(2), "created"],
-      [`${CONTRACT}.init`, "initialised"],
+      [CONTRACT, "created"],
+      [`${CONTRACT}.init`, "unchanged"],
     ]);
+    const created = net.chain.appliedTransactions.find((t) => t.actions.includes("FunctionCall:init"))!;
+    expect(created.actions).toEqual(["CreateAccount", "Transfer", "AddKey", "DeployContract", "FunctionCall:init"]);
     const contract = net.chain.account(CONTRACT)!;
     expect(contract.codeHash).toBe(SIGNER_CODE_HASH);
     expect(contract.amount).toBeGreaterThanOrEqual(59n * NEAR);
@@ -116,9 +121,8 @@ describe("mpc-setup-signer", () => {
       });
       expect(key.permission).toEqual({ FunctionCall: { allowance: null, receiver_id: CONTRACT, method_names: [] } });
     }
-    // the init call came from the contract account with the exact 3.14.1 argument shape
-    const init = net.chain.appliedTransactions.find((t) => t.actions.includes("FunctionCall:init"))!;
-    expect(init.signerId).toBe(CONTRACT);
+    // the init call came in signer.<root>'s transaction that created the contract, with the 3.14.1 shape
+    expect(created.signerId).toBe("signer.localnet");
     expect(net.calls("init")).toBe(1);
     const state = await net.state();
     expect(state.Running.parameters).toEqual({
