@@ -129,16 +129,22 @@ export class ChainSignatures extends pulumi.ComponentResource {
     this.contractId = setup.result.apply((r) => (r === undefined ? undefined : contractId));
     this.codeHash = pulumi.output(mpc.signer.codeHash);
     this.threshold = pulumi.output(mpc.threshold);
-    this.domains = pulumi.output(
-      mpc.domains.map((scheme, id) => {
+    // Domain ids are the contract's (its registry, as the keygen wait read it), not list positions: a keygen
+    // cancelled and voted again gets new ids (vote_cancel_keygen never reuses one). Before keygen has run,
+    // the ids the domains will get on a fresh contract.
+    this.domains = keygen.result.apply((r) => {
+      const ids = new Map(((r as KeygenDomains | undefined)?.domains ?? []).map((d) => [d.scheme, d.domainId]));
+      return mpc.domains.map((scheme, i) => {
         const { protocol, purpose } = SCHEMES[scheme];
-        return { id, scheme, protocol, purpose };
-      }),
-    );
+        return { id: ids.get(scheme) ?? i, scheme, protocol, purpose };
+      });
+    });
     this.rootKeys = keygen.result.apply((r) =>
-      (
-        (r as { domains?: Array<{ scheme: string; domainId: number; publicKey: string }> } | undefined)?.domains ?? []
-      ).map((d) => ({ domainId: d.domainId, scheme: d.scheme, publicKey: d.publicKey })),
+      ((r as KeygenDomains | undefined)?.domains ?? []).map((d) => ({
+        domainId: d.domainId,
+        scheme: d.scheme,
+        publicKey: d.publicKey,
+      })),
     );
     this.namespace = discovery.namespace.name;
     this.registerOutputs({
@@ -186,6 +192,9 @@ export class ChainSignatures extends pulumi.ComponentResource {
     return { accountKey, p2pKey, names, arns, versions };
   }
 }
+
+/** The keygen wait's result: each configured scheme's domain id and root key, as the contract holds them. */
+type KeygenDomains = { domains?: Array<{ scheme: string; domainId: number; publicKey: string }> };
 
 /** What the parts of Layer 3 share: the configuration, Layer 1, the contract, ARNs, the parent. */
 interface NodeContext {
