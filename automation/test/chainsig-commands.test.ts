@@ -18,13 +18,11 @@ import {
   toSignResponseJson,
 } from "../../platform/chainsig/index.js";
 import { deriveChildPrivateKey, publicKeyFromPrivate, signLikeContract } from "../../platform/chainsig/testkit.js";
+import { DERIVATION_VECTORS } from "../../test/support/derivation-vectors.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const vectors = JSON.parse(readFileSync(resolve(here, "../../test/fixtures/derivation.json"), "utf8")) as {
-  vectors: { domain: string; root: string; predecessor: string; path: string; derived: string }[];
-};
-const secpVector = vectors.vectors.find((v) => v.domain === "secp256k1")!;
-const edVector = vectors.vectors.find((v) => v.domain === "ed25519")!;
+const secpVector = DERIVATION_VECTORS.find((v) => v.domain === "secp256k1")!;
+const edVector = DERIVATION_VECTORS.find((v) => v.domain === "ed25519")!;
 
 function sink() {
   const out = { stdout: [] as string[], stderr: [] as string[] };
