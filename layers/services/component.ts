@@ -138,7 +138,9 @@ export class NearServices extends pulumi.ComponentResource {
           // Only the parent can create "<name>.<parent>"; top-ups come from the faucet's own account.
           parentAccountId: root,
           parentKey: rootKey,
-          reservedNames: reservedAccountNames(),
+          reservedNames: reservedAccountNames(
+            coreContractsExpectations({ rootAccountId: root }).map((c) => c.accountId.slice(0, -(root.length + 1))),
+          ),
           funderAccountId: faucetAccountId,
           funderKey: faucetRef,
           initialBalance: FAUCET_INITIAL_BALANCE,
