@@ -27,7 +27,8 @@ const get: ConfigGetter = (key) => {
   return configs.get(ns)!.get(name);
 };
 
-const cfg = loadConfig(get, pulumi.getStack());
+// every configured key, so that one no section reads (a typo) is reported
+const cfg = loadConfig(get, pulumi.getStack(), Object.keys(pulumi.runtime.allConfig()));
 
 const baseComponent = new NearBase("base", { config: cfg });
 const servicesComponent = new NearServices("services", { config: cfg, base: baseComponent });

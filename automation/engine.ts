@@ -63,6 +63,8 @@ export interface Engine {
   pendingOperations?(): Promise<PendingOperation[]>;
   /** The stack's configuration as plain strings (secret values left out), e.g. {"aws:region": "us-east-1"}. */
   config?(): Promise<Record<string, string>>;
+  /** Sets one plain config value of the stack (written to Pulumi.<stack>.yaml). */
+  setConfig?(key: string, value: string): Promise<void>;
   /**
    * Ask the running operation to stop (graceful: the engine finishes in-flight steps and saves
    * state). Does not signal Pulumi again once it has acknowledged a cancel.

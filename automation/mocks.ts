@@ -25,6 +25,8 @@ export interface RecordedResource {
   custom: boolean;
   inputs: Record<string, unknown>;
   dependencies: string[];
+  /** The resource's ignoreChanges option (properties kept as the state has them). */
+  ignoreChanges: string[];
 }
 
 function digest(text: string, bytes = 32): Buffer {
@@ -156,7 +158,7 @@ function mockCall(args: pulumi.runtime.MockCallArgs, region: string): Record<str
     case "aws:ec2/getVpc:getVpc":
       return { id: i.id, cidrBlock: "10.0.0.0/16" };
     case "aws:ec2/getSubnet:getSubnet":
-      return { id: i.id, availabilityZone: `${region}a`, vpcId: "vpc-existing", cidrBlock: "10.0.1.0/24" };
+      return { id: i.id, availabilityZone: `${region}b`, vpcId: "vpc-existing", cidrBlock: "10.0.1.0/24" };
     default:
       return i;
   }
@@ -174,12 +176,19 @@ export function installMocks(opts: {
   commandResults?: CommandResults;
   /** Resources answered as a targeted run answers a skipped create: no id, no outputs. */
   skipped?: (args: pulumi.runtime.MockResourceArgs) => boolean;
+  /** Outputs that differ from the inputs, as for a resource the state already holds (e.g. a subnet's zone). */
+  existing?: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
+  /** Data-source answers other than the canned ones, by token (undefined: the canned answer). */
+  calls?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined;
 }): RecordedResource[] {
   const records: RecordedResource[] = [];
   const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) =>
-      opts.skipped?.(args) ? { id: undefined, state: {} } : mockState(args, opts.region, opts.commandResults),
-    call: (args) => mockCall(args, opts.region),
+    newResource: (args) => {
+      if (opts.skipped?.(args)) return { id: undefined, state: {} };
+      const mocked = mockState(args, opts.region, opts.commandResults);
+      return { ...mocked, state: { ...mocked.state, ...opts.existing?.(args) } };
+    },
+    call: (args) => opts.calls?.(args) ?? mockCall(args, opts.region),
   };
   const monitor = new MockMonitor(mocks) as any;
   const register = monitor.registerResource.bind(monitor);
@@ -194,6 +203,7 @@ export function installMocks(opts: {
           custom: req.getCustom(),
           inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
           dependencies: [...req.getDependenciesList()].sort(),
+          ignoreChanges: [...req.getIgnorechangesList()],
         });
       }
       callback(err, resp);

@@ -141,6 +141,13 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
     async destroy(o: OpOptions): Promise<OpResult> {
       return run(async (c) => ({ changes: changes((await stack.destroy(c)).summary) }), o);
     },
+    async setConfig(key: string, value: string): Promise<void> {
+      try {
+        await stack.setConfig(key, { value });
+      } catch (err) {
+        throw classifyEngineError(err);
+      }
+    },
     async outputs(): Promise<Record<string, OutputValue>> {
       try {
         return (await stack.outputs()) as Record<string, OutputValue>;

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
+import { readStackFile } from "../platform/config/stack-file.js";
 import { gunzipped } from "../platform/host/render.js";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
@@ -72,31 +73,6 @@ async function resolveExport(pulumi: typeof import("@pulumi/pulumi"), v: unknown
   return v;
 }
 
-/** Reads a stack's config file into Pulumi's flat "namespace:key" -> string map. */
-function readStackConfig(
-  projectDir: string,
-  project: string,
-  stack: string,
-): { config: Record<string, string>; secretKeys: string[] } {
-  const file = join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!existsSync(file))
-    throw new SynthError(`no ${file}: create the stack's config file first (e.g. copy Pulumi.localnet.yaml)`);
-  const doc = (parseYaml(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const config: Record<string, string> = {};
-  const secretKeys: string[] = [];
-  for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
-    const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
-    if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
-      // Encrypted values cannot be read offline; the program sees a marker.
-      config[key] = "[secret]";
-      secretKeys.push(key);
-    } else {
-      config[key] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-  }
-  return { config, secretKeys };
-}
-
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, "_");
 }
@@ -142,7 +118,11 @@ async function synthesize(o: {
     name: string;
     main?: string;
   };
-  const { config, secretKeys } = readStackConfig(projectDir, projectFile.name, o.stack);
+  if (!existsSync(join(projectDir, `Pulumi.${o.stack}.yaml`)))
+    throw new SynthError(
+      `no Pulumi.${o.stack}.yaml: create the stack's config file first (e.g. copy Pulumi.localnet.yaml)`,
+    );
+  const { config, secretKeys } = readStackFile(projectDir, projectFile.name, o.stack);
   const region = config["aws:region"] ?? "";
 
   // Loaded only now: the Pulumi SDK is heavy and the argument errors above should be fast.

@@ -3,11 +3,23 @@
 // key is validated before any resource exists; a bad value fails with the key, the value and the
 // command that fixes it, and one run reports every problem.
 // Pure: it reads through a getter, so the Pulumi program, `synth` and tests share it.
-import { MPC_WEB_PORT, NEAR_P2P_PORT, NEAR_RPC_PORT } from "../platform/near/ports.js";
+import {
+  MPC_MIGRATION_PORT,
+  MPC_PPROF_PORT,
+  MPC_WEB_PORT,
+  NEAR_P2P_PORT,
+  NEAR_RPC_PORT,
+} from "../platform/near/ports.js";
 import { ConfigReader, NAMESPACE, VERSION, fullKey, type ConfigGetter } from "../platform/config/reader.js";
+import { checkUnknownKeys } from "../platform/config/unknown-keys.js";
+import { checkTags } from "../platform/config/tags.js";
+import { ACCOUNT_ID_MAX_LEN } from "../platform/near/account-id.js";
+import { nameTags } from "../platform/host/naming.js";
+import { MPC_NODE_ACCOUNT_PREFIX, SIGNER_PARENT_ACCOUNT, reservedAccountNames } from "./accounts.js";
 import {
   BASE_DEFAULTS,
   CHAIN_ID,
+  REGION_NAME,
   readBaseConfig,
   readNetwork,
   type BaseConfig,
@@ -65,11 +77,33 @@ export const DEFAULTS = {
 };
 
 const NAME_PREFIX = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
+/**
+ * Name starts AWS reserves for itself in names namePrefix begins: SSM documents (not aws, amazon, amzn: SSM API
+ * reference, CreateDocument Name) and S3 buckets (not xn--, sthree-, amzn-s3-demo-: S3 user guide, bucket naming
+ * rules). Its other limits (lowercase letters, digits, dashes; 24 characters) already fit every name it begins.
+ */
+const RESERVED_NAME_STARTS = ["aws", "amazon", "amzn", "xn--", "sthree-"];
+/**
+ * The stack name goes into physical names too; the tightest is a DNS label: the Cloud Map namespace
+ * <stack>.<namePrefix>.internal (at most 63 characters per label, letters, digits and inner dashes), lowercase
+ * because it also begins the artifacts bucket's name.
+ */
+const STACK_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const TAGS_EXAMPLE = `--path 'tags.team' platform`;
-/** Ports on the MPC hosts the MPC P2P port must not take: RPC, NEAR P2P, the MPC web UI. */
-const RESERVED_PORTS = [NEAR_RPC_PORT, NEAR_P2P_PORT, MPC_WEB_PORT];
+/**
+ * What binds a port on the MPC hosts (all on the host network): the embedded neard's RPC and P2P, the MPC node's web
+ * UI, migration web UI and pprof server. The MPC P2P port must be none of them.
+ */
+const MPC_HOST_PORTS: Record<number, string> = {
+  [NEAR_RPC_PORT]: "neard RPC",
+  [NEAR_P2P_PORT]: "NEAR P2P",
+  [MPC_WEB_PORT]: "MPC web UI",
+  [MPC_MIGRATION_PORT]: "MPC migration web UI",
+  [MPC_PPROF_PORT]: "MPC pprof",
+};
+/** What binds a port on the base host besides the faucet: neard. */
+const BASE_HOST_PORTS: Record<number, string> = { [NEAR_RPC_PORT]: "neard RPC", [NEAR_P2P_PORT]: "NEAR P2P" };
 
 type StackKeys = Pick<LocalnetConfig, "region" | "awsProfile" | "namePrefix" | "tags">;
 
@@ -94,24 +128,42 @@ function refuseIdentityKeys(r: ConfigReader): void {
     if (!r.isSet(key)) continue;
     r.problem(
       `${key} is set, but the program's local commands and the driver use only the environment's AWS ` +
-        `credentials and aws:profile. Fix: pulumi config rm ${key}, then use a profile (pulumi config set ` +
-        "aws:profile <name>) or AWS_* environment variables",
+        `credentials and aws:profile. Fix: ${r.rmCommand(key)}, then use a profile (` +
+        `${r.setCommand("aws:profile", "<name>")}) or AWS_* environment variables`,
     );
   }
 }
 
 function readStackKeys(r: ConfigReader): StackKeys {
   refuseIdentityKeys(r);
-  const region = r.str("aws:region", undefined, REGION, "is not an AWS region name", "us-east-1");
+  const region = r.str("aws:region", undefined, REGION_NAME, "is not an AWS region name", "us-east-1");
   const awsProfile = r.optional("aws:profile", /^[A-Za-z0-9_.@+-]{1,128}$/, "is not an AWS profile name", "default");
-  const namePrefix = r.str(
-    "namePrefix",
-    DEFAULTS.namePrefix,
-    NAME_PREFIX,
-    "must be 3-24 lowercase letters, digits or dashes, starting with a letter",
-    DEFAULTS.namePrefix,
-  );
+  const namePrefix = readNamePrefix(r);
+  checkStackName(r);
   return { region, ...(awsProfile ? { awsProfile } : {}), namePrefix, tags: readTags(r) };
+}
+
+function readNamePrefix(r: ConfigReader): string {
+  const d = DEFAULTS.namePrefix;
+  const rule =
+    "must be 3-24 lowercase letters, digits or dashes, starting with a letter and ending with one or a digit";
+  const namePrefix = r.str("namePrefix", d, NAME_PREFIX, rule, d);
+  const reserved = RESERVED_NAME_STARTS.find((start) => namePrefix.startsWith(start));
+  if (reserved && NAME_PREFIX.test(namePrefix)) {
+    const why = `begins the stack's SSM document and S3 bucket names, which AWS refuses when they start with "${reserved}"`;
+    r.bad("namePrefix", namePrefix, why, d);
+  }
+  return namePrefix;
+}
+
+function checkStackName(r: ConfigReader): void {
+  if (STACK_LABEL.test(r.stack)) return;
+  r.problem(
+    `stack name "${r.stack}": it goes into the stack's physical names (Cloud Map namespace ` +
+      `<stack>.<namePrefix>.internal, S3 bucket, SSM documents), so it must be 1-63 lowercase letters, digits or ` +
+      "inner dashes. Fix: use such a name for the stack (pulumi stack rename <name>, or a new stack and " +
+      "Pulumi.<name>.yaml)",
+  );
 }
 
 function readTags(r: ConfigReader): Record<string, string> {
@@ -131,11 +183,11 @@ function readTags(r: ConfigReader): Record<string, string> {
     return {};
   }
   const tags = parsed as Record<string, string>;
-  for (const k of Object.keys(tags)) {
-    if (k.toLowerCase().startsWith("aws:") || k.length > 128) {
-      r.bad("tags", raw, `tag key ${JSON.stringify(k)} is reserved or too long`, TAGS_EXAMPLE);
-    }
-  }
+  // the tags the stack puts on everything itself (Name, the stack, the layer): one more each
+  const own = Object.keys(
+    nameTags({ stack: r.stack, namePrefix: "", tags: {}, ssmPrefix: "", secretsPrefix: "" }, "", ""),
+  );
+  for (const problem of checkTags(tags, own)) r.bad("tags", raw, problem, TAGS_EXAMPLE);
   return tags;
 }
 
@@ -176,22 +228,75 @@ function checkAcrossSections(r: ConfigReader, { base, services, mpc, choice }: S
     const names = MPC_LOCALNET_CHAIN_IDS.map((c) => `"${c}"`).join(" or ");
     r.bad("chainId", chainId, `the MPC node runs as a localnet only on chain id ${names}`, DEFAULTS.chainId);
   }
-  for (const reserved of [...RESERVED_PORTS, services.faucetPort]) {
-    if (mpc.p2pPort === reserved) {
-      const why = `collides with port ${reserved} (RPC ${NEAR_RPC_PORT}, NEAR P2P ${NEAR_P2P_PORT}, MPC web UI ${MPC_WEB_PORT}, faucet)`;
-      r.bad("mpcP2pPort", mpc.p2pPort, why, "3000");
-    }
+  checkPorts(r, services, mpc);
+  checkAccountIds(r, base, mpc);
+}
+
+function describePorts(ports: Record<number, string>): string {
+  return Object.entries(ports)
+    .map(([port, what]) => `${what} ${port}`)
+    .join(", ");
+}
+
+/** Ports that would fail at bind time on the hosts, where they are only a crash loop. */
+function checkPorts(r: ConfigReader, services: ServicesConfig, mpc: MpcConfig): void {
+  const onMpc = MPC_HOST_PORTS[mpc.p2pPort];
+  if (onMpc) {
+    const why = `collides with the ${onMpc} port on the MPC hosts (in use there: ${describePorts(MPC_HOST_PORTS)})`;
+    r.bad("mpcP2pPort", mpc.p2pPort, why, String(MPC_DEFAULTS.mpcP2pPort));
+  }
+  const onBase = BASE_HOST_PORTS[services.faucetPort];
+  if (onBase) {
+    const why = `collides with the ${onBase} port on the base host (in use there: ${describePorts(BASE_HOST_PORTS)})`;
+    r.bad("faucetPort", services.faucetPort, why, String(SERVICES_DEFAULTS.faucetPort));
   }
 }
 
 /**
- * Loads and validates the whole configuration. Collects every problem before failing, so one
- * run shows them all.
+ * The account ids the stack derives from the root account (its reserved names, the highest MPC node's, the signer
+ * contract's) must be NEAR account ids, at most 64 characters: the root account's length bounds them all.
  */
-export function loadConfig(get: ConfigGetter, stack: string): LocalnetConfig {
-  const r = new ConfigReader(get);
+function checkAccountIds(r: ConfigReader, base: BaseConfig, mpc: MpcConfig): void {
+  const root = base.rootAccountId;
+  const names = [
+    ...reservedAccountNames([]).filter((n) => !n.endsWith("*")),
+    `${MPC_NODE_ACCOUNT_PREFIX}${mpc.nodes - 1}`,
+    `v1.${SIGNER_PARENT_ACCOUNT}`,
+  ];
+  const longest = names.reduce((a, b) => (b.length > a.length ? b : a));
+  const id = `${longest}.${root}`;
+  if (id.length <= ACCOUNT_ID_MAX_LEN) return;
+  const most = ACCOUNT_ID_MAX_LEN - longest.length - 1;
+  const why =
+    `makes the account id ${id} ${id.length} characters long; NEAR account ids have at most ${ACCOUNT_ID_MAX_LEN}, ` +
+    `so the root account can have at most ${most}`;
+  r.bad("rootAccountId", root, why, DEFAULTS.rootAccountId);
+}
+
+/**
+ * Loads and validates the whole configuration. Collects every problem before failing, so one
+ * run shows them all. `configuredKeys`, the stack's keys as configured, adds the check that each
+ * near-localnet:* key is one a section reads.
+ */
+export function loadConfig(get: ConfigGetter, stack: string, configuredKeys?: Iterable<string>): LocalnetConfig {
+  const { r, config } = readAll(get, stack);
+  // last: by now every section has read all of its keys
+  if (configuredKeys) checkUnknownKeys(r, configuredKeys);
+  r.throwIfProblems();
+  return config;
+}
+
+/** The project's configuration keys ("near-localnet:..."): the ones the sections read. */
+export function knownConfigKeys(): string[] {
+  const prefix = `${NAMESPACE}:`;
+  return [...readAll(() => undefined, DEFAULT_STACK).r.read].filter((k) => k.startsWith(prefix));
+}
+
+/** Every section read through one reader, problems collected, nothing thrown. */
+function readAll(get: ConfigGetter, stack: string): { r: ConfigReader; config: LocalnetConfig } {
+  const r = new ConfigReader(get, stack);
   const stackKeys = readStackKeys(r);
-  const network = readNetwork(r);
+  const network = readNetwork(r, stackKeys.region);
   const ami = readAmi(r);
   // the MPC release comes first: it pins the nearcore the base node runs by default
   const choice = readMpcRelease(r);
@@ -199,10 +304,8 @@ export function loadConfig(get: ConfigGetter, stack: string): LocalnetConfig {
   const services = readServicesConfig(r);
   const mpc = readMpcConfig(r, choice);
   checkAcrossSections(r, { base, services, mpc, choice });
-  r.throwIfProblems();
-
   const isDefault = stack === DEFAULT_STACK;
-  return {
+  const config: LocalnetConfig = {
     stack,
     ...stackKeys,
     network,
@@ -213,4 +316,5 @@ export function loadConfig(get: ConfigGetter, stack: string): LocalnetConfig {
     ssmPrefix: isDefault ? `/${NAMESPACE}` : `/${NAMESPACE}/${stack}`,
     secretsPrefix: isDefault ? "" : `${NAMESPACE}/${stack}/`,
   };
+  return { r, config };
 }

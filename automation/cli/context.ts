@@ -13,6 +13,7 @@ import { processInterruptDeps, watchInterrupts } from "../interrupts.js";
 import { processOut, type Out, type Probes } from "../probes.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import type { LogsClient } from "../cloudwatch-logs.js";
+import type { ZoneLookups } from "../zone.js";
 
 const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -42,6 +43,8 @@ export interface CliContext {
   channel?: ChannelOverrides;
   /** The CloudWatch Logs client `logs` reads with (default: one for the stack's region and profile). */
   logsClient?: LogsClient;
+  /** The EC2 look-ups `up` keeps the stack's availability zone with (automation/zone.ts); unset: not checked. */
+  zoneLookups?: (aws: AwsTarget) => Promise<ZoneLookups>;
 }
 
 /** What the live probes need besides the outputs. */
@@ -74,6 +77,10 @@ export function processContext(): CliContext {
     async checkAws(aws) {
       const { awsCredentialsProblem } = await import("../backend.js");
       return awsCredentialsProblem(aws);
+    },
+    async zoneLookups(aws) {
+      const { ec2ZoneLookups } = await import("../zone.js");
+      return ec2ZoneLookups(aws);
     },
     confirm: process.stdin.isTTY ? askOnTerminal : undefined,
     interrupts(onInterrupt, message) {

@@ -5,6 +5,7 @@ import { stagedUp, type SignTestGate } from "../driver.js";
 import type { Probes } from "../probes.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import { parseStackOutputs } from "../stack-outputs.js";
+import { keepZone } from "../zone.js";
 import { defineCommand, type CliContext, type ProbeContext } from "./context.js";
 import { awsOf, driverDeps, jsonOption, layerOption, printReport, withEngine } from "./stack.js";
 
@@ -32,7 +33,13 @@ export const upCommand = defineCommand({
       .option("json", jsonOption("print the run report as JSON")),
   run: (a, ctx) =>
     withEngine(ctx, a.stack, true, async (engine, signal) => {
-      const live: ProbeContext = { aws: await awsOf(ctx, engine, a.stack), signal };
+      const aws = await awsOf(ctx, engine, a.stack);
+      const live: ProbeContext = { aws, signal };
+      // before anything changes: the zone is kept, and it offers the instance types (automation/zone.ts)
+      if (ctx.zoneLookups) {
+        const lookups = await ctx.zoneLookups(aws);
+        await keepZone({ engine, stack: a.stack, workDir: ctx.workDir, lookups, log: (l) => ctx.out.stderr(l) });
+      }
       const initial = await ctx.makeProbes(a.stack, parseStackOutputs({}), live);
       const probes = lazyOutputsProbes(ctx, a.stack, initial, live);
       const signTest = (outputs: StackOutputs) => signTestGate(ctx, a.stack, outputs, live);

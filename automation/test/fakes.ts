@@ -232,6 +232,9 @@ export class FakeEngine implements Engine {
   async config(): Promise<Record<string, string>> {
     return { ...this.configValues };
   }
+  async setConfig(key: string, value: string): Promise<void> {
+    this.configValues[key] = value;
+  }
   cancel(o: CancelOptions = {}): void {
     this.cancels.push(o);
   }

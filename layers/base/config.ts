@@ -1,6 +1,6 @@
 // Layer 1's configuration: the network every node lives in (Layer 1 creates or adopts it) and the
 // neard node (release, chain id, genesis accounts, disk). Read through the shared ConfigReader.
-import { IMAGE, VERSION, configSetCommand, fullKey, type ConfigReader } from "../../platform/config/reader.js";
+import { VERSION, fullKey, type ConfigReader } from "../../platform/config/reader.js";
 import { isValidAccountId } from "../../platform/near/account-id.js";
 
 export type Egress = "nat" | "public";
@@ -51,7 +51,9 @@ const LOG_RETENTION_DAYS = [
 export const CHAIN_ID = /^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
-const AVAILABILITY_ZONE = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+const AVAILABILITY_ZONE = /^[a-z]{2}(-[a-z]+)+-\d+(-[a-z0-9-]*)?[a-z]$/;
+/** An AWS region name (us-east-1, us-gov-west-1, ...). */
+export const REGION_NAME = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const SUBNET_EXAMPLE = `'["subnet-0123456789abcdef0"]'`;
 
 /**
@@ -70,10 +72,28 @@ export function parseCidr(cidr: string): { base: number; bits: number } | null {
   return { base, bits };
 }
 
-/** An existing VPC (vpcId set) or the one the stack creates. */
-export function readNetwork(r: ConfigReader): NetworkConfig {
-  return r.isSet("vpcId") ? readExistingVpc(r) : readCreatedVpc(r);
+/**
+ * An existing VPC (vpcId set) or the one the stack creates. Both modes read every network key, so that a key of the
+ * other mode is reported as not applying (rather than silently ignored).
+ */
+export function readNetwork(r: ConfigReader, region: string): NetworkConfig {
+  const existing = r.isSet("vpcId");
+  const network = existing ? readExistingVpc(r) : readCreatedVpc(r, region);
+  const otherMode = existing ? CREATED_VPC_KEYS : EXISTING_VPC_KEYS;
+  for (const k of otherMode) {
+    if (!r.isSet(k)) continue;
+    const why = existing
+      ? `only applies when the stack creates its VPC (${fullKey("vpcId")} is set: the nodes live in that VPC's ` +
+        "subnets, in the first subnet's zone)"
+      : `only applies with ${fullKey("vpcId")} (existing-VPC mode)`;
+    r.problem(`${fullKey(k)} = ${JSON.stringify(r.raw(k))}: ${why}. Fix: ${r.rmCommand(k)}`);
+  }
+  return network;
 }
+
+/** The keys of each network mode. */
+const CREATED_VPC_KEYS = ["vpcCidr", "egress", "availabilityZone"];
+const EXISTING_VPC_KEYS = ["subnetIds"];
 
 function readExistingVpc(r: ConfigReader): NetworkConfig {
   const vpcId = r.str("vpcId", undefined, VPC_ID, "is not a VPC id (vpc-...)", "vpc-0123456789abcdef0");
@@ -82,22 +102,16 @@ function readExistingVpc(r: ConfigReader): NetworkConfig {
     r.problem(
       `${fullKey("subnetIds")} is required when ${fullKey("vpcId")} is set (existing-VPC mode): name at least one ` +
         "private subnet with outbound internet (NAT) in that VPC. " +
-        `Fix: ${configSetCommand("subnetIds", SUBNET_EXAMPLE)}`,
+        `Fix: ${r.setCommand("subnetIds", SUBNET_EXAMPLE)}`,
     );
   }
   for (const s of subnetIds) {
     if (!SUBNET_ID.test(s)) r.bad("subnetIds", s, "is not a subnet id (subnet-...)", SUBNET_EXAMPLE);
   }
-  for (const k of ["vpcCidr", "egress"]) {
-    if (r.isSet(k)) {
-      const why = `only applies when the stack creates its VPC; remove it or remove ${fullKey("vpcId")}`;
-      r.bad(k, r.raw(k), why, `(pulumi config rm ${fullKey(k)})`);
-    }
-  }
   return { mode: "existing", vpcId, subnetIds };
 }
 
-function readCreatedVpc(r: ConfigReader): NetworkConfig {
+function readCreatedVpc(r: ConfigReader, region: string): NetworkConfig {
   const cidr = r.str(
     "vpcCidr",
     BASE_DEFAULTS.vpcCidr,
@@ -114,9 +128,24 @@ function readCreatedVpc(r: ConfigReader): NetworkConfig {
     "nat",
   ) as Egress;
   const network: NetworkConfig = { mode: "create", cidr, egress };
-  const az = r.optional("availabilityZone", AVAILABILITY_ZONE, "is not an availability zone name", "us-east-1a");
+  const az = readZone(r, region);
   if (az !== undefined) network.availabilityZone = az;
   return network;
+}
+
+/**
+ * The zone, when set: a zone of the stack's region (`<region><letter>`, or a Local Zone `<region>-<zone>`). The
+ * driver writes it on the first deploy (automation/zone.ts); once the stack exists it never moves.
+ */
+function readZone(r: ConfigReader, region: string): string | undefined {
+  const example = `${REGION_NAME.test(region) ? region : "us-east-1"}a`;
+  const az = r.optional("availabilityZone", AVAILABILITY_ZONE, "is not an availability zone name", example);
+  if (az === undefined || !AVAILABILITY_ZONE.test(az) || !REGION_NAME.test(region)) return az;
+  const rest = az.startsWith(region) ? az.slice(region.length) : undefined;
+  if (rest === undefined || !/^([a-z]|-[a-z0-9-]*[a-z])$/.test(rest)) {
+    r.bad("availabilityZone", az, `is not a zone of the stack's region ${region} (aws:region)`, example);
+  }
+  return az;
 }
 
 /** Layer 1's node; `nearcoreDefault` is the nearcore the selected MPC release embeds. */
@@ -124,11 +153,9 @@ export function readBaseConfig(r: ConfigReader, nearcoreDefault: string): BaseCo
   const d = BASE_DEFAULTS;
   const version = `must be a nearcore release version like ${nearcoreDefault}`;
   const nearcoreVersion = r.str("nearcoreVersion", nearcoreDefault, VERSION, version, nearcoreDefault);
-  const nearcoreImage = r.str(
+  const nearcoreImage = r.image(
     "nearcoreImage",
     `nearprotocol/nearcore:${nearcoreVersion}`,
-    IMAGE,
-    "is not a container image reference",
     `nearprotocol/nearcore:${nearcoreDefault}`,
   );
   const chainIdRule =

@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalnetConfig } from "../config.js";
 import { nameTags } from "../../platform/host/naming.js";
+import { chooseZone, instanceTypeKeys, movedZoneProblem, zoneOfferingProblem, type Offerings } from "./zone.js";
 
 export interface NetworkOutputs {
   vpcId: pulumi.Output<string>;
@@ -18,28 +19,6 @@ export interface NetworkOutputs {
   internetGateway?: pulumi.Resource;
 }
 
-/**
- * The availability zone: the configured one, or the first (by name) that offers every instance
- * type the stack uses; not every zone offers every type.
- */
-export function chooseZone(
-  offerings: { locations: string[]; instanceTypes: string[] },
-  types: string[],
-  region: string,
-): string {
-  const zones = [...new Set(offerings.locations)].sort();
-  const offered = (zone: string, type: string) =>
-    offerings.locations.some((l, i) => l === zone && offerings.instanceTypes[i] === type);
-  const zone = zones.find((z) => types.every((t) => offered(z, t)));
-  if (!zone) {
-    throw new Error(
-      `no availability zone of ${region} offers all of ${types.join(", ")}: choose other instance types ` +
-        "(near-localnet:baseInstanceType, near-localnet:mpcInstanceType) or set near-localnet:availabilityZone",
-    );
-  }
-  return zone;
-}
-
 /** Splits a /16../27 CIDR into its two halves (nodes, and the NAT's public subnet): /17../28 subnets. */
 function halves(cidr: string): [string, string] {
   const [ip, bitsText] = cidr.split("/");
@@ -50,31 +29,79 @@ function halves(cidr: string): [string, string] {
   return [`${fmt(base)}/${bits + 1}`, `${fmt(base + size)}/${bits + 1}`];
 }
 
+/**
+ * The zone the nodes' subnet really is in, checked: it offers every instance type, and (when configured) it is the
+ * configured one. A problem fails the program, in `pulumi preview` and the preview that starts a `pulumi up` too
+ * (the values are known there), so before anything changes. Its volumes and hosts use this zone.
+ */
+function checkedZone(o: {
+  cfg: LocalnetConfig;
+  zone: pulumi.Output<string>;
+  offerings: pulumi.Output<Offerings>;
+  source: string;
+  configured?: string;
+}): pulumi.Output<string> {
+  const { cfg } = o;
+  return pulumi.all([o.zone, o.offerings]).apply(([zone, offerings]) => {
+    if (o.configured && o.configured !== zone) {
+      throw new Error(movedZoneProblem({ configured: o.configured, kept: zone, stack: cfg.stack }));
+    }
+    const types = instanceTypeKeys(cfg);
+    const problem = zoneOfferingProblem({
+      zone,
+      source: o.source,
+      offerings,
+      types,
+      region: cfg.region,
+      stack: cfg.stack,
+    });
+    if (problem) throw new Error(problem);
+    return zone;
+  });
+}
+
+function offeringsOf(cfg: LocalnetConfig, opts: pulumi.InvokeOutputOptions): pulumi.Output<Offerings> {
+  const types = [...instanceTypeKeys(cfg).keys()];
+  return aws.ec2.getInstanceTypeOfferingsOutput(
+    { locationType: "availability-zone", filters: [{ name: "instance-type", values: types }] },
+    opts,
+  );
+}
+
 export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): NetworkOutputs {
   const opts = { parent };
   const net = cfg.network;
+  const offerings = offeringsOf(cfg, opts);
   if (net.mode === "existing") {
     const vpc = aws.ec2.getVpcOutput({ id: net.vpcId }, opts);
     const subnet = aws.ec2.getSubnetOutput({ id: net.subnetIds[0] }, opts);
+    const source = `the zone of ${net.subnetIds[0]}, the first of near-localnet:subnetIds`;
     return {
       vpcId: pulumi.output(net.vpcId),
       vpcCidr: vpc.cidrBlock,
       subnetId: pulumi.output(net.subnetIds[0]),
       subnetIds: pulumi.output(net.subnetIds),
-      availabilityZone: subnet.availabilityZone,
+      availabilityZone: checkedZone({ cfg, zone: subnet.availabilityZone, offerings, source }),
       publicIp: false,
     };
   }
 
-  const types = [...new Set([cfg.base.instanceType, cfg.mpc.instanceType])];
+  // The zone for a subnet that does not exist yet: the configured one, or the lookup's choice (a stack deployed by
+  // the driver always has it configured). An existing subnet keeps its zone (ignoreChanges below), whatever a later
+  // lookup says; everything zonal then follows the subnet's zone.
+  const types = [...instanceTypeKeys(cfg).keys()];
   const az = net.availabilityZone
     ? pulumi.output(net.availabilityZone)
-    : aws.ec2
-        .getInstanceTypeOfferingsOutput(
-          { locationType: "availability-zone", filters: [{ name: "instance-type", values: types }] },
-          opts,
-        )
-        .apply((o) => chooseZone(o, types, cfg.region));
+    : offerings.apply((o) => chooseZone(o, types, cfg.region));
+  const keepZone = { ...opts, ignoreChanges: ["availabilityZone"] };
+  const zoneOf = (subnet: aws.ec2.Subnet) =>
+    checkedZone({
+      cfg,
+      zone: subnet.availabilityZone,
+      offerings,
+      source: "the stack's subnets",
+      configured: net.availabilityZone,
+    });
   const tags = (leaf: string) => nameTags(cfg, leaf, "base");
   const vpc = new aws.ec2.Vpc(
     "vpc",
@@ -95,7 +122,7 @@ export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): Net
     const subnet = new aws.ec2.Subnet(
       "nodes",
       { vpcId: vpc.id, cidrBlock: nodesCidr, availabilityZone: az, mapPublicIpOnLaunch: false, tags: tags("nodes") },
-      opts,
+      keepZone,
     );
     new aws.ec2.RouteTableAssociation("nodes-routes", { subnetId: subnet.id, routeTableId: publicRoutes.id }, opts);
     return {
@@ -103,7 +130,7 @@ export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): Net
       vpcCidr: vpc.cidrBlock,
       subnetId: subnet.id,
       subnetIds: subnet.id.apply((id) => [id]),
-      availabilityZone: az,
+      availabilityZone: zoneOf(subnet),
       publicIp: true,
       internetGateway: igw,
     };
@@ -113,7 +140,7 @@ export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): Net
   const edge = new aws.ec2.Subnet(
     "edge",
     { vpcId: vpc.id, cidrBlock: edgeCidr, availabilityZone: az, tags: tags("edge") },
-    opts,
+    keepZone,
   );
   new aws.ec2.RouteTableAssociation("edge-routes", { subnetId: edge.id, routeTableId: publicRoutes.id }, opts);
   const eip = new aws.ec2.Eip("nat-ip", { domain: "vpc", tags: tags("nat-ip") }, opts);
@@ -130,7 +157,7 @@ export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): Net
   const subnet = new aws.ec2.Subnet(
     "nodes",
     { vpcId: vpc.id, cidrBlock: nodesCidr, availabilityZone: az, tags: tags("nodes") },
-    opts,
+    keepZone,
   );
   new aws.ec2.RouteTableAssociation("nodes-routes", { subnetId: subnet.id, routeTableId: privateRoutes.id }, opts);
   return {
@@ -138,7 +165,7 @@ export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): Net
     vpcCidr: vpc.cidrBlock,
     subnetId: subnet.id,
     subnetIds: subnet.id.apply((id) => [id]),
-    availabilityZone: az,
+    availabilityZone: zoneOf(subnet),
     publicIp: false,
   };
 }

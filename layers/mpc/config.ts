@@ -1,7 +1,7 @@
 // Layer 3's configuration: the MPC release (mpcVersion selects an entry of ./releases.ts), the
 // MPC nodes (count, threshold, hosts, P2P port) and the signature domains they hold keys for.
 // Read through the shared ConfigReader.
-import { IMAGE, VERSION, fullKey, type ConfigReader } from "../../platform/config/reader.js";
+import { VERSION, fullKey, type ConfigReader } from "../../platform/config/reader.js";
 import {
   DEFAULT_SCHEMES,
   describeSignatureSchemes,
@@ -74,7 +74,7 @@ export function readMpcConfig(r: ConfigReader, choice: MpcReleaseChoice): MpcCon
     nodes,
     threshold,
     version: choice.version,
-    image: r.str("mpcImage", release.image, IMAGE, "is not a container image reference", DEFAULT_MPC_RELEASE.image),
+    image: r.image("mpcImage", release.image, DEFAULT_MPC_RELEASE.image),
     instanceType: r.instanceType("mpcInstanceType", d.mpcInstanceType),
     dataVolumeGiB: r.int("mpcDataVolumeGiB", d.mpcDataVolumeGiB, 20, 16384, "50"),
     p2pPort: r.int("mpcP2pPort", d.mpcP2pPort, 1024, 65535, "3000"),

@@ -1,7 +1,11 @@
 // The machinery every configuration section reads through: one getter, one list of problems
-// (so one run reports them all), the `pulumi config set ...` that fixes each, and the validators
-// more than one section uses. Pure: no Pulumi import, so the program, `synth` and tests share it.
+// (so one run reports them all), the `pulumi config set ... --stack <stack>` that fixes each, the
+// keys the sections read (which makes every other near-localnet:* key an unknown one), and the
+// validators more than one section uses. A section reads each of its keys on every run, whichever
+// mode the rest of the configuration selects: that is how a key becomes known.
+// Pure: no Pulumi import, so the program, `synth`, the driver and tests share it.
 import { nearToYocto } from "../near/amounts.js";
+import { isImageReference, IMAGE_REFERENCE_RULE } from "./image.js";
 
 export const NAMESPACE = "near-localnet";
 
@@ -19,7 +23,6 @@ export class ConfigError extends Error {
 }
 
 export const VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-export const IMAGE = /^[a-z0-9]+([._/-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
 // Graviton families (t4g, m7g, c7gn, ...): the nearcore and MPC images are amd64-only.
 const ARM_FAMILY = /^[a-z]+\d+[a-z]*g[a-z]*\./;
@@ -33,8 +36,19 @@ export function fullKey(key: string): string {
   return key.includes(":") ? key : `${NAMESPACE}:${key}`;
 }
 
-export function configSetCommand(key: string, example: string): string {
-  return `pulumi config set ${fullKey(key)} ${example}`;
+/**
+ * The command that sets a key on this stack. `--stack` always: without it Pulumi sets the key on whichever stack is
+ * selected in the checkout, which the driver changes. `example` is the value as typed in a shell; a `--path` example
+ * ("--path tags.team platform") names a nested key.
+ */
+export function configSetCommand(key: string, example: string, stack: string): string {
+  const path = /^--path '?([\w.-]+)'? (.*)$/.exec(example);
+  if (path) return `pulumi config set --path '${fullKey(path[1])}' ${path[2]} --stack ${stack}`;
+  return `pulumi config set ${fullKey(key)} ${example} --stack ${stack}`;
+}
+
+function configRmCommand(key: string, stack: string): string {
+  return `pulumi config rm ${fullKey(key)} --stack ${stack}`;
 }
 
 export type Pattern = RegExp | ((v: string) => boolean);
@@ -42,11 +56,25 @@ export type Pattern = RegExp | ((v: string) => boolean);
 /** Reads and validates keys through one getter, collecting every problem instead of stopping at the first. */
 export class ConfigReader {
   readonly problems: string[] = [];
+  /** Every key read so far, in full form ("near-localnet:vpcCidr"). */
+  readonly read = new Set<string>();
 
-  constructor(private readonly get: ConfigGetter) {}
+  constructor(
+    private readonly get: ConfigGetter,
+    readonly stack: string,
+  ) {}
 
   raw(key: string): unknown {
+    this.read.add(fullKey(key));
     return this.get(fullKey(key));
+  }
+
+  setCommand(key: string, example: string): string {
+    return configSetCommand(key, example, this.stack);
+  }
+
+  rmCommand(key: string): string {
+    return configRmCommand(key, this.stack);
   }
 
   isSet(key: string): boolean {
@@ -59,7 +87,7 @@ export class ConfigReader {
   }
 
   bad(key: string, value: unknown, why: string, example: string): void {
-    this.problem(`${fullKey(key)} = ${JSON.stringify(value)}: ${why}. Fix: ${configSetCommand(key, example)}`);
+    this.problem(`${fullKey(key)} = ${JSON.stringify(value)}: ${why}. Fix: ${this.setCommand(key, example)}`);
   }
 
   /** A string key; `def` undefined makes it required. */
@@ -67,7 +95,7 @@ export class ConfigReader {
     const raw = this.raw(key);
     if (!this.isSet(key)) {
       if (def === undefined) {
-        this.problem(`${fullKey(key)} is required. Fix: ${configSetCommand(key, example)}`);
+        this.problem(`${fullKey(key)} is required. Fix: ${this.setCommand(key, example)}`);
         return "";
       }
       return def;
@@ -123,6 +151,17 @@ export class ConfigReader {
     }
     this.bad(key, raw, "must be a list", `'["a","b"]'`);
     return [];
+  }
+
+  /** A container image reference the hosts' bootstraps accept (./image.ts). */
+  image(key: string, def: string, example: string): string {
+    return this.str(
+      key,
+      def,
+      isImageReference,
+      `is not an image reference the hosts accept (${IMAGE_REFERENCE_RULE})`,
+      example,
+    );
   }
 
   /** An EC2 instance type the images (amd64) and the bootstraps (NVMe volume ids) can use. */

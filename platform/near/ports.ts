@@ -11,3 +11,10 @@ export const MPC_WEB_PORT = 8080;
 
 /** The neard RPC on the same host: where the operations on an instance send their requests. */
 export const LOCAL_RPC_URL = `http://127.0.0.1:${NEAR_RPC_PORT}`;
+
+/**
+ * Ports the MPC node binds on loopback besides its web UI (near/mpc 3.14.1 crates/node/src/config.rs:
+ * `migration_web_ui`, `pprof_bind_address`); the numbers are the ones layers/mpc/scripts/bootstrap.sh writes.
+ */
+export const MPC_MIGRATION_PORT = 8079;
+export const MPC_PPROF_PORT = 34001;

@@ -12,10 +12,24 @@ export interface Harness {
   one: (type: string, name?: string) => RecordedResource;
 }
 
-export function harness(config: Record<string, string>, stack = "localnet", commandResults?: CommandResults): Harness {
+/** What installMocks takes besides the project, stack, region and command results. */
+type MockOptions = Pick<Parameters<typeof installMocks>[0], "existing" | "calls">;
+
+export function harness(
+  config: Record<string, string>,
+  stack = "localnet",
+  commandResults?: CommandResults,
+  mocks: MockOptions = {},
+): Harness {
   const full: Record<string, string> = { "aws:region": "us-east-1", ...config };
   pulumi.runtime.setAllConfig(full);
-  const records = installMocks({ project: "near-localnet", stack, region: full["aws:region"], commandResults });
+  const records = installMocks({
+    project: "near-localnet",
+    stack,
+    region: full["aws:region"],
+    commandResults,
+    ...mocks,
+  });
   const cfg = loadConfig((k) => full[k], stack);
   const byType = (type: string) => records.filter((r) => r.type === type);
   return {
