@@ -1,25 +1,61 @@
-// Defaults that work without any service account, and the prerequisite checks that give a
-// clear message before Pulumi starts: state in a local file backend inside the project
-// (PULUMI_BACKEND_URL overrides), secrets with a passphrase (PULUMI_CONFIG_PASSPHRASE or
-// PULUMI_CONFIG_PASSPHRASE_FILE, or a secretsprovider in Pulumi.<stack>.yaml), the Pulumi CLI
-// on PATH, AWS credentials.
+// The state backend and the prerequisite checks that give a clear message before Pulumi starts. The backend is the
+// one plain `pulumi` uses in this directory, chosen as the Pulumi CLI chooses it (pulumi/pulumi
+// pkg/cmd/pulumi/backend GetCurrentCloudURL): PULUMI_BACKEND_URL, else `backend.url` of Pulumi.yaml (the project
+// names a file backend in .pulumi-state/ of the checkout; a team names its S3 bucket there), else the project-local
+// file backend. Secrets with a passphrase (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, or a
+// secretsprovider in Pulumi.<stack>.yaml), the Pulumi CLI on PATH, AWS credentials.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { MISSING_AWS_MESSAGE, MISSING_CLI_MESSAGE, MISSING_PASSPHRASE_MESSAGE } from "./engine.js";
 
 const STATE_DIR = ".pulumi-state";
+const FILE_SCHEME = "file://";
 
 export interface BackendChoice {
   url: string;
-  /** True when the default (project-local file backend) is used. */
-  isDefault: boolean;
+  /** Where it was read: PULUMI_BACKEND_URL, Pulumi.yaml, or the default. */
+  source: "env" | "project" | "default";
+  /** True for the project-local file backend (.pulumi-state/ of this checkout). */
+  isLocal: boolean;
+}
+
+/** `backend.url` of Pulumi.yaml, if it names one. */
+function projectBackendUrl(repoDir: string): string | undefined {
+  const file = join(repoDir, "Pulumi.yaml");
+  if (!existsSync(file)) return undefined;
+  const doc = parseYaml(readFileSync(file, "utf8")) as { backend?: { url?: unknown } } | null;
+  const url = doc?.backend?.url;
+  return typeof url === "string" && url.trim() ? url.trim() : undefined;
+}
+
+/**
+ * A relative file:// path made absolute against the project directory, as the CLI does against the directory it
+ * runs in (pulumi/pulumi pkg/backend/diy/backend.go massageBlobPath: filepath.Abs); the driver runs it there.
+ */
+function absoluteFileUrl(url: string, repoDir: string): string {
+  if (!url.startsWith(FILE_SCHEME)) return url;
+  const path = url.slice(FILE_SCHEME.length);
+  if (path.startsWith("~") || isAbsolute(path)) return url;
+  return `${FILE_SCHEME}${resolve(repoDir, path)}`;
 }
 
 export function backendFor(env: NodeJS.ProcessEnv, repoDir: string): BackendChoice {
+  const local = `${FILE_SCHEME}${resolve(repoDir, STATE_DIR)}`;
   const given = env.PULUMI_BACKEND_URL?.trim();
-  if (given) return { url: given, isDefault: false };
-  return { url: `file://${resolve(repoDir, STATE_DIR)}`, isDefault: true };
+  const project = projectBackendUrl(repoDir);
+  const choice: Omit<BackendChoice, "isLocal"> = given
+    ? { url: absoluteFileUrl(given, repoDir), source: "env" }
+    : project
+      ? { url: absoluteFileUrl(project, repoDir), source: "project" }
+      : { url: local, source: "default" };
+  return { ...choice, isLocal: choice.url === local };
+}
+
+/** Pulumi Cloud (or a self-hosted one) encrypts secrets itself; every other backend gets the passphrase provider. */
+export function isPulumiCloud(url: string): boolean {
+  return /^https?:\/\//.test(url);
 }
 
 /** Creates the project-local state directory, git-ignored from inside so state never gets committed. */
@@ -48,7 +84,7 @@ export function passphraseProblem(
 ): string | null {
   const provider = stackSecretsProvider(repoDir, stack);
   if (provider && provider !== "passphrase") return null; // awskms://, gcpkms://, ... manage their own keys
-  if (!provider && /^https?:\/\//.test(backend)) return null; // Pulumi Cloud: the service encrypts secrets
+  if (!provider && isPulumiCloud(backend)) return null; // Pulumi Cloud: the service encrypts secrets
   if (env.PULUMI_CONFIG_PASSPHRASE !== undefined)
     return tooShort("PULUMI_CONFIG_PASSPHRASE", env.PULUMI_CONFIG_PASSPHRASE);
   const file = env.PULUMI_CONFIG_PASSPHRASE_FILE;

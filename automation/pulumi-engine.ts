@@ -12,7 +12,14 @@ import {
   type PendingOperation,
   type ResourceProgress,
 } from "./engine.js";
-import { backendFor, ensureLocalState, findPulumiCli, missingCliMessage, passphraseProblem } from "./backend.js";
+import {
+  backendFor,
+  ensureLocalState,
+  findPulumiCli,
+  isPulumiCloud,
+  missingCliMessage,
+  passphraseProblem,
+} from "./backend.js";
 import type { OutputValue, StateResource } from "./stack-outputs.js";
 
 export interface PulumiEngineOptions {
@@ -58,7 +65,7 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
   const cli = findPulumiCli(env);
   if (!cli) throw new EngineError("missing-cli", missingCliMessage());
   const backend = backendFor(env, opts.workDir);
-  if (backend.isDefault) ensureLocalState(opts.workDir);
+  if (backend.isLocal) ensureLocalState(opts.workDir);
   const passphrase = passphraseProblem(env, opts.workDir, opts.stack, backend.url);
   if (passphrase) throw new EngineError("missing-passphrase", passphrase);
 
@@ -72,7 +79,8 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
       workDir: opts.workDir,
       pulumiCommand,
       envVars: { PULUMI_BACKEND_URL: backend.url, PULUMI_SKIP_UPDATE_CHECK: "true" },
-      ...(backend.isDefault ? { secretsProvider: "passphrase" } : {}),
+      // a new stack's secrets: the passphrase provider on every self-managed backend (file, S3), as plain `pulumi`
+      ...(isPulumiCloud(backend.url) ? {} : { secretsProvider: "passphrase" }),
     };
     const args = { stackName: opts.stack, workDir: opts.workDir };
     stack =

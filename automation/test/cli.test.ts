@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { main } from "../cli.js";
 import type { CliContext } from "../cli/context.js";
 import { resolveLogTarget } from "../cli/logs.js";
@@ -271,13 +272,37 @@ describe("engine errors", () => {
 describe("backend defaults", () => {
   it("uses a git-ignored file backend inside the project unless PULUMI_BACKEND_URL is set", () => {
     const dir = mkdtempSync(join(tmpdir(), "automation-"));
-    expect(backendFor({}, dir)).toEqual({ url: `file://${dir}/.pulumi-state`, isDefault: true });
+    const local = `file://${dir}/.pulumi-state`;
+    expect(backendFor({}, dir)).toEqual({ url: local, source: "default", isLocal: true });
     expect(backendFor({ PULUMI_BACKEND_URL: "s3://bucket/state" }, dir)).toEqual({
       url: "s3://bucket/state",
-      isDefault: false,
+      source: "env",
+      isLocal: false,
     });
     ensureLocalState(dir);
     expect(readFileSync(join(dir, ".pulumi-state", ".gitignore"), "utf8")).toContain("\n*\n");
+  });
+
+  it("reads backend.url of Pulumi.yaml as the Pulumi CLI does: after PULUMI_BACKEND_URL, relative to the project", () => {
+    const dir = mkdtempSync(join(tmpdir(), "automation-"));
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: near-localnet\nbackend:\n  url: file://./.pulumi-state\n");
+    expect(backendFor({}, dir)).toEqual({ url: `file://${dir}/.pulumi-state`, source: "project", isLocal: true });
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: near-localnet\nbackend:\n  url: s3://team-state/near-localnet\n");
+    expect(backendFor({}, dir)).toEqual({ url: "s3://team-state/near-localnet", source: "project", isLocal: false });
+    expect(backendFor({ PULUMI_BACKEND_URL: "file://~/.pulumi-other" }, dir)).toEqual({
+      url: "file://~/.pulumi-other",
+      source: "env",
+      isLocal: false,
+    });
+  });
+
+  it("the repository's Pulumi.yaml names the project-local file backend, so plain pulumi shares the driver's state", () => {
+    const repo = join(dirname(fileURLToPath(import.meta.url)), "../..");
+    expect(backendFor({}, repo)).toEqual({
+      url: `file://${resolve(repo, ".pulumi-state")}`,
+      source: "project",
+      isLocal: true,
+    });
   });
 
   it("explains a missing passphrase, and accepts a passphrase, a file, a KMS provider or Pulumi Cloud", () => {
