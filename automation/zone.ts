@@ -103,8 +103,10 @@ export async function keepZone(o: KeepZoneOptions): Promise<string> {
   const cfg = stackConfig(o.workDir, o.stack);
   const types = instanceTypeKeys(cfg);
   const offerings = await o.lookups.offerings([...types.keys()]);
+  const subnetIds = cfg.network.mode === "existing" ? cfg.network.subnetIds : undefined;
   const check = (zone: string, source: string) => {
-    const problem = zoneOfferingProblem({ zone, source, offerings, types, region: cfg.region, stack: o.stack });
+    const region = cfg.region;
+    const problem = zoneOfferingProblem({ zone, source, offerings, types, region, stack: o.stack, subnetIds });
     if (problem) throw new EngineError("failed", problem);
   };
   if (cfg.network.mode === "existing") {

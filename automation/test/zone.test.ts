@@ -117,6 +117,10 @@ describe("up keeps the availability zone", () => {
       `error: availability zone us-east-1e (the zone of ${Subnet!.SubnetId}, the first of near-localnet:subnetIds) ` +
         "does not offer m6i.large (near-localnet:baseInstanceType, near-localnet:mpcInstanceType)",
     );
+    expect(out.err.join("\n")).toContain(
+      "or, before the first deploy, list first a subnet in a zone that offers them: " +
+        `pulumi config set near-localnet:subnetIds '["<subnet>"]' --stack localnet`,
+    );
   });
 
   it("a config problem stops up before any Pulumi operation, with every problem", async () => {

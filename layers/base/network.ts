@@ -40,6 +40,7 @@ function checkedZone(o: {
   offerings: pulumi.Output<Offerings>;
   source: string;
   configured?: string;
+  subnetIds?: string[];
 }): pulumi.Output<string> {
   const { cfg } = o;
   return pulumi.all([o.zone, o.offerings]).apply(([zone, offerings]) => {
@@ -81,7 +82,13 @@ export function createNetwork(cfg: LocalnetConfig, parent: pulumi.Resource): Net
       vpcCidr: vpc.cidrBlock,
       subnetId: pulumi.output(net.subnetIds[0]),
       subnetIds: pulumi.output(net.subnetIds),
-      availabilityZone: checkedZone({ cfg, zone: subnet.availabilityZone, offerings, source }),
+      availabilityZone: checkedZone({
+        cfg,
+        zone: subnet.availabilityZone,
+        offerings,
+        source,
+        subnetIds: net.subnetIds,
+      }),
       publicIp: false,
     };
   }

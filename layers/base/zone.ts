@@ -50,6 +50,8 @@ export interface ZoneCheck {
   types: Map<string, string[]>;
   region: string;
   stack: string;
+  /** The existing VPC's subnets (existing-VPC mode): the zone is theirs, so another subnet is a way out too. */
+  subnetIds?: string[];
 }
 
 /** null when the zone offers every type; else the message, naming the keys and the fix. */
@@ -62,7 +64,11 @@ export function zoneOfferingProblem(c: ZoneCheck): string | null {
     `availability zone ${c.zone} (${c.source}) does not offer ${what}. The zone is kept: the stack's subnets and ` +
     "data volumes live there, and EBS volumes cannot move. Fix: choose an instance type that zone offers " +
     `(aws ec2 describe-instance-type-offerings --region ${c.region} --location-type availability-zone ` +
-    `--filters Name=location,Values=${c.zone}), e.g. ${configSetCommand(example, "<type>", c.stack)}`
+    `--filters Name=location,Values=${c.zone}), e.g. ${configSetCommand(example, "<type>", c.stack)}` +
+    (c.subnetIds
+      ? `; or, before the first deploy, list first a subnet in a zone that offers them: ` +
+        configSetCommand("subnetIds", `'${JSON.stringify(["<subnet>", ...c.subnetIds.slice(1)])}'`, c.stack)
+      : "")
   );
 }
 

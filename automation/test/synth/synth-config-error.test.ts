@@ -21,3 +21,14 @@ test("bad configuration: exit 2, every problem named, nothing written", async ()
   expect(text).toContain('near-localnet:chainId = "Bad Chain"');
   expect(existsSync(out)).toBe(false);
 });
+
+test("a Pulumi.<stack>.yaml that is not YAML: a message with its line, before the program runs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "synth-bad-"));
+  writeFileSync(join(dir, "Pulumi.yaml"), `name: near-localnet\nruntime: nodejs\nmain: ${resolve("index.ts")}\n`);
+  writeFileSync(join(dir, "Pulumi.broken.yaml"), "config:\n  aws:region: us-east-1\n near-localnet:egress: nat\n");
+  const msgs: string[] = [];
+  expect(await runSynth({ stack: "broken", out: join(dir, "out"), projectDir: dir, log: (l) => msgs.push(l) })).toBe(2);
+  expect(msgs).toHaveLength(1);
+  expect(msgs[0]).toMatch(/Pulumi\.broken\.yaml is not valid YAML at line 3, column \d+: .+\. Fix: correct that line/);
+  expect(msgs[0]).not.toMatch(/\n\s+at /);
+});
