@@ -86,7 +86,10 @@ const RESERVED_NAME_STARTS = ["aws", "amazon", "amzn", "xn--", "sthree-"];
 /**
  * The stack name goes into physical names too; the tightest is a DNS label: the Cloud Map namespace
  * <stack>.<namePrefix>.internal (at most 63 characters per label, letters, digits and inner dashes), lowercase
- * because it also begins the artifacts bucket's name.
+ * because it also begins the artifacts bucket's name. With it and namePrefix's 24 characters the others fit: the
+ * SSM documents <prefix>-<stack>-ops-diagnostics (at most 128), the log group /<prefix>/<stack>/containers (512),
+ * the bucket prefix (cut to 37 characters, platform-random suffix), Name tags (256); IAM roles, instance profiles
+ * and security groups get names Pulumi generates, and SSM parameters and secrets start with the fixed namespace.
  */
 const STACK_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
