@@ -55,6 +55,7 @@ function checkedZone(o: {
       types,
       region: cfg.region,
       stack: cfg.stack,
+      subnetIds: o.subnetIds,
     });
     if (problem) throw new Error(problem);
     return zone;

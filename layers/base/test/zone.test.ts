@@ -89,3 +89,36 @@ describe("chooseZone", () => {
     );
   });
 });
+
+test("existing-VPC mode: the first subnet's zone, checked, with the subnetIds way out", async () => {
+  const h = harness({
+    "near-localnet:vpcId": "vpc-0123456789abcdef0",
+    "near-localnet:subnetIds": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+  });
+  const parent = new pulumi.ComponentResource("test:index:Network", "net-existing");
+  // the mock's getSubnet answers us-east-1b, which offers every type
+  expect(await zoneOf(createNetwork(h.cfg, parent).availabilityZone)).toBe("us-east-1b");
+  const h2 = harness(
+    {
+      "near-localnet:vpcId": "vpc-0123456789abcdef0",
+      "near-localnet:subnetIds": '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"]',
+    },
+    "localnet",
+    undefined,
+    {
+      calls: (args) =>
+        args.token === "aws:ec2/getSubnet:getSubnet"
+          ? { id: args.inputs.id, availabilityZone: "us-east-1a" }
+          : undefined,
+    },
+  );
+  const parent2 = new pulumi.ComponentResource("test:index:Network", "net-existing-a");
+  await expect(zoneOf(createNetwork(h2.cfg, parent2).availabilityZone)).rejects.toThrow(
+    "availability zone us-east-1a (the zone of subnet-0123456789abcdef0, the first of near-localnet:subnetIds) does " +
+      "not offer m6i.large (near-localnet:baseInstanceType, near-localnet:mpcInstanceType).",
+  );
+  await expect(zoneOf(createNetwork(h2.cfg, parent2).availabilityZone)).rejects.toThrow(
+    "or, before the first deploy, list first a subnet in a zone that offers them: pulumi config set " +
+      `near-localnet:subnetIds '["<subnet>","subnet-0123456789abcdef1"]' --stack localnet`,
+  );
+});
