@@ -261,6 +261,7 @@ function checkPorts(r: ConfigReader, services: ServicesConfig, mpc: MpcConfig): 
  */
 function checkAccountIds(r: ConfigReader, base: BaseConfig, mpc: MpcConfig): void {
   const root = base.rootAccountId;
+  // the core contracts' accounts (Layer 2's plan, not loaded here) have shorter names than sign-tester
   const names = [
     ...reservedAccountNames([]).filter((n) => !n.endsWith("*")),
     `${MPC_NODE_ACCOUNT_PREFIX}${mpc.nodes - 1}`,
