@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { main } from "../cli.js";
 import type { CliContext } from "../cli/context.js";
@@ -67,6 +68,15 @@ describe("up keeps the availability zone", () => {
       `availability zone: us-east-1a, kept in ${ZONE_KEY} (Pulumi.localnet.yaml): commit it with the stack's config`,
     );
     expect(engine.calls.filter((c) => c.op === "up")).toHaveLength(3);
+  });
+
+  it("the repository's own Pulumi.localnet.yaml passes the driver's checks", async () => {
+    const engine = new FakeEngine();
+    const repo = fileURLToPath(new URL("../..", import.meta.url));
+    const { code } = run(engine, repo);
+    expect(await code(["up", "--skip-sign-test"])).toBe(0);
+    // m6i.large is offered in zones a-d and f of moto's us-east-1
+    expect(engine.configValues[ZONE_KEY]).toBe("us-east-1a");
   });
 
   it("a deployed stack without the key keeps its subnets' zone, not the lookup's first", async () => {
