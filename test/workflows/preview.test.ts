@@ -52,6 +52,9 @@ test("the preview reads the backend as the driver does and says when the stack i
   const backend = steps.find((s) => s.run?.includes("backendFor"))!;
   expect(backend.run).toContain('import("./automation/backend.ts")');
   expect(backend.run).toContain("does not exist in the backend $url yet");
+  // only Pulumi's "no stack named ... found" is a missing stack; any other error fails the job
+  expect(backend.run).toContain('grep -q "no stack named"');
+  expect(backend.run).toMatch(/::error title=State backend::[^\n]*\n\s*exit 1/);
   expect(backend.run).toContain("GITHUB_STEP_SUMMARY");
   const preview = steps.find((s) => s.with?.command === "preview")!;
   expect(preview.if).toBe("steps.backend.outputs.exists == 'true'");
