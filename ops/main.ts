@@ -26,6 +26,8 @@ export interface RunIO {
   connectOptions?: ConnectOptions;
   /** Resolves when a long-running operation (faucet) should stop; default: SIGTERM/SIGINT. */
   stopSignal?: Promise<void>;
+  /** SSM client for the Run Commands an operation sends (default: one for the instance's region). */
+  ssm?: OperationContext["ssm"];
 }
 
 /** What each layer adds to the bundle (Layer 1's gate needs only the generic operations). */
@@ -95,6 +97,7 @@ export async function run(argv: string[], io: RunIO): Promise<number> {
     log,
     connectOptions: { log, ...io.connectOptions },
     stopSignal: io.stopSignal,
+    ssm: io.ssm,
   };
   try {
     const r = await op(payload, ctx);

@@ -33,6 +33,7 @@ export type OpsErrorCode =
   | "FAUCET_LIMIT"
   | "FAUCET_REJECTED"
   | "FAUCET_UNAVAILABLE"
+  | "UNATTESTED"
   | "INTERNAL";
 
 export class OpsError extends Error {

@@ -12,6 +12,8 @@ export interface OperationContext {
   connectOptions: ConnectOptions;
   /** Resolves when a long-running operation (the faucet) should stop; default: SIGTERM/SIGINT. */
   stopSignal?: Promise<void>;
+  /** The SSM client an operation sends Run Commands with (tests); default an SSMClient for the instance's region. */
+  ssm?: { send(command: any): Promise<any> };
 }
 
 type Operation = (payload: Record<string, unknown>, ctx: OperationContext) => Promise<Record<string, unknown>>;

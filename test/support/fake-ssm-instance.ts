@@ -28,17 +28,22 @@ export interface FakeSsmInstanceOptions {
   connectOptions?: ConnectOptions;
   /** SendCommand throws this (e.g. an InvalidInstanceId error) instead of running anything. */
   failSend?: Error;
+  /**
+   * Other documents the instances run, by name: what the command does there (e.g. the MPC restart document
+   * reaching a simulated node's host). Any other document runs the ops CLI as run-op does.
+   */
+  documents?: Record<string, (sent: SentCommand) => Promise<Invocation>>;
 }
 
 /** One SendCommand as the instance received it: the document's parameters, the instance and the document. */
-type SentCommand = Record<string, string> & { instanceId: string; document: string };
+export type SentCommand = Record<string, string> & { instanceId: string; document: string };
 
 export interface FakeSsmInstance {
   client: SsmSender;
   sent: SentCommand[];
 }
 
-interface Invocation {
+export interface Invocation {
   stdout: string;
   stderr: string;
   exit: number;
@@ -64,6 +69,8 @@ export function fakeSsmInstance(opts: FakeSsmInstanceOptions = {}): FakeSsmInsta
       },
       keyClients: keys.clients(),
       connectOptions: opts.connectOptions ?? { pollMs: 10 },
+      // Commands an operation sends from the instance go through this same fake SSM.
+      ssm: client,
     });
     return { stdout: stdout.map((l) => `${l}\n`).join(""), stderr, exit };
   }
@@ -75,9 +82,11 @@ export function fakeSsmInstance(opts: FakeSsmInstanceOptions = {}): FakeSsmInsta
         const params = Object.fromEntries(
           Object.entries(cmd.input.Parameters ?? {}).map(([k, v]) => [k, (v as string[])[0]]),
         );
-        sent.push({ ...params, instanceId: cmd.input.InstanceIds?.[0] ?? "", document: cmd.input.DocumentName ?? "" });
+        const one = { ...params, instanceId: cmd.input.InstanceIds?.[0] ?? "", document: cmd.input.DocumentName ?? "" };
+        sent.push(one);
         const id = `cmd-${sent.length}`;
-        invocations.set(id, await runOnInstance(params.operation, params.payload));
+        const other = opts.documents?.[one.document];
+        invocations.set(id, other ? await other(one) : await runOnInstance(params.operation, params.payload));
         return { Command: { CommandId: id } };
       }
       if (cmd instanceof GetCommandInvocationCommand) {

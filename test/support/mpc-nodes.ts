@@ -18,7 +18,9 @@
  *     on the contract, signed with the child key root + tweak (tweak from predecessor and path);
  *     the contract verifies it against the key it derives itself.
  *
- * Misbehaviour per node: attest: false (never attests), respond: "never" | "wrong-signature".
+ * Misbehaviour per node: attest: false (never attests: its attestation task gave up, as the real node's does
+ * 12 hours after its start), respond: "never" | "wrong-signature". restart(accountId) is the node's container
+ * restarting: a fresh start submits its participant info again, whatever `attest` says.
  * A sign request is answered by ONE node, the lowest-id participant whose respond mode is not
  * "never" (in the real network one leader per request responds).
  *
@@ -129,6 +131,8 @@ const YIELD_TIMEOUT_BLOCKS = 200;
 
 export class MpcNodes {
   readonly calls: NodeCall[] = [];
+  /** The nodes whose container was restarted, in order. */
+  readonly restarts: string[] = [];
   readonly signRequests: SeenSignRequest[] = [];
   /**
    * The test's clock: after a `sign` no node answered successfully, advance the chain
@@ -224,6 +228,20 @@ export class MpcNodes {
         tls_public_key: n.tlsPublicKey,
       });
     }
+  }
+
+  /** The node's container restarted: at its start it submits its participant info (crates/node/src/tee/remote_attestation.rs). */
+  async restart(accountId: string): Promise<NodeCall> {
+    const n = this.node(accountId);
+    if (!n) throw new Error(`mpc-nodes: no node ${accountId}`);
+    this.restarts.push(accountId);
+    const call = await this.send(n, "submit_participant_info", {
+      proposed_participant_attestation: MOCK_ATTESTATION,
+      tls_public_key: n.tlsPublicKey,
+    });
+    // back in the network, it takes part in the key event in progress
+    if (this.unsubscribe) this.enqueue(() => this.keygen().then(() => {}));
+    return call;
   }
 
   /**

@@ -9,7 +9,14 @@
 //                     polls `state` until Running with a key for every configured scheme; step
 //                     lines when the state changes (and a heartbeat); on timeout a TIMEOUT error
 //                     whose message is the diagnostic summary (also sent as a "diagnostics" step).
+//                     With `attestation` (see attestationOf) it also watches the participants' attestations
+//                     and restarts a node that stays unattested (ops/attestation.ts).
 //   mpc-root-keys     {contractId?, schemes?, rpcUrl?, chainId?}: `public_key {domain_id}` per domain.
+//   mpc-ensure-attested {contractId?, rpcUrl?, chainId?, only?: [accountId], ...attestation}: every (selected)
+//                     participant attested for its account key; one that is not after graceMs has its MPC node
+//                     container restarted and gets settleMs; UNATTESTED (which node, what was done, the result)
+//                     otherwise.
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { actions } from "near-api-js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { OperationContext, OperationTable } from "../../../platform/near/operation.js";
@@ -17,9 +24,17 @@ import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import { connect, sendTransaction, view, type NearConnection } from "../../../platform/near/client.js";
 import { isValidAccountId } from "../../../platform/near/account-id.js";
 import { sleep } from "../../../platform/time.js";
-import { DEFAULT_SCHEMES, addDomainsArgs, parseSchemes, type DomainConfig, type Scheme } from "./args.js";
+import {
+  DEFAULT_SCHEMES,
+  addDomainsArgs,
+  normaliseEd25519PublicKey,
+  parseSchemes,
+  type DomainConfig,
+  type Scheme,
+} from "./args.js";
 import { SIGNER_CALL_GAS, SIGNER_CONTRACT_ACCOUNT } from "./constants.js";
 import { readSignerState, setupSigner, type SignerPlanOptions } from "./signer.js";
+import { AttestationWatch, ensureAttested, type AttestedNode } from "./attestation.js";
 import {
   currentParameters,
   hasVotedFor,
@@ -55,6 +70,58 @@ function contractIdOf(payload: Record<string, unknown>): string {
 function schemesOf(payload: Record<string, unknown>): Scheme[] {
   return payload.schemes === undefined ? [...DEFAULT_SCHEMES] : parseSchemes(payload.schemes);
 }
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+const DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
+
+interface AttestationConfig {
+  nodes: AttestedNode[];
+  restartDocument: string;
+  graceMs: number;
+  settleMs: number;
+  restartTimeoutSeconds: number;
+}
+
+/**
+ * payload.attestation = {restartDocument, nodes: [{accountId, accountPublicKey, instanceId}], graceMs?,
+ * settleMs?, restartTimeoutSeconds?}: no secret, only public keys and instance ids. Defaults: a node gets
+ * 120 s to attest by itself (its retries are at most 60 s apart), 900 s after a restart (its neard catches
+ * up first), the restart command 120 s.
+ */
+function attestationOf(value: unknown): AttestationConfig {
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw invalid("payload.attestation must be an object");
+  const a = value as Record<string, unknown>;
+  const restartDocument = optString(a, "restartDocument");
+  if (!restartDocument || !DOCUMENT_NAME.test(restartDocument))
+    throw invalid("payload.attestation.restartDocument must be an SSM document name");
+  if (!Array.isArray(a.nodes) || a.nodes.length === 0)
+    throw invalid("payload.attestation.nodes must list the MPC nodes");
+  const nodes = a.nodes.map((n: any, i: number): AttestedNode => {
+    const at = `payload.attestation.nodes[${i}]`;
+    if (!n || typeof n.accountId !== "string" || !isValidAccountId(n.accountId))
+      throw invalid(`${at}.accountId must be an account id`);
+    if (typeof n.instanceId !== "string" || !INSTANCE_ID.test(n.instanceId))
+      throw invalid(`${at}.instanceId must be an EC2 instance id`);
+    return {
+      accountId: n.accountId,
+      instanceId: n.instanceId,
+      accountPublicKey: normaliseEd25519PublicKey(n.accountPublicKey, `${at}.accountPublicKey`),
+    };
+  });
+  return {
+    nodes,
+    restartDocument,
+    graceMs: optNumber(a, "graceMs", 0) ?? 120_000,
+    settleMs: optNumber(a, "settleMs", 0) ?? 900_000,
+    restartTimeoutSeconds: optNumber(a, "restartTimeoutSeconds", 1) ?? 120,
+  };
+}
+
+/** The SSM client restarts go through: the context's (tests), else one for the instance's region (AWS_REGION). */
+function ssmOf(ctx: OperationContext): NonNullable<OperationContext["ssm"]> {
+  return ctx.ssm ?? new SSMClient({});
+}
+
 async function connectFor(payload: Record<string, unknown>, ctx: OperationContext): Promise<NearConnection> {
   const chainId = optString(payload, "chainId");
   return connect(optString(payload, "rpcUrl") ?? LOCAL_RPC_URL, {
@@ -183,6 +250,8 @@ interface WaitOptions {
   heartbeatMs: number;
   emit: (line: Record<string, unknown>) => void;
   log: (m: string) => void;
+  /** Watches the participants' attestations and restarts a node that stays unattested. */
+  watch?: AttestationWatch;
 }
 
 interface KeygenResult {
@@ -190,6 +259,8 @@ interface KeygenResult {
   phase: "Running";
   elapsedMs: number;
   domains: { scheme: Scheme; domainId: number; publicKey: string }[];
+  /** Nodes restarted during the wait because they were not attested (with the attestation after). */
+  restarts?: AttestationWatch["restarts"];
 }
 
 const TRANSIENT = new Set(["RPC_UNREACHABLE", "TIMEOUT", "RPC_ERROR"]);
@@ -224,8 +295,10 @@ async function waitForKeygen(conn: NearConnection, o: WaitOptions): Promise<Keyg
           publicKey: s.publicKey!,
         }));
         o.emit({ event: "step", check: "keygen", phase: state.phase, elapsedMs, done: true, state: summary.text });
-        return { contractId: o.contractId, phase: "Running", elapsedMs, domains };
+        const restarts = o.watch?.restarts.length ? { restarts: o.watch.restarts } : {};
+        return { contractId: o.contractId, phase: "Running", elapsedMs, domains, ...restarts };
       }
+      if (state.phase !== "NotInitialized") await o.watch?.poll(conn);
       if (summary.text !== lastText || Date.now() - lastEmit >= o.heartbeatMs) {
         o.emit({
           event: "step",
@@ -247,11 +320,13 @@ async function waitForKeygen(conn: NearConnection, o: WaitOptions): Promise<Keyg
       o.log(`poll ${poll}: ${e.message}; retrying`);
     }
     if (Date.now() - start >= o.timeoutMs) {
-      const text = summary ? summary.text : "the contract state could not be read";
+      const unattested = o.watch?.text();
+      const text = `${summary ? summary.text : "the contract state could not be read"}${unattested ? `; ${unattested}` : ""}`;
       o.emit({
         event: "step",
         check: "keygen",
         diagnostics: summary ?? null,
+        ...(o.watch ? { attestations: o.watch.last, restarts: o.watch.restarts } : {}),
         lastError: lastError ?? null,
         elapsedMs: Date.now() - start,
         done: false,
@@ -344,13 +419,41 @@ export const mpcOperations: OperationTable = {
   "mpc-wait-keygen": async (payload, ctx) => {
     const contractId = contractIdOf(payload);
     const schemes = schemesOf(payload);
+    const pollMs = optNumber(payload, "pollMs", 1) ?? 5_000;
+    const attestation = payload.attestation === undefined ? undefined : attestationOf(payload.attestation);
     const conn = await connectFor(payload, ctx);
+    const watch = attestation
+      ? new AttestationWatch({ ...attestation, contractId, pollMs, ssm: ssmOf(ctx), emit: ctx.emit, log: ctx.log })
+      : undefined;
     const r = await waitForKeygen(conn, {
       contractId,
       schemes,
       timeoutMs: optNumber(payload, "timeoutMs", 0) ?? 20 * 60_000,
-      pollMs: optNumber(payload, "pollMs", 1) ?? 5_000,
+      pollMs,
       heartbeatMs: optNumber(payload, "heartbeatMs", 0) ?? 60_000,
+      emit: ctx.emit,
+      log: ctx.log,
+      watch,
+    });
+    return { ...r };
+  },
+
+  "mpc-ensure-attested": async (payload, ctx) => {
+    const contractId = contractIdOf(payload);
+    const attestation = attestationOf(payload.attestation);
+    const only = payload.only === undefined ? undefined : payload.only;
+    if (
+      only !== undefined &&
+      (!Array.isArray(only) || !only.every((x) => typeof x === "string" && isValidAccountId(x)))
+    )
+      throw invalid("payload.only must list account ids");
+    const conn = await connectFor(payload, ctx);
+    const r = await ensureAttested(conn, {
+      ...attestation,
+      contractId,
+      only: only as string[] | undefined,
+      pollMs: optNumber(payload, "pollMs", 1) ?? 5_000,
+      ssm: ssmOf(ctx),
       emit: ctx.emit,
       log: ctx.log,
     });
