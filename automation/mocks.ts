@@ -117,7 +117,7 @@ function mockState(
     case "aws:cloudwatch/logGroup:LogGroup":
       return { id: i.name ?? id, state: { ...i, arn: arn("logs", `log-group:${i.name ?? id}`) } };
     case "aws:ssm/document:Document":
-      return { id: i.name ?? id, state: { ...i } };
+      return { id: i.name ?? id, state: { ...i, arn: arn("ssm", `document/${i.name ?? id}`) } };
     case "command:local:Command":
       return { id, state: { ...i, stdout: mockCommandStdout(i.environment ?? {}, results) ?? "", stderr: "" } };
     default:

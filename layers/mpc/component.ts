@@ -20,6 +20,7 @@ import type { NearServices } from "../services/component.js";
 import { LOCAL_RPC_URL, MPC_WEB_PORT, NEAR_P2P_PORT } from "../../platform/near/ports.js";
 import { SsmOperation } from "../../platform/ssm/operation.js";
 import { MPC_NODE_ACCOUNT_PREFIX } from "../accounts.js";
+import { mpcRestart, RESTART_DOCUMENT_TIMEOUT_SECONDS } from "./restart.js";
 
 /** How long `up` waits for distributed key generation, seconds. */
 const KEYGEN_TIMEOUT_SECONDS = 1800;
@@ -122,8 +123,10 @@ export class ChainSignatures extends pulumi.ComponentResource {
       });
     }
     const setup = signerSetup(ctx, nodes, { ...p, dependsOn: [services] });
-    const votes = nodes.map((n, i) => domainVote(ctx, n, { ...p, dependsOn: [setup, hosts[i]] }));
-    const keygen = keygenWait(ctx, { ...p, dependsOn: votes });
+    const attestation = attestationGuard(ctx, nodes);
+    const attested = attestationCheck(ctx, attestation, { ...p, dependsOn: [setup, ...hosts] });
+    const votes = nodes.map((n, i) => domainVote(ctx, n, { ...p, dependsOn: [setup, attested, hosts[i]] }));
+    const keygen = keygenWait(ctx, attestation, { ...p, dependsOn: votes });
 
     this.nodes = nodes;
     this.contractId = setup.result.apply((r) => (r === undefined ? undefined : contractId));
@@ -442,7 +445,11 @@ function domainVote(ctx: NodeContext, n: MpcNode, opts: pulumi.ComponentResource
 }
 
 /** Waits, from the base instance, until distributed key generation gave every domain its key. */
-function keygenWait(ctx: NodeContext, opts: pulumi.ComponentResourceOptions): SsmOperation {
+function keygenWait(
+  ctx: NodeContext,
+  attestation: pulumi.Output<Record<string, unknown>>,
+  opts: pulumi.ComponentResourceOptions,
+): SsmOperation {
   const { cfg, base, contractId } = ctx;
   return new SsmOperation(
     "keygen",
@@ -450,7 +457,7 @@ function keygenWait(ctx: NodeContext, opts: pulumi.ComponentResourceOptions): Ss
       ...channelOf(ctx),
       instanceId: base.instanceId,
       operation: "mpc-wait-keygen",
-      payload: {
+      payload: attestation.apply((a) => ({
         contractId,
         schemes: cfg.mpc.domains,
         rpcUrl: LOCAL_RPC_URL,
@@ -458,8 +465,64 @@ function keygenWait(ctx: NodeContext, opts: pulumi.ComponentResourceOptions): Ss
         timeoutMs: KEYGEN_TIMEOUT_SECONDS * 1000,
         pollMs: 5000,
         heartbeatMs: 60000,
-      },
+        // a participant that stays unattested during the wait has its container restarted
+        attestation: a,
+      })),
       timeoutSeconds: KEYGEN_TIMEOUT_SECONDS + 120,
+    },
+    opts,
+  );
+}
+
+/**
+ * What the attestation check and the keygen wait need to restart a node: the restart document, each node's
+ * account (public) key and instance. Public values only.
+ */
+function attestationGuard(ctx: NodeContext, nodes: MpcNode[]): pulumi.Output<Record<string, unknown>> {
+  const { cfg, base, arns, p } = ctx;
+  const restartDocument = mpcRestart(
+    {
+      namePrefix: physicalName(cfg, "mpc"),
+      senderRoleName: base.roleName,
+      instanceIds: nodes.map((n) => n.instanceId),
+      arns,
+      tags: mpcTags(cfg, "mpc-restart"),
+    },
+    p,
+  );
+  const values = pulumi.all(nodes.map((n) => pulumi.all([n.accountPublicKey, n.instanceId])));
+  return pulumi.all([restartDocument, values]).apply(([doc, v]): Record<string, unknown> => ({
+    restartDocument: doc,
+    nodes: v.map(([accountPublicKey, instanceId], i) => ({
+      accountId: nodes[i].accountId,
+      accountPublicKey,
+      instanceId,
+    })),
+    restartTimeoutSeconds: RESTART_DOCUMENT_TIMEOUT_SECONDS + 60,
+  }));
+}
+
+/** Before the votes, from the base instance: every participant attested; a node that is not is restarted. */
+function attestationCheck(
+  ctx: NodeContext,
+  attestation: pulumi.Output<Record<string, unknown>>,
+  opts: pulumi.ComponentResourceOptions,
+): SsmOperation {
+  const { cfg, contractId, base } = ctx;
+  return new SsmOperation(
+    "attestation",
+    {
+      ...channelOf(ctx),
+      instanceId: base.instanceId,
+      operation: "mpc-ensure-attested",
+      payload: attestation.apply((a) => ({
+        contractId,
+        rpcUrl: LOCAL_RPC_URL,
+        chainId: cfg.base.chainId,
+        attestation: a,
+      })),
+      // a node's own attempts (120 s), its restart (up to the document's bound), its attestation afterwards (900 s)
+      timeoutSeconds: 120 + RESTART_DOCUMENT_TIMEOUT_SECONDS + 60 + 900 + 120,
     },
     opts,
   );

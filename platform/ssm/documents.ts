@@ -291,3 +291,26 @@ export class SsmDocuments extends pulumi.ComponentResource {
     });
   }
 }
+
+/** A one-step shell document without parameters around a shipped script (a stack's fixed remedy, e.g. a restart). */
+export function fixedScriptDocumentContent(o: {
+  title: string;
+  description: string;
+  stepName: string;
+  script: ShippedScript;
+  timeoutSeconds: number;
+}): CommandDocumentContent {
+  return checkReferences({
+    schemaVersion: "2.2",
+    description: o.description,
+    parameters: {},
+    mainSteps: [
+      {
+        action: "aws:runShellScript",
+        name: o.stepName,
+        precondition: { StringEquals: ["platformType", "Linux"] },
+        inputs: { timeoutSeconds: String(o.timeoutSeconds), runCommand: scriptLines(o.title, o.script, []) },
+      },
+    ],
+  });
+}

@@ -43,7 +43,7 @@ export interface FakeSsmInstance {
   sent: SentCommand[];
 }
 
-export interface Invocation {
+interface Invocation {
   stdout: string;
   stderr: string;
   exit: number;

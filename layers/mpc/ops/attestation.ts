@@ -32,7 +32,7 @@ export interface AttestedNode {
   instanceId: string;
 }
 
-export type AttestationState = "attested" | "placeholder" | "other-key" | "missing";
+type AttestationState = "attested" | "placeholder" | "other-key" | "missing";
 
 export interface NodeAttestation {
   accountId: string;
@@ -74,7 +74,7 @@ function judge(p: Participant, node: AttestedNode | undefined, stored: TeeAccoun
 }
 
 /** Each participant's attestation as the contract holds it, judged against the nodes' account keys. */
-export async function readAttestations(
+async function readAttestations(
   conn: NearConnection,
   contractId: string,
   nodes: readonly AttestedNode[],
@@ -96,8 +96,8 @@ export async function readAttestations(
 export interface RestartRecord {
   accountId: string;
   instanceId: string;
-  /** What was done: the restart command ran, or sending it failed. */
-  action: "restarted" | "restart-failed";
+  /** What was done: the container was restarted, had only just started (left alone), or the restart failed. */
+  action: "restarted" | "just-started" | "restart-failed";
   commandId?: string;
   error?: string;
   /** The node's attestation once the wait after the restart ended. */
@@ -106,7 +106,7 @@ export interface RestartRecord {
   output?: string;
 }
 
-export interface RestartOptions {
+interface RestartOptions {
   ssm: SsmSender;
   /** The stack's restart document. */
   documentName: string;
@@ -116,8 +116,23 @@ export interface RestartOptions {
   pollIntervalMs: number;
 }
 
+function lineOf(text: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === "object" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const reportedAction = (text: string): RestartRecord["action"] =>
+  lineOf(text)?.action === "just-started" ? "just-started" : "restarted";
+const reportedError = (text: string): string | undefined => {
+  const e = lineOf(text)?.error;
+  return typeof e === "string" ? e : undefined;
+};
+
 /** Restarts one node's MPC container through the restart document; never throws (the record says what happened). */
-export async function restartNode(o: RestartOptions): Promise<RestartRecord> {
+async function restartNode(o: RestartOptions): Promise<RestartRecord> {
   const base = { accountId: o.node.accountId, instanceId: o.node.instanceId };
   try {
     const r = await runOperation({
@@ -129,18 +144,19 @@ export async function restartNode(o: RestartOptions): Promise<RestartRecord> {
       pollIntervalMs: o.pollIntervalMs,
       comment: `near-localnet restart ${o.node.accountId} (not attested)`,
     });
-    return { ...base, action: "restarted", commandId: r.commandId, output: r.stdout.trim().split("\n").at(-1) };
+    const output = r.stdout.trim().split("\n").at(-1) ?? "";
+    return { ...base, action: reportedAction(output), commandId: r.commandId, output };
   } catch (e) {
-    const error = e instanceof SsmChannelError ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? e);
-    return { ...base, action: "restart-failed", error };
+    if (!(e instanceof SsmChannelError)) throw e;
+    // the script's own reason, when it gave one (layers/mpc/scripts/restart-node.sh)
+    const reason = reportedError(e.stdout.trim().split("\n").at(-1) ?? "");
+    return { ...base, action: "restart-failed", commandId: e.commandId, error: reason ?? `${e.code}: ${e.message}` };
   }
 }
 
 export interface EnsureAttestedOptions {
   contractId: string;
   nodes: AttestedNode[];
-  /** Only these participants are checked and restarted (default all). */
-  only?: string[];
   restartDocument: string;
   /** How long a node may take to attest on its own before it is restarted. */
   graceMs: number;
@@ -178,31 +194,32 @@ async function pollAttested(
 }
 
 /** The restart line every caller prints: which node, what was done, the result. */
-export function describeRestart(r: RestartRecord): string {
+function describeRestart(r: RestartRecord): string {
   const did =
     r.action === "restarted"
       ? `its MPC node container was restarted on ${r.instanceId} (command ${r.commandId})`
-      : `restarting its MPC node container on ${r.instanceId} failed (${r.error})`;
+      : r.action === "just-started"
+        ? `its MPC node container on ${r.instanceId} had only just started, so it was left to attest (command ${r.commandId})`
+        : `restarting its MPC node container on ${r.instanceId} failed (${r.error})`;
   return `${r.accountId} was not attested: ${did}; afterwards: ${r.result ?? "not checked"}`;
 }
 
 /**
- * Every (selected) participant attested for its account key: a node that is not gets `graceMs` to
+ * Every participant attested for its account key: a node that is not gets `graceMs` to
  * attest by itself, then its container is restarted and it gets `settleMs`. UNATTESTED names each
  * node still not attested, what was done and the result.
  */
 export async function ensureAttested(conn: NearConnection, o: EnsureAttestedOptions): Promise<EnsureAttestedResult> {
-  const selected = (list: NodeAttestation[]) => list.filter((a) => !o.only || o.only.includes(a.accountId));
   let all = await readAttestations(conn, o.contractId, o.nodes);
   const restarts: RestartRecord[] = [];
   const emit = (a: NodeAttestation, extra: Record<string, unknown> = {}) =>
     o.emit({ event: "step", check: "attestation", accountId: a.accountId, state: a.state, ...extra });
-  for (const a of selected(all)) emit(a);
-  let waiting = pending(selected(all)).map((a) => a.accountId);
+  for (const a of all) emit(a);
+  let waiting = pending(all).map((a) => a.accountId);
   if (waiting.length > 0) {
     o.log(`not attested yet: ${waiting.join(", ")}; giving them ${Math.round(o.graceMs / 1000)}s to attest`);
     all = await pollAttested(conn, o, waiting, o.graceMs);
-    waiting = pending(selected(all)).map((a) => a.accountId);
+    waiting = pending(all).map((a) => a.accountId);
   }
   for (const accountId of waiting) {
     const node = o.nodes.find((n) => n.accountId === accountId);
@@ -232,7 +249,7 @@ export async function ensureAttested(conn: NearConnection, o: EnsureAttestedOpti
       );
     }
   }
-  const still = pending(selected(all));
+  const still = pending(all);
   if (still.length > 0) {
     const what = still.map((a) => {
       const r = restarts.find((x) => x.accountId === a.accountId);
@@ -246,7 +263,7 @@ export async function ensureAttested(conn: NearConnection, o: EnsureAttestedOpti
       restarts,
     });
   }
-  return { contractId: o.contractId, nodes: selected(all), restarts };
+  return { contractId: o.contractId, nodes: all, restarts };
 }
 
 export interface WatchOptions {

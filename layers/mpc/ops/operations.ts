@@ -12,7 +12,7 @@
 //                     With `attestation` (see attestationOf) it also watches the participants' attestations
 //                     and restarts a node that stays unattested (ops/attestation.ts).
 //   mpc-root-keys     {contractId?, schemes?, rpcUrl?, chainId?}: `public_key {domain_id}` per domain.
-//   mpc-ensure-attested {contractId?, rpcUrl?, chainId?, only?: [accountId], ...attestation}: every (selected)
+//   mpc-ensure-attested {contractId?, rpcUrl?, chainId?, attestation, pollMs?}: every
 //                     participant attested for its account key; one that is not after graceMs has its MPC node
 //                     container restarted and gets settleMs; UNATTESTED (which node, what was done, the result)
 //                     otherwise.
@@ -451,7 +451,6 @@ export const mpcOperations: OperationTable = {
     const r = await ensureAttested(conn, {
       ...attestation,
       contractId,
-      only: only as string[] | undefined,
       pollMs: optNumber(payload, "pollMs", 1) ?? 5_000,
       ssm: ssmOf(ctx),
       emit: ctx.emit,

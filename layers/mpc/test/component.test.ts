@@ -85,10 +85,12 @@ test("secrets: three per node, namespaced, values secret, no recovery window", (
 });
 
 test("IAM: node i reads only its own secrets, never node j's", () => {
-  const policies = mpcRecords("aws:iam/rolePolicy:RolePolicy").map((p) => ({
-    name: p.name,
-    doc: JSON.parse((p.inputs as any).policy),
-  }));
+  const policies = mpcRecords("aws:iam/rolePolicy:RolePolicy")
+    .filter((p) => p.name.startsWith("mpc-node-"))
+    .map((p) => ({
+      name: p.name,
+      doc: JSON.parse((p.inputs as any).policy),
+    }));
   expect(policies.map((p) => p.name)).toEqual(["mpc-node-0-access", "mpc-node-1-access", "mpc-node-2-access"]);
   policies.forEach(({ doc }, i) => {
     const own = doc.Statement.find((s: any) => s.Sid === "ReadOwnSecrets");

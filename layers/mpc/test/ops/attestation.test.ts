@@ -33,7 +33,7 @@ const attestation = (over: Record<string, unknown> = {}) => ({
 });
 
 /** SSM for the base instance: run-op runs the ops CLI in process; the restart document reaches the node's host. */
-function instances(onRestart: (i: number) => Promise<void>) {
+function instances(onRestart: (i: number) => Promise<void>, answer = '{"container":"mpc-node","action":"restarted"}') {
   return fakeSsmInstance({
     keys: net.keys,
     rpcUrl: net.chain.url,
@@ -41,7 +41,7 @@ function instances(onRestart: (i: number) => Promise<void>) {
       [RESTART_DOC]: async (sent: SentCommand) => {
         const i = net.nodeKeys.findIndex((_, k) => instanceOf(k) === sent.instanceId);
         await onRestart(i);
-        return { stdout: '{"container":"mpc-node","action":"restarted"}\n', stderr: "", exit: 0 };
+        return { stdout: `${answer}\n`, stderr: "", exit: answer.includes('"failed"') ? 1 : 0 };
       },
     },
   });
@@ -155,19 +155,21 @@ describe("mpc-ensure-attested (before the domain vote)", () => {
     expect(inst.sent.map((c) => c.instanceId)).toEqual([instanceOf(1)]);
   });
 
-  it("only: a vote step checks its own node", async () => {
+  it("a restart the host refuses is reported with the script's reason", async () => {
     net = await startNet(3, { predeployed: true, behaviour: [{}, { attest: false }, {}] });
     await setUpSigner(net);
     await net.nodes.attest();
-    const inst = instances(async () => {
-      throw new Error("no restart expected");
-    });
-    const r = await mpcOperations["mpc-ensure-attested"](
-      { contractId: CONTRACT, rpcUrl: net.chain.url, attestation: attestation(), only: [node(2)], pollMs: 5 },
-      { ...net.ctx, ssm: inst.client },
+    const reason = "there is no container mpc-node on this host (the MPC bootstrap has not created it)";
+    const inst = instances(async () => {}, JSON.stringify({ container: "mpc-node", action: "failed", error: reason }));
+    const e = await fails(
+      mpcOperations["mpc-ensure-attested"](
+        { contractId: CONTRACT, rpcUrl: net.chain.url, attestation: attestation({ settleMs: 20 }), pollMs: 5 },
+        { ...net.ctx, ssm: inst.client },
+      ),
     );
-    expect(r.nodes).toEqual([{ accountId: node(2), state: "attested", detail: expect.any(String) }]);
-    expect(inst.sent).toEqual([]);
+    expect(e.message).toBe(
+      `${CONTRACT}: ${node(1)} was not attested: restarting its MPC node container on ${instanceOf(1)} failed (${reason}); afterwards: placeholder`,
+    );
   });
 });
 
