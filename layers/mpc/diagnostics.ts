@@ -103,10 +103,19 @@ function contractLine(outputs: StackOutputs, d: MpcDiagnostics): string {
   return `contract ${d.contractId}: ${parts.join(", ")}`;
 }
 
-function nodeLine(n: MpcNodeDiagnostics, total: number, published: string[] | undefined): string {
+function nodeLine(
+  n: MpcNodeDiagnostics,
+  total: number,
+  published: string[] | undefined,
+  contract: MpcDiagnostics["contract"],
+): string {
   const head = `${n.accountId} (${n.instanceId}, ${n.privateIp})`;
-  if (!n.reachable) return `${head}: did not answer through SSM${n.error ? `: ${n.error}` : ""}`;
-  const parts: string[] = [];
+  // the contract's word, whether or not the host answers: a node that is not attested cannot take part in keygen
+  const a = contract?.attestations?.find((x) => x.accountId === n.accountId);
+  const attested = a ? (a.state === "attested" ? "attested" : `NOT attested (${a.detail})`) : undefined;
+  if (!n.reachable)
+    return `${head}: did not answer through SSM${n.error ? `: ${n.error}` : ""}${attested ? `; ${attested}` : ""}`;
+  const parts: string[] = attested ? [attested] : [];
   parts.push(n.live === undefined ? "/health not probed" : n.live ? "/health 200" : "/health FAILING");
   parts.push(
     n.indexerHeight === undefined
@@ -134,7 +143,7 @@ function renderMpcDiagnostics(outputs: StackOutputs, d: MpcDiagnostics): string[
   if (d.error) lines.push(`  probe failed: ${d.error}`);
   lines.push(`  ${contractLine(outputs, d)}`);
   for (const n of d.nodes) {
-    lines.push(`  ${nodeLine(n, d.nodes.length, outputs.base?.bootNodes)}`);
+    lines.push(`  ${nodeLine(n, d.nodes.length, outputs.base?.bootNodes, d.contract)}`);
     if (n.lastLogLines.length) {
       lines.push("    last log lines:");
       for (const l of n.lastLogLines) lines.push(`      ${l}`);

@@ -2,6 +2,7 @@
 // its container up, /health answering, its indexer near the base head, its boot nodes as Layer 1
 // publishes them; the signer contract running the pinned code, Running, with the configured
 // participants and threshold and a key for every configured domain.
+import type { AttestationState } from "./ops/attestation-state.js";
 import { containerFindings, redact, type ContainerProbe, type Finding, type LayerVerdict } from "../gate.js";
 import type { StackOutputs } from "../outputs.js";
 import type { BaseProbe } from "../base/gate.js";
@@ -73,6 +74,8 @@ export interface MpcContractProbe {
   /** Domain ids the current keyset holds keys for. */
   keysetDomains?: number[];
   domains?: Array<{ id: number; protocol: string; purpose: string }>;
+  /** Each participant's attestation (`get_tee_accounts` against its account key); undefined when unread. */
+  attestations?: Array<{ accountId: string; state: AttestationState; detail: string }>;
 }
 
 export interface MpcProbe {

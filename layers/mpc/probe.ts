@@ -5,6 +5,7 @@ import { parseHttpProbe, readContainer, type ProbeOptions, type ProbeTransport }
 import type { StackOutputs } from "../outputs.js";
 import { splitBootNodes } from "../base/outputs.js";
 import { currentParameters, domainRegistry, domainsWithKeys, parseContractState } from "./ops/state.js";
+import { judgeAttestations } from "./ops/attestation-state.js";
 import type { MpcNodeOutputs } from "./outputs.js";
 import type {
   BootstrapProbe,
@@ -148,13 +149,40 @@ export function contractStateFacts(
   };
 }
 
+/** Each participant's attestation, judged against the account keys the outputs publish; undefined when unreadable. */
+function attestationFacts(stateJson: unknown, teeJson: unknown, o: StackOutputs): MpcContractProbe["attestations"] {
+  try {
+    const params = currentParameters(parseContractState(stateJson, o.mpc!.contractId));
+    return params ? judgeAttestations(params, teeJson, o.mpc!.contractId, o.mpc!.nodes) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function probeContract(t: ProbeTransport, o: StackOutputs): Promise<MpcContractProbe> {
   const id = o.mpc!.contractId;
-  const chk = await t.check({ accounts: [id], views: [{ contractId: id, method: "state", args: {} }] }, o);
+  const chk = await t.check(
+    {
+      accounts: [id],
+      views: [
+        { contractId: id, method: "state", args: {} },
+        { contractId: id, method: "get_tee_accounts", args: {} },
+      ],
+    },
+    o,
+  );
   const view = chk.views?.find((v) => v.method === "state");
   if (!view || view.error) return { reachable: false, error: view?.error ?? "no answer for the state view" };
   try {
-    return { reachable: true, codeHash: chk.accounts?.[id]?.codeHash, ...contractStateFacts(view.result, id) };
+    const facts: MpcContractProbe = {
+      reachable: true,
+      codeHash: chk.accounts?.[id]?.codeHash,
+      ...contractStateFacts(view.result, id),
+    };
+    const tee = chk.views?.find((v) => v.method === "get_tee_accounts");
+    const attestations = tee && !tee.error ? attestationFacts(view.result, tee.result, o) : undefined;
+    if (attestations) facts.attestations = attestations;
+    return facts;
   } catch (err) {
     return { reachable: false, error: (err as Error).message };
   }

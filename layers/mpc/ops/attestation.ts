@@ -1,17 +1,9 @@
 // Participant attestations on the signer contract, and the restart that brings a node's back.
 //
-// Facts (near/mpc 3.14.1):
-// - `init` stores a placeholder attestation per participant, keyed by its TLS key, whose
-//   account_public_key is that TLS key (crates/contract/src/tee/tee_state.rs
-//   with_mocked_participant_attestations). A node's key-event calls (start_keygen_instance, vote_pk)
-//   and `respond` pass only when the stored NodeId for its TLS key names its account and the key
-//   that signed the call (is_caller_an_attested_participant), i.e. after the node's own
-//   `submit_participant_info`.
-// - The node submits at start and retries with back-off (at most 60 s apart) for 12 hours, then its
-//   attestation task ends (crates/node/src/tee/remote_attestation.rs MAX_RETRY_DURATION): a contract
-//   initialised later never sees that node attested until the node is restarted.
-// - `get_tee_accounts` lists the stored NodeIds {account_id, tls_public_key, account_public_key}, keys as
-//   "ed25519:<base58>" (crates/contract/src/lib.rs, near-mpc-contract-interface types/tee.rs).
+// What the contract holds and how it is judged: ./attestation-state.ts. A 3.14.1 node submits its
+// participant info at start and retries with back-off (at most 60 s apart) for 12 hours, then its
+// attestation task ends (near/mpc crates/node/src/tee/remote_attestation.rs MAX_RETRY_DURATION): a contract
+// initialised later never sees that node attested until the node is restarted.
 //
 // The restart goes through the stack's restart document (it restarts the MPC node container and
 // nothing else), sent from the instance that runs this operation with its role's narrow right to
@@ -20,9 +12,9 @@ import { runOperation, SsmChannelError, type SsmSender } from "../../../platform
 import { OpsError } from "../../../platform/near/errors.js";
 import { view, type NearConnection } from "../../../platform/near/client.js";
 import { sleep } from "../../../platform/time.js";
-import { normaliseEd25519PublicKey } from "./args.js";
 import { readSignerState } from "./signer.js";
-import { currentParameters, type Participant } from "./state.js";
+import { currentParameters } from "./state.js";
+import { judgeAttestations, type AttestationState, type NodeAttestation } from "./attestation-state.js";
 
 /** A participant as the deployment knows it: its account key and the instance its container runs on. */
 export interface AttestedNode {
@@ -30,47 +22,6 @@ export interface AttestedNode {
   /** The node's account key (its near_signer_key), "ed25519:...". */
   accountPublicKey: string;
   instanceId: string;
-}
-
-type AttestationState = "attested" | "placeholder" | "other-key" | "missing";
-
-export interface NodeAttestation {
-  accountId: string;
-  state: AttestationState;
-  /** For people: what the contract holds for this node. */
-  detail: string;
-}
-
-interface TeeAccount {
-  accountId: string;
-  tlsPublicKey: string;
-  accountPublicKey: string;
-}
-
-/** `get_tee_accounts`: every stored NodeId. */
-async function teeAccounts(conn: NearConnection, contractId: string): Promise<TeeAccount[]> {
-  const raw = await view(conn, contractId, "get_tee_accounts", {});
-  if (!Array.isArray(raw))
-    throw new OpsError("CHECK_FAILED", `${contractId}.get_tee_accounts returned ${JSON.stringify(raw)?.slice(0, 200)}`);
-  return raw.map((n: any) => ({
-    accountId: String(n?.account_id),
-    tlsPublicKey: String(n?.tls_public_key),
-    accountPublicKey: String(n?.account_public_key),
-  }));
-}
-
-function judge(p: Participant, node: AttestedNode | undefined, stored: TeeAccount | undefined): NodeAttestation {
-  const out = (state: AttestationState, detail: string) => ({ accountId: p.accountId, state, detail });
-  if (!stored) return out("missing", `no attestation stored for its TLS key ${p.tlsPublicKey}`);
-  if (stored.accountId === p.accountId && stored.accountPublicKey === p.tlsPublicKey)
-    return out("placeholder", "only init's placeholder: the node has not submitted its participant info");
-  const want = node ? normaliseEd25519PublicKey(node.accountPublicKey, `${p.accountId} accountPublicKey`) : undefined;
-  if (stored.accountId !== p.accountId || (want !== undefined && stored.accountPublicKey !== want))
-    return out(
-      "other-key",
-      `attested by ${stored.accountId} with account key ${stored.accountPublicKey}${want ? `, not ${want}` : ""}`,
-    );
-  return out("attested", `attested with account key ${stored.accountPublicKey}`);
 }
 
 /** Each participant's attestation as the contract holds it, judged against the nodes' account keys. */
@@ -83,14 +34,7 @@ async function readAttestations(
   const params = currentParameters(state);
   if (!params)
     throw new OpsError("CHECK_FAILED", `${contractId} is not initialised: there are no participants to check`);
-  const stored = new Map((await teeAccounts(conn, contractId)).map((t) => [t.tlsPublicKey, t]));
-  return params.participants.map((p) =>
-    judge(
-      p,
-      nodes.find((n) => n.accountId === p.accountId),
-      stored.get(p.tlsPublicKey),
-    ),
-  );
+  return judgeAttestations(params, await view(conn, contractId, "get_tee_accounts", {}), contractId, nodes);
 }
 
 export interface RestartRecord {

@@ -13,7 +13,7 @@ import {
 } from "../probe.js";
 import { parseStackOutputs } from "../../../automation/stack-outputs.js";
 import { NODE_KEY, rawOutputs } from "../../../automation/test/fakes.js";
-import { initializingJson, runningJson } from "./state-fixtures.js";
+import { initializingJson, P2P, runningJson } from "./state-fixtures.js";
 
 describe("diagnostics parsing", () => {
   it("reads the containers table, HTTP probes and metrics", () => {
@@ -241,13 +241,24 @@ describe("Layer 3 runtime evidence", () => {
       async check(req) {
         expect(req).toEqual({
           accounts: ["v1.signer.localnet"],
-          views: [{ contractId: "v1.signer.localnet", method: "state", args: {} }],
+          views: [
+            { contractId: "v1.signer.localnet", method: "state", args: {} },
+            { contractId: "v1.signer.localnet", method: "get_tee_accounts", args: {} },
+          ],
         });
+        // node 0 attested with its account key, node 1 only init's placeholder, node 2 nothing stored
+        const tee = [
+          { account_id: "mpc-node-0.localnet", tls_public_key: P2P[0], account_public_key: "ed25519:AccountKey0" },
+          { account_id: "mpc-node-1.localnet", tls_public_key: P2P[1], account_public_key: P2P[1] },
+        ];
         return {
           accounts: {
             "v1.signer.localnet": { exists: true, codeHash: "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL" },
           },
-          views: [{ contractId: "v1.signer.localnet", method: "state", result: initializingJson }],
+          views: [
+            { contractId: "v1.signer.localnet", method: "state", result: initializingJson },
+            { contractId: "v1.signer.localnet", method: "get_tee_accounts", result: tee },
+          ],
         };
       },
       sleep: async () => undefined,
@@ -259,6 +270,15 @@ describe("Layer 3 runtime evidence", () => {
       threshold: 2,
       codeHash: "F8NqkFhF97BxjYrweg3hFFhdH57k4qgqoPdLDwP6H9dL",
     });
+    expect(probe.contract.attestations).toEqual([
+      { accountId: "mpc-node-0.localnet", state: "attested", detail: "attested with account key ed25519:AccountKey0" },
+      {
+        accountId: "mpc-node-1.localnet",
+        state: "placeholder",
+        detail: "only init's placeholder: the node has not submitted its participant info",
+      },
+      { accountId: "mpc-node-2.localnet", state: "missing", detail: `no attestation stored for its TLS key ${P2P[2]}` },
+    ]);
     const [n0, n1, n2] = probe.nodes;
     expect(n0).toMatchObject({
       reachable: true,
