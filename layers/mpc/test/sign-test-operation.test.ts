@@ -457,9 +457,9 @@ describe("the contract's own rules for sign (what the sign test attaches)", () =
     expect(nodes.signRequests).toHaveLength(0);
   });
 
-  // KNOWN MISMATCH (platform/chainsig/sign-args.ts): the client refuses EdDSA payloads under 32 bytes,
-  // but 3.14.1 bounds them only above (near-mpc-crypto-types primitives.rs: Payload::Eddsa is an
-  // UpperBoundedVec of 1232 bytes). The sign test always sends 32 bytes, so it is not affected.
+  // 3.14.1 bounds EdDSA payloads only above (near-mpc-crypto-types primitives.rs: Payload::Eddsa is an
+  // UpperBoundedVec of 1232 bytes), and so does the client; signed and verified end to end, 0 and 16
+  // bytes, in layers/mpc/test/ops/cancelled-keygen.test.ts.
   it("a 16-byte EdDSA payload: the client builds it and the contract takes it", async () => {
     await startSigner(() => "never"); // no node answers: the contract's acceptance is what is shown
     expect(buildSignArgs({ path: "p", domainId: 1, kind: "Eddsa", payload: new Uint8Array(16).fill(0xab) })).toEqual({
