@@ -41,6 +41,8 @@ export type SentCommand = Record<string, string> & { instanceId: string; documen
 export interface FakeSsmInstance {
   client: SsmSender;
   sent: SentCommand[];
+  /** The stdout of every command, in the order sent (what GetCommandInvocation returns whole). */
+  outputs: string[];
 }
 
 interface Invocation {
@@ -52,6 +54,7 @@ interface Invocation {
 export function fakeSsmInstance(opts: FakeSsmInstanceOptions = {}): FakeSsmInstance {
   const keys = opts.keys ?? new FakeKeys();
   const sent: SentCommand[] = [];
+  const outputs: string[] = [];
   const invocations = new Map<string, Invocation>();
 
   async function runOnInstance(operation: string, payload: string): Promise<Invocation> {
@@ -86,7 +89,9 @@ export function fakeSsmInstance(opts: FakeSsmInstanceOptions = {}): FakeSsmInsta
         sent.push(one);
         const id = `cmd-${sent.length}`;
         const other = opts.documents?.[one.document];
-        invocations.set(id, other ? await other(one) : await runOnInstance(params.operation, params.payload));
+        const inv = other ? await other(one) : await runOnInstance(params.operation, params.payload);
+        invocations.set(id, inv);
+        outputs[sent.indexOf(one)] = inv.stdout;
         return { Command: { CommandId: id } };
       }
       if (cmd instanceof GetCommandInvocationCommand) {
@@ -104,5 +109,5 @@ export function fakeSsmInstance(opts: FakeSsmInstanceOptions = {}): FakeSsmInsta
       throw new Error(`fakeSsmInstance: unexpected SSM call ${(cmd as object).constructor.name}`);
     },
   };
-  return { client, sent };
+  return { client, sent, outputs };
 }

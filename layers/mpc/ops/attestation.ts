@@ -187,6 +187,7 @@ export async function ensureAttested(conn: NearConnection, o: EnsureAttestedOpti
     );
     for (const r of restarts) {
       r.result = all.find((a) => a.accountId === r.accountId)?.state;
+      o.log(describeRestart(r));
       emit(
         all.find((a) => a.accountId === r.accountId)!,
         { ...r, line: describeRestart(r) },

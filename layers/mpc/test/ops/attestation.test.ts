@@ -2,7 +2,9 @@
 // a node that never attested (its attestation task gave up) is restarted through the restart document, sent
 // from the base instance by the operation, and keygen then completes.
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { runNearOperation } from "../../../../platform/ssm/run-op.js";
+import { main as ssmRun } from "../../../../automation/ssm-run.js";
+import { parseOpsOutput } from "../../../../platform/ssm/ops-output.js";
+import { encodePayload } from "../../../../platform/ssm/patterns.js";
 import { fakeSsmInstance, type SentCommand } from "../../../../test/support/fake-ssm-instance.js";
 import { mpcOperations } from "../../ops/index.js";
 import { CONTRACT, fails, node, setUpSigner, startNet, voteAll, type Net } from "./harness.js";
@@ -66,16 +68,32 @@ describe("mpc-ensure-attested (before the domain vote)", () => {
     });
     const inst = instances((i) => net.nodes.restart(node(i)).then(() => {}));
 
-    const out = await runNearOperation<any>({
-      client: inst.client,
-      instanceId: BASE,
-      documentName: RUN_OP_DOC,
-      operation: "mpc-ensure-attested",
-      payload: { contractId: CONTRACT, attestation: attestation(), pollMs: 5 },
-      bundle: BUNDLE,
-      timeoutSeconds: 60,
-      pollIntervalMs: 1,
+    // what the step's local.Command runs: automation/ssm-run.ts, configured by the environment SsmOperation sets
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const code = await ssmRun({
+      env: {
+        SSM_RUN_INSTANCE_ID: BASE,
+        SSM_RUN_DOCUMENT: RUN_OP_DOC,
+        SSM_RUN_OPERATION: "mpc-ensure-attested",
+        SSM_RUN_PAYLOAD: encodePayload({ contractId: CONTRACT, attestation: attestation(), pollMs: 5 }),
+        SSM_RUN_BUNDLE_URI: BUNDLE.uri,
+        SSM_RUN_BUNDLE_SHA256: BUNDLE.sha256,
+        SSM_RUN_ONLINE_TIMEOUT_SECONDS: "0",
+        SSM_RUN_POLL_INTERVAL_MS: "1",
+        AWS_REGION: "us-east-1",
+      },
+      makeClient: () => inst.client,
+      stdout: { write: (t: string) => stdout.push(t) },
+      stderr: { write: (t: string) => stderr.push(t) },
     });
+    expect(code).toBe(0);
+    // the step's own log (what Pulumi shows) says which node, what was done and the result
+    expect(stderr.join("")).toContain(
+      `[mpc-ensure-attested] ${node(1)} was not attested: its MPC node container was restarted on ${instanceOf(1)} (command cmd-2); afterwards: attested`,
+    );
+    const result = JSON.parse(stdout.join("")).result;
+    const steps = parseOpsOutput(inst.outputs[0]).steps;
 
     // the restart went to node 1's host only, from the run-op on the base instance
     expect(inst.sent.map((c) => [c.document, c.instanceId])).toEqual([
@@ -91,7 +109,7 @@ describe("mpc-ensure-attested (before the domain vote)", () => {
       tls_public_key: net.p2pKeys[1],
       account_public_key: net.nodeKeys[1].getPublicKey().toString(),
     });
-    expect(out.result.result.restarts).toEqual([
+    expect(result.restarts).toEqual([
       {
         accountId: node(1),
         instanceId: instanceOf(1),
@@ -101,13 +119,13 @@ describe("mpc-ensure-attested (before the domain vote)", () => {
         result: "attested",
       },
     ]);
-    expect(out.result.result.nodes.map((n: any) => [n.accountId, n.state])).toEqual([
+    expect(result.nodes.map((n: any) => [n.accountId, n.state])).toEqual([
       [node(0), "attested"],
       [node(1), "attested"],
       [node(2), "attested"],
     ]);
     // the diagnostics say which node, what was done and the result
-    expect(out.steps).toContainEqual(
+    expect(steps).toContainEqual(
       expect.objectContaining({
         check: "attestation",
         accountId: node(1),
