@@ -120,6 +120,24 @@ export interface EnsureAttestedResult {
 }
 
 const pending = (list: NodeAttestation[]) => list.filter((a) => a.state !== "attested");
+const TRANSIENT = new Set(["RPC_UNREACHABLE", "TIMEOUT", "RPC_ERROR"]);
+
+/** readAttestations through passing RPC failures until `until` (epoch ms). */
+async function readPatiently(
+  conn: NearConnection,
+  o: EnsureAttestedOptions,
+  until: number,
+): Promise<NodeAttestation[]> {
+  for (;;) {
+    try {
+      return await readAttestations(conn, o.contractId, o.nodes);
+    } catch (e) {
+      if (!(e instanceof OpsError) || !TRANSIENT.has(e.code) || Date.now() >= until) throw e;
+      o.log(`reading the attestations: ${e.message}; retrying`);
+      await sleep(o.pollMs);
+    }
+  }
+}
 
 /** Polls until the given nodes are attested or `ms` passed; returns the last reading. */
 async function pollAttested(
@@ -130,7 +148,7 @@ async function pollAttested(
 ): Promise<NodeAttestation[]> {
   const until = Date.now() + ms;
   for (;;) {
-    const all = await readAttestations(conn, o.contractId, o.nodes);
+    const all = await readPatiently(conn, o, until);
     const mine = all.filter((a) => accounts.includes(a.accountId));
     if (pending(mine).length === 0 || Date.now() >= until) return all;
     await sleep(Math.min(o.pollMs, Math.max(0, until - Date.now())));
@@ -154,7 +172,7 @@ function describeRestart(r: RestartRecord): string {
  * node still not attested, what was done and the result.
  */
 export async function ensureAttested(conn: NearConnection, o: EnsureAttestedOptions): Promise<EnsureAttestedResult> {
-  let all = await readAttestations(conn, o.contractId, o.nodes);
+  let all = await readPatiently(conn, o, Date.now() + o.graceMs);
   const restarts: RestartRecord[] = [];
   const emit = (a: NodeAttestation, extra: Record<string, unknown> = {}) =>
     o.emit({ event: "step", check: "attestation", accountId: a.accountId, state: a.state, ...extra });

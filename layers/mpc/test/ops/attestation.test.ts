@@ -7,6 +7,7 @@ import { parseOpsOutput } from "../../../../platform/ssm/ops-output.js";
 import { encodePayload } from "../../../../platform/ssm/patterns.js";
 import { fakeSsmInstance, type SentCommand } from "../../../../test/support/fake-ssm-instance.js";
 import { mpcOperations } from "../../ops/index.js";
+import { opContext } from "../../../../test/support/ops.js";
 import { CONTRACT, fails, node, setUpSigner, startNet, voteAll, type Net } from "./harness.js";
 
 const RESTART_DOC = "near-localnet-localnet-mpc-restart";
@@ -153,6 +154,21 @@ describe("mpc-ensure-attested (before the domain vote)", () => {
     );
     expect(r.restarts).toEqual([]);
     expect(inst.sent).toEqual([]);
+  });
+
+  it("reads through a passing RPC failure", async () => {
+    net = await startNet(3, { predeployed: true });
+    await setUpSigner(net);
+    await net.nodes.attest();
+    // 4 failed views: 3 exhaust the read retries of platform/near/client.ts; without near-api-js's own retries
+    net.chain.failNext(4, "http503", { method: "query" });
+    const ctx = opContext(net.keys, { httpRetries: 0 });
+    const r = await mpcOperations["mpc-ensure-attested"](
+      { contractId: CONTRACT, rpcUrl: net.chain.url, attestation: attestation({ graceMs: 5_000 }), pollMs: 5 },
+      ctx,
+    );
+    expect(r.restarts).toEqual([]);
+    expect(ctx.logs.filter((l) => l.startsWith("reading the attestations: "))).toHaveLength(1);
   });
 
   it("a restart after which the node still does not attest fails UNATTESTED: which node, what was done, the result", async () => {
