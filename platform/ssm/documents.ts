@@ -67,8 +67,12 @@ function scriptLines(title: string, script: ShippedScript, parameters: ScriptPar
     throw new Error(`${script.name} contains "{{", which SSM would read as a parameter reference`);
   const header = [
     "#!/bin/bash",
-    `# near-localnet ${title} (platform/ssm/documents.ts). Parameters arrive as SSM_<name> variables (agent 3.3.2746+)`,
-    "# or interpolated into the single-quoted fallbacks; their allowedPatterns admit no quote.",
+    ...(parameters.length === 0
+      ? [`# near-localnet ${title} (platform/ssm/documents.ts). The document takes no parameter.`]
+      : [
+          `# near-localnet ${title} (platform/ssm/documents.ts). Parameters arrive as SSM_<name> variables (agent 3.3.2746+)`,
+          "# or interpolated into the single-quoted fallbacks; their allowedPatterns admit no quote.",
+        ]),
     "set -euo pipefail",
     ...parameters.map(
       (p) =>
