@@ -25,6 +25,7 @@ import {
 import { layerSelection, selects, stateSelection, type LayerSelection } from "./layers.js";
 import type { Out, Probes } from "./probes.js";
 import { sleep } from "../platform/time.js";
+import { formatDuration } from "./timeline/format.js";
 import { parseStackOutputs } from "./stack-outputs.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, cancelled: 130 } as const;
@@ -103,15 +104,6 @@ export interface UpOptions {
   skipGates?: boolean;
   /** Do not run the end-to-end sign test after Layer 3 (it also does not run with skipGates). */
   skipSignTest?: boolean;
-}
-
-function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const m = Math.floor(s / 60);
-  const h = Math.floor(m / 60);
-  if (h > 0) return `${h}h${String(m % 60).padStart(2, "0")}m${String(s % 60).padStart(2, "0")}s`;
-  if (m > 0) return `${m}m${String(s % 60).padStart(2, "0")}s`;
-  return `${s}s`;
 }
 
 const OP_SYMBOL: Record<string, string> = {

@@ -34,6 +34,8 @@ export interface SynthPlan {
     type: string;
     name: string;
     parent: string;
+    /** false for a component resource. */
+    custom: boolean;
     inputs: Record<string, unknown>;
     dependencies: string[];
   }>;
@@ -109,7 +111,7 @@ function extractScripts(resources: SynthPlan["resources"]): Record<string, strin
 }
 
 /** The plan, and the stack outputs (the program's exports) with the mock values. */
-async function synthesize(o: {
+export async function synthesize(o: {
   stack: string;
   projectDir?: string;
 }): Promise<{ plan: SynthPlan; outputs: Record<string, unknown> }> {
@@ -144,11 +146,12 @@ async function synthesize(o: {
   const plan: SynthPlan = {
     stack: o.stack,
     project: projectFile.name,
-    resources: records.map(({ urn, type, name, parent, inputs, dependencies }) => ({
+    resources: records.map(({ urn, type, name, parent, custom, inputs, dependencies }) => ({
       urn,
       type,
       name,
       parent,
+      custom,
       inputs,
       dependencies,
     })),

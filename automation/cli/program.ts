@@ -9,6 +9,7 @@ import { connectCommand } from "./connect.js";
 import { deriveCommand } from "./derive.js";
 import { destroyCommand } from "./destroy.js";
 import { envCommand } from "./env.js";
+import { estimateCommand } from "./estimate.js";
 import { fundCommand } from "./fund.js";
 import { healthCommand } from "./health.js";
 import { logsCommand } from "./logs.js";
@@ -36,6 +37,7 @@ const COMMANDS: CommandModule<GlobalArgs, any>[] = [
   fundCommand,
   destroyCommand,
   synthCommand,
+  estimateCommand,
   deriveCommand,
   verifySignatureCommand,
 ];

@@ -17,7 +17,7 @@ test("writes <stack>.json with every resource in the documented shape", () => {
   expect(plan.stack).toBe("localnet");
   expect(plan.project).toBe("near-localnet");
   for (const r of plan.resources)
-    expect(Object.keys(r).sort()).toEqual(["dependencies", "inputs", "name", "parent", "type", "urn"]);
+    expect(Object.keys(r).sort()).toEqual(["custom", "dependencies", "inputs", "name", "parent", "type", "urn"]);
   const types = plan.resources.map((r) => r.type);
   expect(types).toContain("near-localnet:index:NearBase");
   expect(types).toContain("aws:ec2/instance:Instance");
