@@ -26,6 +26,7 @@ import { layerSelection, selects, stateSelection, type LayerSelection } from "./
 import type { Out, Probes } from "./probes.js";
 import { sleep } from "../platform/time.js";
 import { formatDuration } from "./timeline/format.js";
+import { TimelineRecorder, longestSteps, type Timeline } from "./timeline/recorder.js";
 import { parseStackOutputs } from "./stack-outputs.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, cancelled: 130 } as const;
@@ -94,6 +95,10 @@ export interface RunReport {
    */
   pendingCreates?: PendingOperation[];
   nextActions: string[];
+  /** `up` only: when each layer, driver step and resource group started and ended. */
+  timeline?: Timeline;
+  /** Where `up` wrote the timeline (JSON and the SVG chart). */
+  timelineFiles?: { json: string; svg: string };
 }
 
 export interface UpOptions {
@@ -124,8 +129,10 @@ function tag(def: AnyLayer): string {
 
 class Runner {
   private readonly now: () => number;
+  readonly timeline: TimelineRecorder;
   constructor(readonly deps: DriverDeps) {
     this.now = deps.now ?? Date.now;
+    this.timeline = new TimelineRecorder(deps.engine.stack, this.now);
   }
 
   get aborted(): boolean {
@@ -192,6 +199,7 @@ class Runner {
 
   progress(def: AnyLayer, step: StepName, elapsed: () => string): (e: ResourceProgress) => void {
     return (e) => {
+      this.timeline.resource(e);
       if (e.op === "same" || e.type === "pulumi:pulumi:Stack") return;
       const symbol = OP_SYMBOL[e.op] ?? e.op;
       const state = e.status === "started" ? "..." : e.status === "failed" ? "FAILED" : "done";
@@ -375,6 +383,7 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
     report.exitCode = EXIT.cancelled;
     report.nextActions = failureActions(engine.stack, "base", new EngineError("cancelled", "cancelled"));
   }
+  report.timeline = r.timeline.finish(report);
   return report;
 }
 
@@ -642,6 +651,13 @@ export function renderTimeline(report: RunReport): string[] {
     for (const l of report.signTest.lines) lines.push(`  ${l}`);
   }
   if (report.diagnostics) lines.push(...report.diagnostics.lines);
+  if (report.timeline) {
+    const longest = longestSteps(report.timeline).map(
+      (s) => `${s.label} [${layerDef(s.layer).index} ${s.layer}] ${formatDuration(s.endMs - s.startMs)}`,
+    );
+    lines.push(`Total: ${formatDuration(report.timeline.totalMs)}; longest steps: ${longest.join(", ") || "none"}`);
+  }
+  if (report.timelineFiles) lines.push(`Timeline: ${report.timelineFiles.json} (chart ${report.timelineFiles.svg})`);
   lines.push(report.ok ? "Result: OK" : `Result: FAILED (exit ${report.exitCode})`);
   if (report.nextActions.length) {
     lines.push("Next:");

@@ -9,6 +9,8 @@ export interface ResourceProgress {
   type: string;
   name: string;
   status: "started" | "done" | "failed";
+  /** The parent resource's URN, when the engine names one. */
+  parent?: string;
 }
 
 export interface OpOptions {

@@ -30,10 +30,11 @@ export interface PulumiEngineOptions {
   create?: boolean;
 }
 
+type StepMetadata = { op: string; urn: string; type: string; new?: { parent?: string }; old?: { parent?: string } };
 type AutoEvent = {
-  resourcePreEvent?: { metadata: { op: string; urn: string; type: string } };
-  resOutputsEvent?: { metadata: { op: string; urn: string; type: string } };
-  resOpFailedEvent?: { metadata: { op: string; urn: string; type: string } };
+  resourcePreEvent?: { metadata: StepMetadata };
+  resOutputsEvent?: { metadata: StepMetadata };
+  resOpFailedEvent?: { metadata: StepMetadata };
   diagnosticEvent?: { message: string; severity: string; urn?: string };
 };
 
@@ -43,12 +44,12 @@ function nameOf(urn: string): string {
 }
 
 /** Maps engine events to ResourceProgress (exported for tests). */
-function toProgress(ev: AutoEvent): ResourceProgress | undefined {
-  const pick = (
-    m: { op: string; urn: string; type: string } | undefined,
-    status: ResourceProgress["status"],
-  ): ResourceProgress | undefined =>
-    m ? { op: m.op, urn: m.urn, type: m.type, name: nameOf(m.urn), status } : undefined;
+export function toProgress(ev: AutoEvent): ResourceProgress | undefined {
+  const pick = (m: StepMetadata | undefined, status: ResourceProgress["status"]): ResourceProgress | undefined => {
+    if (!m) return undefined;
+    const parent = m.new?.parent || m.old?.parent;
+    return { op: m.op, urn: m.urn, type: m.type, name: nameOf(m.urn), status, ...(parent ? { parent } : {}) };
+  };
   return (
     pick(ev.resourcePreEvent?.metadata, "started") ??
     pick(ev.resOutputsEvent?.metadata, "done") ??

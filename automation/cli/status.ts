@@ -2,6 +2,8 @@
 import { EXIT } from "../driver.js";
 import { buildStatus, renderStatusMarkdown } from "../status.js";
 import { defineCommand } from "./context.js";
+import { lastTimeline, timelineFiles } from "../timeline/files.js";
+import { formatDuration } from "../timeline/format.js";
 import { jsonOption, withLiveStatus } from "./stack.js";
 
 export const statusCommand = defineCommand({
@@ -11,7 +13,23 @@ export const statusCommand = defineCommand({
   run: (a, ctx) =>
     withLiveStatus(ctx, a.stack, (_outputs, input) => {
       const report = buildStatus(input);
-      ctx.out.stdout(a.json ? JSON.stringify(report) : renderStatusMarkdown(report));
+      const last = lastTimeline(ctx.workDir, a.stack);
+      const timeline = last && {
+        file: last.file,
+        chart: timelineFiles(ctx.workDir, a.stack).svg,
+        startedAt: last.timeline.startedAt,
+        totalMs: last.timeline.totalMs,
+        ok: last.timeline.ok,
+      };
+      if (a.json) ctx.out.stdout(JSON.stringify({ ...report, lastTimeline: timeline ?? null }));
+      else {
+        ctx.out.stdout(renderStatusMarkdown(report));
+        ctx.out.stdout(
+          timeline
+            ? `Last up timeline: ${timeline.file} (chart ${timeline.chart}): ${formatDuration(timeline.totalMs)}, ${timeline.ok ? "ok" : "FAILED"}, started ${timeline.startedAt}`
+            : "Last up timeline: none recorded in this checkout",
+        );
+      }
       return report.overall === "DONE" ? EXIT.ok : EXIT.failed;
     }),
 });

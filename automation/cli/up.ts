@@ -5,6 +5,7 @@ import { stagedUp, type SignTestGate } from "../driver.js";
 import type { Probes } from "../probes.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import { parseStackOutputs } from "../stack-outputs.js";
+import { saveTimeline } from "../timeline/files.js";
 import { keepZone } from "../zone.js";
 import { defineCommand, type CliContext, type ProbeContext } from "./context.js";
 import { awsOf, driverDeps, jsonOption, layerOption, printReport, withEngine } from "./stack.js";
@@ -47,6 +48,13 @@ export const upCommand = defineCommand({
         { ...driverDeps(ctx, engine, probes, signal), signTest },
         { through: a.layer, reconcile: a.reconcile, skipGates: a["skip-gates"], skipSignTest: a["skip-sign-test"] },
       );
+      if (report.timeline) {
+        try {
+          report.timelineFiles = saveTimeline(ctx.workDir, report.timeline);
+        } catch (err) {
+          ctx.out.stderr(`could not write the timeline: ${(err as Error).message}`);
+        }
+      }
       printReport(ctx, report, a.json);
       return report.exitCode;
     }),

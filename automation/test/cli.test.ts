@@ -18,7 +18,7 @@ function ctx(engine: FakeEngine, extra: Partial<CliContext> = {}) {
   const c: CliContext = {
     out,
     env: {},
-    workDir: "/nonexistent",
+    workDir: mkdtempSync(join(tmpdir(), "cli-")),
     async makeEngine(stack, create) {
       made.push({ stack, create });
       return engine;

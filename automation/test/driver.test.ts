@@ -192,7 +192,7 @@ describe("staged up", () => {
     const { deps, out } = setup();
     await stagedUp(deps, { through: "base" });
     expect(
-      out.err.some((l) => /^\[1\/3 base\] up: \+ aws:ec2\/instance:Instance base-node \.\.\. \(\d+s\)$/.test(l)),
+      out.err.some((l) => /^\[1\/3 base\] up: \+ aws:ec2\/instance:Instance base-instance \.\.\. \(\d+s\)$/.test(l)),
     ).toBe(true);
   });
 });

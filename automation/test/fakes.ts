@@ -142,6 +142,60 @@ export function stateOf(layers: Array<"base" | "services" | "mpc">): StateResour
   return list;
 }
 
+const U = `urn:pulumi:${STACK}::near-localnet::`;
+const resource = (chain: string, name: string, parentChain: string, parentName: string) => ({
+  urn: `${U}${chain}::${name}`,
+  type: chain.split("$").pop()!,
+  parent: `${U}${parentChain}::${parentName}`,
+});
+
+/** What the fake's `up` reports per layer (engine URNs: every ancestor's type chained), in event order. */
+export const FAKE_RESOURCES: Record<string, Array<{ urn: string; type: string; parent: string }>> = {
+  base: [
+    resource("near-localnet:index:NearBase$aws:ec2/vpc:Vpc", "vpc", "near-localnet:index:NearBase", "base"),
+    resource(
+      "near-localnet:index:NearBase$near-localnet:index:NodeHost",
+      "base",
+      "near-localnet:index:NearBase",
+      "base",
+    ),
+    resource(
+      "near-localnet:index:NearBase$near-localnet:index:NodeHost$aws:ec2/instance:Instance",
+      "base-instance",
+      "near-localnet:index:NearBase$near-localnet:index:NodeHost",
+      "base",
+    ),
+    resource(
+      "near-localnet:index:NearBase$command:local:Command",
+      "genesis-published",
+      "near-localnet:index:NearBase",
+      "base",
+    ),
+  ],
+  services: [
+    resource(
+      "near-localnet:index:NearServices$near-localnet:index:SsmOperation$command:local:Command",
+      "core-contracts-run",
+      "near-localnet:index:NearServices$near-localnet:index:SsmOperation",
+      "core-contracts",
+    ),
+  ],
+  mpc: [
+    resource(
+      "near-localnet:index:ChainSignatures$near-localnet:index:NodeHost$aws:ec2/instance:Instance",
+      "mpc-node-0-instance",
+      "near-localnet:index:ChainSignatures$near-localnet:index:NodeHost",
+      "mpc-node-0",
+    ),
+    resource(
+      "near-localnet:index:ChainSignatures$near-localnet:index:SsmOperation$command:local:Command",
+      "keygen-run",
+      "near-localnet:index:ChainSignatures$near-localnet:index:SsmOperation",
+      "keygen",
+    ),
+  ],
+};
+
 export class FakeEngine implements Engine {
   readonly stack = STACK;
   calls: Call[] = [];
@@ -187,20 +241,23 @@ export class FakeEngine implements Engine {
 
   async up(o: OpOptions): Promise<OpResult> {
     const l = this.record("up", o);
-    o.onProgress?.({
-      op: "create",
-      urn: `urn:x::${l}`,
-      type: "aws:ec2/instance:Instance",
-      name: `${l}-node`,
-      status: "started",
-    });
     const err = this.failUp[l];
+    for (const [i, r] of (FAKE_RESOURCES[l] ?? []).entries()) {
+      const event = { op: "create", urn: r.urn, type: r.type, name: r.urn.split("::").pop()!, parent: r.parent };
+      o.onProgress?.({ ...event, status: "started" });
+      // A failing up fails at its last resource: the ones before it were created.
+      if (err && i === (FAKE_RESOURCES[l]?.length ?? 0) - 1) {
+        o.onProgress?.({ ...event, status: "failed" });
+        break;
+      }
+      o.onProgress?.({ ...event, status: "done" });
+    }
     if (err) {
       delete this.failUp[l];
       throw err;
     }
     if (!this.deployed.includes(l as never)) this.deployed.push(l as never);
-    return { changes: { create: 1 } };
+    return { changes: { create: FAKE_RESOURCES[l]?.length ?? 1 } };
   }
   async preview(o: OpOptions): Promise<OpResult> {
     const l = this.record("preview", o);
