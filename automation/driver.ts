@@ -26,6 +26,7 @@ import { layerSelection, selects, stateSelection, type LayerSelection } from "./
 import type { Out, Probes } from "./probes.js";
 import { sleep } from "../platform/time.js";
 import { formatDuration } from "./timeline/format.js";
+import { earlyLayers, upSelection } from "./stages.js";
 import { TimelineRecorder, longestSteps, type Timeline } from "./timeline/recorder.js";
 import { parseStackOutputs } from "./stack-outputs.js";
 
@@ -321,8 +322,16 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
         }
       }
       if (r.aborted) continue;
+      const early = def.index === 1 ? earlyLayers(outputs) : [];
+      if (early.length)
+        r.log(
+          `${tag(def)} up: also brings up the hosts of ${early.map((id) => `Layer ${layerDef(id).index} (${id})`).join(", ")}; their on-chain steps wait for the gates below`,
+        );
       await r.step(run, def, "up", (elapsed) =>
-        engine.up({ ...layerSelection(engine.stack, def.id), onProgress: r.progress(def, "up", elapsed) }),
+        engine.up({
+          ...upSelection({ stack: engine.stack, layer: def.id, early }),
+          onProgress: r.progress(def, "up", elapsed),
+        }),
       );
       outputs = await r.outputs();
       if (!opts.skipGates) {

@@ -27,6 +27,11 @@ export function layerTargets(stack: string, id: LayerId, project = PROJECT): str
   return [componentUrn(stack, id, project), `urn:pulumi:${stack}::${project}::${layer(id).component.type}$**`];
 }
 
+/** The glob of a layer component's children of one type and everything under them. */
+export function childrenOfType(stack: string, id: LayerId, childType: string, project = PROJECT): string {
+  return `urn:pulumi:${stack}::${project}::${layer(id).component.type}$${childType}**`;
+}
+
 /** What an operation on one layer passes to the engine: a target set, or (Layer 1) an exclude set. */
 export interface LayerSelection {
   targets?: string[];

@@ -38,6 +38,12 @@ export interface Layer<Id extends LayerId> {
   parseOutputs(raw: unknown, problems: string[]): LayerTypes[Id]["outputs"] | undefined;
   /** The outputs say the layer has been deployed. */
   isDeployed(outputs: StackOutputs): boolean;
+  /**
+   * A layer whose infrastructure may come up early: on a cold deploy Layer 1's `up` also creates
+   * this layer's resources except its children of the `deferred` types (its on-chain steps, which
+   * wait for the gates below), so that its hosts boot while the layers below are still coming up.
+   */
+  earlyStart?: { deferred: readonly string[] };
   /** Lower layers whose probes this layer's gate also reads, taken afresh before each of its checks. */
   reads?: readonly LayerId[];
   probe(t: ProbeTransport, outputs: StackOutputs, options?: ProbeOptions): Promise<LayerTypes[Id]["probe"]>;

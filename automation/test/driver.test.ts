@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { EXIT, destroyLayers, renderTimeline, stagedUp, type SignTestGate } from "../driver.js";
-import { layerTargets } from "../layers.js";
+import { childrenOfType, layerTargets } from "../layers.js";
 import {
   EngineError,
   FakeEngine,
@@ -17,6 +17,11 @@ import { ed25519FromSeed } from "../../platform/near/key-pairs.js";
 const TEST_SECRET_KEY = ed25519FromSeed(new Uint8Array(32).fill(7)).secretKey;
 
 const BASE_EXCLUDES = [...layerTargets("localnet", "services"), ...layerTargets("localnet", "mpc")];
+// A cold deploy: Layer 1's up also creates Layer 3's hosts; only its operations wait for their turn.
+const COLD_BASE_EXCLUDES = [
+  ...layerTargets("localnet", "services"),
+  childrenOfType("localnet", "mpc", "near-localnet:index:SsmOperation"),
+];
 
 function setup(deployed: Array<"base" | "services" | "mpc"> = []) {
   const engine = new FakeEngine(deployed);
@@ -37,7 +42,7 @@ describe("staged up", () => {
     expect(report.ok).toBe(true);
     expect(report.exitCode).toBe(EXIT.ok);
     expect(engine.calls).toEqual([
-      { op: "up", excludes: BASE_EXCLUDES },
+      { op: "up", excludes: COLD_BASE_EXCLUDES },
       { op: "up", targets: layerTargets("localnet", "services") },
       { op: "up", targets: layerTargets("localnet", "mpc") },
     ]);
@@ -48,6 +53,21 @@ describe("staged up", () => {
       ["services", "updated", ["up", "gate"]],
       ["mpc", "updated", ["up", "gate"]],
     ]);
+  });
+
+  it("brings Layer 3's hosts up with Layer 1 only while Layer 3 is not deployed", async () => {
+    const cold = setup();
+    await stagedUp(cold.deps, { through: "base" });
+    expect(cold.engine.calls).toEqual([{ op: "up", excludes: COLD_BASE_EXCLUDES }]);
+    expect(cold.out.err).toContain(
+      "[1/3 base] up: also brings up the hosts of Layer 3 (mpc); their on-chain steps wait for the gates below",
+    );
+    // Layer 3 deployed, Layer 1 unhealthy: Layer 1's up leaves all of Layer 3 to its own turn.
+    const warm = setup(["base", "services", "mpc"]);
+    warm.probes.baseResult = { ...warm.probes.baseResult, blocksAdvancing: false };
+    await stagedUp(warm.deps, { through: "base" });
+    expect(warm.engine.calls.filter((c) => c.op === "up")).toEqual([{ op: "up", excludes: BASE_EXCLUDES }]);
+    expect(warm.out.err.join("\n")).not.toContain("also brings up the hosts");
   });
 
   it("stops at a failing gate, refreshes that layer only and never starts the next one", async () => {
@@ -204,7 +224,7 @@ describe("the failure refresh works from the state", () => {
     engine.failUp.base = new Error("error: creating EC2 Instance: InsufficientInstanceCapacity");
     const report = await stagedUp(deps);
     expect(report.failedLayer).toBe("base");
-    expect(engine.calls).toEqual([{ op: "up", excludes: BASE_EXCLUDES }, { op: "refresh" }]);
+    expect(engine.calls).toEqual([{ op: "up", excludes: COLD_BASE_EXCLUDES }, { op: "refresh" }]);
     expect(report.layers[0].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["up:false", "refresh:true"]);
   });
 

@@ -14,7 +14,8 @@
 import { gunzipped } from "../../platform/host/render.js";
 import { LAYERS, type LayerId } from "../../layers/registry.js";
 import { layerOfUrn, selects } from "../layers.js";
-import { upSelection } from "../stages.js";
+import { earlyLayers, upSelection } from "../stages.js";
+import { parseStackOutputs } from "../stack-outputs.js";
 import type { SynthPlan } from "../synth.js";
 import { SSM_RUN_ENV } from "../../platform/ssm/run-env.js";
 import { OPERATION_KINDS, STEP_DURATIONS, kindOfType, type StepKind } from "./durations.js";
@@ -86,8 +87,10 @@ export function planGraph(plan: SynthPlan): Map<string, PlanStep> {
   const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
   const steps = new Map<string, PlanStep>();
   const layerOf = (r: PlanResource) => layerOfUrn(plan.stack, id(r), plan.project);
-  const stageOf = (r: PlanResource): LayerId =>
-    LAYERS.find((l) => selects(upSelection({ stack: plan.stack, layer: l.id }), id(r)))?.id ?? LAYERS[0].id;
+  // A cold deploy: nothing is deployed yet.
+  const early = earlyLayers(parseStackOutputs({}));
+  const selections = LAYERS.map((l) => ({ id: l.id, sel: upSelection({ stack: plan.stack, layer: l.id, early }) }));
+  const stageOf = (r: PlanResource): LayerId => selections.find((s) => selects(s.sel, id(r)))?.id ?? LAYERS[0].id;
   const add = (s: Omit<PlanStep, "seconds">) =>
     steps.set(s.id, { ...s, seconds: s.kind ? STEP_DURATIONS[s.kind].seconds : 0 });
   const startOf = (r: PlanResource) => (r.custom ? id(r) : `${id(r)}#registered`);
@@ -164,7 +167,9 @@ export function planGraph(plan: SynthPlan): Map<string, PlanStep> {
       layer: l.id,
       after: previousGate,
     });
-    const deployed = plan.resources.filter((r) => stageOf(r) === l.id).map(id);
+    // The layer's `up` ends when its own resources are done: a component of the stage counts as
+    // registered, its children of later stages (excluded from this `up`) do not hold it.
+    const deployed = plan.resources.filter((r) => stageOf(r) === l.id).map(startOf);
     const hosts = instances.filter((r) => ready.has(r.urn) && layerOf(r) === l.id).map((r) => ready.get(r.urn)!);
     add({
       id: stepIds.gate(l.id),

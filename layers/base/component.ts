@@ -46,6 +46,13 @@ export class NearBase extends pulumi.ComponentResource {
   public readonly bootNodes: pulumi.Output<string>;
   public readonly artifactsBucket: pulumi.Output<string>;
   public readonly genesis: pulumi.Output<GenesisLocation>;
+  /**
+   * Where the genesis is published, known before it is: hosts that join the chain wait for the
+   * object themselves (its metadata names the data volume below), so they need not wait for `genesis`.
+   */
+  public readonly genesisObject: { bucket: pulumi.Output<string>; key: string };
+  /** The base node's data volume: the genesis published from it is the current chain's. */
+  public readonly dataVolumeId: pulumi.Output<string>;
   public readonly rootAccountId: pulumi.Output<string>;
   public readonly rootPublicKey: pulumi.Output<string>;
   public readonly rootAccountKeyParameter: pulumi.Output<string>;
@@ -101,6 +108,8 @@ export class NearBase extends pulumi.ComponentResource {
       uri: `s3://${b}/${GENESIS_KEY}`,
       sha256: parseGenesisWait(stdout).sha256,
     }));
+    this.genesisObject = { bucket: bucket.bucket, key: GENESIS_KEY };
+    this.dataVolumeId = host.dataVolumeId;
     this.rootAccountId = pulumi.output(base.rootAccountId);
     this.rootPublicKey = keys.root.publicKey;
     this.rootAccountKeyParameter = keys.rootParam.name;
@@ -327,6 +336,14 @@ function baseHost(cfg: LocalnetConfig, parts: HostParts, p: Parent): NodeHost {
           Effect: "Allow",
           Action: ["ssm:GetParameter"],
           Resource: [ssmParameterArn(arns, keys.nodeParam.name), ssmParameterArn(arns, keys.validatorParam.name)],
+        },
+        // The root key is this layer's: the operations of the layers above that sign as the root
+        // account run on this host, whichever layer deploys first.
+        {
+          Sid: "ReadRootAccountKey",
+          Effect: "Allow",
+          Action: ["ssm:GetParameter"],
+          Resource: ssmParameterArn(arns, keys.rootParam.name),
         },
         {
           Sid: "WriteOwnGenesis",

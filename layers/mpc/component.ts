@@ -48,7 +48,10 @@ export function mpcSizing(instanceType: string): { cores: number; triples: numbe
 export interface ChainSignaturesArgs {
   config: LocalnetConfig;
   base: NearBase;
-  /** Layer 2: the base role's key access and the chain's services come first. */
+  /**
+   * Layer 2 comes first on chain: its operations and the signer set-up both sign as the root
+   * account from the base host, and one access key's transactions must not race for nonces.
+   */
   services: NearServices;
 }
 
@@ -309,35 +312,40 @@ function nodeUserData(
 ) {
   const mpc = cfg.mpc;
   const sizing = mpcSizing(mpc.instanceType);
-  return pulumi.all([volumeId, base.genesis, base.bootNodes, base.logGroupName]).apply(([vol, g, bootNodes, logs]) =>
-    renderUserData({
-      script: MPC_SCRIPTS.bootstrap,
-      files: [MPC_SCRIPTS.nearConfig],
-      env: {
-        AWS_REGION: cfg.region,
-        NODE_INDEX: i,
-        ACCOUNT_ID: `${MPC_NODE_ACCOUNT_PREFIX}${i}.${cfg.base.rootAccountId}`,
-        CONTRACT_ID: contractId,
-        MPC_IMAGE: mpc.image,
-        CHAIN_ID: cfg.base.chainId,
-        BOOT_NODES: bootNodes,
-        RUST_LOG: "info",
-        P2P_PORT: mpc.p2pPort,
-        WEB_PORT: MPC_WEB_PORT,
-        CORES: sizing.cores,
-        TRIPLES_TO_BUFFER: sizing.triples,
-        PRESIGNATURES_TO_BUFFER: sizing.presignatures,
-        GENESIS_BUCKET: g.bucket,
-        GENESIS_KEY: g.key,
-        GENESIS_SHA256: g.sha256,
-        DATA_VOLUME_ID: vol,
-        ACCOUNT_SK_SECRET: s.names.account,
-        P2P_KEY_SECRET: s.names.p2p,
-        STORE_KEY_SECRET: s.names.store,
-        LOG_GROUP: logs,
-      },
-    }),
-  );
+  // The genesis location, not its published sha256: the host boots, pulls its image and prepares
+  // its volume while the base is still coming up, and waits for the genesis itself.
+  const g = base.genesisObject;
+  return pulumi
+    .all([volumeId, g.bucket, base.dataVolumeId, base.bootNodes, base.logGroupName])
+    .apply(([vol, bucket, baseVolume, bootNodes, logs]) =>
+      renderUserData({
+        script: MPC_SCRIPTS.bootstrap,
+        files: [MPC_SCRIPTS.nearConfig],
+        env: {
+          AWS_REGION: cfg.region,
+          NODE_INDEX: i,
+          ACCOUNT_ID: `${MPC_NODE_ACCOUNT_PREFIX}${i}.${cfg.base.rootAccountId}`,
+          CONTRACT_ID: contractId,
+          MPC_IMAGE: mpc.image,
+          CHAIN_ID: cfg.base.chainId,
+          BOOT_NODES: bootNodes,
+          RUST_LOG: "info",
+          P2P_PORT: mpc.p2pPort,
+          WEB_PORT: MPC_WEB_PORT,
+          CORES: sizing.cores,
+          TRIPLES_TO_BUFFER: sizing.triples,
+          PRESIGNATURES_TO_BUFFER: sizing.presignatures,
+          GENESIS_BUCKET: bucket,
+          GENESIS_KEY: g.key,
+          BASE_DATA_VOLUME_ID: baseVolume,
+          DATA_VOLUME_ID: vol,
+          ACCOUNT_SK_SECRET: s.names.account,
+          P2P_KEY_SECRET: s.names.p2p,
+          STORE_KEY_SECRET: s.names.store,
+          LOG_GROUP: logs,
+        },
+      }),
+    );
 }
 
 function mpcHost(ctx: NodeContext, i: number, sg: aws.ec2.SecurityGroup, s: NodeSecrets): NodeHost {
@@ -366,11 +374,7 @@ function mpcHost(ctx: NodeContext, i: number, sg: aws.ec2.SecurityGroup, s: Node
           Sid: "ReadGenesis",
           Effect: "Allow",
           Action: ["s3:GetObject"],
-          Resource: s3ObjectArn(
-            arns,
-            base.artifactsBucket,
-            base.genesis.apply((g) => g.key),
-          ),
+          Resource: s3ObjectArn(arns, base.genesisObject.bucket, base.genesisObject.key),
         },
         base.ops.bundleReadStatement(arns),
         shipContainerLogsStatement(base.logGroupArn),

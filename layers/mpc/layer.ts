@@ -111,7 +111,11 @@ export const mpcLayer: Layer<"mpc"> = {
   component: { type: "near-localnet:index:ChainSignatures", name: "mpc" },
   aliases: ["chain-signatures"],
   parseOutputs: parseMpcOutputs,
-  isDeployed: (o) => !!o.mpc && o.mpc.nodes.length > 0,
+  // Hosts alone (brought up early, see earlyStart) are not a deployed layer: the contract is part of it.
+  isDeployed: (o) => !!o.mpc && o.mpc.nodes.length > 0 && o.mpc.contractId !== "",
+  // The hosts boot, pull the node image and prepare their volumes while Layers 1 and 2 come up;
+  // the operations (signer set-up, votes, keygen) wait for the gates below.
+  earlyStart: { deferred: ["near-localnet:index:SsmOperation"] },
   // The indexer-lag check compares each node with the base head: read it afresh for every check.
   reads: ["base"],
   // Loaded on first use: the contract-state parser brings near-api-js, which commands that never

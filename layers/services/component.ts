@@ -51,8 +51,8 @@ export class NearServices extends pulumi.ComponentResource {
       p,
     );
 
-    // The operations on the base instance sign as the root account (creating the contract
-    // accounts and the faucet's new accounts) and as the faucet account (top-ups).
+    // The operations on the base instance sign as the faucet account (top-ups); the root key
+    // (contract accounts, the faucet's new accounts) is readable by the base host from Layer 1.
     const access = new aws.iam.RolePolicy(
       "base-services-access",
       {
@@ -64,10 +64,7 @@ export class NearServices extends pulumi.ComponentResource {
               Sid: "ReadServiceKeys",
               Effect: "Allow",
               Action: ["ssm:GetParameter"],
-              Resource: [
-                ssmParameterArn(arns, base.rootAccountKeyParameter),
-                ssmParameterArn(arns, faucetKeyParam.name),
-              ],
+              Resource: [ssmParameterArn(arns, faucetKeyParam.name)],
             },
           ],
         }),

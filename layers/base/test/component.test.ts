@@ -88,7 +88,7 @@ test("keys: SecureString parameters under the stack's prefix, values secret", ()
   expect(params["/near-localnet/localnet-account-id"]).toMatchObject({ type: "String", insecureValue: "localnet" });
 });
 
-test("IAM: SSM core, its own keys and no other parameter, write only its genesis object", () => {
+test("IAM: SSM core, its own keys and the root key and no other parameter, write only its genesis object", () => {
   const attach = h.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
   expect((attach.inputs as any).policyArn).toBe("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
   const policy = JSON.parse((h.one("aws:iam/rolePolicy:RolePolicy").inputs as any).policy);
@@ -102,6 +102,13 @@ test("IAM: SSM core, its own keys and no other parameter, write only its genesis
         `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/node-key`,
         `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/validator-key`,
       ],
+    },
+    {
+      // The root key is Layer 1's: whichever upper layer's operation signs as root on this host.
+      Sid: "ReadRootAccountKey",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter"],
+      Resource: `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/localnet-account-key`,
     },
     {
       Sid: "WriteOwnGenesis",

@@ -2,11 +2,12 @@
 # Layer 3 MPC node bootstrap (Amazon Linux 2023, cloud-init; a re-run changes nothing).
 # Settings (never secrets; keys are read from Secrets Manager): AWS_REGION NODE_INDEX ACCOUNT_ID
 # CONTRACT_ID MPC_IMAGE CHAIN_ID BOOT_NODES RUST_LOG P2P_PORT WEB_PORT CORES TRIPLES_TO_BUFFER
-# PRESIGNATURES_TO_BUFFER GENESIS_BUCKET GENESIS_KEY GENESIS_SHA256, DATA_VOLUME_ID (attached
-# after boot), secret ids ACCOUNT_SK_SECRET P2P_KEY_SECRET (NEAR keys) STORE_KEY_SECRET (32 hex);
-# optional LOG_GROUP (CloudWatch Logs group) MPC_LOG_FORMAT=plain MIGRATION_PORT=8079 VOLUME_WAIT_SECONDS=600
-# DOCKER_WAIT_SECONDS=120 RETRY_DELAY=3. near-config.jq is read from LIB_DIR; paths are
-# prefixed with ROOT (tests).
+# PRESIGNATURES_TO_BUFFER GENESIS_BUCKET GENESIS_KEY, BASE_DATA_VOLUME_ID (the base node's data
+# volume: only the genesis it published counts), DATA_VOLUME_ID (attached after boot), secret ids
+# ACCOUNT_SK_SECRET P2P_KEY_SECRET (NEAR keys) STORE_KEY_SECRET (32 hex); optional LOG_GROUP
+# (CloudWatch Logs group) MPC_LOG_FORMAT=plain MIGRATION_PORT=8079 VOLUME_WAIT_SECONDS=600
+# DOCKER_WAIT_SECONDS=120 GENESIS_WAIT_SECONDS=3600 GENESIS_POLL_SECONDS=10 RETRY_DELAY=3.
+# near-config.jq is read from LIB_DIR; paths are prefixed with ROOT (tests).
 # Logs go to stderr only: no command output is ever captured into a secret.
 set -euo pipefail
 set +x
@@ -41,7 +42,7 @@ need DATA_VOLUME_ID 'vol-[0-9a-f]{8,17}'
 for v in ACCOUNT_SK_SECRET P2P_KEY_SECRET STORE_KEY_SECRET; do need "$v" "$SID"; done
 need GENESIS_BUCKET '[a-z0-9][a-z0-9.-]{1,62}'
 need GENESIS_KEY '[A-Za-z0-9/_.=+-]+'
-need GENESIS_SHA256 '[0-9a-fA-F]{64}'
+need BASE_DATA_VOLUME_ID 'vol-[0-9a-f]{8,17}'
 need CHAIN_ID '[a-z0-9][a-z0-9._-]*'
 need BOOT_NODES "$BOOT(,$BOOT)*"
 need RUST_LOG '[A-Za-z0-9_:=,.-]+'
@@ -118,16 +119,6 @@ near_key "$P2P_KEY_SECRET" "$RUN/p2p_key" "P2P key"
 grep -Eqx '[0-9a-fA-F]{32}' "$RUN/store_key" ||
   die "secret '$STORE_KEY_SECRET' (secret-store key) must be exactly 32 hex characters"
 
-# ---- genesis
-src="s3://$GENESIS_BUCKET/$GENESIS_KEY"
-log "fetching $src"
-retry 5 aws s3 cp --region "$AWS_REGION" --only-show-errors "$src" "$RUN/genesis.json" >&2 ||
-  die "cannot fetch the genesis $src"
-sha=$(sha256sum "$RUN/genesis.json" | cut -c1-64)
-[[ "$sha" == "${GENESIS_SHA256,,}" ]] || die "genesis sha256 mismatch: $src has $sha, expected ${GENESIS_SHA256,,}"
-g=$(jq -r .chain_id "$RUN/genesis.json") || die "the genesis is not JSON"
-[[ "$g" == "$CHAIN_ID" ]] || die "the genesis has chain_id '$g' but CHAIN_ID is '$CHAIN_ID'"
-
 # ---- data volume (Nitro NVMe id), formatted only when it holds no filesystem
 dev="$R/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${DATA_VOLUME_ID/-/}"
 end=$((SECONDS + ${VOLUME_WAIT_SECONDS:-600}))
@@ -170,6 +161,32 @@ until docker info >/dev/null 2>&1; do
 done
 docker image inspect "$MPC_IMAGE" >/dev/null 2>&1 || retry 5 docker pull "$MPC_IMAGE" >&2 ||
   die "cannot pull $MPC_IMAGE"
+
+# ---- genesis. This host boots while the base node is still coming up: wait until the base node
+# has published the genesis of its CURRENT data volume (object metadata sha256 and data-volume-id,
+# written by layers/base/scripts/bootstrap.sh; an object left by a replaced base volume does not
+# count), then take the bytes only if they hash to the declared sha256.
+src="s3://$GENESIS_BUCKET/$GENESIS_KEY"
+end=$((SECONDS + ${GENESIS_WAIT_SECONDS:-3600}))
+while :; do
+  meta=$(aws s3api head-object --region "$AWS_REGION" --bucket "$GENESIS_BUCKET" --key "$GENESIS_KEY" \
+    --query '[Metadata.sha256,Metadata."data-volume-id"]' --output text 2>/dev/null) || meta="not published yet"
+  seen="$meta"
+  if [[ "$meta" =~ ^([0-9a-f]{64})$'\t'"$BASE_DATA_VOLUME_ID"$ ]]; then
+    want=${BASH_REMATCH[1]}
+    retry 5 aws s3 cp --region "$AWS_REGION" --only-show-errors "$src" "$RUN/genesis.json" >&2 ||
+      die "cannot fetch the genesis $src"
+    sha=$(sha256sum "$RUN/genesis.json" | cut -c1-64)
+    [[ "$sha" != "$want" ]] || break
+    seen="the bytes hash to $sha, not the declared $want"
+  fi
+  ((SECONDS < end)) || die "no genesis of base volume $BASE_DATA_VOLUME_ID at $src in time (last: ${seen//$'\t'/ })"
+  log "waiting for the genesis of base volume $BASE_DATA_VOLUME_ID at $src (${seen//$'\t'/ })"
+  sleep "${GENESIS_POLL_SECONDS:-10}"
+done
+log "genesis sha256 $sha from base volume $BASE_DATA_VOLUME_ID"
+g=$(jq -r .chain_id "$RUN/genesis.json") || die "the genesis is not JSON"
+[[ "$g" == "$CHAIN_ID" ]] || die "the genesis has chain_id '$g' but CHAIN_ID is '$CHAIN_ID'"
 
 # ---- neard data dir. $STATE/chain records genesis sha256, chain id, boot nodes: a new genesis
 # or chain id re-initialises (wiping the old chain's state); config.json is patched every run.

@@ -125,7 +125,7 @@ test("IAM: node i reads only its own secrets, never node j's", () => {
   });
 });
 
-test("user data: settings only; the genesis pinned by sha256; base boot node; no secret", () => {
+test("user data: settings only; the genesis by location and the base volume it must come from; base boot node; no secret", () => {
   const userData = gunzipped(
     (h.one("aws:ec2/instance:Instance", "mpc-node-1-instance").inputs as any).userDataBase64 as string,
   );
@@ -133,7 +133,12 @@ test("user data: settings only; the genesis pinned by sha256; base boot node; no
   expect(userData).toContain("export CONTRACT_ID='v1.signer.localnet'");
   expect(userData).toContain("export MPC_IMAGE='nearone/mpc-node:3.14.1'");
   expect(userData).toContain("export CHAIN_ID='mpc-localnet'");
-  expect(userData).toContain(`export GENESIS_SHA256='${createHash("sha256").update("mock-genesis").digest("hex")}'`);
+  // Not the published sha256: the host must not wait for the genesis command to be created.
+  expect(userData).not.toContain("GENESIS_SHA256");
+  expect(userData).toContain("export GENESIS_KEY='genesis/genesis.json'");
+  expect(userData).toContain(
+    `export BASE_DATA_VOLUME_ID='${(h.one("aws:ec2/volumeAttachment:VolumeAttachment", "base-data-attachment").inputs as any).volumeId}'`,
+  );
   expect(userData).toContain(`export BOOT_NODES='${mockKey("base-node-key").publicKey}@`);
   expect(userData).toContain("export ACCOUNT_SK_SECRET='mpc-node-1-mpc_account_sk'");
   expect(userData).toContain("export P2P_PORT='3000'");

@@ -94,17 +94,14 @@ test("the contracts wait for the whole base layer and the key policy", () => {
   expect(op.dependencies).toContain(h.one("aws:iam/rolePolicy:RolePolicy", "base-services-access").urn);
 });
 
-test("the base role may read exactly the root and faucet keys", () => {
+test("Layer 2 grants the base role the faucet key only (the root key is Layer 1's grant)", () => {
   const policy = JSON.parse((h.one("aws:iam/rolePolicy:RolePolicy", "base-services-access").inputs as any).policy);
   expect(policy.Statement).toEqual([
     {
       Sid: "ReadServiceKeys",
       Effect: "Allow",
       Action: ["ssm:GetParameter"],
-      Resource: [
-        `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/localnet-account-key`,
-        `arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/faucet-key`,
-      ],
+      Resource: [`arn:aws:ssm:us-east-1:${MOCK_ACCOUNT}:parameter/near-localnet/faucet-key`],
     },
   ]);
   const key = h

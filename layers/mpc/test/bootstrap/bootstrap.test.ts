@@ -19,6 +19,7 @@ const LIB = join(REPO, "layers", "mpc", "scripts");
 const STUBS = join(HERE, "stubs");
 
 const VOLUME = "vol-0123456789abcdef0";
+const BASE_VOLUME = "vol-0ba5e0000000000b1";
 const BOOT_A = "ed25519:Fu8CVLoATvSCswYiSaSP1RxTxykF1DUmybXkcEJyyzZk@10.0.1.10:24567";
 const BOOT_B = "ed25519:7PGseFbWxvYVgZ89K1uTJKYoKetWs7BJtbyXDzfbAcqX@10.0.1.11:24567";
 
@@ -69,9 +70,11 @@ class Sandbox {
     this.setSecrets(this.keys);
   }
 
-  setGenesis(text: string): void {
+  /** Publishes a genesis as the base node does: the bytes, then the metadata answers (default: its sha256 and volume). */
+  setGenesis(text: string, answers: string[] = [`${sha256(text)}\t${BASE_VOLUME}`]): void {
     this.genesis = text;
     writeFileSync(join(this.s3, "genesis-bucket", "localnet", "genesis.json"), text);
+    writeFileSync(join(this.s3, "genesis-bucket", "localnet", "genesis.json.meta"), `${answers.join("\n")}\n`);
   }
 
   setSecrets(keys: Partial<Keys>): void {
@@ -96,7 +99,7 @@ class Sandbox {
       STORE_KEY_SECRET: "mpc-node-0-mpc_secret_store_key",
       GENESIS_BUCKET: "genesis-bucket",
       GENESIS_KEY: "localnet/genesis.json",
-      GENESIS_SHA256: sha256(this.genesis),
+      BASE_DATA_VOLUME_ID: BASE_VOLUME,
       CHAIN_ID: "localnet",
       BOOT_NODES: BOOT_A,
       CONTRACT_ID: "v1.signer.localnet",
@@ -121,6 +124,7 @@ class Sandbox {
       STUB_SECRETS: this.secrets,
       STUB_S3: this.s3,
       RETRY_DELAY: "0",
+      GENESIS_POLL_SECONDS: "0",
       ...this.settings(over),
       ...extraEnv,
     });
@@ -374,20 +378,47 @@ describe("mpc-node bootstrap: refuses bad secrets before any container starts", 
 });
 
 describe("mpc-node bootstrap: genesis", () => {
-  test("a sha256 mismatch stops before docker", () => {
-    const r = sb.run({ GENESIS_SHA256: "ab".repeat(32) });
-    expect(r.status).not.toBe(0);
+  test("waits until the base publishes the genesis of ITS volume, with the image already pulled", () => {
+    sb.setGenesis(sb.genesis, [
+      "404",
+      `${"cd".repeat(32)}\tvol-0old0000000000001`,
+      `${sha256(sb.genesis)}\t${BASE_VOLUME}`,
+    ]);
+    const r = sb.run();
+    expect(r.status).toBe(0);
     expect(r.stderr).toContain(
-      `ERROR: genesis sha256 mismatch: s3://genesis-bucket/localnet/genesis.json has ${sha256(sb.genesis)}, expected ${"ab".repeat(32)}`,
+      `waiting for the genesis of base volume ${BASE_VOLUME} at s3://genesis-bucket/localnet/genesis.json (not published yet)`,
     );
-    expect(dockerCalls(r.calls)).toEqual([]);
+    expect(r.stderr).toContain(`(${"cd".repeat(32)} vol-0old0000000000001)`);
+    expect(r.stderr).toContain(`genesis sha256 ${sha256(sb.genesis)} from base volume ${BASE_VOLUME}`);
+    const heads = r.calls.filter((c) => c.startsWith("aws s3api head-object"));
+    expect(heads).toHaveLength(3);
+    expect(heads[0]).toBe(
+      `aws s3api head-object --region us-east-1 --bucket genesis-bucket --key localnet/genesis.json --query [Metadata.sha256,Metadata."data-volume-id"] --output text`,
+    );
+    // The image was pulled (and the volume mounted) before the first look at the genesis.
+    expect(r.calls.indexOf("docker pull nearone/mpc-node:3.14.1")).toBeLessThan(r.calls.indexOf(heads[0]));
+    expect(r.calls.findIndex((c) => c.startsWith("mount "))).toBeLessThan(r.calls.indexOf(heads[0]));
+    // Fetched once: only when the metadata named the current base volume.
+    expect(r.calls.filter((c) => c.startsWith("aws s3 cp"))).toHaveLength(1);
   });
 
-  test("a genesis of another chain id stops before docker", () => {
+  test("bytes that do not hash to the declared sha256 are never used; the wait ends with the reason", () => {
+    sb.setGenesis(sb.genesis, [`${"ab".repeat(32)}\t${BASE_VOLUME}`]);
+    const r = sb.run({}, { GENESIS_WAIT_SECONDS: "0" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(
+      `ERROR: no genesis of base volume ${BASE_VOLUME} at s3://genesis-bucket/localnet/genesis.json in time ` +
+        `(last: the bytes hash to ${sha256(sb.genesis)}, not the declared ${"ab".repeat(32)})`,
+    );
+    expect(dockerCalls(r.calls).filter((c) => c.startsWith("docker run"))).toEqual([]);
+  });
+
+  test("a genesis of another chain id stops before the node is initialised", () => {
     const r = sb.run({ CHAIN_ID: "other-net" });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("ERROR: the genesis has chain_id 'localnet' but CHAIN_ID is 'other-net'");
-    expect(dockerCalls(r.calls)).toEqual([]);
+    expect(dockerCalls(r.calls).filter((c) => c.startsWith("docker run"))).toEqual([]);
   });
 
   test("a changed genesis wipes the old chain's state and re-initialises", () => {
