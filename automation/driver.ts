@@ -224,13 +224,32 @@ class Runner {
     return verdict;
   }
 
+  /** Probes started together for the confirm checks of a run; dropped once a layer is updated. */
+  private readonly prefetched = new Map<LayerId, Promise<LayerProbes[LayerId]>>();
+
+  /** Starts the probes of these layers at once (read-only, independent of each other). */
+  prefetch(outputs: StackOutputs, ids: readonly LayerId[]): void {
+    for (const id of ids) {
+      const p = this.probe(id, outputs);
+      p.catch(() => undefined); // awaited (and reported) by the check that uses it
+      this.prefetched.set(id, p);
+    }
+  }
+
+  /** An update may change what the probes see: later checks probe afresh. */
+  dropPrefetched(): void {
+    this.prefetched.clear();
+  }
+
   private check(run: LayerRun, def: AnyLayer, name: "confirm" | "gate", probes: LayerProbes): Promise<LayerVerdict> {
     return this.step(run, def, name, async (elapsed) => {
       const outputs = await this.outputs();
-      for (const id of [...(def.reads ?? []), def.id]) {
-        if (id !== def.id && !layerDef(id).isDeployed(outputs)) continue;
-        Object.assign(probes, { [id]: await this.probe(id, outputs) });
-      }
+      const ids = [...(def.reads ?? []), def.id].filter((id) => id === def.id || layerDef(id).isDeployed(outputs));
+      // Read-only and independent of each other: taken together.
+      const taken = await Promise.all(
+        ids.map((id) => (name === "confirm" ? this.prefetched.get(id) : undefined) ?? this.probe(id, outputs)),
+      );
+      ids.forEach((id, i) => Object.assign(probes, { [id]: taken[i] }));
       const verdict = def.evaluate(outputs, probes);
       run.verdict = verdict;
       if (verdict.done) {
@@ -297,6 +316,7 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
   const report: RunReport = { ok: true, exitCode: EXIT.ok, stack: engine.stack, layers: [], nextActions: [] };
   const probes: LayerProbes = {};
   let outputs: StackOutputs | undefined;
+  let prefetched = false;
 
   for (const def of plan) {
     const run: LayerRun = { layer: def.id, outcome: "not-run", steps: [] };
@@ -305,6 +325,14 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
     let error: EngineError | undefined;
     try {
       outputs ??= await r.outputs();
+      if (!prefetched && !opts.reconcile) {
+        // A resumed or no-op run confirms every deployed layer: their probes run together.
+        prefetched = true;
+        r.prefetch(
+          outputs,
+          plan.filter((l) => l.isDeployed(outputs!)).map((l) => l.id),
+        );
+      }
       if (!opts.reconcile && def.isDeployed(outputs)) {
         const verdict = await r.gate(run, def, "confirm", probes);
         if (verdict.done) {
@@ -322,6 +350,7 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
         }
       }
       if (r.aborted) continue;
+      r.dropPrefetched();
       const early = def.index === 1 ? earlyLayers(outputs) : [];
       if (early.length)
         r.log(

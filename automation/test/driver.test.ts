@@ -141,6 +141,39 @@ describe("staged up", () => {
     ]);
   });
 
+  it("a no-op up on a healthy stack probes every layer at once, and probes afresh once a layer was updated", async () => {
+    const { engine, probes, deps } = setup(["base", "services", "mpc"]);
+    // Each probe answers only once all three have started: probes taken one after another never finish.
+    const started: string[] = [];
+    let release!: () => void;
+    const all = new Promise<void>((done) => (release = done));
+    const gated =
+      <T>(name: string, value: T) =>
+      async () => {
+        started.push(name);
+        if (started.length === 3) release();
+        let timer: NodeJS.Timeout | undefined;
+        const alone = new Promise(
+          (_, fail) => (timer = setTimeout(() => fail(new Error(`${name} probed alone`)), 2000)),
+        );
+        await Promise.race([all, alone]).finally(() => clearTimeout(timer));
+        return value;
+      };
+    probes.base = gated("base", probes.baseResult);
+    probes.services = gated("services", probes.servicesResult);
+    probes.mpc = gated("mpc", probes.mpcResult);
+    const report = await stagedUp(deps, { skipSignTest: true });
+    expect(report.ok).toBe(true);
+    expect(started).toEqual(["base", "services", "mpc"]);
+    expect(engine.calls.map((c) => c.op)).toEqual(["preview", "preview", "preview"]);
+
+    // Layer 2 has changes: it is updated, and Layer 3's check then probes afresh (no stale prefetch).
+    const changed = setup(["base", "services", "mpc"]);
+    changed.engine.previewChanges.services = { update: 1 };
+    await stagedUp(changed.deps, { skipSignTest: true });
+    expect(changed.probes.calls).toEqual(["base", "services", "mpc", "services", "base", "mpc"]);
+  });
+
   it("a deployed but unhealthy layer is updated again instead of being left alone", async () => {
     const { engine, probes, deps } = setup(["base", "services", "mpc"]);
     probes.mpcResult = {
@@ -366,7 +399,8 @@ describe("Ctrl-C", () => {
     expect(report.diagnostics).toBeUndefined();
     expect(report.layers[2].error?.kind).toBe("cancelled");
     expect(report.nextActions[0]).toMatch(/to resume/);
-    expect(probes.calls).toEqual(["base", "services", "base", "mpc"]);
+    // Healthy layers: each probed once, all together (Layer 3's check reads the same base probe).
+    expect(probes.calls).toEqual(["base", "services", "mpc"]);
     expect(engine.calls.filter((c) => c.op !== "preview")).toEqual([]);
   });
 });
@@ -457,7 +491,7 @@ describe("the sign test as the final gate of up", () => {
       },
     });
     expect(report.exitCode).toBe(EXIT.ok);
-    expect(seen).toEqual(["v1.signer.localnet after base,services,base,mpc"]);
+    expect(seen).toEqual(["v1.signer.localnet after base,services,mpc"]);
     expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual([
       "preview:base",
       "preview:services",
