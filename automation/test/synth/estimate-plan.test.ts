@@ -1,7 +1,10 @@
 // The real plan (index.ts under the mock runtime, as `synth` and `estimate` build it): which steps
 // a cold `up` waits for, in which order, and that the MPC hosts never wait for the genesis command.
+import { main } from "../../cli.js";
+import type { CliContext } from "../../cli/context.js";
 import { synthesize, type SynthPlan } from "../../synth.js";
-import { estimatePlan } from "../../timeline/estimate.js";
+import { estimatePlan, renderEstimate } from "../../timeline/estimate.js";
+import { MemoryOut } from "../fakes.js";
 
 let plan: SynthPlan;
 beforeAll(async () => {
@@ -66,4 +69,29 @@ test("the critical path of a cold up: Layer 1's bootstrap, Layer 2 and its gate,
   expect(path.filter((s) => keySteps.includes(s))).toEqual(keySteps);
   // The MPC hosts boot with Layer 1: their boot, image pull and join are off the path.
   expect(path.some((s) => /mpc-node-\d-instance/.test(s))).toBe(false);
+});
+
+test("the printed chain: each step starts where the one before ends, the total closes it", () => {
+  const e = estimatePlan(plan);
+  expect(e.path[0]).toMatchObject({ label: "Layer 1 up starts", kind: "engine-start", layer: "base", startSeconds: 0 });
+  expect(e.path.at(-1)).toMatchObject({ label: "sign test", kind: "sign-test", layer: "mpc" });
+  for (let i = 1; i < e.path.length; i++)
+    expect(e.path[i].startSeconds).toBe(e.path[i - 1].startSeconds + e.path[i - 1].seconds);
+  const text = renderEstimate(e);
+  expect(text[0]).toBe(
+    "Critical path of a cold `up` of stack localnet (durations: automation/timeline/durations.ts, assumed, not measured):",
+  );
+  expect(text).toHaveLength(e.path.length + 2);
+  expect(text[1]).toMatch(/^ +0s \+\S+ +\[1 base\] +Layer 1 up starts \(engine-start\)$/);
+  expect(text.at(-1)).toMatch(new RegExp(`^Total: \\S+ to a verified signature \\(${e.path.length} steps\\)$`));
+});
+
+test("estimate for a stack without a config file: exit 2 naming the file, no engine", async () => {
+  const out = new MemoryOut();
+  const none = async () => {
+    throw new Error("estimate needs no engine and no probes");
+  };
+  const c: CliContext = { out, env: {}, workDir: "/nonexistent", makeEngine: none, makeProbes: none };
+  expect(await main(["estimate", "--stack", "nosuch"], c)).toBe(2);
+  expect(out.err.join("\n")).toMatch(/Pulumi\.nosuch\.yaml/);
 });
