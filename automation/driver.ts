@@ -22,7 +22,7 @@ import {
   type LayerId,
   type LayerProbes,
 } from "../layers/registry.js";
-import { layerSelection, selects, stateSelection, type LayerSelection } from "./layers.js";
+import { layerOfUrn, layerSelection, selects, stateSelection, type LayerSelection } from "./layers.js";
 import type { Out, Probes } from "./probes.js";
 import { sleep } from "../platform/time.js";
 import { formatDuration } from "./timeline/format.js";
@@ -128,8 +128,18 @@ function tag(def: AnyLayer): string {
   return `[${def.index}/${LAYERS.length} ${def.id}]`;
 }
 
+/** The one preview of the whole stack that a resumed or no-op run takes with its confirm probes. */
+interface StackPreview {
+  /** Counts by step kind per layer, from the engine's step events. */
+  changes: Map<LayerId, Record<string, number>>;
+  startedAt: number;
+  durationMs: number;
+  /** Whether a layer's run already shows the step. */
+  recorded: boolean;
+}
+
 class Runner {
-  private readonly now: () => number;
+  readonly now: () => number;
   readonly timeline: TimelineRecorder;
   constructor(readonly deps: DriverDeps) {
     this.now = deps.now ?? Date.now;
@@ -236,9 +246,13 @@ class Runner {
     }
   }
 
-  /** An update may change what the probes see: later checks probe afresh. */
+  /** The whole-stack preview started with the prefetched probes (undefined: none, failed or stale). */
+  stackPreview?: Promise<StackPreview | undefined>;
+
+  /** An update may change what the probes and the preview saw: later layers are checked afresh. */
   dropPrefetched(): void {
     this.prefetched.clear();
+    this.stackPreview = undefined;
   }
 
   private check(run: LayerRun, def: AnyLayer, name: "confirm" | "gate", probes: LayerProbes): Promise<LayerVerdict> {
@@ -328,10 +342,13 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
       if (!prefetched && !opts.reconcile) {
         // A resumed or no-op run confirms every deployed layer: their probes run together.
         prefetched = true;
+        const deployed = plan.filter((l) => l.isDeployed(outputs!));
         r.prefetch(
           outputs,
-          plan.filter((l) => l.isDeployed(outputs!)).map((l) => l.id),
+          deployed.map((l) => l.id),
         );
+        // Every layer deployed: one preview of the whole stack, alongside the probes, instead of one per layer.
+        if (deployed.length === plan.length) r.stackPreview = previewStack(r);
       }
       if (!opts.reconcile && def.isDeployed(outputs)) {
         const verdict = await r.gate(run, def, "confirm", probes);
@@ -339,7 +356,8 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
           if (r.aborted) continue;
           // Healthy, but the program may have changed since (e.g. a new ops bundle that upper
           // layers run): a preview of the layer is cheap; update it when it has changes.
-          const changes = await previewChanges(r, run, def);
+          const whole = await r.stackPreview;
+          const changes = whole ? layerChanges(run, def, whole) : await previewChanges(r, run, def);
           if (!changes) {
             run.outcome = "left-alone";
             continue;
@@ -442,6 +460,51 @@ function describeChanges(changes: Record<string, number>): string {
     .filter(([op, n]) => n > 0 && op !== "same" && op !== "read")
     .map(([op, n]) => `${n} to ${op}`)
     .join(", ");
+}
+
+/**
+ * One preview of the whole stack (read-only, like the probes it runs beside), its steps counted
+ * per layer from the engine's events. Undefined when it fails or its events do not account for
+ * every change it counted: then each layer is previewed on its own, as before.
+ */
+async function previewStack(r: Runner): Promise<StackPreview | undefined> {
+  const { engine } = r.deps;
+  const changes = new Map<LayerId, Record<string, number>>();
+  const startedAt = r.now();
+  const counted = (c: Record<string, number>) =>
+    Object.entries(c).reduce((n, [op, k]) => (op === "same" || op === "read" ? n : n + k), 0);
+  try {
+    const result = await engine.preview({
+      onProgress: (e) => {
+        if (e.status !== "started" || e.type === "pulumi:pulumi:Stack" || e.type.startsWith("pulumi:providers:"))
+          return;
+        const id = layerOfUrn(engine.stack, e.urn);
+        const c = changes.get(id) ?? {};
+        c[e.op] = (c[e.op] ?? 0) + 1;
+        changes.set(id, c);
+      },
+    });
+    const attributed = [...changes.values()].reduce((n, c) => n + counted(c), 0);
+    if (attributed < counted(result.changes)) {
+      r.log(
+        `preview of the whole stack: its events name ${attributed} of ${counted(result.changes)} changes; previewing layer by layer`,
+      );
+      return undefined;
+    }
+    return { changes, startedAt, durationMs: r.now() - startedAt, recorded: false };
+  } catch (err) {
+    if (!r.aborted) r.log(`preview of the whole stack failed (${(err as Error).message}); previewing layer by layer`);
+    return undefined;
+  }
+}
+
+/** A healthy layer's changes from the whole-stack preview; the first layer's run shows the preview step. */
+function layerChanges(run: LayerRun, def: AnyLayer, whole: StackPreview): string {
+  if (!whole.recorded) {
+    whole.recorded = true;
+    run.steps.push({ step: "preview", ok: true, startedAt: whole.startedAt, durationMs: whole.durationMs });
+  }
+  return describeChanges(whole.changes.get(def.id) ?? {});
 }
 
 /**

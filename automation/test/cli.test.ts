@@ -194,11 +194,10 @@ describe("cli", () => {
     expect(report.signTest).toMatchObject({ ok: false, error: { code: "NOT_MANAGED" } });
     expect(report.layers[2].steps.map((s: { step: string; ok: boolean }) => `${s.step}:${s.ok}`)).toEqual([
       "confirm:true",
-      "preview:true",
       "sign-test:false",
     ]);
     expect(report.diagnostics.lines[0]).toBe("Layer 3 diagnostics:");
-    expect(engine.calls.map((x) => x.op)).toEqual(["preview", "preview", "preview"]);
+    expect(engine.calls).toEqual([{ op: "preview" }]);
   });
 
   it("up --skip-sign-test sends nothing through the channel", async () => {

@@ -165,13 +165,55 @@ describe("staged up", () => {
     const report = await stagedUp(deps, { skipSignTest: true });
     expect(report.ok).toBe(true);
     expect(started).toEqual(["base", "services", "mpc"]);
-    expect(engine.calls.map((c) => c.op)).toEqual(["preview", "preview", "preview"]);
+    // One preview of the whole stack, taken beside the probes, instead of one per layer.
+    expect(engine.calls).toEqual([{ op: "preview" }]);
+    expect(report.layers.map((l) => l.steps.map((s) => s.step))).toEqual([
+      ["confirm", "preview"],
+      ["confirm"],
+      ["confirm"],
+    ]);
 
     // Layer 2 has changes: it is updated, and Layer 3's check then probes afresh (no stale prefetch).
     const changed = setup(["base", "services", "mpc"]);
     changed.engine.previewChanges.services = { update: 1 };
     await stagedUp(changed.deps, { skipSignTest: true });
     expect(changed.probes.calls).toEqual(["base", "services", "mpc", "services", "base", "mpc"]);
+  });
+
+  it("a whole-stack preview that fails, or whose events do not name every change, falls back to one per layer", async () => {
+    const failing = setup(["base", "services", "mpc"]);
+    failing.engine.preview = async (o) => {
+      failing.engine.calls.push({
+        op: "preview",
+        ...(o.targets ? { targets: o.targets } : {}),
+        ...(o.excludes ? { excludes: o.excludes } : {}),
+      });
+      if (!o.targets && !o.excludes) throw new Error("error: preview boom");
+      return { changes: { same: 1 } };
+    };
+    await stagedUp(failing.deps, { skipSignTest: true });
+    expect(failing.engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual([
+      "preview:all",
+      "preview:base",
+      "preview:services",
+      "preview:mpc",
+    ]);
+    expect(failing.out.err).toContain(
+      "preview of the whole stack failed (error: preview boom); previewing layer by layer",
+    );
+
+    const silent = setup(["base", "services", "mpc"]);
+    silent.engine.previewChanges.all = { same: 3, update: 1 };
+    await stagedUp(silent.deps, { skipSignTest: true });
+    expect(silent.engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual([
+      "preview:all",
+      "preview:base",
+      "preview:services",
+      "preview:mpc",
+    ]);
+    expect(silent.out.err).toContain(
+      "preview of the whole stack: its events name 0 of 1 changes; previewing layer by layer",
+    );
   });
 
   it("a deployed but unhealthy layer is updated again instead of being left alone", async () => {
@@ -181,12 +223,7 @@ describe("staged up", () => {
       contract: { ...healthyMpc().contract, state: "Initializing", keysetDomains: [] },
     };
     const report = await stagedUp(deps);
-    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual([
-      "preview:base",
-      "preview:services",
-      "up:mpc",
-      "refresh:mpc",
-    ]);
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:all", "up:mpc", "refresh:mpc"]);
     // the gate is checked once more after a pause before the layer counts as failed
     expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual([
       "confirm:false",
@@ -337,8 +374,10 @@ describe("healthy layers and program changes", () => {
     const { engine, deps, out } = setup(["base", "services", "mpc"]);
     engine.previewChanges.base = { same: 20, update: 1, create: 2 };
     const report = await stagedUp(deps, { skipSignTest: true });
+    // The whole-stack preview attributes the changes to Layer 1; after its update the layers above
+    // are previewed afresh, one by one (the first preview may no longer hold for them).
     expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual([
-      "preview:base",
+      "preview:all",
       "up:base",
       "preview:services",
       "preview:mpc",
@@ -492,23 +531,16 @@ describe("the sign test as the final gate of up", () => {
     });
     expect(report.exitCode).toBe(EXIT.ok);
     expect(seen).toEqual(["v1.signer.localnet after base,services,mpc"]);
-    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual([
-      "preview:base",
-      "preview:services",
-      "preview:mpc",
-    ]);
+    expect(engine.calls.map((c) => `${c.op}:${callLayer(c)}`)).toEqual(["preview:all"]);
     expect(report.signTest).toEqual(PASS);
-    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual([
-      "confirm:true",
-      "preview:true",
-      "sign-test:true",
-    ]);
+    expect(report.layers[2].steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["confirm:true", "sign-test:true"]);
     expect(out.err).toContain("[3/3 mpc] sign-test:   0       Secp256k1  verified".replace("   0", " 0"));
     const text = renderTimeline(report).join("\n");
     expect(text).toContain(
       "Sign test: PASS: 2/2 requests verified, 2/2 derived keys match\n  DOMAIN  SCHEME     VERDICT",
     );
-    expect(text).toMatch(/Layer 3 mpc +healthy, left alone .*\(confirm ok \d+s, preview ok \d+s, sign-test ok \d+s\)/);
+    expect(text).toMatch(/Layer 1 base +healthy, left alone .*\(confirm ok \d+s, preview ok \d+s\)/);
+    expect(text).toMatch(/Layer 3 mpc +healthy, left alone .*\(confirm ok \d+s, sign-test ok \d+s\)/);
   });
 
   it("a failing sign test fails Layer 3 and the run with the per-request result and Layer 3 diagnostics; no refresh, no destroy", async () => {

@@ -261,7 +261,25 @@ export class FakeEngine implements Engine {
   }
   async preview(o: OpOptions): Promise<OpResult> {
     const l = this.record("preview", o);
-    return { changes: this.previewChanges[l] ?? { same: 1 } };
+    if (l !== "all" || this.previewChanges.all) return { changes: this.previewChanges[l] ?? { same: 1 } };
+    // The whole stack: each layer's changes as step events on one of its resources, and the totals.
+    const total: Record<string, number> = { same: 1 };
+    for (const [layer, counts] of Object.entries(this.previewChanges)) {
+      for (const [op, n] of Object.entries(counts ?? {})) {
+        total[op] = (total[op] ?? 0) + n;
+        const r = FAKE_RESOURCES[layer][0];
+        for (let i = 0; i < n; i++)
+          o.onProgress?.({
+            op,
+            urn: r.urn,
+            type: r.type,
+            name: r.urn.split("::").pop()!,
+            parent: r.parent,
+            status: "started",
+          });
+      }
+    }
+    return { changes: total };
   }
   async refresh(o: OpOptions): Promise<OpResult> {
     const l = this.record("refresh", o);
