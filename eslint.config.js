@@ -25,7 +25,7 @@ const LAYERS = readdirSync(new URL("layers/", import.meta.url), { withFileTypes:
 /** What a layer shows the layers above it; the rest (ops/, scripts/, test/, ...) is its own. */
 const LAYER_PUBLIC_MODULES = ["component.ts", "outputs.ts", "config.ts", "gate.ts", "index.ts", "layer.ts"];
 /** What esbuild bundles into the ops entry (ops/build.ts): it runs on the hosts, where Pulumi is not. */
-const OPS_BUNDLE = ["ops/**", "layers/*/ops/**", "platform/near/**", "platform/chainsig/**"];
+const OPS_BUNDLE = ["ops/**", "layers/*/ops/**", "platform/near/**", "platform/chainsig/**", "platform/evm/**"];
 
 // Zones of import-x/no-restricted-paths: files matching `target` may not import files in `from` (paths from the
 // repository root; a zone's `from` is either all globs or all plain paths, and plain `except` paths are relative

@@ -3,8 +3,8 @@
 //   "secretsmanager:<secret id>"    Secrets Manager secret (the key string, or JSON with
 //                                   "secret_key" / "private_key" as near-cli credential files have)
 //   "env:<VAR>"                     environment variable (tests only)
-// The value must be a NEAR secret key string "ed25519:<base58 of 64 bytes>". Error messages name
-// the reference, never the value.
+// resolve() wants a NEAR secret key string "ed25519:<base58 of 64 bytes>"; resolveText() hands back
+// any secret as text (an EVM key). Error messages name the reference, never the value.
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { KeyPair, baseDecode, type KeyPairString } from "near-api-js";
@@ -81,6 +81,13 @@ export class KeyResolver {
   async resolve(ref: string): Promise<KeyPair> {
     const hit = this.cache.get(ref);
     if (hit) return hit;
+    const kp = keyPairFromSecret(await this.resolveText(ref), ref);
+    this.cache.set(ref, kp);
+    return kp;
+  }
+
+  /** The secret behind a reference as text, for keys that are not NEAR keys (an EVM dev account's). */
+  async resolveText(ref: string): Promise<string> {
     const { kind, name } = parseKeyRef(ref);
     let secret: string | undefined;
     try {
@@ -103,8 +110,6 @@ export class KeyResolver {
       throw new OpsError("KEY_NOT_FOUND", `key ${ref} could not be read: ${n || (e as Error).message}`);
     }
     if (secret === undefined || secret === "") throw new OpsError("KEY_NOT_FOUND", `key ${ref} is empty or missing`);
-    const kp = keyPairFromSecret(secret, ref);
-    this.cache.set(ref, kp);
-    return kp;
+    return secret;
   }
 }

@@ -18,13 +18,16 @@
 //     "domains": [{"domainId":0,"scheme":"Secp256k1"},{"domainId":1,"scheme":"Ed25519"}],
 //                                                 optional (this default); scheme also accepts
 //                                                 ecdsa/secp256k1/CaitSith and eddsa/ed25519/Frost
-//     "timeoutSeconds": 300                       optional: bound for each sign request
+//     "timeoutSeconds": 300,                      optional: bound for each sign request
+//     "evm": {...}                                optional: the Ethereum leg (evm.ts) on the
+//                                                 secp256k1 domain
 //   }
 import { isValidAccountId } from "../../../../platform/near/account-id.js";
 import { OpsError } from "../../../../platform/near/errors.js";
 import { parseKeyRef } from "../../../../platform/near/keys.js";
 import { toYocto } from "../../../../platform/near/client.js";
 import { LOCAL_RPC_URL } from "../../../../platform/near/ports.js";
+import { parseEvmLegPayload, type EvmLegPayload } from "./evm.js";
 import {
   DEFAULT_SIGN_DOMAINS,
   describeSignatureSchemes,
@@ -49,6 +52,7 @@ export interface SignTestPayload {
   funder?: { accountId: string; keyRef: string };
   domains: SignTestDomain[];
   timeoutSeconds: number;
+  evm?: EvmLegPayload;
 }
 
 export const DEFAULT_SIGN_TEST_PATH = "near-localnet-sign-test";
@@ -97,7 +101,7 @@ export function parseSignTestPayload(raw: unknown): SignTestPayload {
   if (!isObject(raw)) bad("must be a JSON object");
   onlyKeys(
     raw,
-    ["rpcUrl", "expectChainId", "contractId", "path", "tester", "funder", "domains", "timeoutSeconds"],
+    ["rpcUrl", "expectChainId", "contractId", "path", "tester", "funder", "domains", "timeoutSeconds", "evm"],
     "payload",
   );
 
@@ -184,5 +188,6 @@ export function parseSignTestPayload(raw: unknown): SignTestPayload {
     funder,
     domains,
     timeoutSeconds,
+    ...(raw.evm === undefined ? {} : { evm: parseEvmLegPayload(raw.evm) }),
   };
 }

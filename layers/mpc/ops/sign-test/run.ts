@@ -49,6 +49,7 @@ import {
 } from "../../../../platform/near/client.js";
 import { signingByResponse } from "../../../../platform/chainsig/schemes.js";
 import type { SignScheme, SignTestDomain, SignTestPayload } from "./payload.js";
+import { evmLeg, type EvmLegReport } from "./evm.js";
 
 export const SIGN_TEST_OPERATION = "sign-test";
 
@@ -106,6 +107,8 @@ export interface SignTestResult {
   tester: { accountId: string; action: "created" | "unchanged"; balance: string; txHash?: string };
   derivedKeys: DerivedKeyReport[];
   requests: SignRequestReport[];
+  /** The Ethereum leg, when the payload asked for it (evm.ts). */
+  evm?: EvmLegReport;
   /** One line: "2/2 requests verified, 2/2 derived keys match". */
   summary: string;
 }
@@ -288,9 +291,11 @@ export async function signTest(p: SignTestPayload, ctx: SignTestContext): Promis
 
   const derivedKeys: DerivedKeyReport[] = [];
   const requests: SignRequestReport[] = [];
+  let secp256k1Key: { domainId: number; key: ChainSigPublicKey } | undefined;
   for (const d of p.domains) {
     const { report: keys, local } = await readKeys(conn, p, d);
     derivedKeys.push(keys);
+    if (local && keys.match && d.scheme === "Secp256k1") secp256k1Key ??= { domainId: d.domainId, key: local };
     log(
       `domain ${d.domainId} (${d.scheme}): ${keys.match ? `derived key ${keys.localDerivedKey} matches the contract` : keys.error}`,
     );
@@ -323,10 +328,52 @@ export async function signTest(p: SignTestPayload, ctx: SignTestContext): Promis
     });
   }
 
+  const evm = p.evm && (await runEvmLeg(p, ctx, conn, testerSigner, secp256k1Key));
+  if (evm) step("evm", { ...evm });
   const verified = requests.filter((r) => r.verdict === "verified").length;
   const matched = derivedKeys.filter((k) => k.match).length;
-  const ok = requests.length > 0 && verified === requests.length && matched === derivedKeys.length;
-  const summary = `${verified}/${requests.length} requests verified, ${matched}/${derivedKeys.length} derived keys match`;
+  const ok = requests.length > 0 && verified === requests.length && matched === derivedKeys.length && (evm?.ok ?? true);
+  const summary =
+    `${verified}/${requests.length} requests verified, ${matched}/${derivedKeys.length} derived keys match` +
+    (evm ? `, Ethereum transfer ${evm.ok ? "mined" : "FAILED"}` : "");
   log(`${ok ? "PASS" : "FAIL"}: ${summary}`);
-  return { ok, contractId: p.contractId, chainId: conn.chainId, path: p.path, tester, derivedKeys, requests, summary };
+  return {
+    ok,
+    contractId: p.contractId,
+    chainId: conn.chainId,
+    path: p.path,
+    tester,
+    derivedKeys,
+    requests,
+    ...(evm ? { evm } : {}),
+    summary,
+  };
+}
+
+/** The Ethereum leg on the first secp256k1 domain whose derived key matched the contract's. */
+async function runEvmLeg(
+  p: SignTestPayload,
+  ctx: SignTestContext,
+  conn: NearConnection,
+  tester: Signer,
+  secp256k1Key: { domainId: number; key: ChainSigPublicKey } | undefined,
+): Promise<EvmLegReport> {
+  const evm = p.evm!;
+  if (!secp256k1Key) {
+    const detail = "not run: no secp256k1 domain with a derived key that matches the contract's";
+    return { ok: false, rpcUrl: evm.rpcUrl, chainId: evm.chainId, domainId: -1, steps: [], detail };
+  }
+  const report = await evmLeg(evm, {
+    conn,
+    keys: ctx.keys,
+    contractId: p.contractId,
+    path: p.path,
+    tester,
+    domainId: secp256k1Key.domainId,
+    derivedKey: secp256k1Key.key,
+    log: ctx.log ?? (() => {}),
+    now: ctx.now,
+  });
+  ctx.log?.(`evm: ${report.ok ? "PASS" : "FAIL"}: ${report.detail}`);
+  return report;
 }
