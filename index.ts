@@ -57,6 +57,7 @@ const layers: LayerExports = {
     contracts: servicesComponent.contracts,
     faucetUrl: servicesComponent.faucetUrl,
     faucetAccountId: servicesComponent.faucetAccountId,
+    evm: servicesComponent.evm,
   },
   mpc: {
     nodes: mpcComponent.nodes.map((n) => ({

@@ -117,7 +117,13 @@ function mockState(
     case "aws:cloudwatch/logGroup:LogGroup":
       return { id: i.name ?? id, state: { ...i, arn: arn("logs", `log-group:${i.name ?? id}`) } };
     case "aws:ssm/document:Document":
-      return { id: i.name ?? id, state: { ...i, arn: arn("ssm", `document/${i.name ?? id}`) } };
+      return { id: i.name ?? id, state: { ...i, arn: arn("ssm", `document/${i.name ?? id}`), latestVersion: "1" } };
+    case "aws:ssm/association:Association": {
+      const associationId = digest(args.name, 16)
+        .toString("hex")
+        .replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-");
+      return { id: associationId, state: { ...i, associationId } };
+    }
     case "command:local:Command":
       return { id, state: { ...i, stdout: mockCommandStdout(i.environment ?? {}, results) ?? "", stderr: "" } };
     default:

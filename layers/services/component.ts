@@ -12,6 +12,8 @@ import { FAUCET_ACCOUNT, reservedAccountNames } from "../accounts.js";
 import type { NearBase } from "../base/component.js";
 import { SsmOperation } from "../../platform/ssm/operation.js";
 import { LOCAL_RPC_URL } from "../../platform/near/ports.js";
+import { destinationChain } from "./evm/resources.js";
+import type { EvmExport } from "./evm/outputs.js";
 
 /** What a new account gets from the faucet when near-cli-rs asks for one. */
 const FAUCET_INITIAL_BALANCE = "10 NEAR";
@@ -28,6 +30,8 @@ export class NearServices extends pulumi.ComponentResource {
   public readonly faucetUrl: pulumi.Output<string | undefined>;
   public readonly faucetAccountId: pulumi.Output<string>;
   public readonly transactions: pulumi.Output<number>;
+  /** The destination EVM chain; undefined with destinationChain "none" or before it started. */
+  public readonly evm: pulumi.Output<EvmExport | undefined>;
 
   constructor(name: string, args: NearServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("near-localnet:index:NearServices", name, {}, opts);
@@ -160,7 +164,10 @@ export class NearServices extends pulumi.ComponentResource {
       .all([faucet.result, base.privateIp])
       .apply(([started, ip]) => (started === undefined || !ip ? undefined : `http://${ip}:${cfg.services.faucetPort}`));
     this.faucetAccountId = pulumi.output(faucetAccountId);
+    this.evm =
+      cfg.services.evm.destinationChain === "evm" ? destinationChain(cfg, base, this) : pulumi.output(undefined);
     this.registerOutputs({
+      evm: this.evm,
       contracts: this.contracts,
       faucetUrl: this.faucetUrl,
       faucetAccountId: this.faucetAccountId,

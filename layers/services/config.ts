@@ -1,11 +1,15 @@
-// Layer 2's configuration: the faucet (its port and the NEAR it holds and hands out).
+// Layer 2's configuration: the faucet (its port and the NEAR it holds and hands out) and the
+// destination chain (evm/config.ts).
 import { fullKey, type ConfigReader } from "../../platform/config/reader.js";
+import { EVM_DEFAULTS, checkEvmPort, readEvmConfig, type EvmConfig } from "./evm/config.js";
+import { NEAR_P2P_PORT, NEAR_RPC_PORT } from "../../platform/near/ports.js";
 
 export interface ServicesConfig {
   faucetPort: number;
   faucetBalanceNear: string;
   faucetMaxPerRequestNear: string;
   faucetMaxPerAccountNear: string;
+  evm: EvmConfig;
 }
 
 export const SERVICES_DEFAULTS = {
@@ -13,6 +17,7 @@ export const SERVICES_DEFAULTS = {
   faucetBalanceNear: "100000",
   faucetMaxPerRequestNear: "100",
   faucetMaxPerAccountNear: "1000",
+  ...EVM_DEFAULTS,
 };
 
 export function readServicesConfig(r: ConfigReader): ServicesConfig {
@@ -32,10 +37,12 @@ export function readServicesConfig(r: ConfigReader): ServicesConfig {
     const why = `must be at least ${fullKey("faucetMaxPerRequest")} (${faucetMaxPerRequestNear})`;
     r.bad("faucetMaxPerAccount", faucetMaxPerAccountNear, why, faucetMaxPerRequestNear);
   }
-  return {
-    faucetPort: r.int("faucetPort", d.faucetPort, 1024, 65535, "3031"),
-    faucetBalanceNear,
-    faucetMaxPerRequestNear,
-    faucetMaxPerAccountNear,
-  };
+  const faucetPort = r.int("faucetPort", d.faucetPort, 1024, 65535, "3031");
+  const evm = readEvmConfig(r);
+  checkEvmPort(r, evm, [
+    { port: NEAR_RPC_PORT, what: "the NEAR RPC" },
+    { port: NEAR_P2P_PORT, what: "NEAR P2P" },
+    { port: faucetPort, what: "the faucet" },
+  ]);
+  return { faucetPort, faucetBalanceNear, faucetMaxPerRequestNear, faucetMaxPerAccountNear, evm };
 }

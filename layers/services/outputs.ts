@@ -1,5 +1,6 @@
 // Layer 2's stack output `services`: what index.ts exports and what the driver reads back.
 import { isObject, optionalString } from "../outputs.js";
+import { parseEvmOutputs, type EvmExport } from "./evm/outputs.js";
 
 /**
  * The `services` output as the program exports it. What Layer 2's operations establish is undefined until they
@@ -12,12 +13,15 @@ export interface ServicesExport {
   faucetUrl: string | undefined;
   /** The account that pays the faucet's top-ups (faucet.<root>). */
   faucetAccountId: string;
+  /** The destination EVM chain, once started (undefined with destinationChain "none"). */
+  evm: EvmExport | undefined;
 }
 
 export interface ServicesOutputs {
   contracts: Record<string, string>;
   faucetUrl?: string;
   faucetAccountId?: string;
+  evm?: EvmExport;
 }
 
 export function parseServicesOutputs(v: unknown, problems: string[]): ServicesOutputs | undefined {
@@ -35,5 +39,6 @@ export function parseServicesOutputs(v: unknown, problems: string[]): ServicesOu
     contracts,
     faucetUrl: optionalString(v, "faucetUrl"),
     faucetAccountId: optionalString(v, "faucetAccountId"),
+    ...(v.evm === undefined ? {} : { evm: parseEvmOutputs(v.evm, problems) }),
   };
 }

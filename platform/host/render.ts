@@ -55,7 +55,7 @@ function heredocFor(name: string, content: string): string {
   return `cat > "$LIB_DIR/${name}" <<'${marker}'\n${body}${marker}\n`;
 }
 
-function renderScript(spec: ScriptSpec): string {
+export function renderScript(spec: ScriptSpec): string {
   const body = readScript(spec.script).replace(/^#!.*\n/, "");
   // The header keeps its first-deployed wording (the renderer then lived at infra/render.ts):
   // changing it would replace every running host (see ShippedScript).

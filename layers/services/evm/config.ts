@@ -1,0 +1,56 @@
+// Layer 2's destination chain: a dev EVM chain (Foundry's anvil) on the base host, for the sign
+// test's Ethereum leg and the users' dApps. `destinationChain: none` leaves it out.
+import { fullKey, type ConfigReader } from "../../../platform/config/reader.js";
+
+const DESTINATION_CHAINS = ["evm", "none"] as const;
+type DestinationChain = (typeof DESTINATION_CHAINS)[number];
+
+export interface EvmConfig {
+  destinationChain: DestinationChain;
+  chainId: number;
+  port: number;
+  blockTimeSeconds: number;
+  /** What the dev account holds on a fresh chain, in ether. */
+  devBalanceEther: number;
+}
+
+/** 31337: anvil's own default chain id (wallets and tools know it as the local dev chain). */
+export const EVM_DEFAULTS = {
+  destinationChain: "evm" as DestinationChain,
+  evmChainId: 31337,
+  evmPort: 8545,
+  evmBlockTimeSeconds: 2,
+  evmDevBalance: 1_000_000,
+};
+
+export function readEvmConfig(r: ConfigReader): EvmConfig {
+  const d = EVM_DEFAULTS;
+  const chain = r.str(
+    "destinationChain",
+    d.destinationChain,
+    (v) => (DESTINATION_CHAINS as readonly string[]).includes(v),
+    `must be one of ${DESTINATION_CHAINS.join(", ")}`,
+    "evm",
+  ) as DestinationChain;
+  return {
+    destinationChain: chain,
+    // EIP-155 chain ids are integers; JSON numbers in wallets and tools stay exact below 2^52
+    chainId: r.int("evmChainId", d.evmChainId, 1, 4503599627370476, "31337"),
+    port: r.int("evmPort", d.evmPort, 1024, 65535, "8545"),
+    blockTimeSeconds: r.int("evmBlockTimeSeconds", d.evmBlockTimeSeconds, 1, 60, "2"),
+    devBalanceEther: r.int("evmDevBalance", d.evmDevBalance, 1, 1_000_000_000, "1000000"),
+  };
+}
+
+/** The EVM port must not take a port the base host already serves. */
+export function checkEvmPort(r: ConfigReader, evm: EvmConfig, taken: { port: number; what: string }[]): void {
+  const hit = taken.find((t) => t.port === evm.port);
+  if (hit && evm.destinationChain === "evm") {
+    r.bad(
+      "evmPort",
+      evm.port,
+      `collides with ${hit.what} (${fullKey("evmPort")} must be free on the base host)`,
+      "8545",
+    );
+  }
+}
