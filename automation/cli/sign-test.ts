@@ -18,6 +18,11 @@ const OPTIONS = {
     type: "string",
     describe: "key reference of the root account (default: the stack's SSM parameter)",
   },
+  evm: {
+    type: "boolean",
+    describe:
+      "also spend from the tester's derived Ethereum address on the stack's destination chain (default: when the stack has one; --no-evm leaves it out)",
+  },
   timeout: {
     type: "number",
     describe: `bound for each sign request, seconds (default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})`,
@@ -38,6 +43,7 @@ export const signTestCommand = defineCommand({
       testerKeyRef: a["tester-key-ref"],
       funderKeyRef: a["funder-key-ref"],
       timeoutSeconds: a.timeout,
+      evm: a.evm,
     };
     return (
       checkUsage(ctx, () => checkSignTestArgs(args)) ??

@@ -18,6 +18,7 @@ import {
   type SignResponseScheme,
 } from "../../platform/chainsig/schemes.js";
 import { SIGN_TESTER_ACCOUNT } from "../../layers/accounts.js";
+import { EVM_LEG_SECONDS, evmLegPayload, renderEvmLeg } from "./sign-test-evm.js";
 
 const SIGN_TEST_OPERATION = "sign-test";
 
@@ -38,6 +39,11 @@ export interface SignTestArgs {
   funderKeyRef?: string;
   /** Bound for each sign request, seconds (the contract itself gives up after ~200 blocks). */
   timeoutSeconds?: number;
+  /**
+   * The Ethereum leg on the stack's destination chain (commands/sign-test-evm.ts): true requires it,
+   * undefined runs it when the stack has one (up's final gate), false leaves it out.
+   */
+  evm?: boolean;
 }
 
 type RunOperationFn = (opts: RunNearOperationOptions) => Promise<NearOperationOutcome<SignTestResult>>;
@@ -123,7 +129,9 @@ export function signTestPayload(stack: string, outputs: StackOutputs, args: Sign
   const timeoutSeconds = args.timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
   const tester: Record<string, unknown> = { accountId: args.tester ?? `${SIGN_TESTER_ACCOUNT}.${root}` };
   if (args.testerKeyRef) tester.keyRef = args.testerKeyRef;
+  const evm = evmLegPayload(outputs, args.evm);
   return {
+    ...(evm ? { evm } : {}),
     expectChainId: base.chainId || undefined,
     contractId: mpc.contractId,
     path: args.path ?? DEFAULT_PATH,
@@ -164,6 +172,7 @@ export function renderSignTestTable(r: SignTestResult): string[] {
       `domain ${k.domainId} derived key: ${k.localDerivedKey ?? "-"}${k.match ? "" : ` (${k.error ?? "no match"})`}`,
     );
   }
+  if (r.evm) lines.push(...renderEvmLeg(r.evm));
   lines.push(`${r.ok ? "PASS" : "FAIL"}: ${r.summary}`);
   return lines;
 }
@@ -201,7 +210,8 @@ export async function runSignTest(args: SignTestArgs, out: Out, deps: SignTestDe
   }
 
   const domains = (payload.domains as SignTestDomainSpec[]).length;
-  const timeoutSeconds = (payload.timeoutSeconds as number) * domains + OVERHEAD_SECONDS;
+  const evmSeconds = payload.evm ? EVM_LEG_SECONDS + (payload.timeoutSeconds as number) : 0;
+  const timeoutSeconds = (payload.timeoutSeconds as number) * domains + OVERHEAD_SECONDS + evmSeconds;
   const run: RunOperationFn =
     deps.runOperation ?? ((await import("../../platform/ssm/run-op.js")).runNearOperation as RunOperationFn);
   let client = deps.client;
@@ -210,7 +220,7 @@ export async function runSignTest(args: SignTestArgs, out: Out, deps: SignTestDe
     client = await ssmClientFor(deps.aws);
   }
   out.stderr(
-    `sign-test: ${payload.contractId} on ${base.instanceId} as ${(payload.tester as { accountId: string }).accountId}, ${domains} domain(s), bound ${timeoutSeconds}s`,
+    `sign-test: ${payload.contractId} on ${base.instanceId} as ${(payload.tester as { accountId: string }).accountId}, ${domains} domain(s)${payload.evm ? ", Ethereum transfer" : ""}, bound ${timeoutSeconds}s`,
   );
   let lastState = "";
   let outcome: NearOperationOutcome<SignTestResult>;
