@@ -15,6 +15,8 @@ import type { StackOutputs } from "../layers/outputs.js";
 export interface TunnelUrls {
   rpcUrl: string;
   faucetUrl?: string;
+  /** The destination EVM chain's JSON-RPC. */
+  evmRpcUrl?: string;
 }
 
 interface ClientDomain {
@@ -39,6 +41,8 @@ export interface ClientConfig {
   stakingPoolsFactoryAccountId: string;
   mpcContractId?: string;
   domains: ClientDomain[];
+  /** The destination EVM chain (Layer 2's anvil), when the stack runs one. */
+  evm?: { rpcUrl: string; chainId: number };
 }
 
 /** The faucet's account-creation endpoint under a faucet base URL. */
@@ -52,6 +56,8 @@ export function clientConfig(stack: string, outputs: StackOutputs, tunnel?: Tunn
   if (!base) throw new Error(`stack "${stack}" has no base layer outputs: deploy it first (npm run automate -- up)`);
   const root = base.rootAccountId;
   const faucet = tunnel ? tunnel.faucetUrl : outputs.services?.faucetUrl;
+  const evm = outputs.services?.evm;
+  const evmRpcUrl = tunnel ? tunnel.evmRpcUrl : evm?.rpcUrl;
   const keys = new Map((outputs.mpc?.rootKeys ?? []).map((k) => [k.domainId, k.publicKey]));
   const domains: ClientDomain[] = (outputs.mpc?.domains ?? []).map((d) => ({
     id: d.id,
@@ -72,6 +78,7 @@ export function clientConfig(stack: string, outputs: StackOutputs, tunnel?: Tunn
     stakingPoolsFactoryAccountId: `poolv1.${root}`,
     ...(outputs.mpc?.contractId ? { mpcContractId: outputs.mpc.contractId } : {}),
     domains,
+    ...(evm && evmRpcUrl ? { evm: { rpcUrl: evmRpcUrl, chainId: evm.chainId } } : {}),
   };
 }
 
@@ -107,7 +114,7 @@ export function renderNearCli(cfg: ClientConfig, name: string): string {
   ].join("\n");
 }
 
-/** The variables a near-api-js app (or any script) reads: NEAR_*, one MPC domain per id. */
+/** The variables a near-api-js app (or any script) reads: NEAR_*, one MPC domain per id, EVM_* for the destination chain. */
 function clientVariables(cfg: ClientConfig): Array<[string, string]> {
   const vars: Array<[string, string | undefined]> = [
     ["NEAR_NETWORK_ID", cfg.chainId],
@@ -122,6 +129,8 @@ function clientVariables(cfg: ClientConfig): Array<[string, string]> {
       [`NEAR_MPC_DOMAIN_${d.id}_SCHEME`, d.scheme],
       [`NEAR_MPC_DOMAIN_${d.id}_PUBLIC_KEY`, d.publicKey],
     ]),
+    ["EVM_RPC_URL", cfg.evm?.rpcUrl],
+    ["EVM_CHAIN_ID", cfg.evm ? String(cfg.evm.chainId) : undefined],
   ];
   return vars.filter((v): v is [string, string] => v[1] !== undefined && v[1] !== "");
 }

@@ -16,7 +16,15 @@ import { MPC_WEB_PORT, NEAR_RPC_PORT } from "../../platform/near/ports.js";
 import { sleep } from "../../platform/time.js";
 import { PLUGIN_INSTALL, pluginVersion } from "../tunnel/plugin.js";
 import type { ServeSpec } from "../tunnel/serve.js";
-import { forwardUrl, readConnection, stateFile, type ConnectionState, type Forward } from "../tunnel/state.js";
+import {
+  EVM_FORWARD,
+  forwardUrl,
+  readConnection,
+  stateFile,
+  type ConnectionState,
+  type Forward,
+} from "../tunnel/state.js";
+import { EVM_RPC_PORT } from "../../platform/evm/ports.js";
 import { checkPortsFree, holdConnection } from "../tunnel/tunnel.js";
 import { checkUsage, defineCommand, fail, type CliContext } from "./context.js";
 import { awsOf, readOutputs, withEngine } from "./stack.js";
@@ -30,6 +38,7 @@ interface ConnectArgs {
   stack: string;
   mpc: boolean;
   localPort: number;
+  evmLocalPort: number;
   background: boolean;
   stop: boolean;
 }
@@ -40,7 +49,7 @@ function portOf(url: string | undefined, fallback: number): number {
 }
 
 /** The forwards of a stack: RPC and faucet on the base host, and (mpc) each node's web UI. */
-function planForwards(outputs: StackOutputs, localPort: number, mpc: boolean): Forward[] {
+function planForwards(outputs: StackOutputs, localPort: number, mpc: boolean, evmLocalPort: number): Forward[] {
   const base = outputs.base;
   if (!base) throw new EngineError("failed", "the stack has no base layer outputs: deploy it first (up)");
   const forwards: Array<Omit<Forward, "url">> = [
@@ -54,6 +63,14 @@ function planForwards(outputs: StackOutputs, localPort: number, mpc: boolean): F
       remotePort: portOf(faucet, 0),
       localPort: localPort + 1,
     });
+  const evm = outputs.services?.evm;
+  if (evm)
+    forwards.push({
+      name: EVM_FORWARD,
+      instanceId: base.instanceId,
+      remotePort: portOf(evm.rpcUrl, EVM_RPC_PORT),
+      localPort: evmLocalPort,
+    });
   if (mpc) {
     const nodes = outputs.mpc?.nodes ?? [];
     if (nodes.length === 0) throw new EngineError("failed", "--mpc: the stack exports no MPC nodes (deploy Layer 3)");
@@ -66,7 +83,13 @@ function planForwards(outputs: StackOutputs, localPort: number, mpc: boolean): F
       }),
     );
   }
-  const last = forwards[forwards.length - 1].localPort;
+  const last = Math.max(...forwards.filter((f) => f.name !== EVM_FORWARD).map((f) => f.localPort));
+  const clash = evm && forwards.find((f) => f.name !== EVM_FORWARD && f.localPort === evmLocalPort);
+  if (clash)
+    throw new EngineError(
+      "failed",
+      `--evm-local-port ${evmLocalPort} is the ${clash.name} forward's port: pick another`,
+    );
   if (last > 65535)
     throw new EngineError("failed", `--local-port ${localPort} leaves no room for ${forwards.length} ports`);
   return forwards.map((f) => ({ ...f, url: `http://127.0.0.1:${f.localPort}` }));
@@ -74,7 +97,14 @@ function planForwards(outputs: StackOutputs, localPort: number, mpc: boolean): F
 
 function printUrls(ctx: CliContext, forwards: Forward[]): void {
   for (const f of forwards) {
-    const what = f.name === "rpc" ? "RPC" : f.name === "faucet" ? "faucet" : `${f.name} web UI`;
+    const what =
+      f.name === "rpc"
+        ? "RPC"
+        : f.name === "faucet"
+          ? "faucet"
+          : f.name === EVM_FORWARD
+            ? "EVM RPC"
+            : `${f.name} web UI`;
     const url = f.name === "faucet" ? `${f.url}/account (sponsor-by-faucet; ${f.url} its settings)` : f.url;
     ctx.out.stdout(`${what.padEnd(18)} ${url}`);
   }
@@ -87,12 +117,19 @@ export const connectCommand = defineCommand({
     y
       .option("mpc", { type: "boolean", default: false, describe: "also each MPC node's web UI (:8080)" })
       .option("local-port", { type: "number", default: NEAR_RPC_PORT, describe: "RPC on N, faucet N+1, MPC N+2..." })
+      .option("evm-local-port", {
+        type: "number",
+        default: EVM_RPC_PORT,
+        describe: "the destination EVM chain's RPC, when the stack runs one",
+      })
       .option("background", { type: "boolean", default: false, describe: "leave the sessions to a background process" })
       .option("stop", { type: "boolean", default: false, describe: "end the background connection of the stack" }),
   run: async (a, ctx) => {
     const usage = checkUsage(ctx, () => {
       if (!Number.isInteger(a.localPort) || a.localPort < 1024 || a.localPort > 65535)
         throw new Error("--local-port must be a whole number from 1024 to 65535");
+      if (!Number.isInteger(a.evmLocalPort) || a.evmLocalPort < 1024 || a.evmLocalPort > 65535)
+        throw new Error("--evm-local-port must be a whole number from 1024 to 65535");
       if (a.stop && (a.background || a.mpc))
         throw new Error("--stop ends a connection: it takes no --background or --mpc");
     });
@@ -116,7 +153,7 @@ async function connect(ctx: CliContext, a: ConnectArgs): Promise<number> {
   let found: { outputs: StackOutputs; aws: AwsTarget; forwards: Forward[] } | undefined;
   const code = await withEngine(ctx, a.stack, false, async (engine) => {
     const outputs = await readOutputs(engine);
-    const forwards = planForwards(outputs, a.localPort, a.mpc);
+    const forwards = planForwards(outputs, a.localPort, a.mpc, a.evmLocalPort);
     found = { outputs, aws: await awsOf(ctx, engine, a.stack), forwards };
     return EXIT.ok;
   });
@@ -233,7 +270,11 @@ async function background(ctx: CliContext, r: Run): Promise<number> {
 }
 
 function printExports(ctx: CliContext, r: Run, state: ConnectionState): number {
-  const tunnel = { rpcUrl: forwardUrl(state, "rpc")!, faucetUrl: forwardUrl(state, "faucet") };
+  const tunnel = {
+    rpcUrl: forwardUrl(state, "rpc")!,
+    faucetUrl: forwardUrl(state, "faucet"),
+    evmRpcUrl: forwardUrl(state, EVM_FORWARD),
+  };
   ctx.out.stdout(renderExports(clientConfig(r.stack, r.outputs, tunnel)));
   ctx.out.stdout(`export NEAR_LOCALNET_CONNECT_PID='${state.pid}'`);
   ctx.out.stderr(`connected in the background (pid ${state.pid}, log ${state.log}); end it with \`connect --stop\``);

@@ -8,7 +8,7 @@ import { EngineError } from "../engine.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import { clientConfig, renderDotenv, renderNearCli, type TunnelUrls } from "../client-config.js";
 import { parseStackOutputs } from "../stack-outputs.js";
-import { forwardUrl, readConnection } from "../tunnel/state.js";
+import { EVM_FORWARD, forwardUrl, readConnection } from "../tunnel/state.js";
 import { defineCommand, fail, type CliContext } from "./context.js";
 import { readOutputs, withEngine } from "./stack.js";
 
@@ -47,7 +47,9 @@ export async function withOutputs(
 function tunnelOf(ctx: CliContext, stack: string): TunnelUrls | undefined {
   const state = readConnection(ctx.workDir, stack);
   const rpcUrl = forwardUrl(state, "rpc");
-  return rpcUrl ? { rpcUrl, faucetUrl: forwardUrl(state, "faucet") } : undefined;
+  return rpcUrl
+    ? { rpcUrl, faucetUrl: forwardUrl(state, "faucet"), evmRpcUrl: forwardUrl(state, EVM_FORWARD) }
+    : undefined;
 }
 
 export const envCommand = defineCommand({

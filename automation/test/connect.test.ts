@@ -15,7 +15,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { main } from "../cli.js";
 import type { CliContext } from "../cli/context.js";
 import { stateFile } from "../tunnel/state.js";
-import { FakeEngine, MemoryOut } from "./fakes.js";
+import { FakeEngine, MemoryOut, rawOutputs } from "./fakes.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PLUGIN_BIN = resolve(HERE, "../../test/support/plugin-bin");
@@ -103,6 +103,7 @@ beforeAll(async () => {
   const faucet = await listen(() => ({ faucet: "localnet", maxPerRequest: "100 NEAR" }));
   targets = { "i-0base:3030": rpc, "i-0base:3031": faucet };
   for (const i of [0, 1, 2]) targets[`i-0mpc${i}:8080`] = await listen(() => ({ node: `mpc-node-${i}` }));
+  targets["i-0base:8545"] = await listen(() => ({ chain: "anvil" }));
 });
 
 afterAll(() => servers.forEach((s) => s.close()));
@@ -231,6 +232,43 @@ describe("connect (foreground)", () => {
     stop.abort();
     expect(await run).toBe(0);
     expect(terminated()).toHaveLength(5);
+  });
+
+  it("a stack with a destination chain: its RPC on --evm-local-port, in the printed URLs", async () => {
+    const { c, out, stop, workDir } = setup();
+    const engine = new FakeEngine(["base", "services", "mpc"]);
+    engine.outputs = async () => {
+      const o = rawOutputs(["base", "services", "mpc"]);
+      const evm = {
+        rpcUrl: "http://10.0.1.10:8545",
+        chainId: 31337,
+        devAddress: "0x" + "1".repeat(40),
+        devKeyParameter: "/k",
+      };
+      o.services = { secret: false, value: { ...(o.services.value as object), evm } };
+      return o;
+    };
+    c.makeEngine = async () => engine;
+    const port = await freePorts(2);
+    const evmPort = await freePorts(1);
+    const run = main(["connect", "--local-port", String(port), "--evm-local-port", String(evmPort)], c);
+    await until("the connection record", () => existsSync(stateFile(workDir, "localnet")));
+    expect((await getJson(`http://127.0.0.1:${evmPort}/`)).chain).toBe("anvil");
+    expect(started()).toContainEqual({
+      Target: "i-0base",
+      DocumentName: "AWS-StartPortForwardingSession",
+      Parameters: { portNumber: ["8545"], localPortNumber: [String(evmPort)] },
+    });
+    expect(out.out).toContain(`EVM RPC            http://127.0.0.1:${evmPort}`);
+    stop.abort();
+    expect(await run).toBe(0);
+    expect(terminated()).toHaveLength(3);
+    // the same port as the faucet forward is refused before any session
+    const again = setup();
+    again.c.makeEngine = async () => engine;
+    const args = ["connect", "--local-port", String(port), "--evm-local-port", String(port + 1)];
+    expect(await main(args, again.c)).toBe(1);
+    expect(again.out.err.at(-1)).toContain(`--evm-local-port ${port + 1} is the faucet forward's port: pick another`);
   });
 
   it("without session-manager-plugin: the install commands for Linux, macOS and Windows, and no session", async () => {

@@ -6,8 +6,11 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
+/** The forward of the destination EVM chain's JSON-RPC. */
+export const EVM_FORWARD = "evm";
+
 export interface Forward {
-  /** "rpc", "faucet" or "mpc-node-<i>". */
+  /** "rpc", "faucet", "evm" or "mpc-node-<i>". */
   name: string;
   instanceId: string;
   remotePort: number;

@@ -116,6 +116,9 @@ describe("env from the synth outputs (no tunnel: the in-VPC URLs)", () => {
       NEAR_MPC_DOMAIN_0_PUBLIC_KEY: synthOutputs.mpc.rootKeys[0].publicKey,
       NEAR_MPC_DOMAIN_1_SCHEME: "ed25519",
       NEAR_MPC_DOMAIN_1_PUBLIC_KEY: synthOutputs.mpc.rootKeys[1].publicKey,
+      // the destination chain (destinationChain evm, the default)
+      EVM_RPC_URL: synthOutputs.services.evm.rpcUrl,
+      EVM_CHAIN_ID: "31337",
     });
   });
 
@@ -167,7 +170,12 @@ describe("env for a stack with other names and ports, while connect runs", () =>
       bootNodes: "ed25519:7PGseFbWxvYVgZ89K1uTJKYoKetWs7BJtbyXDzfbAcqX@10.7.0.5:24567",
       rootAccountId: "devnet",
     },
-    services: { contracts: {}, faucetUrl: "http://10.7.0.5:4040", faucetAccountId: "faucet.devnet" },
+    services: {
+      contracts: {},
+      faucetUrl: "http://10.7.0.5:4040",
+      faucetAccountId: "faucet.devnet",
+      evm: { rpcUrl: "http://10.7.0.5:9545", chainId: 777, devAddress: "0x" + "a".repeat(40), devKeyParameter: "/k" },
+    },
     mpc: {
       nodes: [],
       contractId: "v1.signer.devnet",
@@ -189,6 +197,7 @@ describe("env for a stack with other names and ports, while connect runs", () =>
       forwards: [
         { name: "rpc", instanceId: "i-0dev", remotePort: 3030, localPort: 18030, url: "http://127.0.0.1:18030" },
         { name: "faucet", instanceId: "i-0dev", remotePort: 4040, localPort: 18031, url: "http://127.0.0.1:18031" },
+        { name: "evm", instanceId: "i-0dev", remotePort: 9545, localPort: 18545, url: "http://127.0.0.1:18545" },
       ],
     });
     const { c, out: o } = ctx(workDir);
@@ -209,6 +218,8 @@ describe("env for a stack with other names and ports, while connect runs", () =>
       NEAR_FAUCET_URL: "http://127.0.0.1:18031/account",
       NEAR_MPC_DOMAIN_IDS: "3",
       NEAR_MPC_DOMAIN_3_SCHEME: "ed25519",
+      EVM_RPC_URL: "http://127.0.0.1:18545",
+      EVM_CHAIN_ID: "777",
     });
   });
 
@@ -219,7 +230,11 @@ describe("env for a stack with other names and ports, while connect runs", () =>
     writeState(workDir, { stack: "dev", pid: 2 ** 22 + 12345, since: "x", forwards: [] });
     const { c, out: o } = ctx(workDir);
     expect(await main(["env", "--stack", "dev", "--format", "json", "--outputs-file", file], c)).toBe(0);
-    expect(JSON.parse(o.out.join("\n"))).toMatchObject({ via: "vpc", rpcUrl: "http://10.7.0.5:3030" });
+    expect(JSON.parse(o.out.join("\n"))).toMatchObject({
+      via: "vpc",
+      rpcUrl: "http://10.7.0.5:3030",
+      evm: { rpcUrl: "http://10.7.0.5:9545", chainId: 777 },
+    });
   });
 });
 

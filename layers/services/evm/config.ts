@@ -1,6 +1,7 @@
 // Layer 2's destination chain: a dev EVM chain (Foundry's anvil) on the base host, for the sign
 // test's Ethereum leg and the users' dApps. `destinationChain: none` leaves it out.
 import { fullKey, type ConfigReader } from "../../../platform/config/reader.js";
+import { EVM_RPC_PORT } from "../../../platform/evm/ports.js";
 
 const DESTINATION_CHAINS = ["evm", "none"] as const;
 type DestinationChain = (typeof DESTINATION_CHAINS)[number];
@@ -18,7 +19,7 @@ export interface EvmConfig {
 export const EVM_DEFAULTS = {
   destinationChain: "evm" as DestinationChain,
   evmChainId: 31337,
-  evmPort: 8545,
+  evmPort: EVM_RPC_PORT,
   evmBlockTimeSeconds: 2,
   evmDevBalance: 1_000_000,
 };
