@@ -132,6 +132,14 @@ export async function createSsmProbes(o: SsmProbeOptions): Promise<Probes> {
           }
         }),
       );
+      if (request.evm) {
+        try {
+          const r = await run<CheckResult["evm"]>("evm-status", { ...request.evm });
+          result.evm = r.result.result;
+        } catch (err) {
+          result.evm = { ok: false, detail: `evm-status: ${(err as Error).message}` };
+        }
+      }
       return result;
     },
     sleep: (ms) => sleep(ms, o.signal),

@@ -16,6 +16,7 @@ type FindingKind =
   | "code-hash-mismatch"
   | "contract-missing"
   | "faucet"
+  | "evm-chain"
   | "contract-state"
   | "participants"
   | "threshold"

@@ -13,11 +13,15 @@ interface DiagResult {
 export interface CheckRequest {
   accounts?: string[];
   views?: Array<{ contractId: string; method: string; args?: Record<string, unknown> }>;
+  /** The destination EVM chain on the base host (the ops `evm-status` operation). */
+  evm?: { rpcUrl: string; chainId: number };
 }
 
 export interface CheckResult {
   accounts?: Record<string, { exists: boolean; codeHash?: string }>;
   views?: Array<{ contractId: string; method: string; result?: unknown; error?: string }>;
+  /** What `evm-status` answered: chain id and block numbers, ok when blocks advance. */
+  evm?: { ok: boolean; from?: number; to?: number; detail: string };
 }
 
 export interface ProbeTransport {

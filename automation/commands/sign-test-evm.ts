@@ -3,6 +3,7 @@
 // in the report.
 import type { StackOutputs } from "../../layers/outputs.js";
 import type { EvmLegReport } from "../../layers/mpc/ops/sign-test/evm.js";
+import { evmLoopbackUrl } from "../../layers/services/evm/outputs.js";
 
 /** Funding, fees and the receipt on top of the sign request itself, seconds. */
 export const EVM_LEG_SECONDS = 120;
@@ -21,8 +22,7 @@ export function evmLegPayload(outputs: StackOutputs, wanted: boolean | undefined
       "the stack exports no destination chain (services.evm): set near-localnet:destinationChain evm and deploy Layer 2 (npm run automate -- up)",
     );
   }
-  const port = new URL(evm.rpcUrl).port || "80";
-  return { rpcUrl: `http://127.0.0.1:${port}`, chainId: evm.chainId, devKeyRef: `ssm:${evm.devKeyParameter}` };
+  return { rpcUrl: evmLoopbackUrl(evm), chainId: evm.chainId, devKeyRef: `ssm:${evm.devKeyParameter}` };
 }
 
 /** The report's lines: the verdict, the addresses and hashes, each step's latency. */

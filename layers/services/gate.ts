@@ -15,6 +15,8 @@ interface ContractProbe {
 export interface ServicesProbe {
   contracts: ContractProbe[];
   faucet?: { ok: boolean; detail?: string };
+  /** The destination chain (when the stack runs one): answers with its chain id, blocks advance. */
+  evm?: { ok: boolean; from?: number; to?: number; detail: string };
 }
 
 function verdict(findings: Finding[]): LayerVerdict {
@@ -63,6 +65,10 @@ export function evaluateServices(outputs: StackOutputs, probe: ServicesProbe | u
       subject: services.faucetUrl,
       message: `the faucet at ${services.faucetUrl} does not answer${detail}`,
     });
+  }
+  if (services.evm && probe.evm && !probe.evm.ok) {
+    const message = `the destination chain at ${services.evm.rpcUrl} is not healthy: ${probe.evm.detail}`;
+    f.push({ kind: "evm-chain", subject: services.evm.rpcUrl, message });
   }
   return verdict(f);
 }

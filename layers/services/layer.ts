@@ -20,6 +20,12 @@ function evidence({ outputs: o, probes: p }: StatusContext): EvidenceRow[] {
     const faucet = p.services?.faucet;
     rows.push(row("Faucet", o.services.faucetUrl, faucet ? (faucet.ok ? "ok" : "FAIL") : ""));
   }
+  if (o.services.evm) {
+    const evm = p.services?.evm;
+    const at = evm?.to === undefined ? "" : `, block ${evm.to}${evm.ok ? " (advancing)" : ""}`;
+    const value = `${o.services.evm.rpcUrl} chain ${o.services.evm.chainId}${at}`;
+    rows.push(row("Destination chain", value, evm ? (evm.ok ? "ok" : "FAIL") : ""));
+  }
   return rows;
 }
 

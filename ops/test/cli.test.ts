@@ -100,7 +100,7 @@ describe("the bundle", () => {
     });
     // the one bundle carries every layer's operations
     expect(unknown.lines[0].error.message).toBe(
-      'unknown operation "deploy-everything" (known: apply, check, view, call, faucet, fund, mpc-setup-signer, mpc-vote-domains, mpc-wait-keygen, mpc-ensure-attested, mpc-root-keys, sign-test)',
+      'unknown operation "deploy-everything" (known: apply, check, view, call, faucet, fund, evm-status, mpc-setup-signer, mpc-vote-domains, mpc-wait-keygen, mpc-ensure-attested, mpc-root-keys, sign-test)',
     );
   });
 

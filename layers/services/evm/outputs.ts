@@ -27,3 +27,8 @@ export function parseEvmOutputs(v: unknown, problems: string[]): EvmExport | und
   }
   return { rpcUrl, chainId, devAddress, devKeyParameter };
 }
+
+/** The chain as the operations on the base host reach it: the host's loopback, the chain's port. */
+export function evmLoopbackUrl(evm: EvmExport): string {
+  return `http://127.0.0.1:${new URL(evm.rpcUrl).port || "80"}`;
+}

@@ -1,8 +1,10 @@
-// The operations Layer 2 adds to the ops bundle: the faucet service and `fund` (which asks the
-// faucet on this instance to fund or create an account: `npm run automate -- fund`).
+// The operations Layer 2 adds to the ops bundle: the faucet service, `fund` (which asks the
+// faucet on this instance to fund or create an account: `npm run automate -- fund`) and
+// `evm-status` (the destination chain's health).
 import type { OperationTable } from "../../../platform/near/operation.js";
 import { startFaucet, type FaucetConfig } from "./faucet.js";
 import { fund } from "./fund.js";
+import { evmStatusOperations } from "./evm-status.js";
 
 function untilStopped(): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -21,4 +23,5 @@ export const servicesOperations: OperationTable = {
     return { stopped: true, funded: Object.fromEntries([...handle.ledger].map(([k, v]) => [k, v.toString()])) };
   },
   fund: async (payload, ctx) => fund(payload, ctx.log),
+  ...evmStatusOperations,
 };
