@@ -91,7 +91,7 @@ function transport(requests: CheckRequest[], withinMs: number): ProbeTransport {
 test("probe, gate and status row: a healthy chain passes, a stalled one is a finding naming it", async () => {
   const requests: CheckRequest[] = [];
   const good = outputs(mining.url);
-  const probe = await probeServices(transport(requests, 2500), good);
+  const probe = await probeServices(transport(requests, 10_000), good);
   expect(requests[0].evm).toEqual({ rpcUrl: `http://127.0.0.1:${new URL(mining.url).port}`, chainId: 31337 });
   expect(evaluateServices(good, probe)).toEqual({ layer: "services", done: true, findings: [] });
   const rows = servicesLayer.status.evidence({ outputs: good, probes: { services: probe } } as never);
