@@ -74,6 +74,9 @@ RequiresMountsFor=${data%/evm}
 
 [Service]
 User=$user
+# anvil spills old states to ~/.foundry/anvil/tmp (foundry-rs/foundry crates/anvil/src/eth/backend/mem/cache.rs
+# DiskStateCache, anvil_tmp_dir): HOME is the writable data dir
+Environment=HOME=$data
 ExecStart=$bin --host 0.0.0.0 --port $EVM_PORT --chain-id $EVM_CHAIN_ID --accounts 0 --block-time $EVM_BLOCK_TIME --state $data/state.json --state-interval 30
 Restart=always
 RestartSec=2

@@ -130,6 +130,7 @@ test("first run: installs the verified binary, writes the unit, starts the chain
       `--accounts 0 --block-time 1 --state ${root}/srv/near/evm/state.json --state-interval 30\n`,
   );
   expect(unit).toContain("User=near-evm\n");
+  expect(unit).toContain(`Environment=HOME=${root}/srv/near/evm\n`);
   expect(unit).toContain(`RequiresMountsFor=${root}/srv/near\n`);
   expect(await rpc("eth_chainId", [])).toBe("0x1092");
   expect(await rpc("eth_accounts", [])).toEqual([]); // nothing unlocked
