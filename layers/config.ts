@@ -105,7 +105,7 @@ const MPC_HOST_PORTS: Record<number, string> = {
   [MPC_MIGRATION_PORT]: "MPC migration web UI",
   [MPC_PPROF_PORT]: "MPC pprof",
 };
-/** What binds a port on the base host besides the faucet: neard. */
+/** What binds a port on the base host besides the faucet and the destination chain: neard. */
 const BASE_HOST_PORTS: Record<number, string> = { [NEAR_RPC_PORT]: "neard RPC", [NEAR_P2P_PORT]: "NEAR P2P" };
 
 type StackKeys = Pick<LocalnetConfig, "region" | "awsProfile" | "namePrefix" | "tags">;
@@ -252,6 +252,14 @@ function checkPorts(r: ConfigReader, services: ServicesConfig, mpc: MpcConfig): 
   if (onBase) {
     const why = `collides with the ${onBase} port on the base host (in use there: ${describePorts(BASE_HOST_PORTS)})`;
     r.bad("faucetPort", services.faucetPort, why, String(SERVICES_DEFAULTS.faucetPort));
+  }
+  if (services.evm.destinationChain === "evm") {
+    const taken: Record<number, string> = { ...BASE_HOST_PORTS, [services.faucetPort]: "faucet" };
+    const on = taken[services.evm.port];
+    if (on) {
+      const why = `collides with the ${on} port on the base host (in use there: ${describePorts(taken)})`;
+      r.bad("evmPort", services.evm.port, why, String(SERVICES_DEFAULTS.evmPort));
+    }
   }
 }
 

@@ -1,8 +1,7 @@
 // Layer 2's configuration: the faucet (its port and the NEAR it holds and hands out) and the
 // destination chain (evm/config.ts).
 import { fullKey, type ConfigReader } from "../../platform/config/reader.js";
-import { EVM_DEFAULTS, checkEvmPort, readEvmConfig, type EvmConfig } from "./evm/config.js";
-import { NEAR_P2P_PORT, NEAR_RPC_PORT } from "../../platform/near/ports.js";
+import { EVM_DEFAULTS, readEvmConfig, type EvmConfig } from "./evm/config.js";
 
 export interface ServicesConfig {
   faucetPort: number;
@@ -38,11 +37,7 @@ export function readServicesConfig(r: ConfigReader): ServicesConfig {
     r.bad("faucetMaxPerAccount", faucetMaxPerAccountNear, why, faucetMaxPerRequestNear);
   }
   const faucetPort = r.int("faucetPort", d.faucetPort, 1024, 65535, "3031");
+  // its port against the base host's others: layers/config.ts checkPorts
   const evm = readEvmConfig(r);
-  checkEvmPort(r, evm, [
-    { port: NEAR_RPC_PORT, what: "the NEAR RPC" },
-    { port: NEAR_P2P_PORT, what: "NEAR P2P" },
-    { port: faucetPort, what: "the faucet" },
-  ]);
   return { faucetPort, faucetBalanceNear, faucetMaxPerRequestNear, faucetMaxPerAccountNear, evm };
 }

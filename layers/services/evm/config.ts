@@ -1,6 +1,6 @@
 // Layer 2's destination chain: a dev EVM chain (Foundry's anvil) on the base host, for the sign
 // test's Ethereum leg and the users' dApps. `destinationChain: none` leaves it out.
-import { fullKey, type ConfigReader } from "../../../platform/config/reader.js";
+import type { ConfigReader } from "../../../platform/config/reader.js";
 import { EVM_RPC_PORT } from "../../../platform/evm/ports.js";
 
 const DESTINATION_CHAINS = ["evm", "none"] as const;
@@ -41,17 +41,4 @@ export function readEvmConfig(r: ConfigReader): EvmConfig {
     blockTimeSeconds: r.int("evmBlockTimeSeconds", d.evmBlockTimeSeconds, 1, 60, "2"),
     devBalanceEther: r.int("evmDevBalance", d.evmDevBalance, 1, 1_000_000_000, "1000000"),
   };
-}
-
-/** The EVM port must not take a port the base host already serves. */
-export function checkEvmPort(r: ConfigReader, evm: EvmConfig, taken: { port: number; what: string }[]): void {
-  const hit = taken.find((t) => t.port === evm.port);
-  if (hit && evm.destinationChain === "evm") {
-    r.bad(
-      "evmPort",
-      evm.port,
-      `collides with ${hit.what} (${fullKey("evmPort")} must be free on the base host)`,
-      "8545",
-    );
-  }
 }

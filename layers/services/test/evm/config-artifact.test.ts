@@ -29,15 +29,17 @@ test("defaults: an EVM chain with anvil's dev chain id on 8545, a block every 2 
 
 test("bad values name the key and the fix", () => {
   expect(problems({ "near-localnet:destinationChain": "solana" })).toEqual([
-    'near-localnet:destinationChain = "solana": must be one of evm, none. Fix: pulumi config set near-localnet:destinationChain evm',
+    'near-localnet:destinationChain = "solana": must be one of evm, none. Fix: pulumi config set near-localnet:destinationChain evm --stack localnet',
   ]);
   expect(problems({ "near-localnet:evmChainId": "0" })).toEqual([
-    'near-localnet:evmChainId = "0": must be a whole number from 1 to 4503599627370476. Fix: pulumi config set near-localnet:evmChainId 31337',
+    'near-localnet:evmChainId = "0": must be a whole number from 1 to 4503599627370476. Fix: pulumi config set near-localnet:evmChainId 31337 --stack localnet',
   ]);
   expect(problems({ "near-localnet:evmPort": "3031" })).toEqual([
-    "near-localnet:evmPort = 3031: collides with the faucet (near-localnet:evmPort must be free on the base host). Fix: pulumi config set near-localnet:evmPort 8545",
+    "near-localnet:evmPort = 3031: collides with the faucet port on the base host (in use there: neard RPC 3030, faucet 3031, NEAR P2P 24567). Fix: pulumi config set near-localnet:evmPort 8545 --stack localnet",
   ]);
-  expect(problems({ "near-localnet:evmPort": "3030" })[0]).toContain("collides with the NEAR RPC");
+  expect(problems({ "near-localnet:evmPort": "3030" })[0]).toContain(
+    "collides with the neard RPC port on the base host",
+  );
   // with no chain, its port collides with nothing
   expect(() =>
     loadConfig(get({ "near-localnet:destinationChain": "none", "near-localnet:evmPort": "3031" }), "localnet"),
