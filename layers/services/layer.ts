@@ -33,7 +33,16 @@ function summary({ outputs: o, probes: p }: StatusContext): { onChain: string[];
   if (!p.services || !o.services) return { onChain: [], runtime: [] };
   const pinned = Object.entries(o.services.contracts);
   const good = pinned.filter(([a, h]) => p.services!.contracts.find((c) => c.accountId === a)?.actualCodeHash === h);
-  return { onChain: [`${good.length}/${pinned.length} core contracts run their pinned code`], runtime: [] };
+  const evm = p.services.evm;
+  const id = o.services.evm?.chainId;
+  const chain: string[] = [];
+  if (evm && id !== undefined) {
+    const prefix = `chain ${id} `; // evm-status's own wording of a healthy or stalled chain
+    chain.push(
+      `destination chain ${id}${evm.detail.startsWith(prefix) ? ` ${evm.detail.slice(prefix.length)}` : `: ${evm.detail}`}`,
+    );
+  }
+  return { onChain: [`${good.length}/${pinned.length} core contracts run their pinned code`], runtime: chain };
 }
 
 export const servicesLayer: Layer<"services"> = {

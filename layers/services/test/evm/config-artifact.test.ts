@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, loadConfig } from "../../../config.js";
 import { ANVIL_ARTIFACT, integritySha512Hex } from "../../evm/artifact.js";
+import { parseServicesOutputs } from "../../outputs.js";
 
 const get = (values: Record<string, unknown>) => (key: string) => ({ "aws:region": "us-east-1", ...values })[key];
 
@@ -62,4 +63,23 @@ test("the host's artifact is the very package the tests run: same version and in
 test("integrity to hex, and a malformed integrity refused", () => {
   expect(integritySha512Hex(`sha512-${Buffer.alloc(64, 0xab).toString("base64")}`)).toBe("ab".repeat(64));
   expect(() => integritySha512Hex("sha1-abc")).toThrow("not an npm sha512 integrity: sha1-abc");
+});
+
+test("services.evm as the driver reads it back: complete, or a problem naming what is missing", () => {
+  const evm = {
+    rpcUrl: "http://10.0.1.5:8545",
+    chainId: 31337,
+    devAddress: "0x" + "1".repeat(40),
+    devKeyParameter: "/k",
+  };
+  const problems: string[] = [];
+  expect(parseServicesOutputs({ contracts: {}, evm }, problems)?.evm).toEqual(evm);
+  expect(parseServicesOutputs({ contracts: {} }, problems)?.evm).toBeUndefined();
+  expect(problems).toEqual([]);
+  expect(parseServicesOutputs({ contracts: {}, evm: { ...evm, chainId: "31337" } }, problems)?.evm).toBeUndefined();
+  expect(parseServicesOutputs({ contracts: {}, evm: "x" }, problems)?.evm).toBeUndefined();
+  expect(problems).toEqual([
+    "services.evm needs rpcUrl, chainId (a number), devAddress and devKeyParameter",
+    "services.evm is not an object",
+  ]);
 });

@@ -101,6 +101,10 @@ test("probe, gate and status row: a healthy chain passes, a stalled one is a fin
     check: "ok",
   });
 
+  expect(servicesLayer.status.summary({ outputs: good, probes: { services: probe } } as never).runtime).toEqual([
+    `destination chain 31337 at block ${probe.evm!.to}, advancing`,
+  ]);
+
   const stalled = outputs(idle.url);
   const bad = await probeServices(transport([], 600), stalled);
   expect(evaluateServices(stalled, bad).findings).toEqual([
