@@ -42,6 +42,14 @@ wait_s=${EVM_WAIT_SECONDS:-60}
 unit_name=near-localnet-evm
 user=near-evm
 
+# ---- the host: a replaced base host may still be in its bootstrap (mounting the data volume) --
+if [[ -d $R/run/cloud-init ]] && command -v cloud-init >/dev/null 2>&1; then
+  timeout 600 cloud-init status --wait >/dev/null 2>&1 || say "cloud-init did not finish cleanly; going on"
+fi
+if [[ -z $R && -z ${EVM_DATA_DIR:-} ]]; then
+  mountpoint -q /srv/near || die "/srv/near is not mounted (the base bootstrap mounts the data volume there)"
+fi
+
 # ---- the binary: fetched once per version, checked against the pinned sha512 ----------------
 bin_dir=$R/opt/near-localnet/evm/anvil-$ANVIL_VERSION
 bin=$bin_dir/anvil

@@ -147,11 +147,13 @@ test("first run: installs the verified binary, writes the unit, starts the chain
 
 test("a re-run changes nothing: no download, no restart, no second funding", async () => {
   await rpc("anvil_setBalance", [DEV_ADDRESS, "0x1"]); // as if spent: a re-run must not refill it
+  mkdirSync(join(dir, "root/run/cloud-init"), { recursive: true }); // a boot whose bootstrap it waits for
   const r = run();
   expect(r.status).toBe(0);
   expect(result(r.stdout).result).toMatchObject({ action: "unchanged", devFunded: false });
   expect(r.stderr).toContain("anvil 1.7.1 already installed");
   expect(logLines(join(dir, "calls.log"))).toEqual([
+    "cloud-init status --wait",
     "chown near-evm: " + join(dir, "root/srv/near/evm"),
     "systemctl enable near-localnet-evm",
     "systemctl is-active --quiet near-localnet-evm",
