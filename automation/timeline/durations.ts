@@ -51,6 +51,12 @@ export const STEP_DURATIONS = {
     types: ["random:index/randomBytes:RandomBytes"],
     source: "assumed: made by the provider on the operator's machine, no cloud call",
   },
+  "evm-start": {
+    seconds: 45,
+    types: ["aws:ssm/association:Association"],
+    source:
+      "assumed: the association's first run of layers/services/evm/scripts/evm-start.sh, which the provider waits for: the ~44 MB anvil tarball from the npm registry checked, the service started, its first answer",
+  },
   "aws-resource": {
     seconds: 3,
     source: "assumed: any other AWS API create (VPC, subnet, rule, role, policy, secret, parameter, S3, DNS record)",
