@@ -766,3 +766,59 @@ export function renderTimeline(report: RunReport): string[] {
   }
   return lines;
 }
+
+export interface CheckOptions {
+  /** How long a failing gate is re-checked before its verdict stands (default 30 min). */
+  settleMs?: number;
+  /** Pause between the checks of a failing gate (default 30 s). */
+  retryMs?: number;
+  skipSignTest?: boolean;
+}
+
+/**
+ * Every deployed layer's gate, bottom first, then the sign test, on a stack whose hosts were just
+ * started or whose volumes were restored: nothing is deployed or refreshed. A failing gate is
+ * checked again until `settleMs` passed (MPC nodes parked for days fetch every block they missed),
+ * except on findings no wait cures (a node that cannot catch up).
+ */
+export async function gateStack(deps: DriverDeps, opts: CheckOptions = {}): Promise<RunReport> {
+  const r = new Runner(deps);
+  const now = deps.now ?? Date.now;
+  const report: RunReport = { ok: true, exitCode: EXIT.ok, stack: deps.engine.stack, layers: [], nextActions: [] };
+  const probes: LayerProbes = {};
+  const outputs = await r.outputs();
+  const deadline = now() + (opts.settleMs ?? 30 * 60_000);
+  for (const def of LAYERS) {
+    const run: LayerRun = { layer: def.id, outcome: "not-run", steps: [] };
+    report.layers.push(run);
+    if (report.failedLayer || r.aborted || !def.isDeployed(outputs)) continue;
+    let verdict = await r.gate(run, def, "gate", probes);
+    while (
+      !verdict.done &&
+      !r.aborted &&
+      now() < deadline &&
+      !verdict.findings.some((f) => f.kind === "cannot-catch-up")
+    ) {
+      const wait = opts.retryMs ?? GATE_RETRY_MS;
+      r.log(`${tag(def)} gate: not healthy yet; checking again in ${formatDuration(wait)}`);
+      await (deps.sleep ?? sleep)(wait, deps.signal);
+      if (!r.aborted) verdict = await r.gate(run, def, "gate", probes);
+    }
+    run.outcome = verdict.done ? "left-alone" : "failed";
+    if (!verdict.done) {
+      const e = r.aborted
+        ? r.asError(new Error("cancelled"))
+        : new EngineError("failed", `Layer ${def.index} (${def.id}) failed its health gate`);
+      run.error = { kind: e.kind, message: e.message };
+      report.failedLayer = def.id;
+      report.ok = false;
+      report.exitCode = exitFor(e);
+      report.nextActions = failureActions(report.stack, def.id, e, verdict);
+    }
+  }
+  const mpcRun = report.layers.find((l) => l.layer === "mpc" && l.outcome === "left-alone");
+  if (mpcRun && !report.failedLayer && !r.aborted && deps.signTest && !opts.skipSignTest) {
+    await finalSignTest(r, deps, report, mpcRun, probes);
+  }
+  return report;
+}

@@ -14,6 +14,7 @@ import { processOut, type Out, type Probes } from "../probes.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import type { LogsClient } from "../cloudwatch-logs.js";
 import type { ZoneLookups } from "../zone.js";
+import type { Ec2Sender } from "../park/ec2.js";
 
 const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -45,6 +46,11 @@ export interface CliContext {
   logsClient?: LogsClient;
   /** The EC2 look-ups `up` keeps the stack's availability zone with (automation/zone.ts); unset: not checked. */
   zoneLookups?: (aws: AwsTarget) => Promise<ZoneLookups>;
+  /**
+   * The EC2 client of stop/start/snapshots and of the parked-stack check of up/health/status
+   * (a context without it skips that check).
+   */
+  makeEc2?: (aws: AwsTarget) => Promise<Ec2Sender>;
 }
 
 /** What the live probes need besides the outputs. */
@@ -81,6 +87,10 @@ export function processContext(): CliContext {
     async zoneLookups(aws) {
       const { ec2ZoneLookups } = await import("../zone.js");
       return ec2ZoneLookups(aws);
+    },
+    async makeEc2(aws) {
+      const { ec2ClientFor } = await import("../park/ec2.js");
+      return ec2ClientFor(aws);
     },
     confirm: process.stdin.isTTY ? askOnTerminal : undefined,
     interrupts(onInterrupt, message) {

@@ -17,6 +17,8 @@ import { outputsCommand } from "./outputs.js";
 import { previewCommand } from "./preview.js";
 import { refreshCommand } from "./refresh.js";
 import { signTestCommand } from "./sign-test.js";
+import { startCommand } from "./start.js";
+import { stopCommand } from "./stop.js";
 import { statusCommand } from "./status.js";
 import { synthCommand } from "./synth.js";
 import { upCommand } from "./up.js";
@@ -33,6 +35,8 @@ const COMMANDS: CommandModule<GlobalArgs, any>[] = [
   connectCommand,
   envCommand,
   statusCommand,
+  stopCommand,
+  startCommand,
   signTestCommand,
   fundCommand,
   destroyCommand,

@@ -9,6 +9,7 @@ import type { Probes } from "../probes.js";
 import { parseStackOutputs } from "../stack-outputs.js";
 import { collectStatus, type StatusInput } from "../status.js";
 import { fail, type CliContext } from "./context.js";
+import { refuseWhenParked } from "./park.js";
 
 /** `--layer`: an id or index of layers.ts; an unknown one is a usage error (parseLayer throws). */
 export function layerOption(
@@ -73,6 +74,8 @@ export function withLiveStatus(
   return withEngine(ctx, stack, false, async (engine, signal) => {
     const outputs = await readOutputs(engine);
     const aws = await awsOf(ctx, engine, stack);
+    const parked = await refuseWhenParked(ctx, engine, aws, outputs);
+    if (parked !== undefined) return parked;
     return fn(outputs, await collectStatus(stack, outputs, await ctx.makeProbes(stack, outputs, { aws, signal })));
   });
 }

@@ -8,7 +8,8 @@ import { parseStackOutputs } from "../stack-outputs.js";
 import { saveTimeline } from "../timeline/files.js";
 import { keepZone } from "../zone.js";
 import { defineCommand, type CliContext, type ProbeContext } from "./context.js";
-import { awsOf, driverDeps, jsonOption, layerOption, printReport, withEngine } from "./stack.js";
+import { refuseWhenParked } from "./park.js";
+import { awsOf, driverDeps, jsonOption, layerOption, printReport, readOutputs, withEngine } from "./stack.js";
 
 export const upCommand = defineCommand({
   command: "up",
@@ -36,6 +37,13 @@ export const upCommand = defineCommand({
     withEngine(ctx, a.stack, true, async (engine, signal) => {
       const aws = await awsOf(ctx, engine, a.stack);
       const live: ProbeContext = { aws, signal };
+      const parked = await refuseWhenParked(
+        ctx,
+        engine,
+        aws,
+        await readOutputs(engine).catch(() => parseStackOutputs({})),
+      );
+      if (parked !== undefined) return parked;
       // before anything changes: the zone is kept, and it offers the instance types (automation/zone.ts)
       if (ctx.zoneLookups) {
         const lookups = await ctx.zoneLookups(aws);
@@ -78,7 +86,7 @@ function lazyOutputsProbes(ctx: CliContext, stack: string, initial: Probes, live
 }
 
 /** The sign test as `up`'s final gate: the sign-test command's --json run, parsed. */
-async function signTestGate(
+export async function signTestGate(
   ctx: CliContext,
   stack: string,
   outputs: StackOutputs,

@@ -1,0 +1,98 @@
+// A stack's hosts in moto: a base instance and three MPC instances, each with an encrypted data
+// volume at /dev/sdf, and a FakeEngine whose outputs name them. EC2 and SSM calls are recorded.
+import {
+  AttachVolumeCommand,
+  CreateVolumeCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import type { Moto } from "../../test/support/moto.js";
+import type { Ec2Sender } from "../park/ec2.js";
+import type { SsmSender } from "../../platform/ssm/channel.js";
+import type { OutputValue } from "../stack-outputs.js";
+import { FakeEngine, rawOutputs } from "./fakes.js";
+
+/** An AMI moto ships (moto/ec2/resources/amis.json.gz). */
+const MOTO_AMI = "ami-03cf127a";
+const AZ = "us-east-1a";
+
+interface MotoHost {
+  name: string;
+  instanceId: string;
+  volumeId: string;
+}
+
+export interface MotoStack {
+  hosts: MotoHost[];
+  engine: FakeEngine;
+  ec2: EC2Client;
+  /** Every EC2 call through `recorder`: "<Command> <ids>". */
+  calls: string[];
+  recorder: Ec2Sender;
+  /** An SSM client that reports an instance Online exactly when moto has it running. */
+  ssm: SsmSender;
+}
+
+function describe(command: { constructor: { name: string }; input?: any }): string {
+  const i = command.input ?? {};
+  const ids = i.InstanceIds ?? i.VolumeIds ?? (i.VolumeId ? [i.VolumeId] : (i.Filters?.[0]?.Values ?? []));
+  return `${command.constructor.name.replace(/Command$/, "")} ${ids.join(",")}`.trim();
+}
+
+async function host(ec2: EC2Client, name: string): Promise<MotoHost> {
+  const run = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: MOTO_AMI,
+      InstanceType: "m6i.large",
+      MinCount: 1,
+      MaxCount: 1,
+      Placement: { AvailabilityZone: AZ },
+    }),
+  );
+  const instanceId = run.Instances![0].InstanceId!;
+  const vol = await ec2.send(
+    new CreateVolumeCommand({ AvailabilityZone: AZ, Size: 50, VolumeType: "gp3", Encrypted: true }),
+  );
+  await ec2.send(new AttachVolumeCommand({ InstanceId: instanceId, VolumeId: vol.VolumeId!, Device: "/dev/sdf" }));
+  return { name, instanceId, volumeId: vol.VolumeId! };
+}
+
+/** The fake engine's outputs with moto's instance ids in place of the canned ones. */
+class MotoEngine extends FakeEngine {
+  constructor(readonly ids: Record<string, string>) {
+    super(["base", "services", "mpc"]);
+  }
+  override async outputs(): Promise<Record<string, OutputValue>> {
+    let text = JSON.stringify(rawOutputs(this.deployed));
+    for (const [canned, real] of Object.entries(this.ids)) text = text.replaceAll(`"${canned}"`, `"${real}"`);
+    return JSON.parse(text);
+  }
+}
+
+export async function motoStack(moto: Moto): Promise<MotoStack> {
+  const ec2 = new EC2Client(moto.clientConfig);
+  const hosts = [await host(ec2, "base")];
+  for (const i of [0, 1, 2]) hosts.push(await host(ec2, `mpc-node-${i}`));
+  const engine = new MotoEngine({
+    "i-0base": hosts[0].instanceId,
+    ...Object.fromEntries([0, 1, 2].map((i) => [`i-0mpc${i}`, hosts[i + 1].instanceId])),
+  });
+  const calls: string[] = [];
+  const recorder: Ec2Sender = {
+    send: (c) => {
+      calls.push(describe(c));
+      return ec2.send(c);
+    },
+  };
+  const ssm: SsmSender = {
+    async send(c) {
+      calls.push(describe(c));
+      const id = c.input.Filters[0].Values[0];
+      const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+      const running = out.Reservations?.[0]?.Instances?.[0]?.State?.Name === "running";
+      return { InstanceInformationList: [{ InstanceId: id, PingStatus: running ? "Online" : "ConnectionLost" }] };
+    },
+  };
+  return { hosts, engine, ec2, calls, recorder, ssm };
+}
