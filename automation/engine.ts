@@ -63,6 +63,11 @@ export interface Engine {
   resources?(): Promise<StateResource[]>;
   /** The operations the state records as interrupted (read-only). */
   pendingOperations?(): Promise<PendingOperation[]>;
+  /**
+   * Replaces the stack's state with `rewrite(deployment)` (export, rewrite, import): how a restore
+   * adopts the volumes it attached (snapshots/adopt.ts).
+   */
+  rewriteState?(rewrite: (deployment: unknown) => unknown): Promise<void>;
   /** The stack's configuration as plain strings (secret values left out), e.g. {"aws:region": "us-east-1"}. */
   config?(): Promise<Record<string, string>>;
   /** Sets one plain config value of the stack (written to Pulumi.<stack>.yaml). */

@@ -173,6 +173,14 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
         throw classifyEngineError(err);
       }
     },
+    async rewriteState(rewrite: (deployment: unknown) => unknown): Promise<void> {
+      try {
+        const exported = await stack.exportStack();
+        await stack.importStack({ ...exported, deployment: rewrite(exported.deployment) });
+      } catch (err) {
+        throw classifyEngineError(err);
+      }
+    },
     async pendingOperations(): Promise<PendingOperation[]> {
       try {
         const exported = await stack.exportStack();

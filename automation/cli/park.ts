@@ -22,7 +22,7 @@ export async function hostsOf(engine: Engine, outputs: StackOutputs): Promise<St
   return stackHosts(outputs, await stateResources(engine));
 }
 
-async function ec2Of(ctx: CliContext, aws: AwsTarget): Promise<Ec2Sender> {
+export async function ec2Of(ctx: CliContext, aws: AwsTarget): Promise<Ec2Sender> {
   return (ctx.makeEc2 ?? ec2ClientFor)(aws);
 }
 

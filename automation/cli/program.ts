@@ -16,7 +16,9 @@ import { logsCommand } from "./logs.js";
 import { outputsCommand } from "./outputs.js";
 import { previewCommand } from "./preview.js";
 import { refreshCommand } from "./refresh.js";
+import { resetCommand, restoreCommand } from "./restore.js";
 import { signTestCommand } from "./sign-test.js";
+import { snapshotCommand } from "./snapshot.js";
 import { startCommand } from "./start.js";
 import { stopCommand } from "./stop.js";
 import { statusCommand } from "./status.js";
@@ -37,6 +39,9 @@ const COMMANDS: CommandModule<GlobalArgs, any>[] = [
   statusCommand,
   stopCommand,
   startCommand,
+  snapshotCommand,
+  restoreCommand,
+  resetCommand,
   signTestCommand,
   fundCommand,
   destroyCommand,

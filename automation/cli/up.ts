@@ -8,6 +8,7 @@ import { parseStackOutputs } from "../stack-outputs.js";
 import { saveTimeline } from "../timeline/files.js";
 import { keepZone } from "../zone.js";
 import { defineCommand, type CliContext, type ProbeContext } from "./context.js";
+import { takeBaselineOnce } from "./baseline.js";
 import { refuseWhenParked } from "./park.js";
 import { awsOf, driverDeps, jsonOption, layerOption, printReport, readOutputs, withEngine } from "./stack.js";
 
@@ -63,6 +64,7 @@ export const upCommand = defineCommand({
           ctx.out.stderr(`could not write the timeline: ${(err as Error).message}`);
         }
       }
+      await takeBaselineOnce(ctx, engine, live.aws!, report, signal);
       printReport(ctx, report, a.json);
       return report.exitCode;
     }),

@@ -9,14 +9,25 @@ export interface StackHost {
   name: string;
   layer: "base" | "mpc";
   instanceId: string;
+  /** Its node container: neard on the base host, mpc-node on an MPC host (their bootstraps name them). */
+  container: string;
 }
+
+const NODE_CONTAINER: Record<StackHost["layer"], string> = { base: "neard", mpc: "mpc-node" };
 
 export function stackHosts(outputs: StackOutputs, resources: StateResource[] = []): StackHost[] {
   const hosts: StackHost[] = [];
-  if (outputs.base?.instanceId) hosts.push({ name: "base", layer: "base", instanceId: outputs.base.instanceId });
+  if (outputs.base?.instanceId)
+    hosts.push({ name: "base", layer: "base", instanceId: outputs.base.instanceId, container: NODE_CONTAINER.base });
   const root = outputs.base?.rootAccountId || "localnet";
   const nodes = outputs.mpc?.nodes.length ? outputs.mpc.nodes : (mpcFromState(resources, root)?.nodes ?? []);
-  for (const n of nodes) hosts.push({ name: n.accountId.split(".")[0], layer: "mpc", instanceId: n.instanceId });
+  for (const n of nodes)
+    hosts.push({
+      name: n.accountId.split(".")[0],
+      layer: "mpc",
+      instanceId: n.instanceId,
+      container: NODE_CONTAINER.mpc,
+    });
   return hosts;
 }
 

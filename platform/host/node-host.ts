@@ -6,11 +6,10 @@
 // - the AMI resolved once from the SSM public parameter: a newer AMI never replaces a running node.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DATA_DEVICE_NAME } from "./data-device.js";
 import { gzipUserData } from "./render.js";
 
 const SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
-/** The data volume's device name; on Nitro it shows up as an NVMe device whose serial is the volume id. */
-const DATA_DEVICE_NAME = "/dev/sdf";
 
 export interface PolicyStatement {
   Sid: string;
