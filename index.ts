@@ -11,6 +11,8 @@ import type { ServicesExport } from "./layers/services/outputs.js";
 import { ChainSignatures } from "./layers/mpc/component.js";
 import type { MpcExport } from "./layers/mpc/outputs.js";
 import type { LayerId } from "./layers/registry.js";
+import { nameTags, physicalName } from "./platform/host/naming.js";
+import { ParkSchedule } from "./platform/host/park-schedule.js";
 
 /** A value of type T whose parts may be Outputs. */
 type Exported<T> =
@@ -33,6 +35,19 @@ const cfg = loadConfig(get, pulumi.getStack(), Object.keys(pulumi.runtime.allCon
 const baseComponent = new NearBase("base", { config: cfg });
 const servicesComponent = new NearServices("services", { config: cfg, base: baseComponent });
 const mpcComponent = new ChainSignatures("mpc", { config: cfg, base: baseComponent, services: servicesComponent });
+// Parks every host on a schedule; under Layer 3, the layer that brings the last hosts.
+if (cfg.schedule) {
+  new ParkSchedule(
+    "schedule",
+    {
+      nameStem: physicalName(cfg, "park"),
+      schedule: cfg.schedule,
+      instanceIds: [baseComponent.instanceId, ...mpcComponent.nodes.map((n) => n.instanceId)],
+      tags: nameTags(cfg, "park-schedule", "mpc"),
+    },
+    { parent: mpcComponent },
+  );
+}
 
 const layers: LayerExports = {
   base: {

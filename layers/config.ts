@@ -16,6 +16,7 @@ import { checkTags } from "../platform/config/tags.js";
 import { ACCOUNT_ID_MAX_LEN } from "../platform/near/account-id.js";
 import { nameTags } from "../platform/host/naming.js";
 import { MPC_NODE_ACCOUNT_PREFIX, SIGNER_PARENT_ACCOUNT, reservedAccountNames } from "./accounts.js";
+import { readSchedule, type ScheduleConfig } from "../platform/config/schedule.js";
 import {
   BASE_DEFAULTS,
   CHAIN_ID,
@@ -60,6 +61,8 @@ export interface LocalnetConfig {
   ssmPrefix: string;
   /** Secrets Manager name prefix for this stack's secrets ("" for the default stack). */
   secretsPrefix: string;
+  /** When EventBridge Scheduler stops and starts the hosts (unset: never). */
+  schedule?: ScheduleConfig;
 }
 
 const STACK_DEFAULTS = {
@@ -316,6 +319,7 @@ function readAll(get: ConfigGetter, stack: string): { r: ConfigReader; config: L
   const services = readServicesConfig(r);
   const mpc = readMpcConfig(r, choice);
   checkAcrossSections(r, { base, services, mpc, choice });
+  const schedule = readSchedule(r);
   const isDefault = stack === DEFAULT_STACK;
   const config: LocalnetConfig = {
     stack,
@@ -327,6 +331,7 @@ function readAll(get: ConfigGetter, stack: string): { r: ConfigReader; config: L
     mpc,
     ssmPrefix: isDefault ? `/${NAMESPACE}` : `/${NAMESPACE}/${stack}`,
     secretsPrefix: isDefault ? "" : `${NAMESPACE}/${stack}/`,
+    ...(schedule ? { schedule } : {}),
   };
   return { r, config };
 }
