@@ -50,19 +50,22 @@ export async function parkDeps(ctx: CliContext, aws: AwsTarget, signal?: AbortSi
 }
 
 /**
- * The parked-stack check of up, health and status: prints why nothing else runs and returns the
- * exit code, or undefined when the stack is not parked (or the context has no EC2 client).
+ * The parked-stack check of up, health and status: prints why nothing else runs (with `json`, also
+ * {stack, parked, message} on stdout) and returns the exit code, or undefined when the stack is
+ * not parked (or the context has no EC2 client).
  */
 export async function refuseWhenParked(
   ctx: CliContext,
   engine: Engine,
   aws: AwsTarget,
   outputs: StackOutputs,
+  json = false,
 ): Promise<number | undefined> {
   if (!ctx.makeEc2) return undefined;
   const message = await parkedMessage(await ctx.makeEc2(aws), engine.stack, outputs, await stateResources(engine));
   if (!message) return undefined;
   ctx.out.stderr(message);
+  if (json) ctx.out.stdout(JSON.stringify({ stack: engine.stack, parked: true, message }));
   return 1;
 }
 

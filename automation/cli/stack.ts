@@ -70,11 +70,12 @@ export function withLiveStatus(
   ctx: CliContext,
   stack: string,
   fn: (outputs: StackOutputs, input: StatusInput) => number,
+  json = false,
 ): Promise<number> {
   return withEngine(ctx, stack, false, async (engine, signal) => {
     const outputs = await readOutputs(engine);
     const aws = await awsOf(ctx, engine, stack);
-    const parked = await refuseWhenParked(ctx, engine, aws, outputs);
+    const parked = await refuseWhenParked(ctx, engine, aws, outputs, json);
     if (parked !== undefined) return parked;
     return fn(outputs, await collectStatus(stack, outputs, await ctx.makeProbes(stack, outputs, { aws, signal })));
   });

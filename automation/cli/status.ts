@@ -11,25 +11,30 @@ export const statusCommand = defineCommand({
   describe: "Checkpoint report from live probes (Markdown; --json for data)",
   builder: (y) => y.option("json", jsonOption()),
   run: (a, ctx) =>
-    withLiveStatus(ctx, a.stack, (_outputs, input) => {
-      const report = buildStatus(input);
-      const last = lastTimeline(ctx.workDir, a.stack);
-      const timeline = last && {
-        file: last.file,
-        chart: timelineFiles(ctx.workDir, a.stack).svg,
-        startedAt: last.timeline.startedAt,
-        totalMs: last.timeline.totalMs,
-        ok: last.timeline.ok,
-      };
-      if (a.json) ctx.out.stdout(JSON.stringify({ ...report, lastTimeline: timeline ?? null }));
-      else {
-        ctx.out.stdout(renderStatusMarkdown(report));
-        ctx.out.stdout(
-          timeline
-            ? `Last up timeline: ${timeline.file} (chart ${timeline.chart}): ${formatDuration(timeline.totalMs)}, ${timeline.ok ? "ok" : "FAILED"}, started ${timeline.startedAt}`
-            : "Last up timeline: none recorded in this checkout",
-        );
-      }
-      return report.overall === "DONE" ? EXIT.ok : EXIT.failed;
-    }),
+    withLiveStatus(
+      ctx,
+      a.stack,
+      (_outputs, input) => {
+        const report = buildStatus(input);
+        const last = lastTimeline(ctx.workDir, a.stack);
+        const timeline = last && {
+          file: last.file,
+          chart: timelineFiles(ctx.workDir, a.stack).svg,
+          startedAt: last.timeline.startedAt,
+          totalMs: last.timeline.totalMs,
+          ok: last.timeline.ok,
+        };
+        if (a.json) ctx.out.stdout(JSON.stringify({ ...report, lastTimeline: timeline ?? null }));
+        else {
+          ctx.out.stdout(renderStatusMarkdown(report));
+          ctx.out.stdout(
+            timeline
+              ? `Last up timeline: ${timeline.file} (chart ${timeline.chart}): ${formatDuration(timeline.totalMs)}, ${timeline.ok ? "ok" : "FAILED"}, started ${timeline.startedAt}`
+              : "Last up timeline: none recorded in this checkout",
+          );
+        }
+        return report.overall === "DONE" ? EXIT.ok : EXIT.failed;
+      },
+      a.json,
+    ),
 });

@@ -43,6 +43,7 @@ export const upCommand = defineCommand({
         engine,
         aws,
         await readOutputs(engine).catch(() => parseStackOutputs({})),
+        a.json,
       );
       if (parked !== undefined) return parked;
       // before anything changes: the zone is kept, and it offers the instance types (automation/zone.ts)

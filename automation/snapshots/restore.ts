@@ -103,6 +103,29 @@ async function step(d: RestoreDeps, name: string, fn: () => Promise<void>): Prom
   }
 }
 
+/** A volume wait that prints what it awaits whenever the observed states change, with the time so far. */
+async function awaitVolumes(
+  d: RestoreDeps,
+  volumeIds: string[],
+  want: "available" | "in-use",
+  timeoutSeconds: number,
+): Promise<void> {
+  let last = "";
+  await waitForVolumes({
+    ...d,
+    volumeIds,
+    want,
+    timeoutSeconds,
+    onProgress: (states, elapsed) => {
+      const line = Object.entries(states)
+        .map(([id, st]) => `${id} ${st}`)
+        .join(", ");
+      if (line !== last) d.out.stderr(`  waiting for ${want}: ${line} (${Math.round(elapsed / 1000)}s)`);
+      last = line;
+    },
+  });
+}
+
 async function createVolumes(d: RestoreDeps, j: RestoreJournal): Promise<void> {
   for (const h of j.hosts) {
     if (h.restoredVolumeId && (await describeVolumes(d.ec2, [h.restoredVolumeId]).catch(() => [])).length) continue;
@@ -112,12 +135,8 @@ async function createVolumes(d: RestoreDeps, j: RestoreJournal): Promise<void> {
     d.journal.write(j);
     d.out.stderr(`  ${h.name}: ${h.snapshotId} -> ${h.restoredVolumeId}`);
   }
-  await waitForVolumes({
-    ...d,
-    volumeIds: j.hosts.map((h) => h.restoredVolumeId!),
-    want: "available",
-    timeoutSeconds: d.volumeTimeoutSeconds ?? 1800,
-  });
+  const created = j.hosts.map((h) => h.restoredVolumeId!);
+  await awaitVolumes(d, created, "available", d.volumeTimeoutSeconds ?? 1800);
 }
 
 /** Puts `target(h)` at the data device of every (stopped) host: detaches whatever else is there first. */
@@ -130,11 +149,11 @@ async function swap(d: RestoreDeps, j: RestoreJournal, target: (h: JournalHost) 
     if (current) {
       d.out.stderr(`  ${h.name}: detach ${current.volumeId}`);
       await detachVolume(d.ec2, current.volumeId, h.instanceId);
-      await waitForVolumes({ ...d, volumeIds: [current.volumeId], want: "available", timeoutSeconds });
+      await awaitVolumes(d, [current.volumeId], "available", timeoutSeconds);
     }
     d.out.stderr(`  ${h.name}: attach ${want}`);
     await attachVolume(d.ec2, want, h.instanceId);
-    await waitForVolumes({ ...d, volumeIds: [want], want: "in-use", timeoutSeconds });
+    await awaitVolumes(d, [want], "in-use", timeoutSeconds);
   }
 }
 

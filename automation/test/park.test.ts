@@ -88,6 +88,10 @@ describe("stop", () => {
     }
     expect(probes.calls).toEqual([]);
     expect(stack.engine.calls).toEqual([]);
+    out.out.length = 0;
+    expect(await main(["status", "--json"], c)).toBe(1);
+    expect(JSON.parse(out.out[0])).toMatchObject({ stack: "localnet", parked: true });
+    expect(JSON.parse(out.out[0]).message).toContain("npm run automate -- start");
   });
 });
 

@@ -149,6 +149,8 @@ describe("restore", () => {
     expect(attachment.id).toBe(volumeAttachmentId("/dev/sdf", base.instanceId, after[0]!));
     expect(attachment.id).not.toBe(volumeAttachmentId("/dev/sdf", base.instanceId, before[0]!));
     expect(out.out[0]).toBe("restore clean: OK");
+    // What is awaited, its last state and the time so far.
+    expect(out.err.join("\n")).toMatch(/ {2}waiting for in-use: vol-[0-9a-f]+ in-use \(\d+s\)/);
   });
 
   it("refuses a set of another genesis, key set or stack, naming the mismatch, and changes nothing", async () => {
