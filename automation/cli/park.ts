@@ -69,6 +69,11 @@ export async function refuseWhenParked(
   return 1;
 }
 
+/** What the first Ctrl-C prints in the commands that drive EC2 themselves (stop, start, snapshot, restore). */
+export const EC2_INTERRUPT =
+  "Ctrl-C: stopping after the current AWS call; instances and volumes keep the state they reached, " +
+  "and the command says how to resume or go back. Press Ctrl-C again to exit at once.";
+
 export function parkLines(report: ParkReport): string[] {
   const lines = [`${report.action}: ${report.ok ? "OK" : "FAILED"}`];
   for (const h of report.hosts) lines.push(`  ${h.name.padEnd(12)} ${h.instanceId}  ${h.before} -> ${h.after ?? "?"}`);

@@ -4,6 +4,7 @@ import { EXIT } from "../driver.js";
 import { BASELINE_SET } from "../snapshots/identity.js";
 import { restoreSnapshotSet, undoRestore, type RestoreReport } from "../snapshots/restore.js";
 import { defineCommand, type CliContext } from "./context.js";
+import { EC2_INTERRUPT } from "./park.js";
 import { restoreDeps } from "./snapshots.js";
 import { awsOf, jsonOption, readOutputs, withEngine } from "./stack.js";
 
@@ -29,22 +30,28 @@ const skipSignTestOption = {
 } as const;
 
 function runRestore(ctx: CliContext, { stack, set, json, settleMinutes, skipSignTest }: RestoreArgs): Promise<number> {
-  return withEngine(ctx, stack, false, async (engine, signal) => {
-    const aws = await awsOf(ctx, engine, stack);
-    const outputs = await readOutputs(engine);
-    const deps = await restoreDeps(ctx, {
-      engine,
-      stack,
-      aws,
-      outputs,
-      signal,
-      settleMs: settleMinutes * 60_000,
-      skipSignTest,
-    });
-    const report = set === undefined ? await undoRestore(deps) : await restoreSnapshotSet(deps, set);
-    print(ctx, stack, report, json);
-    return report.ok ? EXIT.ok : EXIT.failed;
-  });
+  return withEngine(
+    ctx,
+    stack,
+    false,
+    async (engine, signal) => {
+      const aws = await awsOf(ctx, engine, stack);
+      const outputs = await readOutputs(engine);
+      const deps = await restoreDeps(ctx, {
+        engine,
+        stack,
+        aws,
+        outputs,
+        signal,
+        settleMs: settleMinutes * 60_000,
+        skipSignTest,
+      });
+      const report = set === undefined ? await undoRestore(deps) : await restoreSnapshotSet(deps, set);
+      print(ctx, stack, report, json);
+      return report.ok ? EXIT.ok : EXIT.failed;
+    },
+    EC2_INTERRUPT,
+  );
 }
 
 function print(ctx: CliContext, stack: string, r: RestoreReport, json: boolean): void {

@@ -3,7 +3,7 @@ import { EXIT } from "../driver.js";
 import { checkSetName, defaultSetName } from "../snapshots/identity.js";
 import { listSets, renderSets } from "../snapshots/sets.js";
 import { checkUsage, defineCommand } from "./context.js";
-import { ec2Of } from "./park.js";
+import { EC2_INTERRUPT, ec2Of } from "./park.js";
 import { createSnapshotSet } from "../snapshots/create.js";
 import { snapshotDeps, snapshotLines } from "./snapshots.js";
 import { awsOf, jsonOption, readOutputs, withEngine } from "./stack.js";
@@ -19,20 +19,26 @@ export const snapshotCommand = defineCommand({
   run: (a, ctx) => {
     const bad = checkUsage(ctx, () => a.name !== undefined && checkSetName(a.name));
     if (bad !== undefined) return Promise.resolve(bad);
-    return withEngine(ctx, a.stack, false, async (engine, signal) => {
-      const aws = await awsOf(ctx, engine, a.stack);
-      if (a.action === "list") {
-        const sets = await listSets(await ec2Of(ctx, aws), a.stack);
-        if (a.json) ctx.out.stdout(JSON.stringify({ stack: a.stack, sets }));
-        else for (const line of renderSets(sets)) ctx.out.stdout(line);
-        return EXIT.ok;
-      }
-      const outputs = await readOutputs(engine);
-      const deps = await snapshotDeps(ctx, { engine, stack: a.stack, aws, outputs, signal });
-      const report = await createSnapshotSet(deps, a.name ?? defaultSetName((ctx.now ?? Date.now)()));
-      if (a.json) ctx.out.stdout(JSON.stringify({ stack: a.stack, ...report }));
-      else for (const line of snapshotLines(report)) ctx.out.stdout(line);
-      return report.ok ? EXIT.ok : EXIT.failed;
-    });
+    return withEngine(
+      ctx,
+      a.stack,
+      false,
+      async (engine, signal) => {
+        const aws = await awsOf(ctx, engine, a.stack);
+        if (a.action === "list") {
+          const sets = await listSets(await ec2Of(ctx, aws), a.stack);
+          if (a.json) ctx.out.stdout(JSON.stringify({ stack: a.stack, sets }));
+          else for (const line of renderSets(sets)) ctx.out.stdout(line);
+          return EXIT.ok;
+        }
+        const outputs = await readOutputs(engine);
+        const deps = await snapshotDeps(ctx, { engine, stack: a.stack, aws, outputs, signal });
+        const report = await createSnapshotSet(deps, a.name ?? defaultSetName((ctx.now ?? Date.now)()));
+        if (a.json) ctx.out.stdout(JSON.stringify({ stack: a.stack, ...report }));
+        else for (const line of snapshotLines(report)) ctx.out.stdout(line);
+        return report.ok ? EXIT.ok : EXIT.failed;
+      },
+      EC2_INTERRUPT,
+    );
   },
 });

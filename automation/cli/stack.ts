@@ -33,6 +33,8 @@ export async function withEngine(
   stack: string,
   create: boolean,
   fn: (engine: Engine, signal?: AbortSignal) => Promise<number>,
+  /** What the first Ctrl-C prints (default: that the Pulumi operation is being cancelled). */
+  interruptMessage?: string,
 ): Promise<number> {
   let engine: Engine;
   try {
@@ -40,7 +42,7 @@ export async function withEngine(
   } catch (err) {
     return fail(ctx, err);
   }
-  const intr = ctx.interrupts?.((alreadySignalled) => engine.cancel({ alreadySignalled }));
+  const intr = ctx.interrupts?.((alreadySignalled) => engine.cancel({ alreadySignalled }), interruptMessage);
   try {
     return await fn(engine, intr?.signal);
   } catch (err) {

@@ -4,7 +4,7 @@ import { EXIT, gateStack, renderTimeline } from "../driver.js";
 import { startStack } from "../park/park.js";
 import type { StackOutputs } from "../../layers/outputs.js";
 import { defineCommand } from "./context.js";
-import { hostsOf, parkDeps, parkLines } from "./park.js";
+import { EC2_INTERRUPT, hostsOf, parkDeps, parkLines } from "./park.js";
 import { awsOf, driverDeps, jsonOption, readOutputs, withEngine } from "./stack.js";
 import { signTestGate } from "./up.js";
 
@@ -25,32 +25,40 @@ export const startCommand = defineCommand({
       })
       .option("json", jsonOption("print the report as JSON")),
   run: (a, ctx) =>
-    withEngine(ctx, a.stack, false, async (engine, signal) => {
-      const outputs = await readOutputs(engine);
-      const hosts = await hostsOf(engine, outputs);
-      if (!hosts.length) {
-        ctx.out.stderr(`Stack "${a.stack}" has no hosts to start (nothing deployed): run \`npm run automate -- up\`.`);
-        return EXIT.failed;
-      }
-      const aws = await awsOf(ctx, engine, a.stack);
-      const park = await startStack(await parkDeps(ctx, aws, signal), hosts);
-      const live = { aws, signal };
-      const gates = park.ok
-        ? await gateStack(
-            {
-              ...driverDeps(ctx, engine, await ctx.makeProbes(a.stack, outputs, live), signal),
-              sleep: ctx.channel?.sleep,
-              signTest: (o: StackOutputs) => signTestGate(ctx, a.stack, o, live),
-            },
-            { skipSignTest: a["skip-sign-test"], settleMs: a["settle-minutes"] * 60_000 },
-          )
-        : undefined;
-      const ok = park.ok && !!gates?.ok;
-      if (a.json) ctx.out.stdout(JSON.stringify({ stack: a.stack, ...park, ok, gates }));
-      else {
-        for (const line of parkLines(park)) ctx.out.stdout(line);
-        for (const line of gates ? renderTimeline(gates) : []) ctx.out.stdout(line);
-      }
-      return ok ? EXIT.ok : (gates?.exitCode ?? EXIT.failed);
-    }),
+    withEngine(
+      ctx,
+      a.stack,
+      false,
+      async (engine, signal) => {
+        const outputs = await readOutputs(engine);
+        const hosts = await hostsOf(engine, outputs);
+        if (!hosts.length) {
+          ctx.out.stderr(
+            `Stack "${a.stack}" has no hosts to start (nothing deployed): run \`npm run automate -- up\`.`,
+          );
+          return EXIT.failed;
+        }
+        const aws = await awsOf(ctx, engine, a.stack);
+        const park = await startStack(await parkDeps(ctx, aws, signal), hosts);
+        const live = { aws, signal };
+        const gates = park.ok
+          ? await gateStack(
+              {
+                ...driverDeps(ctx, engine, await ctx.makeProbes(a.stack, outputs, live), signal),
+                sleep: ctx.channel?.sleep,
+                signTest: (o: StackOutputs) => signTestGate(ctx, a.stack, o, live),
+              },
+              { skipSignTest: a["skip-sign-test"], settleMs: a["settle-minutes"] * 60_000 },
+            )
+          : undefined;
+        const ok = park.ok && !!gates?.ok;
+        if (a.json) ctx.out.stdout(JSON.stringify({ stack: a.stack, ...park, ok, gates }));
+        else {
+          for (const line of parkLines(park)) ctx.out.stdout(line);
+          for (const line of gates ? renderTimeline(gates) : []) ctx.out.stdout(line);
+        }
+        return ok ? EXIT.ok : (gates?.exitCode ?? EXIT.failed);
+      },
+      EC2_INTERRUPT,
+    ),
 });
