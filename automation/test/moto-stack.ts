@@ -55,7 +55,21 @@ async function host(ec2: EC2Client, name: string): Promise<MotoHost> {
   );
   const instanceId = run.Instances![0].InstanceId!;
   const vol = await ec2.send(
-    new CreateVolumeCommand({ AvailabilityZone: AZ, Size: 50, VolumeType: "gp3", Encrypted: true }),
+    new CreateVolumeCommand({
+      AvailabilityZone: AZ,
+      Size: 50,
+      VolumeType: "gp3",
+      Encrypted: true,
+      TagSpecifications: [
+        {
+          ResourceType: "volume",
+          Tags: [
+            { Key: "Name", Value: `near-localnet-localnet-${name}-data` },
+            { Key: "near-localnet:stack", Value: "localnet" },
+          ],
+        },
+      ],
+    }),
   );
   await ec2.send(new AttachVolumeCommand({ InstanceId: instanceId, VolumeId: vol.VolumeId!, Device: "/dev/sdf" }));
   return { name, instanceId, volumeId: vol.VolumeId! };

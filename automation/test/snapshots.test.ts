@@ -125,6 +125,17 @@ describe("restore", () => {
     expect(code).toBe(0);
     const after = await hostVolumes();
     expect(after.every((v, i) => v && v !== before[i])).toBe(true);
+    // Made like the previous ones: zone, type, size and the tags Pulumi manages, so the adopted state has no diff.
+    const made = await describeVolumes(stack.ec2, after as string[]);
+    const was = await describeVolumes(stack.ec2, before as string[]);
+    const shape = (v: { availabilityZone: string; volumeType?: string; size: number; tags: object }) => [
+      v.availabilityZone,
+      v.volumeType,
+      v.size,
+      v.tags,
+    ];
+    expect(made.map(shape)).toEqual(was.map(shape));
+    expect(made.map((v) => v.tags.Name)).toEqual(stack.hosts.map((h) => `near-localnet-localnet-${h.name}-data`));
     // The previous volumes still exist, detached.
     expect((await describeVolumes(stack.ec2, before as string[])).map((v) => v.state)).toEqual(
       Array(4).fill("available"),
