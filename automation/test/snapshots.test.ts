@@ -115,6 +115,26 @@ describe("snapshot create", () => {
   });
 });
 
+describe("snapshot create failing midway", () => {
+  it("starts the containers again and deletes the snapshots it took, so no partial set remains", async () => {
+    const { c, out } = ctx({ failOn: ["CreateSnapshot", 3] });
+    stack.calls.length = 0;
+    expect(await main(["snapshot", "create", "--name", "partial"], c)).toBe(1);
+    expect(out.out.join("\n")).toContain('error: snapshot set "partial" not taken: injected CreateSnapshot failure');
+    const after = stack.calls.slice(stack.calls.indexOf("CreateSnapshot FAILED"));
+    expect(after.filter((l) => l.startsWith("SendCommand")).map((l) => l.split(" ").slice(2).join(" "))).toEqual([
+      "docker start neard",
+      "docker start mpc-node",
+      "docker start mpc-node",
+      "docker start mpc-node",
+    ]);
+    expect(after.filter((l) => l.startsWith("DeleteSnapshot"))).toHaveLength(2);
+    const list = ctx();
+    await main(["snapshot", "list", "--json"], list.c);
+    expect(JSON.parse(list.out.out[0]).sets.map((s: { name: string }) => s.name)).not.toContain("partial");
+  });
+});
+
 describe("restore", () => {
   it("replaces every data volume, keeps the old ones, and adopts the new ones into the Pulumi state", async () => {
     const before = await hostVolumes();
