@@ -11,6 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readScript, type ShippedScript } from "../host/render.js";
+import { HOST_SCRIPTS } from "../host/scripts.js";
 import { SSM_SCRIPTS } from "./scripts.js";
 import {
   BUNDLE_URI_PATTERN,
@@ -60,11 +61,18 @@ export interface CommandDocumentContent {
 
 const PARAMETER_REF = /\{\{\s*([A-Za-z0-9_.:-]+)\s*\}\}/g;
 
-/** The header that moves each parameter into its script variable, then the script body. */
-function scriptLines(title: string, script: ShippedScript, parameters: ScriptParameter[]): string[] {
-  const body = readScript(script).replace(/^#!.*\n/, "");
-  if (body.includes("{{"))
-    throw new Error(`${script.name} contains "{{", which SSM would read as a parameter reference`);
+/** The header that moves each parameter into its script variable, the libraries the body sources, then the body. */
+function scriptLines(
+  title: string,
+  script: ShippedScript,
+  parameters: ScriptParameter[],
+  libraries: ShippedScript[] = [],
+): string[] {
+  const text = (s: ShippedScript) => {
+    const body = readScript(s).replace(/^#!.*\n/, "");
+    if (body.includes("{{")) throw new Error(`${s.name} contains "{{", which SSM would read as a parameter reference`);
+    return body.replace(/\n$/, "").split("\n");
+  };
   const header = [
     "#!/bin/bash",
     ...(parameters.length === 0
@@ -79,7 +87,7 @@ function scriptLines(title: string, script: ShippedScript, parameters: ScriptPar
         `if [ -n "\${SSM_${p.name}+x}" ]; then export ${p.env}="$SSM_${p.name}"; else export ${p.env}='{{ ${p.name} }}'; fi`,
     ),
   ];
-  return [...header, ...body.replace(/\n$/, "").split("\n")];
+  return [...header, ...libraries.flatMap(text), ...text(script)];
 }
 
 function checkReferences(content: CommandDocumentContent): CommandDocumentContent {
@@ -167,7 +175,7 @@ export function runOpDocumentContent(): CommandDocumentContent {
         precondition: { StringEquals: ["platformType", "Linux"] },
         inputs: {
           timeoutSeconds: "{{ executionTimeout }}",
-          runCommand: scriptLines("run-op", SSM_SCRIPTS.runOp, RUN_OP_PARAMETERS),
+          runCommand: scriptLines("run-op", SSM_SCRIPTS.runOp, RUN_OP_PARAMETERS, [HOST_SCRIPTS.imagePin]),
         },
       },
     ],

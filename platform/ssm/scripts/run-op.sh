@@ -9,7 +9,9 @@
 #   PAYLOAD         base64 (standard alphabet) of a JSON object; never holds a key
 #   BUNDLE_URI      s3://bucket/key of the ops bundle (dist/ops.mjs)
 #   BUNDLE_SHA256   sha256 of the bundle; the bundle is kept as $OPS_DIR/<sha256>.mjs
-#   NODE_IMAGE      container image with node (default node:22-slim)
+#   NODE_IMAGE      container image with node (default node:22-slim): repository:tag, pinned on
+#                   first use, or repository[:tag]@sha256:<digest>, checked after the pull
+#   PIN_FILE        optional, default /var/lib/near-localnet/image-pins: tags pinned on first use
 #   AWS_REGION      optional; else AWS_SSM_REGION_NAME (set by the SSM agent), else IMDSv2
 #   OPS_DIR         optional, default /opt/near-localnet/ops
 #   LOG_DIR         optional, default /var/log/near-localnet/ops (full stdout/stderr of the last
@@ -150,10 +152,14 @@ else
 fi
 
 # ---- image -----------------------------------------------------------------------------------
-if ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
-  log "pulling ${NODE_IMAGE}"
-  docker pull --quiet "$NODE_IMAGE" >&2 || fail 1 IMAGE_PULL_FAILED "cannot pull ${NODE_IMAGE}"
-fi
+# image_pin (platform/host/scripts/image-pin.sh) pulls NODE_IMAGE and checks its digest; the run-op
+# document includes that library ahead of this body, and a run from the repository sources it.
+# shellcheck source=../../host/scripts/image-pin.sh
+declare -F image_pin >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/../../host/scripts/image-pin.sh"
+pins="${ROOT}${PIN_FILE:-/var/lib/near-localnet/image-pins}"
+run_image="$(image_pin opsImage "$NODE_IMAGE" "$pins" && printf '%s' "$REPLY")" ||
+  fail 1 IMAGE_CHECK_FAILED "cannot run ${NODE_IMAGE}: its pull or digest check failed (image-pin lines above)"
+log "image ${NODE_IMAGE} is ${run_image}"
 
 container_bundle="${CONTAINER_OPS_DIR}/${BUNDLE_SHA256}.mjs"
 
@@ -170,7 +176,7 @@ if [[ "$OPERATION" == "faucet-start" ]]; then
   fi
   payload_sha="$(printf '%s' "$PAYLOAD" | sha256sum | cut -d' ' -f1)"
   logging_sha="$(printf '%s\n' "${log_opts[@]}" | sha256sum | cut -c1-16)"
-  spec="${BUNDLE_SHA256}.${payload_sha}.${logging_sha}.${NODE_IMAGE}"
+  spec="${BUNDLE_SHA256}.${payload_sha}.${logging_sha}.${run_image}"
   action="unchanged"
   running="$(docker ps -q --filter "name=^${FAUCET_CONTAINER}\$" --filter "label=near-localnet.spec=${spec}" --filter status=running)"
   if [[ -z "$running" ]]; then
@@ -180,7 +186,7 @@ if [[ "$OPERATION" == "faucet-start" ]]; then
     docker run -d --name "$FAUCET_CONTAINER" --restart unless-stopped --init --network host \
       --label "near-localnet.spec=${spec}" "${log_opts[@]}" \
       -e "AWS_REGION=${region}" -v "${bundle_dir}:${CONTAINER_OPS_DIR}:ro" \
-      "$NODE_IMAGE" node "$container_bundle" faucet "$PAYLOAD" >/dev/null \
+      "$run_image" node "$container_bundle" faucet "$PAYLOAD" >/dev/null \
       || fail 1 FAUCET_START_FAILED "docker run of ${FAUCET_CONTAINER} failed"
     sleep "$FAUCET_SETTLE_SECONDS"
     running="$(docker ps -q --filter "name=^${FAUCET_CONTAINER}\$" --filter status=running)"
@@ -192,7 +198,7 @@ if [[ "$OPERATION" == "faucet-start" ]]; then
     log "${FAUCET_CONTAINER} already runs this bundle and payload"
   fi
   printf '{"event":"result","ok":true,"operation":"faucet-start","result":{"container":"%s","action":"%s","bundleSha256":"%s","image":"%s"}}\n' \
-    "$FAUCET_CONTAINER" "$action" "$BUNDLE_SHA256" "$(json_escape "$NODE_IMAGE")"
+    "$FAUCET_CONTAINER" "$action" "$BUNDLE_SHA256" "$(json_escape "$run_image")"
   exit 0
 fi
 
@@ -250,11 +256,11 @@ final_err="${log_dir}/${OPERATION}.stderr"
 # A cancel that sends a signal (not SIGKILL) must not leave the container running.
 trap 'docker rm -f "$name" >/dev/null 2>&1 || true; rm -f "$out" "$err"; exit 143' TERM INT HUP
 
-log "running ${OPERATION} in ${NODE_IMAGE} (bundle ${BUNDLE_SHA256})"
+log "running ${OPERATION} in ${run_image} (bundle ${BUNDLE_SHA256})"
 rc=0
 docker run --rm --name "$name" --label "near-localnet.owner=${owner}" --init --network host \
   -e "AWS_REGION=${region}" -v "${bundle_dir}:${CONTAINER_OPS_DIR}:ro" \
-  "$NODE_IMAGE" node "$container_bundle" "$OPERATION" "$PAYLOAD" >"$out" 2>"$err" || rc=$?
+  "$run_image" node "$container_bundle" "$OPERATION" "$PAYLOAD" >"$out" 2>"$err" || rc=$?
 
 # stderr: SSM returns only its first 8000 characters, so hand back the tail, which holds the error.
 err_size="$(wc -c <"$err")"

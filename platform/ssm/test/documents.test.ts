@@ -115,7 +115,17 @@ describe("run-op document content", () => {
       `if [ -n "\${SSM_bundleSha256+x}" ]; then export BUNDLE_SHA256="$SSM_bundleSha256"; else export BUNDLE_SHA256='{{ bundleSha256 }}'; fi`,
       `if [ -n "\${SSM_nodeImage+x}" ]; then export NODE_IMAGE="$SSM_nodeImage"; else export NODE_IMAGE='{{ nodeImage }}'; fi`,
     ]);
-    expect(lines[9]).toBe("# near-localnet run-op: runs one NEAR operation of the ops bundle on this instance.");
+    // Then the image-pinning library run-op.sh calls, then run-op.sh itself.
+    expect(lines[9]).toBe(
+      "# near-localnet image pinning, sourced by the scripts that start containers (the base and MPC",
+    );
+    expect(lines.indexOf("image_pin() {")).toBeGreaterThan(9);
+    expect(lines.indexOf("# near-localnet run-op: runs one NEAR operation of the ops bundle on this instance.")).toBe(
+      lines.lastIndexOf(
+        "}",
+        lines.indexOf("# near-localnet run-op: runs one NEAR operation of the ops bundle on this instance."),
+      ) + 1,
+    );
     // The only "{{" in the document are the five parameter fallbacks and the timeout.
     expect(JSON.stringify(doc).match(/\{\{[^}]*\}\}/g)).toEqual([
       "{{ executionTimeout }}",

@@ -22,6 +22,10 @@ function runOp(sb: Sandbox, env: Record<string, string | undefined>) {
 }
 
 const dockerLines = (sb: Sandbox) => sb.readLog().filter((l) => l.startsWith("docker "));
+/** What the stub registry resolves every tag to (its default). */
+const TAG_DIGEST = `sha256:${"ab".repeat(32)}`;
+const NODE_RUN = `node@${TAG_DIGEST}`;
+const REPO_DIGESTS = String.raw`--format \{\{range\ .RepoDigests\}\}\{\{println\ .\}\}\{\{end\}\}`;
 
 describe("run-op.sh: one-shot operations", () => {
   test("first run downloads and verifies the bundle, pulls the image, runs the operation, passes stdout through", () => {
@@ -53,11 +57,12 @@ describe("run-op.sh: one-shot operations", () => {
     expect(dockerLines(sb)).toEqual([
       "docker info",
       "docker image inspect node:22-slim",
-      "docker pull --quiet node:22-slim",
+      "docker pull -q node:22-slim",
+      `docker image inspect ${REPO_DIGESTS} node:22-slim`,
       String.raw`docker ps -a --filter name=near-op-echo- --format \{\{.Names\}\}\ \{\{.Label\ \"near-localnet.owner\"\}\}`,
       expect.stringMatching(
         new RegExp(
-          `^docker run --rm --name near-op-echo-[0-9]+ --label near-localnet.owner=[0-9]+:[0-9]+ --init --network host -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro node:22-slim node /opt/near-localnet/ops/${sb.bundleSha}\\.mjs echo [A-Za-z0-9+/=]+$`,
+          `^docker run --rm --name near-op-echo-[0-9]+ --label near-localnet.owner=[0-9]+:[0-9]+ --init --network host -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro ${NODE_RUN} node /opt/near-localnet/ops/${sb.bundleSha}\\.mjs echo [A-Za-z0-9+/=]+$`,
         ),
       ),
     ]);
@@ -77,6 +82,50 @@ describe("run-op.sh: one-shot operations", () => {
     expect(second.some((l) => l.startsWith("aws "))).toBe(false);
     expect(second.filter((l) => l.startsWith("docker pull"))).toEqual([]);
     expect(r.stderr).toContain(`bundle ${sb.bundleSha} already present`);
+  });
+
+  test("a pinned ops image runs by its digest; one whose digest differs is refused with a result line", () => {
+    const pinned = `node:22-slim@sha256:${"cd".repeat(32)}`;
+    const sb = sandbox();
+    const ok = runOp(sb, { NODE_IMAGE: pinned });
+    expect(ok.status).toBe(0);
+    expect(dockerLines(sb).find((l) => l.startsWith("docker run"))).toContain(
+      `:ro node@sha256:${"cd".repeat(32)} node /opt/near-localnet/ops/`,
+    );
+    expect(existsSync(join(sb.root, "var/lib/near-localnet/image-pins"))).toBe(false);
+
+    const bad = sandbox();
+    const r = runOp(bad, { NODE_IMAGE: pinned, STUB_SERVED_DIGEST: TAG_DIGEST });
+    expect(r.status).toBe(1);
+    expect(jsonLines(r.stdout)).toEqual([
+      {
+        event: "result",
+        ok: false,
+        operation: "echo",
+        error: {
+          code: "IMAGE_CHECK_FAILED",
+          message: `cannot run ${pinned}: its pull or digest check failed (image-pin lines above)`,
+        },
+      },
+    ]);
+    expect(r.stderr).toContain(`image-pin: opsImage: node@sha256:${"cd".repeat(32)} has digest ${TAG_DIGEST}`);
+    expect(dockerLines(bad).filter((l) => l.startsWith("docker run"))).toEqual([]);
+  });
+
+  test("a tag-only ops image is pinned on its first pull and recorded for the image-pins probe", () => {
+    const sb = sandbox();
+    expect(runOp(sb, {}).status).toBe(0);
+    expect(readFileSync(join(sb.root, "var/lib/near-localnet/image-pins"), "utf8")).toBe(
+      `opsImage node:22-slim ${TAG_DIGEST}\n`,
+    );
+    const again = runOp(sb, { STUB_TAG_DIGEST: `sha256:${"ef".repeat(32)}` });
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain(`node:22-slim was pinned to ${TAG_DIGEST} on its first pull here`);
+    expect(
+      dockerLines(sb)
+        .filter((l) => l.startsWith("docker run"))
+        .pop(),
+    ).toContain(`:ro ${NODE_RUN} node `);
   });
 
   test("refuses a bundle whose sha256 differs, keeping nothing of it", () => {
@@ -201,14 +250,14 @@ describe("run-op.sh: faucet-start", () => {
         event: "result",
         ok: true,
         operation: "faucet-start",
-        result: { container: "near-faucet", action: "started", bundleSha256: sb.bundleSha, image: "node:22-slim" },
+        result: { container: "near-faucet", action: "started", bundleSha256: sb.bundleSha, image: NODE_RUN },
       },
     ]);
     const localLogs = sha256("--log-opt\nmax-size=10m\n--log-opt\nmax-file=3\n").slice(0, 16);
-    const spec = `${sb.bundleSha}.${sha256(faucetPayload)}.${localLogs}.node:22-slim`;
+    const spec = `${sb.bundleSha}.${sha256(faucetPayload)}.${localLogs}.${NODE_RUN}`;
     const run = dockerLines(sb).filter((l) => l.startsWith("docker run"));
     expect(run).toEqual([
-      `docker run -d --name near-faucet --restart unless-stopped --init --network host --label near-localnet.spec=${spec} --log-opt max-size=10m --log-opt max-file=3 -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro node:22-slim node /opt/near-localnet/ops/${sb.bundleSha}.mjs faucet ${faucetPayload}`,
+      `docker run -d --name near-faucet --restart unless-stopped --init --network host --label near-localnet.spec=${spec} --log-opt max-size=10m --log-opt max-file=3 -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro ${NODE_RUN} node /opt/near-localnet/ops/${sb.bundleSha}.mjs faucet ${faucetPayload}`,
     ]);
     expect(existsSync(join(sb.state, "container-near-faucet"))).toBe(true);
   });
