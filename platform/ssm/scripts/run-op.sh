@@ -154,7 +154,7 @@ fi
 # ---- image -----------------------------------------------------------------------------------
 # image_pin (platform/host/scripts/image-pin.sh) pulls NODE_IMAGE and checks its digest; the run-op
 # document includes that library ahead of this body, and a run from the repository sources it.
-# shellcheck source=../../host/scripts/image-pin.sh
+# shellcheck source=platform/host/scripts/image-pin.sh
 declare -F image_pin >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/../../host/scripts/image-pin.sh"
 pins="${ROOT}${PIN_FILE:-/var/lib/near-localnet/image-pins}"
 run_image="$(image_pin opsImage "$NODE_IMAGE" "$pins" && printf '%s' "$REPLY")" ||
