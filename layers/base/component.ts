@@ -13,6 +13,7 @@ import { createNetwork } from "./network.js";
 import { NodeHost } from "../../platform/host/node-host.js";
 import { OpsChannel, type OpsBundleRef } from "../../platform/ssm/ops-channel.js";
 import { renderUserData } from "../../platform/host/render.js";
+import { HOST_SCRIPTS } from "../../platform/host/scripts.js";
 import { BASE_SCRIPTS } from "./scripts.js";
 import type { GenesisLocation } from "./outputs.js";
 import { NEAR_P2P_PORT, NEAR_RPC_PORT } from "../../platform/near/ports.js";
@@ -292,7 +293,7 @@ function bootstrapUserData(
     .apply(([vol, bucketName, nodePub, validatorPub, rootPub, logGroup]) =>
       renderUserData({
         script: BASE_SCRIPTS.bootstrap,
-        files: [BASE_SCRIPTS.genesisPatch, BASE_SCRIPTS.configPatch],
+        files: [BASE_SCRIPTS.genesisPatch, BASE_SCRIPTS.configPatch, HOST_SCRIPTS.imagePin],
         env: {
           AWS_REGION: cfg.region,
           CHAIN_ID: base.chainId,

@@ -14,6 +14,7 @@ import { nameTags, physicalName, secretName } from "../../platform/host/naming.j
 import type { NearBase } from "../base/component.js";
 import { NodeHost } from "../../platform/host/node-host.js";
 import { renderUserData } from "../../platform/host/render.js";
+import { HOST_SCRIPTS } from "../../platform/host/scripts.js";
 import { shipContainerLogsStatement } from "../../platform/host/container-logs.js";
 import { MPC_SCRIPTS } from "./scripts.js";
 import type { NearServices } from "../services/component.js";
@@ -320,7 +321,7 @@ function nodeUserData(
     .apply(([vol, bucket, baseVolume, bootNodes, logs]) =>
       renderUserData({
         script: MPC_SCRIPTS.bootstrap,
-        files: [MPC_SCRIPTS.nearConfig],
+        files: [MPC_SCRIPTS.nearConfig, HOST_SCRIPTS.imagePin],
         env: {
           AWS_REGION: cfg.region,
           NODE_INDEX: i,

@@ -9,9 +9,9 @@
  */
 import { afterAll } from "@jest/globals";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 
 const dirs = new Set<string>();
 
@@ -33,6 +33,17 @@ export function removeTempDir(dir: string): void {
 afterAll(() => {
   for (const dir of [...dirs]) removeTempDir(dir);
 });
+
+/**
+ * A LIB_DIR as a rendered host gets it: the files of `dir` (a layer's scripts/ folder) and the shared
+ * `libraries` (platform/host/scripts/...), linked into one temporary folder.
+ */
+export function libDir(dir: string, libraries: string[]): string {
+  const lib = tempDir("lib-dir-");
+  for (const f of readdirSync(dir)) symlinkSync(join(dir, f), join(lib, f));
+  for (const f of libraries) symlinkSync(f, join(lib, basename(f)));
+  return lib;
+}
 
 export interface ScriptResult {
   status: number | null;

@@ -6,8 +6,10 @@
 #  NODE_PUBLIC_KEY, VALIDATOR_PUBLIC_KEY they must match, VALIDATOR_ACCOUNT_ID, ROOT_ACCOUNT_ID,
 #  ROOT_PUBLIC_KEY, ROOT_BALANCE_YOCTO (account added to the genesis), GENESIS_BUCKET,
 #  GENESIS_KEY (published genesis, metadata sha256 and data-volume-id), GC_NUM_EPOCHS_TO_KEEP.
+#  NEAR_IMAGE is repository:tag (pinned on its first pull, recorded on the data volume) or
+#  repository[:tag]@sha256:<digest> (checked after the pull): image-pin.sh.
 #  Optional: LOG_GROUP (CloudWatch Logs group; unset: json-file logs), DATA_DEVICE,
-#  DATA_VOLUME_WAIT_SECONDS (900), LIB_DIR (the .jq patches), ROOT (path prefix, tests).
+#  DATA_VOLUME_WAIT_SECONDS (900), LIB_DIR (the .jq patches, image-pin.sh), ROOT (path prefix, tests).
 # Secret keys are never printed; key files are 0600.
 set -euo pipefail
 R=${ROOT:-}
@@ -45,7 +47,8 @@ need() { # NAME REGEX WHAT
 }
 need AWS_REGION '^[a-z]{2}(-[a-z]+)+-[0-9]+$' "an AWS region such as us-east-1"
 need CHAIN_ID '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' "letters, digits, '.', '_', '-'"
-need NEAR_IMAGE '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' "an image such as nearprotocol/nearcore:2.13.3"
+need NEAR_IMAGE '^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[0-9a-f]{64})?$' \
+  "an image such as nearprotocol/nearcore:2.13.3 or nearprotocol/nearcore:2.13.3@sha256:<digest>"
 need DATA_VOLUME_ID '^vol-[0-9a-f]{8,17}$' "an EBS volume id (vol-...)"
 for v in NODE_KEY_PARAM VALIDATOR_KEY_PARAM; do need $v '^[A-Za-z0-9_./-]+$' "an SSM parameter name"; done
 for v in VALIDATOR_ACCOUNT_ID ROOT_ACCOUNT_ID; do
@@ -64,7 +67,9 @@ need GC_NUM_EPOCHS_TO_KEEP '^[1-9][0-9]{0,8}$' "a positive number of epochs"
 [[ -z ${LOG_GROUP:-} ]] || need LOG_GROUP '^[A-Za-z0-9_/.#-]{1,512}$' "a CloudWatch Logs group name"
 DATA_VOLUME_WAIT_SECONDS=${DATA_VOLUME_WAIT_SECONDS:-900}
 need DATA_VOLUME_WAIT_SECONDS '^[0-9]+$' "seconds"
-for f in genesis-patch.jq config-patch.jq; do [[ -f $LIB/$f ]] || die "$LIB/$f is missing"; done
+for f in genesis-patch.jq config-patch.jq image-pin.sh; do [[ -f $LIB/$f ]] || die "$LIB/$f is missing"; done
+# shellcheck source=platform/host/scripts/image-pin.sh
+source "$LIB/image-pin.sh"
 
 missing=()
 for t in docker jq aws; do command -v $t >/dev/null || missing+=("${t/aws/awscli-2}"); done
@@ -128,14 +133,10 @@ if [[ -n ${LOG_GROUP:-} ]]; then
   mapfile -t logopts <"$lo"
 fi
 
-pull() {
-  docker image inspect "$NEAR_IMAGE" >/dev/null 2>&1 && return
-  for i in 1 2 3 4 5; do
-    docker pull -q "$NEAR_IMAGE" >/dev/null && return
-    sleep $((i * 5))
-  done
-  die "cannot pull $NEAR_IMAGE"
-}
+# The image, by its checked digest (a tag is pinned on its first pull; the record is on the volume,
+# so a replacement instance runs the same image).
+image_pin nearcoreImage "$NEAR_IMAGE" "$H/.image-pins"
+run_image=$REPLY
 keys() { # DIR: its key files are the stack's keys (neard init must have reused them)
   local f got want
   for f in node_key.json validator_key.json; do
@@ -159,8 +160,7 @@ if [[ ! -f $H/config.json ]]; then
   # neard init reuses key files: node_key.json for "node", validator_key.json for --account-id.
   write_key "$st/node_key.json" node "$NODE_PUBLIC_KEY" "$node_sk"
   write_key "$st/validator_key.json" "$VALIDATOR_ACCOUNT_ID" "$VALIDATOR_PUBLIC_KEY" "$val_sk"
-  pull
-  docker run --rm --network none -v "$H:/srv/near" --entrypoint $NEARD "$NEAR_IMAGE" \
+  docker run --rm --network none -v "$H:/srv/near" --entrypoint $NEARD "$run_image" \
     --home /srv/near/.init init --chain-id "$CHAIN_ID" --account-id "$VALIDATOR_ACCOUNT_ID" >&2 ||
     die "neard init failed"
   keys "$st"
@@ -203,18 +203,17 @@ say "genesis sha256 $sha"
 
 state=$(docker inspect -f '{{.Config.Image}} {{.State.Running}}' neard 2>/dev/null) || state=''
 case $state in
-"$NEAR_IMAGE true")
+"$run_image true")
   if [[ -n ${restart:-} ]]; then docker restart neard >/dev/null && say "restarted neard for its new config"; else
-    say "neard already runs $NEAR_IMAGE"
+    say "neard already runs $run_image"
   fi
   ;;
-"$NEAR_IMAGE false") docker start neard ;;
+"$run_image false") docker start neard ;;
 *)
   [[ -z $state ]] || docker rm -f neard >/dev/null
-  pull
   docker run -d --name neard --restart unless-stopped --network host --ulimit nofile=65535:65535 \
     "${logopts[@]}" -v "$H:/srv/near" \
-    --entrypoint $NEARD "$NEAR_IMAGE" --home /srv/near run >/dev/null
-  say "started neard ($NEAR_IMAGE)"
+    --entrypoint $NEARD "$run_image" --home /srv/near run >/dev/null
+  say "started neard ($NEAR_IMAGE as $run_image)"
   ;;
 esac

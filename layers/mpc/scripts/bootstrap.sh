@@ -7,7 +7,9 @@
 # ACCOUNT_SK_SECRET P2P_KEY_SECRET (NEAR keys) STORE_KEY_SECRET (32 hex); optional LOG_GROUP
 # (CloudWatch Logs group) MPC_LOG_FORMAT=plain MIGRATION_PORT=8079 VOLUME_WAIT_SECONDS=600
 # DOCKER_WAIT_SECONDS=120 GENESIS_WAIT_SECONDS=3600 GENESIS_POLL_SECONDS=10 RETRY_DELAY=3.
-# near-config.jq is read from LIB_DIR; paths are prefixed with ROOT (tests).
+# near-config.jq and image-pin.sh are read from LIB_DIR; paths are prefixed with ROOT (tests).
+# MPC_IMAGE is repository:tag (pinned on its first pull, recorded on the data volume) or
+# repository[:tag]@sha256:<digest> (checked after the pull).
 # Logs go to stderr only: no command output is ever captured into a secret.
 set -euo pipefail
 set +x
@@ -37,7 +39,7 @@ MPC_LOG_FORMAT="${MPC_LOG_FORMAT:-plain}" MIGRATION_PORT="${MIGRATION_PORT:-8079
 need AWS_REGION '[a-z]{2}(-[a-z]+)+-[0-9]+'
 need NODE_INDEX '0|[1-9][0-9]{0,2}'
 for v in ACCOUNT_ID CONTRACT_ID; do need "$v" "$ACCT"; done
-need MPC_IMAGE '[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})'
+need MPC_IMAGE '[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[0-9a-f]{64})?'
 need DATA_VOLUME_ID 'vol-[0-9a-f]{8,17}'
 for v in ACCOUNT_SK_SECRET P2P_KEY_SECRET STORE_KEY_SECRET; do need "$v" "$SID"; done
 need GENESIS_BUCKET '[a-z0-9][a-z0-9.-]{1,62}'
@@ -73,6 +75,8 @@ put() {
   if [[ -f "$2" ]] && cmp -s "$1" "$2"; then rm -f "$1"; return 1; fi
   mv -f "$1" "$2"
 }
+# shellcheck source=platform/host/scripts/image-pin.sh
+source "$LIB_DIR/image-pin.sh"
 for t in jq docker; do
   command -v $t >/dev/null || retry 3 dnf install -y $t >&2 || die "cannot install $t"
 done
@@ -159,8 +163,10 @@ until docker info >/dev/null 2>&1; do
   ((SECONDS < end)) || die "docker did not come up in time"
   sleep 2
 done
-docker image inspect "$MPC_IMAGE" >/dev/null 2>&1 || retry 5 docker pull "$MPC_IMAGE" >&2 ||
-  die "cannot pull $MPC_IMAGE"
+# By its checked digest; a tag is pinned on its first pull (recorded on the volume, so a replacement
+# instance runs the same image).
+image_pin mpcImage "$MPC_IMAGE" "$STATE/image-pins"
+IMAGE=$REPLY
 
 # ---- genesis. This host boots while the base node is still coming up: wait until the base node
 # has published the genesis of its CURRENT data volume (object metadata sha256 and data-volume-id,
@@ -201,7 +207,7 @@ if [[ ! -f "$H/config.json" || ! -f "$H/node_key.json" || "$have" != "$sha" ||
   rm -f "$H"/{config.json,genesis.json,node_key.json,validator_key.json}
   cp "$RUN/genesis.json" "$STATE/genesis.json"
   docker run --rm --network none --entrypoint /app/mpc-node -v "$H:/data" \
-    -v "$STATE/genesis.json:/genesis.json:ro" "$MPC_IMAGE" \
+    -v "$STATE/genesis.json:/genesis.json:ro" "$IMAGE" \
     init --dir /data --chain-id "$CHAIN_ID" --genesis /genesis.json --boot-nodes "$BOOT_NODES" >&2 ||
     die "mpc-node init failed"
   [[ -f "$H/config.json" ]] || die "mpc-node init wrote no config.json"
@@ -271,10 +277,10 @@ args=(--name "$C" --restart unless-stopped --network host --ulimit nofile=65535:
   -e MPC_HOME_DIR=/data -e "RUST_LOG=$RUST_LOG" -e "MPC_LOG_FORMAT=$MPC_LOG_FORMAT"
   --entrypoint /app/mpc-node)
 hash=$({
-  printf '%s\n' "$MPC_IMAGE" "${args[@]}"
+  printf '%s\n' "$IMAGE" "${args[@]}"
   cat "$STATE/config.yaml" "$H/secrets.json" "$ENV_FILE" "$H/config.json" "$H/genesis.json"
 } | sha256sum | cut -c1-64)
-want="$MPC_IMAGE $hash"
+want="$IMAGE $hash"
 have=$(docker inspect --type container -f "{{.Config.Image}} {{index .Config.Labels \"$LABEL\"}} {{.State.Status}}" "$C" 2>/dev/null) || have=""
 case "$have" in
   "$want running" | "$want restarting") log "container $C is up to date" ;;
@@ -284,8 +290,8 @@ case "$have" in
       log "replacing container $C (image or configuration changed)"
       docker rm -f "$C" >/dev/null
     fi
-    log "starting $MPC_IMAGE as $C"
-    docker run -d "${args[@]}" --label "$LABEL=$hash" "$MPC_IMAGE" start >/dev/null
+    log "starting $MPC_IMAGE ($IMAGE) as $C"
+    docker run -d "${args[@]}" --label "$LABEL=$hash" "$IMAGE" start >/dev/null
     ;;
 esac
 log "done: node $NODE_INDEX ($ACCOUNT_ID) on chain '$CHAIN_ID', web :$WEB_PORT, P2P :$P2P_PORT"

@@ -2,7 +2,7 @@
 // resolve to STUB_TAG_DIGEST): a pinned digest that matches runs, one that does not is refused, and a
 // tag-only reference is resolved once, recorded, and pulled by that digest from then on.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { logLines, runScript, tempDir } from "../../../test/support/script-sandbox.js";
@@ -74,14 +74,21 @@ test("trust on first use: a tag is resolved once, recorded, and later runs pull 
     `Pin it: pulumi config set near-localnet:nearcoreImage 'nearprotocol/nearcore:2.13.3@${TAG_DIGEST}'`,
   );
 
-  // A replacement host that finds the record on the volume; the tag has moved meanwhile.
+  // Another host: its first pull records the tag's digest at that time.
   const dir = tempDir("image-pin-replacement-");
   const record = join(dir, "volume", "image-pins");
   const moved = digest("a re-pushed tag");
   const again = pin("nearprotocol/nearcore:2.13.3", { STUB_TAG_DIGEST: moved }, dir);
   expect(again.status).toBe(0);
+  // Rebooted, with the tag moved once more: the recorded digest, no pull.
+  const rebooted = pin("nearprotocol/nearcore:2.13.3", { STUB_TAG_DIGEST: digest("moved again") }, dir);
+  expect(rebooted.stdout).toBe(`run nearprotocol/nearcore@${moved}\n`);
+  expect(rebooted.calls.slice(-2)[0]).toBe(`docker image inspect nearprotocol/nearcore@${moved}`);
+  expect(rebooted.calls.filter((c) => c.startsWith("docker pull"))).toHaveLength(1);
   expect(readFileSync(record, "utf8")).toBe(`nearcoreImage nearprotocol/nearcore:2.13.3 ${moved}\n`);
 
+  // The instance is replaced: a fresh image store, the same volume.
+  for (const f of readdirSync(dir).filter((n) => n.startsWith("present-"))) rmSync(join(dir, f));
   const replaced = pin("nearprotocol/nearcore:2.13.3", { STUB_TAG_DIGEST: digest("moved again") }, dir);
   expect(replaced.status).toBe(0);
   expect(replaced.stdout).toBe(`run nearprotocol/nearcore@${moved}\n`);

@@ -14,9 +14,12 @@ import { spawnSync } from "node:child_process";
 import { gunzipped, gzipUserData, renderUserData } from "../../../../platform/host/render.js";
 import { containerLogStream } from "../../../../platform/host/container-logs.js";
 import { BASE_SCRIPTS } from "../../scripts.js";
+import { HOST_SCRIPTS } from "../../../../platform/host/scripts.js";
 import {
   DEVICE,
   IMAGE,
+  RUN_IMAGE,
+  TAG_DIGEST,
   NODE_PARAM,
   STUBS,
   Sandbox,
@@ -73,7 +76,14 @@ describe("near-base bootstrap: first boot", () => {
   });
 
   test("writes the program-held keys, 0600, and leaves no staging directory", () => {
-    expect(readdirSync(s.home).sort()).toEqual(["config.json", "genesis.json", "node_key.json", "validator_key.json"]);
+    expect(readdirSync(s.home).sort()).toEqual([
+      ".image-pins",
+      "config.json",
+      "genesis.json",
+      "node_key.json",
+      "validator_key.json",
+    ]);
+    expect(s.homeFile(".image-pins")).toBe(`nearcoreImage ${IMAGE} ${TAG_DIGEST}\n`);
     expect(JSON.parse(s.homeFile("node_key.json"))).toEqual({
       account_id: "node",
       public_key: s.node.publicKey,
@@ -92,7 +102,7 @@ describe("near-base bootstrap: first boot", () => {
   test("initialises with neard init in the image, keys in place first", () => {
     const init = r.calls.filter((c) => / init /.test(c));
     expect(init).toEqual([
-      `docker run --rm --network none -v ${s.home}:/srv/near --entrypoint /usr/local/bin/neard ${IMAGE} ` +
+      `docker run --rm --network none -v ${s.home}:/srv/near --entrypoint /usr/local/bin/neard ${RUN_IMAGE} ` +
         `--home /srv/near/.init init --chain-id localnet --account-id node0`,
     ]);
   });
@@ -168,7 +178,7 @@ describe("near-base bootstrap: first boot", () => {
     expect(r.calls.filter((c) => c.startsWith("docker run -d"))).toEqual([
       `docker run -d --name neard --restart unless-stopped --network host --ulimit nofile=65535:65535 ` +
         `--log-opt max-size=100m --log-opt max-file=5 -v ${s.home}:/srv/near ` +
-        `--entrypoint /usr/local/bin/neard ${IMAGE} --home /srv/near run`,
+        `--entrypoint /usr/local/bin/neard ${RUN_IMAGE} --home /srv/near run`,
     ]);
     expect(has(r.calls, /^(dnf|curl) /)).toBe(false);
   });
@@ -203,7 +213,7 @@ describe("near-base bootstrap: first boot", () => {
       expect(r2.calls.filter((c) => c.startsWith("aws s3"))).toEqual([HEAD_OBJECT]);
       expect(readFileSync(join(s.root, DROP_IN), "utf8")).toBe("[Unit]\nRequiresMountsFor=/srv/near\n");
       expect(count(readFileSync(join(s.root, "etc", "fstab"), "utf8").split("\n"), /UUID=/)).toBe(1);
-      expect(r2.stdout).toContain(`neard already runs ${IMAGE}`);
+      expect(r2.stdout).toContain(`neard already runs ${RUN_IMAGE}`);
       expectNoSecrets(s, r2.stdout, r2.stderr, r2.calls.join("\n"));
     });
   });
@@ -267,10 +277,10 @@ describe("near-base bootstrap: later instances and reruns", () => {
   test("a stopped container with the same image is started, not replaced", () => {
     const s = sandbox();
     expect(s.run().status).toBe(0);
-    writeFileSync(join(s.state, "containers", "neard"), `${IMAGE} false\n`);
+    writeFileSync(join(s.state, "containers", "neard"), `${RUN_IMAGE} false\n`);
     const r = s.run();
     expect(r.status).toBe(0);
-    expect(r.calls.filter((c) => c.startsWith("docker ") && !c.startsWith("docker inspect"))).toEqual([
+    expect(r.calls.filter((c) => c.startsWith("docker ") && !/^docker (image )?inspect/.test(c))).toEqual([
       "docker start neard",
     ]);
   });
@@ -283,7 +293,36 @@ describe("near-base bootstrap: later instances and reruns", () => {
     expect(r.status).toBe(0);
     const docker = r.calls.filter((c) => /^docker (rm|run|pull)/.test(c));
     expect(docker.map((c) => c.split(" ").slice(0, 3).join(" "))).toEqual(["docker rm -f", "docker run -d"]);
-    expect(readFileSync(join(s.state, "containers", "neard"), "utf8")).toBe(`${IMAGE} true\n`);
+    expect(readFileSync(join(s.state, "containers", "neard"), "utf8")).toBe(`${RUN_IMAGE} true\n`);
+  });
+
+  test("a pinned nearcoreImage runs by its digest; a served digest that differs is refused before anything starts", () => {
+    const pinned = `${IMAGE}@sha256:${"34".repeat(32)}`;
+    const s = sandbox();
+    const ok = s.run({ NEAR_IMAGE: pinned });
+    expect(ok.status).toBe(0);
+    expect(readFileSync(join(s.state, "containers", "neard"), "utf8")).toBe(
+      `nearprotocol/nearcore@sha256:${"34".repeat(32)} true\n`,
+    );
+
+    const bad = sandbox();
+    const r = bad.run({ NEAR_IMAGE: pinned, STUB_SERVED_DIGEST: TAG_DIGEST });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `image-pin: nearcoreImage: nearprotocol/nearcore@sha256:${"34".repeat(32)} has digest ${TAG_DIGEST} (RepoDigests), not the pinned sha256:${"34".repeat(32)}; refusing to run it.`,
+    );
+    expect(r.calls.filter((c) => c.startsWith("docker run"))).toEqual([]);
+  });
+
+  test("a replacement instance runs the digest the volume recorded, though the tag moved", () => {
+    const s = sandbox();
+    expect(s.run().status).toBe(0);
+    rmSync(join(s.state, "containers", "neard"));
+    rmSync(join(s.state, "images"), { recursive: true });
+    const r = s.run({ STUB_TAG_DIGEST: `sha256:${"56".repeat(32)}` });
+    expect(r.status).toBe(0);
+    expect(r.calls).toContain(`docker pull -q ${RUN_IMAGE}`);
+    expect(readFileSync(join(s.state, "containers", "neard"), "utf8")).toBe(`${RUN_IMAGE} true\n`);
   });
 
   test("a genesis object whose sha256 differs in S3 is uploaded again", () => {
@@ -443,7 +482,7 @@ describe("near-base bootstrap: refuses instead of half-initialising", () => {
   test("an image that cannot be pulled fails after bounded retries", () => {
     const s = sandbox();
     const r = s.run({ STUB_PULL_FAILS: "1" });
-    expect(r.stderr).toContain(`near-base: error: cannot pull ${IMAGE}`);
+    expect(r.stderr).toContain(`image-pin: nearcoreImage: cannot pull ${IMAGE}`);
     expect(count(r.calls, /^docker pull -q /)).toBe(5);
     expectNothingWritten(s, r);
   });
@@ -528,7 +567,7 @@ describe("near-base bootstrap: container logs", () => {
     const run = r.calls.filter((c) => c.startsWith("docker run -d"));
     expect(run).toEqual([
       `docker run -d --name neard --restart unless-stopped --network host --ulimit nofile=65535:65535 ` +
-        `${opts.join(" ")} -v ${s.home}:/srv/near --entrypoint /usr/local/bin/neard ${IMAGE} --home /srv/near run`,
+        `${opts.join(" ")} -v ${s.home}:/srv/near --entrypoint /usr/local/bin/neard ${RUN_IMAGE} --home /srv/near run`,
     ]);
   });
 
@@ -552,8 +591,9 @@ describe("near-base bootstrap as user data", () => {
         ...Object.fromEntries(Object.entries(s.env).filter(([k]) => k !== "DATA_VOLUME_WAIT_SECONDS")),
         LOG_GROUP: "/near-localnet/localnet-stack/containers",
       },
-      files: [BASE_SCRIPTS.genesisPatch, BASE_SCRIPTS.configPatch],
+      files: [BASE_SCRIPTS.genesisPatch, BASE_SCRIPTS.configPatch, HOST_SCRIPTS.imagePin],
     });
+    expect(text).toContain(`cat > "$LIB_DIR/image-pin.sh" <<'NEAR_LOCALNET_FILE_EOF'`);
     // EC2 limits the user data the instance gets: the gzip form (cloud-init decompresses it)
     const sent = Buffer.from(gzipUserData(text), "base64");
     expect(sent.length).toBeLessThan(8 * 1024);

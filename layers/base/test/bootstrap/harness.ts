@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { logLines, removeTempDir, runScript, tempDir } from "../../../../test/support/script-sandbox.js";
+import { libDir, logLines, removeTempDir, runScript, tempDir } from "../../../../test/support/script-sandbox.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "..", "..", "..", "..");
@@ -12,6 +12,8 @@ export const STUBS = join(HERE, "stubs");
 export const FIXTURES = join(HERE, "fixtures");
 export const LIB = join(REPO, "layers", "base", "scripts");
 const SCRIPT = join(LIB, "bootstrap.sh");
+/** The host's LIB_DIR: the patches beside the bootstrap and the shared image-pin.sh. */
+const LIB_DIR = libDir(LIB, [join(REPO, "platform", "host", "scripts", "image-pin.sh")]);
 
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 function base58(bytes: Uint8Array): string {
@@ -47,6 +49,9 @@ export function keyPair(seed?: Uint8Array): KeyPair {
 export const VOLUME_ID = "vol-0123456789abcdef0";
 export const DEVICE = "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0";
 export const IMAGE = "nearprotocol/nearcore:2.13.3";
+/** What the stub registry resolves IMAGE's tag to, and so what the bootstrap runs. */
+export const TAG_DIGEST = `sha256:${"12".repeat(32)}`;
+export const RUN_IMAGE = `nearprotocol/nearcore@${TAG_DIGEST}`;
 export const NODE_PARAM = "/near-localnet/node0/node-key";
 export const VALIDATOR_PARAM = "/near-localnet/node0/validator-key";
 
@@ -153,7 +158,7 @@ export class Sandbox {
       HOME: this.dir,
       LANG: "C.UTF-8",
       ROOT: this.root,
-      LIB_DIR: LIB,
+      LIB_DIR,
       STUB_STATE: this.state,
       ...this.env,
       ...extraEnv,

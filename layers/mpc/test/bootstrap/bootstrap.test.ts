@@ -10,13 +10,17 @@ import { fileURLToPath } from "node:url";
 import { KeyPair } from "near-api-js";
 import { gzipUserData, renderUserData, USER_DATA_LIMIT } from "../../../../platform/host/render.js";
 import { MPC_SCRIPTS } from "../../scripts.js";
-import { logLines, removeTempDir, runScript, tempDir } from "../../../../test/support/script-sandbox.js";
+import { HOST_SCRIPTS } from "../../../../platform/host/scripts.js";
+import { libDir, logLines, removeTempDir, runScript, tempDir } from "../../../../test/support/script-sandbox.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "..", "..", "..", "..");
 const SCRIPT = join(REPO, "layers", "mpc", "scripts", "bootstrap.sh");
-const LIB = join(REPO, "layers", "mpc", "scripts");
+const LIB = libDir(join(REPO, "layers", "mpc", "scripts"), [join(REPO, "platform", "host", "scripts", "image-pin.sh")]);
 const STUBS = join(HERE, "stubs");
+/** What the stub registry resolves every tag to, and so the image the bootstrap runs. */
+const TAG_DIGEST = `sha256:${"78".repeat(32)}`;
+const MPC_RUN = `nearone/mpc-node@${TAG_DIGEST}`;
 
 const VOLUME = "vol-0123456789abcdef0";
 const BASE_VOLUME = "vol-0ba5e0000000000b1";
@@ -220,15 +224,16 @@ describe("mpc-node bootstrap: first boot", () => {
     expect(dockerCalls(r.calls)).toEqual([
       "docker info",
       "docker image inspect nearone/mpc-node:3.14.1",
-      "docker pull nearone/mpc-node:3.14.1",
+      "docker pull -q nearone/mpc-node:3.14.1",
+      "docker image inspect --format {{range .RepoDigests}}{{println .}}{{end}} nearone/mpc-node:3.14.1",
       "docker container inspect mpc-node",
       `docker run --rm --network none --entrypoint /app/mpc-node -v ${home}:/data -v ${state}/genesis.json:/genesis.json:ro ` +
-        `nearone/mpc-node:3.14.1 init --dir /data --chain-id localnet --genesis /genesis.json --boot-nodes ${BOOT_A}`,
+        `${MPC_RUN} init --dir /data --chain-id localnet --genesis /genesis.json --boot-nodes ${BOOT_A}`,
       `docker inspect --type container -f {{.Config.Image}} {{index .Config.Labels "near-localnet.config-hash"}} {{.State.Status}} mpc-node`,
       `docker run -d --name mpc-node --restart unless-stopped --network host --ulimit nofile=65535:65535 ` +
         `--log-opt max-size=50m --log-opt max-file=5 -v ${home}:/data --env-file ${envFile} ` +
         `-e MPC_HOME_DIR=/data -e RUST_LOG=info,mpc_node=debug -e MPC_LOG_FORMAT=plain --entrypoint /app/mpc-node ` +
-        `--label near-localnet.config-hash=${label} nearone/mpc-node:3.14.1 start`,
+        `--label near-localnet.config-hash=${label} ${MPC_RUN} start`,
     ]);
     expect(r.calls.join("\n")).not.toContain("start.sh");
 
@@ -512,7 +517,8 @@ describe("mpc-node bootstrap: re-runs", () => {
     expect(readFileSync(join(sb.state, "docker/container"), "utf8")).toBe(container);
     expect(dockerCalls(r.calls)).toEqual([
       "docker info",
-      "docker image inspect nearone/mpc-node:3.14.1",
+      `docker image inspect ${MPC_RUN}`,
+      `docker image inspect --format {{range .RepoDigests}}{{println .}}{{end}} ${MPC_RUN}`,
       `docker inspect --type container -f {{.Config.Image}} {{index .Config.Labels "near-localnet.config-hash"}} {{.State.Status}} mpc-node`,
     ]);
     for (const prefix of ["mkfs", "mount", "systemctl daemon-reload", "systemctl enable", "dnf"]) {
@@ -609,8 +615,11 @@ describe("mpc-node bootstrap: re-runs", () => {
     const r = sb.run({ MPC_IMAGE: "nearone/mpc-node:3.14.2", TRIPLES_TO_BUFFER: "256" });
     expect(r.status).toBe(0);
     expect(sb.file("config.yaml")).toContain("desired_triples_to_buffer: 256\n");
-    expect(dockerCalls(r.calls)).toContain("docker pull nearone/mpc-node:3.14.2");
-    expect(dockerCalls(r.calls).at(-1)).toMatch(/^docker run -d .* nearone\/mpc-node:3\.14\.2 start$/);
+    expect(dockerCalls(r.calls)).toContain("docker pull -q nearone/mpc-node:3.14.2");
+    expect(readFileSync(join(sb.root, "srv/mpc/bootstrap/image-pins"), "utf8")).toBe(
+      `mpcImage nearone/mpc-node:3.14.1 ${TAG_DIGEST}\nmpcImage nearone/mpc-node:3.14.2 ${TAG_DIGEST}\n`,
+    );
+    expect(dockerCalls(r.calls).at(-1)).toMatch(/^docker run -d .* nearone\/mpc-node@sha256:(78){32} start$/);
   });
 });
 
@@ -665,7 +674,12 @@ describe("mpc-node bootstrap: user data", () => {
       BOOT_NODES: `${BOOT_A},${BOOT_B}`,
       LOG_GROUP: "/near-localnet/localnet-stack/containers",
     };
-    const text = renderUserData({ script: MPC_SCRIPTS.bootstrap, env, files: [MPC_SCRIPTS.nearConfig] });
+    const text = renderUserData({
+      script: MPC_SCRIPTS.bootstrap,
+      env,
+      files: [MPC_SCRIPTS.nearConfig, HOST_SCRIPTS.imagePin],
+    });
+    expect(text).toContain(`cat > "$LIB_DIR/image-pin.sh"`);
     expect(Buffer.from(gzipUserData(text), "base64").length).toBeLessThan(USER_DATA_LIMIT / 2);
     for (const secret of Object.values(sb.keys)) expect(text).not.toContain(secret);
     expect(text).toContain(`cat > "$LIB_DIR/near-config.jq"`);
