@@ -97,13 +97,14 @@ describe("sign-test command", () => {
 
     expect(inst.sent).toHaveLength(1);
     const p = inst.sent[0];
+    // No nodeImage: the document's default, the stack's opsImage, applies.
+    expect(p.nodeImage).toBeUndefined();
     expect(p).toMatchObject({
       instanceId: INSTANCE,
       document: "near-localnet-run-op",
       operation: "sign-test",
       bundleUri: "s3://near-localnet-artifacts/ops/bundle.mjs",
       bundleSha256: SHA,
-      nodeImage: "node:22-slim",
       executionTimeout: String(300 * 2 + 180),
     });
     expect(JSON.parse(Buffer.from(p.payload, "base64").toString("utf8"))).toEqual({

@@ -89,7 +89,6 @@ test("success: waits for the instance, runs, prints progress on stderr and the r
     payload: [PAYLOAD],
     bundleUri: [ENV.SSM_RUN_BUNDLE_URI],
     bundleSha256: [SHA],
-    nodeImage: ["node:22-slim"],
     executionTimeout: ["120"],
   });
 });

@@ -78,7 +78,12 @@ export class NearBase extends pulumi.ComponentResource {
     const bucket = artifactsBucket(cfg, p);
     const ops = new OpsChannel(
       "ops",
-      { namePrefix: physicalName(cfg, "ops"), bucket: bucket.bucket, tags: nameTags(cfg, "ops", "base") },
+      {
+        namePrefix: physicalName(cfg, "ops"),
+        bucket: bucket.bucket,
+        tags: nameTags(cfg, "ops", "base"),
+        nodeImage: base.opsImage,
+      },
       p,
     );
     const logs = containerLogGroup(cfg, p);

@@ -1,6 +1,7 @@
 // Layer 1's configuration: the network every node lives in (Layer 1 creates or adopts it) and the
 // neard node (release, chain id, genesis accounts, disk). Read through the shared ConfigReader.
 import { VERSION, fullKey, type ConfigReader } from "../../platform/config/reader.js";
+import { DEFAULT_NODE_IMAGE } from "../../platform/ssm/patterns.js";
 import { isValidAccountId } from "../../platform/near/account-id.js";
 
 export type Egress = "nat" | "public";
@@ -14,6 +15,8 @@ export interface BaseConfig {
   dataVolumeGiB: number;
   nearcoreVersion: string;
   nearcoreImage: string;
+  /** The image run-op runs the ops bundle in (node), on every host. */
+  opsImage: string;
   chainId: string;
   rootAccountId: string;
   /** Decimal NEAR, as configured. */
@@ -186,6 +189,7 @@ export function readBaseConfig(r: ConfigReader, nearcoreDefault: string): BaseCo
     dataVolumeGiB: r.int("baseDataVolumeGiB", d.baseDataVolumeGiB, 20, 16384, "100"),
     nearcoreVersion,
     nearcoreImage,
+    opsImage: r.image("opsImage", DEFAULT_NODE_IMAGE, DEFAULT_NODE_IMAGE),
     chainId,
     rootAccountId,
     rootBalanceNear,

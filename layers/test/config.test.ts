@@ -269,6 +269,43 @@ describe("the MPC release", () => {
     expect(cfg.mpc.image).toBe("mirror.example/mpc-node:3.14.1");
   });
 
+  test("images: tag (pinned on first pull) or digest; the grammar is checked naming the key", () => {
+    const d = `sha256:${"0f".repeat(32)}`;
+    expect(loadConfig(getter(minimal), "localnet").base.opsImage).toBe("node:22-slim");
+    const pinned = loadConfig(
+      getter({
+        ...minimal,
+        "near-localnet:nearcoreImage": `nearprotocol/nearcore:2.13.3@${d}`,
+        "near-localnet:mpcImage": `nearone/mpc-node@${d}`,
+        "near-localnet:opsImage": `node:22-slim@${d}`,
+      }),
+      "localnet",
+    );
+    expect([pinned.base.nearcoreImage, pinned.mpc.image, pinned.base.opsImage]).toEqual([
+      `nearprotocol/nearcore:2.13.3@${d}`,
+      `nearone/mpc-node@${d}`,
+      `node:22-slim@${d}`,
+    ]);
+    const rule =
+      "is not an image reference the hosts accept (name:tag (pinned to its digest on the first pull) or " +
+      "name[:tag]@sha256:<64 hex>, the name in lowercase without a registry port, e.g. nearprotocol/nearcore:2.13.3)";
+    expect(
+      problems({
+        ...minimal,
+        "near-localnet:nearcoreImage": "nearprotocol/nearcore",
+        "near-localnet:mpcImage": `nearone/mpc-node:3.14.1@sha256:${"0F".repeat(32)}`,
+        "near-localnet:opsImage": "registry.example:5000/node:22-slim",
+      }),
+    ).toEqual([
+      `near-localnet:nearcoreImage = "nearprotocol/nearcore": ${rule}. ` +
+        "Fix: pulumi config set near-localnet:nearcoreImage nearprotocol/nearcore:2.13.3 --stack localnet",
+      `near-localnet:opsImage = "registry.example:5000/node:22-slim": ${rule}. ` +
+        "Fix: pulumi config set near-localnet:opsImage node:22-slim --stack localnet",
+      `near-localnet:mpcImage = "nearone/mpc-node:3.14.1@sha256:${"0F".repeat(32)}": ${rule}. ` +
+        "Fix: pulumi config set near-localnet:mpcImage nearone/mpc-node:3.14.1 --stack localnet",
+    ]);
+  });
+
   test("an unknown mpcVersion names the releases that exist", () => {
     expect(problems({ ...minimal, "near-localnet:mpcVersion": "3.13.0" })).toEqual([
       'near-localnet:mpcVersion = "3.13.0": names no MPC release this program pins ' +
@@ -347,7 +384,7 @@ describe("what would fail later on an instance fails here", () => {
     expect(cfg.mpc.image).toBe(`nearone/mpc-node@${digest}`);
     expect(problems({ ...minimal, "near-localnet:nearcoreImage": "nearprotocol/nearcore" })).toEqual([
       'near-localnet:nearcoreImage = "nearprotocol/nearcore": is not an image reference the hosts accept ' +
-        "(name:tag or name@sha256:<64 hex>, the name in lowercase without a registry port, e.g. " +
+        "(name:tag (pinned to its digest on the first pull) or name[:tag]@sha256:<64 hex>, the name in lowercase without a registry port, e.g. " +
         "nearprotocol/nearcore:2.13.3). Fix: pulumi config set near-localnet:nearcoreImage " +
         "nearprotocol/nearcore:2.13.3 --stack localnet",
     ]);

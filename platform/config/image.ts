@@ -1,8 +1,8 @@
 // The one validator of container image references in the configuration (nearcoreImage, mpcImage, ...): the
 // reference grammar of the distribution project (distribution/reference, reference.go), narrowed to what the hosts'
-// bootstraps accept (layers/base/scripts/bootstrap.sh NEAR_IMAGE, layers/mpc/scripts/bootstrap.sh MPC_IMAGE): a
-// lowercase name without a registry port, and exactly one of a tag or a sha256 digest (a bare name would mean
-// whatever "latest" is at pull time). Dependency-free.
+// bootstraps and run-op accept (platform/host/scripts/image-pin.sh): a lowercase name without a registry port, and a
+// tag (pinned to its digest by the hosts on its first pull), a sha256 digest, or both (the tag then names what the
+// digest pins); a bare name would mean whatever "latest" is at pull time. Dependency-free.
 
 /** One path component: lowercase letters and digits, joined by ".", "_", "__" or dashes. */
 const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -13,7 +13,8 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const NAME_MAX = 255;
 
 export const IMAGE_REFERENCE_RULE =
-  "name:tag or name@sha256:<64 hex>, the name in lowercase without a registry port, e.g. nearprotocol/nearcore:2.13.3";
+  "name:tag (pinned to its digest on the first pull) or name[:tag]@sha256:<64 hex>, the name in lowercase " +
+  "without a registry port, e.g. nearprotocol/nearcore:2.13.3";
 
 export interface ImageReference {
   name: string;
@@ -25,9 +26,12 @@ export interface ImageReference {
 export function parseImageReference(ref: string): ImageReference | null {
   const at = ref.indexOf("@");
   if (at >= 0) {
-    const name = ref.slice(0, at);
     const digest = ref.slice(at + 1);
-    return validName(name) && DIGEST.test(digest) ? { name, digest } : null;
+    if (!DIGEST.test(digest)) return null;
+    const named = ref.slice(0, at);
+    if (validName(named)) return { name: named, digest };
+    const tagged = parseImageReference(named);
+    return tagged?.tag !== undefined ? { ...tagged, digest } : null;
   }
   const colon = ref.lastIndexOf(":");
   if (colon < 0) return null;

@@ -153,14 +153,18 @@ const RUN_OP_PARAMETERS: ScriptParameter[] = [
   },
 ];
 
-/** Content of the run-op document. */
-export function runOpDocumentContent(): CommandDocumentContent {
+/** Content of the run-op document; `nodeImage` is the image a command that names none runs in. */
+export function runOpDocumentContent(nodeImage: string = DEFAULT_NODE_IMAGE): CommandDocumentContent {
+  if (!new RegExp(IMAGE_PATTERN).test(nodeImage)) throw new Error(`nodeImage ${nodeImage} is not an image reference`);
+  const parameters = RUN_OP_PARAMETERS.map((p) =>
+    p.name === "nodeImage" ? [p.name, { ...p.spec, default: nodeImage }] : [p.name, p.spec],
+  );
   return checkReferences({
     schemaVersion: "2.2",
     description:
       "near-localnet: run one NEAR operation of the checksum-pinned ops bundle in a node container (stdout: JSON lines).",
     parameters: {
-      ...Object.fromEntries(RUN_OP_PARAMETERS.map((p) => [p.name, p.spec])),
+      ...Object.fromEntries(parameters),
       executionTimeout: {
         type: "String",
         description: "Seconds the operation may run before SSM stops it.",
@@ -256,6 +260,8 @@ export interface SsmDocumentsArgs {
   /** Prefix of the document names, e.g. "near-localnet-localnet" gives "near-localnet-localnet-run-op". */
   namePrefix: string;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The run-op document's default nodeImage (commands that name none run in it). Default node:22-slim. */
+  nodeImage?: string;
 }
 
 /** The two Command documents of the channel. Their names are what SsmOperation and the driver send. */
@@ -279,7 +285,11 @@ export class SsmDocuments extends pulumi.ComponentResource {
     };
     this.runOp = new aws.ssm.Document(
       `${name}-run-op`,
-      { ...common, name: documentName(args.namePrefix, "run-op"), content: JSON.stringify(runOpDocumentContent()) },
+      {
+        ...common,
+        name: documentName(args.namePrefix, "run-op"),
+        content: JSON.stringify(runOpDocumentContent(args.nodeImage)),
+      },
       { parent: this },
     );
     this.diagnostics = new aws.ssm.Document(

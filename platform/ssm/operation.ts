@@ -33,7 +33,7 @@ export interface SsmOperationArgs {
   bundle: { uri: pulumi.Input<string>; sha256: pulumi.Input<string> };
   /** Region of the instance and the document. */
   region: pulumi.Input<string>;
-  /** Container image that runs node on the instance. Default node:22-slim (the document's default). */
+  /** Container image that runs node on the instance. Default: the run-op document's (the stack's opsImage). */
   nodeImage?: pulumi.Input<string>;
   /** Bound on the run once the instance is online, seconds (the command is cancelled past it). Default 900. */
   timeoutSeconds?: number;

@@ -36,6 +36,8 @@ export interface OpsChannelArgs {
   namePrefix: string;
   bucket: pulumi.Input<string>;
   tags: Record<string, string>;
+  /** The image run-op runs the bundle in when a command names none (the stack's opsImage). */
+  nodeImage: string;
 }
 
 /** Where a bundle lives and what it must hash to: what SsmOperation and the driver send. */
@@ -53,7 +55,11 @@ export class OpsChannel extends pulumi.ComponentResource {
   constructor(name: string, args: OpsChannelArgs, opts?: pulumi.ComponentResourceOptions) {
     super("near-localnet:index:OpsChannel", name, {}, opts);
     this.bucket = args.bucket;
-    const docs = new SsmDocuments("ssm", { namePrefix: args.namePrefix, tags: args.tags }, { parent: this });
+    const docs = new SsmDocuments(
+      "ssm",
+      { namePrefix: args.namePrefix, tags: args.tags, nodeImage: args.nodeImage },
+      { parent: this },
+    );
 
     const built = pulumi.output(builtBundle());
     const object = new aws.s3.BucketObjectv2(

@@ -1,6 +1,6 @@
 // The environment that configures automation/ssm-run.ts. Shared with platform/ssm/operation.ts,
 // which sets exactly these variables on its local.Command. None of them is a secret.
-import { checkParameter, decodePayload, DEFAULT_NODE_IMAGE } from "./patterns.js";
+import { checkParameter, decodePayload } from "./patterns.js";
 
 export const SSM_RUN_ENV = {
   instanceId: "SSM_RUN_INSTANCE_ID",
@@ -30,7 +30,8 @@ export interface SsmRunSettings {
   payload: string;
   bundleUri: string;
   bundleSha256: string;
-  nodeImage: string;
+  /** Unset: the run-op document's default (the stack's opsImage). */
+  nodeImage?: string;
   timeoutSeconds: number;
   /** 0 skips the wait for the instance to be online in SSM. */
   onlineTimeoutSeconds: number;
@@ -82,7 +83,7 @@ export function parseSsmRunEnv(env: Record<string, string | undefined>): SsmRunS
     payload: get("payload", true),
     bundleUri: get("bundleUri", true),
     bundleSha256: get("bundleSha256", true),
-    nodeImage: get("nodeImage", false) || DEFAULT_NODE_IMAGE,
+    nodeImage: get("nodeImage", false) || undefined,
     timeoutSeconds: num("timeoutSeconds", 1),
     onlineTimeoutSeconds: num("onlineTimeoutSeconds", 0),
     pollIntervalMs: num("pollIntervalMs", 1),
@@ -98,7 +99,8 @@ export function parseSsmRunEnv(env: Record<string, string | undefined>): SsmRunS
   if (s.payload) check(() => decodePayload(s.payload));
   if (s.bundleUri) check(() => checkParameter("bundleUri", s.bundleUri));
   if (s.bundleSha256) check(() => checkParameter("bundleSha256", s.bundleSha256));
-  check(() => checkParameter("nodeImage", s.nodeImage));
+  const image = s.nodeImage;
+  if (image !== undefined) check(() => checkParameter("nodeImage", image));
   if (problems.length > 0) throw new SsmRunConfigError(`ssm-run: bad settings:\n  - ${problems.join("\n  - ")}`);
   return s;
 }

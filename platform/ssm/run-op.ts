@@ -10,7 +10,7 @@ import {
   type Timing,
 } from "./channel.js";
 import { OpsOutputError, parseOpsOutput, type OpsFailure, type OpsStep, type OpsSuccess } from "./ops-output.js";
-import { checkParameter, DEFAULT_NODE_IMAGE, encodePayload } from "./patterns.js";
+import { checkParameter, encodePayload } from "./patterns.js";
 
 export interface OpsBundleRef {
   /** s3://bucket/key of dist/ops.mjs. */
@@ -24,6 +24,7 @@ export interface RunOpParametersInput {
   /** The JSON payload object, or its base64 text. Never a key: keys are named by reference ("ssm:...", "secretsmanager:..."). */
   payload: Record<string, unknown> | string;
   bundle: OpsBundleRef;
+  /** The image to run the bundle in; unset: the document's default (the stack's opsImage). */
   nodeImage?: string;
   /** SSM execution timeout of the script, seconds. */
   executionTimeoutSeconds?: number;
@@ -37,8 +38,8 @@ export function runOpParameters(input: RunOpParametersInput): Record<string, str
     payload,
     bundleUri: input.bundle.uri,
     bundleSha256: input.bundle.sha256,
-    nodeImage: input.nodeImage ?? DEFAULT_NODE_IMAGE,
   };
+  if (input.nodeImage !== undefined) params.nodeImage = input.nodeImage;
   if (input.executionTimeoutSeconds !== undefined)
     params.executionTimeout = String(Math.ceil(input.executionTimeoutSeconds));
   for (const [name, value] of Object.entries(params)) checkParameter(name, value);

@@ -96,6 +96,12 @@ describe("run-op document content", () => {
     });
   });
 
+  test("the stack's opsImage is the nodeImage default: commands that name none run in it", () => {
+    const pinned = `node:22-slim@sha256:${"ab".repeat(32)}`;
+    expect(runOpDocumentContent(pinned).parameters.nodeImage.default).toBe(pinned);
+    expect(() => runOpDocumentContent("Node 22")).toThrow("nodeImage Node 22 is not an image reference");
+  });
+
   test("one runShellScript step: header moving parameters into variables, then scripts/ssm/run-op.sh", () => {
     expect(doc.mainSteps).toHaveLength(1);
     const step = doc.mainSteps[0];

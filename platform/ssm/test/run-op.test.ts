@@ -127,9 +127,16 @@ describe("parameter patterns (shared by the documents and the callers)", () => {
       payload: "eyJhIjoxfQ==",
       bundleUri: BUNDLE.uri,
       bundleSha256: SHA,
-      nodeImage: "node:22-slim",
       executionTimeout: "121",
     });
+    // A named image is sent and checked; none leaves the document's default (the stack's opsImage).
+    const pinned = `node:22-slim@sha256:${"ab".repeat(32)}`;
+    expect(runOpParameters({ operation: "view", payload: "e30=", bundle: BUNDLE, nodeImage: pinned }).nodeImage).toBe(
+      pinned,
+    );
+    expect(() => runOpParameters({ operation: "view", payload: "e30=", bundle: BUNDLE, nodeImage: "Node 22" })).toThrow(
+      "SSM parameter nodeImage must be an image reference",
+    );
     expect(() =>
       runOpParameters({ operation: "view", payload: "e30=", bundle: { ...BUNDLE, sha256: "nope" } }),
     ).toThrow('SSM parameter bundleSha256 must be 64 lower-case hex characters; got "nope"');
@@ -172,7 +179,6 @@ describe("runNearOperation", () => {
         payload: [Buffer.from('{"account":"wrap.localnet"}').toString("base64")],
         bundleUri: [BUNDLE.uri],
         bundleSha256: [SHA],
-        nodeImage: ["node:22-slim"],
         executionTimeout: ["300"],
       },
     });
