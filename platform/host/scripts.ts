@@ -4,4 +4,5 @@ import { shippedScript } from "./render.js";
 
 export const HOST_SCRIPTS = {
   imagePin: shippedScript("host/image-pin.sh", import.meta.url, "scripts/image-pin.sh"),
+  redact: shippedScript("host/redact.sh", import.meta.url, "scripts/redact.sh"),
 };

@@ -179,7 +179,10 @@ export function runOpDocumentContent(nodeImage: string = DEFAULT_NODE_IMAGE): Co
         precondition: { StringEquals: ["platformType", "Linux"] },
         inputs: {
           timeoutSeconds: "{{ executionTimeout }}",
-          runCommand: scriptLines("run-op", SSM_SCRIPTS.runOp, RUN_OP_PARAMETERS, [HOST_SCRIPTS.imagePin]),
+          runCommand: scriptLines("run-op", SSM_SCRIPTS.runOp, RUN_OP_PARAMETERS, [
+            HOST_SCRIPTS.imagePin,
+            HOST_SCRIPTS.redact,
+          ]),
         },
       },
     ],
@@ -236,7 +239,9 @@ export function diagnosticsDocumentContent(): CommandDocumentContent {
         precondition: { StringEquals: ["platformType", "Linux"] },
         inputs: {
           timeoutSeconds: "120",
-          runCommand: scriptLines("diagnostics", SSM_SCRIPTS.diagnostics, DIAGNOSTICS_PARAMETERS),
+          runCommand: scriptLines("diagnostics", SSM_SCRIPTS.diagnostics, DIAGNOSTICS_PARAMETERS, [
+            HOST_SCRIPTS.redact,
+          ]),
         },
       },
     ],

@@ -59,12 +59,11 @@ http_probe() {
 
 limit() { tail -c "$OUTPUT_LIMIT"; }
 
-# Defence in depth for text read from logs: anything shaped like a NEAR secret key (long base58
-# after the curve prefix; public keys are ~44 characters) or a 32-hex store key is replaced.
-redact() {
-  sed -E -e 's/(ed25519|secp256k1):[1-9A-HJ-NP-Za-km-z]{60,}/\1:[redacted]/g' \
-    -e 's/(^|[^0-9A-Fa-f])[0-9A-Fa-f]{32}([^0-9A-Fa-f]|$)/\1[redacted-hex]\2/g'
-}
+# Text read from logs passes redact (platform/host/scripts/redact.sh: secret-shaped strings become
+# markers) before it becomes command output; the diagnostics document includes that library ahead
+# of this body, and a run from the repository sources it.
+# shellcheck source=platform/host/scripts/redact.sh
+declare -F redact >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/../../host/scripts/redact.sh"
 
 probe() {
   case "$PROBE" in
@@ -81,7 +80,7 @@ probe() {
       ;;
     logs)
       command -v docker >/dev/null 2>&1 || die 1 "docker is not installed"
-      docker logs --tail "$LINES" --timestamps "$CONTAINER" 2>&1
+      docker logs --tail "$LINES" --timestamps "$CONTAINER" 2>&1 | redact
       ;;
     near-status) http_probe http://127.0.0.1:3030/status ;;
     near-health) http_probe http://127.0.0.1:3030/health ;;

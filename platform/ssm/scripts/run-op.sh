@@ -156,6 +156,9 @@ fi
 # document includes that library ahead of this body, and a run from the repository sources it.
 # shellcheck source=platform/host/scripts/image-pin.sh
 declare -F image_pin >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/../../host/scripts/image-pin.sh"
+# Container output handed back passes redact (platform/host/scripts/redact.sh), included likewise.
+# shellcheck source=platform/host/scripts/redact.sh
+declare -F redact >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/../../host/scripts/redact.sh"
 pins="${ROOT}${PIN_FILE:-/var/lib/near-localnet/image-pins}"
 run_image="$(image_pin opsImage "$NODE_IMAGE" "$pins" && printf '%s' "$REPLY")" ||
   fail 1 IMAGE_CHECK_FAILED "cannot run ${NODE_IMAGE}: its pull or digest check failed (image-pin lines above)"
@@ -191,7 +194,7 @@ if [[ "$OPERATION" == "faucet-start" ]]; then
     sleep "$FAUCET_SETTLE_SECONDS"
     running="$(docker ps -q --filter "name=^${FAUCET_CONTAINER}\$" --filter status=running)"
     if [[ -z "$running" ]]; then
-      docker logs --tail 50 "$FAUCET_CONTAINER" >&2 2>&1 || true
+      { docker logs --tail 50 "$FAUCET_CONTAINER" 2>&1 || true; } | redact >&2
       fail 1 FAUCET_NOT_RUNNING "${FAUCET_CONTAINER} is not running ${FAUCET_SETTLE_SECONDS}s after its start (logs above)"
     fi
   else
@@ -266,9 +269,9 @@ docker run --rm --name "$name" --label "near-localnet.owner=${owner}" --init --n
 err_size="$(wc -c <"$err")"
 if (( err_size > STDERR_LIMIT )); then
   printf '[run-op] %s earlier bytes of stderr omitted; full text in %s\n' "$(( err_size - STDERR_LIMIT ))" "${LOG_DIR}/${OPERATION}.stderr" >&2
-  tail -c "$STDERR_LIMIT" "$err" >&2
+  tail -c "$STDERR_LIMIT" "$err" | redact >&2
 else
-  cat "$err" >&2
+  redact <"$err" >&2
 fi
 
 # stdout: SSM returns only its first 24000 characters. Keep the final (result) line whole and as

@@ -3,7 +3,7 @@
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DIAGNOSTIC_PROBES } from "../patterns.js";
-import { REPO, runBash, sandbox, type Sandbox } from "./helpers.js";
+import { REPO, runBash, sandbox, secretShapedLines, type Sandbox } from "./helpers.js";
 import { ed25519FromSeed } from "../../near/key-pairs.js";
 
 const SCRIPT = join(REPO, "platform", "ssm", "scripts", "diagnostics.sh");
@@ -26,6 +26,17 @@ function diag(sb: Sandbox, env: Record<string, string>) {
 test("the new probes are allowed values of the document", () => {
   expect(DIAGNOSTIC_PROBES).toContain("mpc-bootstrap");
   expect(DIAGNOSTIC_PROBES).toContain("sign-test-result");
+});
+
+describe("logs", () => {
+  test("container logs are redacted before they become command output", () => {
+    const sb = sandbox();
+    const lines = secretShapedLines();
+    writeFileSync(join(sb.state, "logs-mpc-node"), lines.map((l) => l.line).join("\n") + "\n");
+    const r = diag(sb, { PROBE: "logs", CONTAINER: "mpc-node", LINES: "50" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(lines.map((l) => l.redacted).join("\n") + "\n");
+  });
 });
 
 describe("mpc-bootstrap", () => {

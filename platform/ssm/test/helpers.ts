@@ -1,9 +1,11 @@
 // Shared set-up for running the SSM document scripts with the stubs in platform/ssm/test/stubs.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { logLines, runScript, tempDir, type ScriptResult } from "../../../test/support/script-sandbox.js";
+import { base58Encode } from "../../chainsig/base58.js";
+import { ed25519FromSeed } from "../../near/key-pairs.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, "..", "..", "..");
@@ -93,4 +95,33 @@ export function jsonLines(stdout: string): Array<Record<string, unknown>> {
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * Secret-shaped lines as containers may print them, built here (no key-shaped literal is committed),
+ * each with what redact must make of it; and lines that must pass unchanged.
+ */
+export function secretShapedLines(): { line: string; redacted: string }[] {
+  const secp = `secp256k1:${base58Encode(randomBytes(32))}`;
+  const hex64 = randomBytes(64).toString("hex");
+  const keyId = `AKIA${"Q7".repeat(8)}`;
+  const secret = base58Encode(randomBytes(32)).slice(0, 40);
+  const sha = randomBytes(32).toString("hex");
+  const store = randomBytes(16).toString("hex");
+  const publicKey = ed25519FromSeed(randomBytes(32)).publicKey;
+  return [
+    {
+      line: `signer key ${ed25519FromSeed(randomBytes(32)).secretKey} loaded`,
+      redacted: "signer key ed25519:[redacted] loaded",
+    },
+    { line: `responder=${secp}`, redacted: "responder=secp256k1:[redacted]" },
+    { line: `keyshare: ${hex64}`, redacted: "keyshare: [redacted-hex]" },
+    { line: `store ${store},${store}`, redacted: "store [redacted-hex],[redacted-hex]" },
+    {
+      line: `creds ${keyId} aws_secret_access_key=${secret}`,
+      redacted: "creds [redacted-aws-key-id] aws_secret_access_key=[redacted]",
+    },
+    { line: `{"SecretAccessKey": "${secret}"}`, redacted: '{"SecretAccessKey": "[redacted]"}' },
+    { line: `peer ${publicKey} genesis ${sha}`, redacted: `peer ${publicKey} genesis ${sha}` },
+  ];
 }

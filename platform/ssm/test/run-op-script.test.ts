@@ -4,7 +4,18 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { tempDir } from "../../../test/support/script-sandbox.js";
-import { REPO, STUBS, b64, jsonLines, runBash, sandbox, sandboxEnv, sha256, type Sandbox } from "./helpers.js";
+import {
+  REPO,
+  STUBS,
+  b64,
+  jsonLines,
+  runBash,
+  sandbox,
+  sandboxEnv,
+  secretShapedLines,
+  sha256,
+  type Sandbox,
+} from "./helpers.js";
 
 const SCRIPT = join(REPO, "platform", "ssm", "scripts", "run-op.sh");
 
@@ -329,6 +340,16 @@ describe("run-op.sh: faucet-start", () => {
     });
     expect(r.stderr).toContain("log of near-faucet");
     expect(sb.readLog()).toContain("sleep 3");
+  });
+
+  test("the dead faucet's logs are redacted before they enter the command output", () => {
+    const sb = sandbox();
+    const lines = secretShapedLines();
+    writeFileSync(join(sb.state, "logs-near-faucet"), lines.map((l) => l.line).join("\n") + "\n");
+    const r = runOp(sb, { OPERATION: "faucet-start", PAYLOAD: faucetPayload, STUB_FAUCET_DIES: "1" });
+    expect(r.status).toBe(1);
+    for (const l of lines) expect(r.stderr).toContain(`${l.redacted}\n`);
+    for (const l of lines.filter((x) => x.line !== x.redacted)) expect(r.stderr).not.toContain(l.line);
   });
 });
 
