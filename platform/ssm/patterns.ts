@@ -50,6 +50,7 @@ export const DIAGNOSTIC_PROBES = [
   "ops-bundles",
   "mpc-bootstrap",
   "sign-test-result",
+  "image-pins",
 ] as const;
 
 /** Containers whose logs the diagnostics document may read. */

@@ -21,7 +21,8 @@ DATA="$R$MNT"
 H="$DATA/home" # the node's home, /data in the container
 STATE="$DATA/bootstrap"
 RUN="$R/run/near-localnet/mpc"
-ENV_FILE="$R/etc/near-localnet/mpc-node.env"
+KEY_FILE="$DATA/secrets/store-key" # the secret-store key, 0400, read by the container's wrapper
+OLD_ENV_FILE="$R/etc/near-localnet/mpc-node.env" # where earlier versions kept it, as an env file
 C=mpc-node
 LABEL=near-localnet.config-hash
 
@@ -256,16 +257,22 @@ if ! cmp -s "$RUN/config.yaml" "$STATE/config.yaml" || [[ ! -f "$H/config.yaml" 
   log "config.yaml written"
 fi
 
-# ---- secrets.json and the store-key env file, rewritten whenever they differ
+# ---- secrets.json and the store-key file, rewritten whenever they differ
 jq -n --rawfile p2p "$RUN/p2p_key" --rawfile sk "$RUN/account_sk" \
   '{p2p_private_key: $p2p, near_signer_key: $sk, near_responder_keys: [$sk]}' >"$RUN/secrets.json"
 put "$RUN/secrets.json" "$H/secrets.json" && log "secrets.json written"
 chmod 0600 "$H/secrets.json"
-mkdir -p "${ENV_FILE%/*}"
-chmod 0700 "${ENV_FILE%/*}"
-{ printf 'MPC_SECRET_STORE_KEY='; cat "$RUN/store_key"; echo; } >"$RUN/env"
-put "$RUN/env" "$ENV_FILE" || true
-chmod 0600 "$ENV_FILE"
+# The node reads the key only from MPC_SECRET_STORE_KEY or its command line (near/mpc 3.14.1
+# crates/node/src/cli.rs, StartCmd), both of which `docker inspect` shows. So the key is a 0400 file
+# on the data volume (it must outlive a reboot: docker restarts the container before any bootstrap),
+# mounted read-only, and a wrapper reads it and execs the node with the variable set in the node's
+# process alone, never in the container's configuration.
+mkdir -p "${KEY_FILE%/*}"
+chmod 0700 "${KEY_FILE%/*}"
+{ cat "$RUN/store_key"; echo; } >"$RUN/key"
+chmod 0400 "$RUN/key"
+put "$RUN/key" "$KEY_FILE" || true
+rm -f "$OLD_ENV_FILE"
 
 # ---- the container, replaced only when its image or configuration changed
 # Logs: with LOG_GROUP, to CloudWatch (awslogs, stream mpc-node-<i>/mpc-node, non-blocking)
@@ -273,12 +280,16 @@ logopts=(--log-opt max-size=50m --log-opt max-file=5)
 [[ -z "${LOG_GROUP-}" ]] || logopts=(--log-driver=awslogs --log-opt={"awslogs-region=$AWS_REGION",\
 "awslogs-group=$LOG_GROUP","tag=mpc-node-$NODE_INDEX/{{.Name}}",mode=non-blocking,max-buffer-size=4m})
 args=(--name "$C" --restart unless-stopped --network host --ulimit nofile=65535:65535
-  "${logopts[@]}" -v "$H:/data" --env-file "$ENV_FILE"
+  "${logopts[@]}" -v "$H:/data" -v "$KEY_FILE:/run/secrets/mpc-store-key:ro"
   -e MPC_HOME_DIR=/data -e "RUST_LOG=$RUST_LOG" -e "MPC_LOG_FORMAT=$MPC_LOG_FORMAT"
-  --entrypoint /app/mpc-node)
+  --entrypoint /bin/bash)
+# The image runs as root and has bash (near/mpc deployment/Dockerfile-node: debian, start.sh).
+wrapper='IFS= read -r MPC_SECRET_STORE_KEY </run/secrets/mpc-store-key || { echo "cannot read the'
+wrapper+=' secret-store key file /run/secrets/mpc-store-key" >&2; exit 1; }; export MPC_SECRET_STORE_KEY;'
+wrapper+=' exec /app/mpc-node start'
 hash=$({
-  printf '%s\n' "$IMAGE" "${args[@]}"
-  cat "$STATE/config.yaml" "$H/secrets.json" "$ENV_FILE" "$H/config.json" "$H/genesis.json"
+  printf '%s\n' "$IMAGE" "${args[@]}" "$wrapper"
+  cat "$STATE/config.yaml" "$H/secrets.json" "$KEY_FILE" "$H/config.json" "$H/genesis.json"
 } | sha256sum | cut -c1-64)
 want="$IMAGE $hash"
 have=$(docker inspect --type container -f "{{.Config.Image}} {{index .Config.Labels \"$LABEL\"}} {{.State.Status}}" "$C" 2>/dev/null) || have=""
@@ -291,7 +302,7 @@ case "$have" in
       docker rm -f "$C" >/dev/null
     fi
     log "starting $MPC_IMAGE ($IMAGE) as $C"
-    docker run -d "${args[@]}" --label "$LABEL=$hash" "$IMAGE" start >/dev/null
+    docker run -d "${args[@]}" --label "$LABEL=$hash" "$IMAGE" -c "$wrapper" >/dev/null
     ;;
 esac
 log "done: node $NODE_INDEX ($ACCOUNT_ID) on chain '$CHAIN_ID', web :$WEB_PORT, P2P :$P2P_PORT"

@@ -1,23 +1,12 @@
 #!/bin/bash
 # near-localnet image pinning, sourced by the scripts that start containers (the base and MPC
-# bootstraps, run-op). It defines one function:
-#
-#   image_pin KEY IMAGE RECORD   pulls IMAGE, checks its digest and sets REPLY to the reference to
-#                                run, <repository>@sha256:<digest>, so the container runs exactly
-#                                the checked image; exits 1 with a message naming KEY on a mismatch.
-#
-# IMAGE is <repository>:<tag>, <repository>[:<tag>]@sha256:<64 hex> (no registry port).
-# - With a digest, the pulled image's RepoDigests must hold <repository>@sha256:<digest>.
-# - With a tag only (trust on first use): the first pull resolves the tag and appends
-#   "KEY IMAGE sha256:<digest>" to RECORD (a file on the host's data volume where it has one). Every
-#   later run, on this host or on a replacement that finds the volume, pulls that digest and checks
-#   it, even if the tag was moved since. The record is what the diagnostics probe "image-pins"
-#   reports and what the driver writes into the stack configuration (KEY = IMAGE@sha256:...).
-# Messages go to stderr with the prefix "image-pin:".
-#
-# docker's RepoDigests name Docker Hub images by their short names (node@sha256:...,
-# nearprotocol/nearcore@sha256:...), which is what IMAGE uses.
-
+# bootstraps, run-op). image_pin KEY IMAGE RECORD pulls IMAGE (repository:tag or
+# repository[:tag]@sha256:<hex>; no registry port), checks its digest against the RepoDigests docker
+# records (short names on Docker Hub: node@sha256:...), and sets REPLY to repository@sha256:<digest>,
+# the image to run; a mismatch exits 1 naming KEY. A tag alone is trusted on first use: its digest
+# is appended to RECORD ("KEY IMAGE sha256:..."; on the data volume where the host has one), and
+# later runs, and a replacement host that finds the volume, pull that digest. The diagnostics
+# probe "image-pins" reports RECORD. Messages go to stderr, prefixed "image-pin:".
 image_pin() {
   local key=$1 image=$2 record=$3 name repo want='' got recorded target lb='{'
   [[ $image =~ ^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[0-9a-f]{64})?$ ]] ||

@@ -5,7 +5,7 @@
 #
 # Settings (environment variables; the document sets them from allowed-values parameters):
 #   PROBE      containers | logs | near-status | near-health | mpc-health | mpc-metrics |
-#              mpc-public-data | system | ops-bundles | mpc-bootstrap | sign-test-result
+#              mpc-public-data | system | ops-bundles | mpc-bootstrap | sign-test-result | image-pins
 #   CONTAINER  for "logs": neard | mpc-node | near-faucet (default neard)
 #   LINES      for "logs" and "mpc-bootstrap": number of last lines, 1 to 999 (default 100)
 #   OPS_DIR    optional, default /opt/near-localnet/ops
@@ -122,6 +122,14 @@ probe() {
       [[ -f "$log" ]] || die 1 "${CLOUD_INIT_LOG} does not exist"
       grep -F ' mpc-bootstrap: ' "$log" | tail -n "$LINES" | redact || true
       ;;
+    image-pins)
+      # The image digests this host pinned on first use (platform/host/scripts/image-pin.sh): lines
+      # "KEY IMAGE sha256:<digest>" from run-op's record and the bootstraps' records on the volumes.
+      local f
+      for f in /var/lib/near-localnet/image-pins /srv/near/.image-pins /srv/mpc/bootstrap/image-pins; do
+        [[ ! -f "${ROOT}${f}" ]] || cat "${ROOT}${f}"
+      done
+      ;;
     sign-test-result)
       # The last line run-op kept of the last sign-test run: its result line once it finished.
       local out="${ROOT}${OPS_LOG_DIR}/sign-test.stdout"
@@ -133,8 +141,8 @@ probe() {
 }
 
 case "$PROBE" in
-  containers | logs | near-status | near-health | mpc-health | mpc-metrics | mpc-public-data | system | ops-bundles | mpc-bootstrap | sign-test-result) ;;
-  *) die 2 "PROBE must be one of containers, logs, near-status, near-health, mpc-health, mpc-metrics, mpc-public-data, system, ops-bundles, mpc-bootstrap, sign-test-result" ;;
+  containers | logs | near-status | near-health | mpc-health | mpc-metrics | mpc-public-data | system | ops-bundles | mpc-bootstrap | sign-test-result | image-pins) ;;
+  *) die 2 "PROBE must be one of containers, logs, near-status, near-health, mpc-health, mpc-metrics, mpc-public-data, system, ops-bundles, mpc-bootstrap, sign-test-result, image-pins" ;;
 esac
 
 out="$(mktemp)"

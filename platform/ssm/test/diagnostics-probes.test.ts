@@ -26,6 +26,7 @@ function diag(sb: Sandbox, env: Record<string, string>) {
 test("the new probes are allowed values of the document", () => {
   expect(DIAGNOSTIC_PROBES).toContain("mpc-bootstrap");
   expect(DIAGNOSTIC_PROBES).toContain("sign-test-result");
+  expect(DIAGNOSTIC_PROBES).toContain("image-pins");
 });
 
 describe("logs", () => {
@@ -36,6 +37,19 @@ describe("logs", () => {
     const r = diag(sb, { PROBE: "logs", CONTAINER: "mpc-node", LINES: "50" });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(lines.map((l) => l.redacted).join("\n") + "\n");
+  });
+});
+
+describe("image-pins", () => {
+  test("lists the digests the host pinned on first use, from run-op's and the bootstraps' records", () => {
+    const sb = sandbox();
+    const d = `sha256:${"9a".repeat(32)}`;
+    put(sb, "var/lib/near-localnet/image-pins", `opsImage node:22-slim ${d}\n`);
+    put(sb, "srv/mpc/bootstrap/image-pins", `mpcImage nearone/mpc-node:3.14.1 ${d}\n`);
+    const r = diag(sb, { PROBE: "image-pins" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`opsImage node:22-slim ${d}\nmpcImage nearone/mpc-node:3.14.1 ${d}\n`);
+    expect(diag(sandbox(), { PROBE: "image-pins" })).toMatchObject({ status: 0, stdout: "" });
   });
 });
 

@@ -21,6 +21,11 @@ const STUBS = join(HERE, "stubs");
 /** What the stub registry resolves every tag to, and so the image the bootstrap runs. */
 const TAG_DIGEST = `sha256:${"78".repeat(32)}`;
 const MPC_RUN = `nearone/mpc-node@${TAG_DIGEST}`;
+/** The container's command: reads the store key from its read-only file, then execs the node. */
+const WRAPPER =
+  "IFS= read -r MPC_SECRET_STORE_KEY </run/secrets/mpc-store-key || " +
+  '{ echo "cannot read the secret-store key file /run/secrets/mpc-store-key" >&2; exit 1; }; ' +
+  "export MPC_SECRET_STORE_KEY; exec /app/mpc-node start";
 
 const VOLUME = "vol-0123456789abcdef0";
 const BASE_VOLUME = "vol-0ba5e0000000000b1";
@@ -217,7 +222,7 @@ describe("mpc-node bootstrap: first boot", () => {
 
     // Docker: pull, init for the base chain id with the genesis and boot nodes, then the node.
     const state = join(sb.root, "srv/mpc/bootstrap");
-    const envFile = join(sb.root, "etc/near-localnet/mpc-node.env");
+    const keyFile = join(sb.root, "srv/mpc/secrets/store-key");
     const label = dockerCalls(r.calls)
       .at(-1)!
       .match(/--label near-localnet\.config-hash=([0-9a-f]{64}) /)![1];
@@ -231,9 +236,9 @@ describe("mpc-node bootstrap: first boot", () => {
         `${MPC_RUN} init --dir /data --chain-id localnet --genesis /genesis.json --boot-nodes ${BOOT_A}`,
       `docker inspect --type container -f {{.Config.Image}} {{index .Config.Labels "near-localnet.config-hash"}} {{.State.Status}} mpc-node`,
       `docker run -d --name mpc-node --restart unless-stopped --network host --ulimit nofile=65535:65535 ` +
-        `--log-opt max-size=50m --log-opt max-file=5 -v ${home}:/data --env-file ${envFile} ` +
-        `-e MPC_HOME_DIR=/data -e RUST_LOG=info,mpc_node=debug -e MPC_LOG_FORMAT=plain --entrypoint /app/mpc-node ` +
-        `--label near-localnet.config-hash=${label} ${MPC_RUN} start`,
+        `--log-opt max-size=50m --log-opt max-file=5 -v ${home}:/data -v ${keyFile}:/run/secrets/mpc-store-key:ro ` +
+        `-e MPC_HOME_DIR=/data -e RUST_LOG=info,mpc_node=debug -e MPC_LOG_FORMAT=plain --entrypoint /bin/bash ` +
+        `--label near-localnet.config-hash=${label} ${MPC_RUN} -c ${WRAPPER}`,
     ]);
     expect(r.calls.join("\n")).not.toContain("start.sh");
 
@@ -266,16 +271,31 @@ describe("mpc-node bootstrap: first boot", () => {
     expect(readFileSync(join(state, "config.yaml"), "utf8")).toBe(EXPECTED_CONFIG_YAML);
     expect(sb.file("config.yaml")).toBe(EXPECTED_CONFIG_YAML + "keygen:\n  timeout_sec: 60\n");
 
-    // secrets.json: exactly the three keys, 0600; the store key only in a 0600 env file.
+    // secrets.json: exactly the three keys, 0600; the store key only in a 0400 file on the volume.
     expect(JSON.parse(sb.file("secrets.json"))).toEqual({
       p2p_private_key: sb.keys.p2p,
       near_signer_key: sb.keys.account,
       near_responder_keys: [sb.keys.account],
     });
     expect(mode(join(home, "secrets.json"))).toBe(0o600);
-    expect(readFileSync(envFile, "utf8")).toBe(`MPC_SECRET_STORE_KEY=${sb.keys.store}\n`);
-    expect(mode(envFile)).toBe(0o600);
-    expect(mode(dirname(envFile))).toBe(0o700);
+    expect(readFileSync(keyFile, "utf8")).toBe(`${sb.keys.store}\n`);
+    expect(mode(keyFile)).toBe(0o400);
+    expect(mode(dirname(keyFile))).toBe(0o700);
+    expect(existsSync(join(sb.root, "etc/near-localnet/mpc-node.env"))).toBe(false);
+
+    // The wrapper, run by bash as the container would (paths moved into the sandbox): the node
+    // gets the key in its own environment; without the file it does not start.
+    const node = join(sb.dir, "mpc-node");
+    writeFileSync(node, '#!/bin/bash\necho "node $* key=$MPC_SECRET_STORE_KEY"\n', { mode: 0o755 });
+    const asRun = (key: string) =>
+      spawnSync("bash", ["-c", WRAPPER.replaceAll("/run/secrets/mpc-store-key", key).replace("/app/mpc-node", node)], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH },
+      });
+    expect(asRun(keyFile).stdout).toBe(`node start key=${sb.keys.store}\n`);
+    const missing = asRun(join(sb.dir, "none"));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("cannot read the secret-store key file");
 
     // No secret in any command line, in stdout or in the logs; the fetched copies are gone.
     for (const secret of Object.values(sb.keys)) {
@@ -493,15 +513,12 @@ describe("mpc-node bootstrap: re-runs", () => {
         "home/genesis.json",
         "bootstrap/chain",
         "bootstrap/config.yaml",
+        "secrets/store-key",
       ]) {
         const p = join(sb.root, "srv/mpc", f);
         out[f] = `${statSync(p).mtimeMs} ${readFileSync(p, "utf8")}`;
       }
-      for (const f of [
-        "etc/fstab",
-        "etc/near-localnet/mpc-node.env",
-        "etc/systemd/system/docker.service.d/10-mpc-data.conf",
-      ]) {
+      for (const f of ["etc/fstab", "etc/systemd/system/docker.service.d/10-mpc-data.conf"]) {
         const p = join(sb.root, f);
         out[f] = `${statSync(p).mtimeMs} ${readFileSync(p, "utf8")}`;
       }
@@ -619,7 +636,7 @@ describe("mpc-node bootstrap: re-runs", () => {
     expect(readFileSync(join(sb.root, "srv/mpc/bootstrap/image-pins"), "utf8")).toBe(
       `mpcImage nearone/mpc-node:3.14.1 ${TAG_DIGEST}\nmpcImage nearone/mpc-node:3.14.2 ${TAG_DIGEST}\n`,
     );
-    expect(dockerCalls(r.calls).at(-1)).toMatch(/^docker run -d .* nearone\/mpc-node@sha256:(78){32} start$/);
+    expect(dockerCalls(r.calls).at(-1)).toMatch(/^docker run -d .* nearone\/mpc-node@sha256:(78){32} -c .* start$/);
   });
 });
 
