@@ -24,7 +24,13 @@
 #   DOCKER_WAIT_SECONDS    optional, default 600: how long to wait for cloud-init to finish (when
 #                   it runs on this boot, i.e. /run/cloud-init exists) and for `docker info` to
 #                   answer; the SSM agent is online before cloud-init has installed docker
+#   LOCK_DIR        optional, default /run/lock/near-localnet: <operation>.lock, held for the whole run
 #   ROOT            optional prefix of every absolute path (tests)
+#
+# Single flight: a run holds an exclusive lock on <operation>.lock (flock(1)) from here to its end,
+# so a second run of the same operation (a re-sent command while the first still runs, e.g. after
+# the sender was killed) waits for the first, then runs; the operations are idempotent, so it
+# converges at once. A SIGKILLed run releases the lock as its processes die.
 #
 # Leftovers of a cancelled run: SSM cancels a command by killing its whole process group
 # (SIGKILL), so no trap runs and the `docker run --rm` container of that run keeps going. Each
@@ -125,6 +131,19 @@ if [[ -z "$region" ]]; then
   unset token
 fi
 [[ "$region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || fail 1 REGION_UNKNOWN "cannot determine the AWS region (AWS_REGION, AWS_SSM_REGION_NAME, IMDS)"
+
+# ---- single flight ---------------------------------------------------------------------------
+lock_dir="${ROOT}${LOCK_DIR:-/run/lock/near-localnet}"
+install -d -m 0755 "$lock_dir"
+exec 8>>"${lock_dir}/${OPERATION}.lock"
+if ! flock -n 8; then
+  holder="$(cat "${lock_dir}/${OPERATION}.lock" 2>/dev/null || true)"
+  log "an earlier run of ${OPERATION} is still going on this instance (${holder:-unknown}); waiting for it to end"
+  wait_started=$SECONDS
+  flock 8
+  log "the earlier run of ${OPERATION} ended after $(( SECONDS - wait_started ))s; running now"
+fi
+printf 'pid %s since %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"${lock_dir}/${OPERATION}.lock"
 
 # ---- bundle ----------------------------------------------------------------------------------
 bundle_dir="${ROOT}${OPS_DIR}"

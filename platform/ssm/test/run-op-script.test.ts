@@ -506,17 +506,24 @@ describe("run-op.sh: waits for cloud-init and docker after boot", () => {
 
 /** A bundle whose "pair" operation waits until both runs of a pair have started (a barrier dir in the payload). */
 const PAIR_BUNDLE = `
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 const [operation, payload] = process.argv.slice(2);
 const input = JSON.parse(Buffer.from(payload, "base64").toString("utf8"));
 const out = (o) => process.stdout.write(JSON.stringify(o) + "\\n");
+const other = input.id === "a" ? "b" : "a";
 process.stderr.write("progress of " + input.id + "\\n");
 out({ event: "step", name: "first", id: input.id });
 writeFileSync(input.barrier + "/" + input.id, "");
-const until = Date.now() + 10000;
-while (readdirSync(input.barrier).length < 2 && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+// Run long enough for the other run to start if it could; note whether it ever runs meanwhile.
+let overlap = false;
+const until = Date.now() + 1500;
+while (Date.now() < until) {
+  overlap ||= existsSync(input.barrier + "/" + other);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+}
 for (let i = 0; i < 50; i++) out({ event: "step", name: "step-" + i, id: input.id });
-out({ event: "result", ok: true, operation, result: { id: input.id } });
+rmSync(input.barrier + "/" + input.id);
+out({ event: "result", ok: true, operation, result: { id: input.id, overlap } });
 `;
 
 function runOpAsync(
@@ -549,7 +556,7 @@ function ownerOf(pid: number): string {
 }
 
 describe("run-op.sh: several runs of one operation", () => {
-  test("two runs at the same time each return their own output; the kept output is one whole run", async () => {
+  test("two runs at the same time: the second waits for the first (single flight); each returns its own output", async () => {
     const sb = sandbox(PAIR_BUNDLE);
     const barrier = join(sb.dir, "barrier");
     mkdirSync(barrier);
@@ -566,8 +573,14 @@ describe("run-op.sh: several runs of one operation", () => {
       const lines = jsonLines(r.stdout);
       expect(lines).toHaveLength(52);
       expect(lines.every((l) => (l.id ?? (l.result as { id: string }).id) === id)).toBe(true);
+      expect(lines.at(-1)!.result).toEqual({ id, overlap: false });
       expect(r.stderr).toContain(`progress of ${id}\n`);
     }
+    const waited = [a, b].filter((r) =>
+      r.stderr.includes("an earlier run of pair is still going on this instance (pid "),
+    );
+    expect(waited).toHaveLength(1);
+    expect(waited[0].stderr).toMatch(/the earlier run of pair ended after \d+s; running now/);
     const logDir = join(sb.root, "var/log/near-localnet/ops");
     expect(readdirSync(logDir).sort()).toEqual(["pair.stderr", "pair.stdout"]);
     const kept = readFileSync(join(logDir, "pair.stdout"), "utf8");
