@@ -70,6 +70,10 @@ export async function main(deps: SsmRunDeps): Promise<number> {
     lastAt = p.elapsedMs;
     if (p.phase === "online")
       err(`waiting for ${p.instanceId} to be online in SSM: ${p.state} (${seconds(p.elapsedMs)})`);
+    else if (p.phase === "earlier")
+      err(
+        `an earlier run of ${s.operation} is still going on ${p.instanceId} (command ${p.commandId}): ${p.state}; waiting for it (${seconds(p.elapsedMs)})`,
+      );
     else
       err(
         `${s.operation} on ${p.instanceId}: ${p.state}${p.statusDetails && p.statusDetails !== p.state ? ` / ${p.statusDetails}` : ""} (${seconds(p.elapsedMs)}, command ${p.commandId})`,

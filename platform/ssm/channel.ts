@@ -9,7 +9,9 @@ import {
   CancelCommandCommand,
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
+  ListCommandsCommand,
   SendCommandCommand,
+  type Command,
   type GetCommandInvocationCommandOutput,
   type InstanceInformation,
 } from "@aws-sdk/client-ssm";
@@ -97,7 +99,8 @@ export function tailLines(text: string, lines: number): string {
 }
 
 export interface Progress {
-  phase: "online" | "command";
+  /** online: waiting for the agent; earlier: waiting for an earlier run of the same operation; command: ours. */
+  phase: "online" | "earlier" | "command";
   instanceId: string;
   commandId?: string;
   /** SSM status (PingStatus while waiting to be online, invocation Status afterwards). */
@@ -340,6 +343,116 @@ function finish(
     withTail(`${where} failed with exit code ${outcome.exitCode} (${outcome.status})`),
     d,
   );
+}
+
+/** Command statuses of a command SSM still runs (ListCommands Status). */
+const ACTIVE = new Set(["Pending", "InProgress", "Delayed", "Cancelling"]);
+/** Pages of ListCommands read when looking for earlier runs (50 commands each, newest first). */
+const LIST_PAGES = 10;
+
+export interface InFlightOptions {
+  client: SsmSender;
+  instanceId: string;
+  documentName: string;
+  /** The operation's identity, exactly as sent in SendCommand's Comment. */
+  comment: string;
+}
+
+/**
+ * Commands of `documentName` on `instanceId` carrying `comment` that SSM still runs: an earlier run
+ * of the same operation, e.g. one whose sender was killed (Pulumi SIGKILLs local commands on
+ * Ctrl-C or a timeout, and the SSM command runs on). Newest first.
+ */
+export async function findInFlight(opts: InFlightOptions): Promise<Command[]> {
+  const found: Command[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < LIST_PAGES; page++) {
+    const out = await opts.client.send(
+      new ListCommandsCommand({
+        InstanceId: opts.instanceId,
+        Filters: [{ key: "DocumentName", value: opts.documentName }],
+        MaxResults: 50,
+        NextToken: token,
+      }),
+    );
+    for (const c of (out?.Commands ?? []) as Command[]) {
+      if (c.Comment === opts.comment && c.DocumentName === opts.documentName && ACTIVE.has(c.Status ?? "")) {
+        found.push(c);
+      }
+    }
+    token = out?.NextToken;
+    if (!token) break;
+  }
+  return found;
+}
+
+export interface AwaitEarlierOptions extends InFlightOptions, Timing {
+  /** Bound on the wait; past it the run fails, naming the command and how to cancel it. */
+  timeoutSeconds: number;
+  /** Default 2000. */
+  pollIntervalMs?: number;
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Waits until no earlier run of the operation (same document, instance and comment) is still going,
+ * so a re-sent operation never runs beside the one it repeats. Resolves with the ids waited for.
+ */
+export async function awaitEarlierRuns(opts: AwaitEarlierOptions): Promise<string[]> {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? defaultSleep;
+  const started = now();
+  const waited: string[] = [];
+  let earlier: Command[];
+  try {
+    earlier = await findInFlight(opts);
+  } catch (err) {
+    throw new SsmChannelError(
+      "SEND_FAILED",
+      `ListCommands for ${opts.instanceId} failed (is ssm:ListCommands allowed?): ${errorName(err) || "error"}: ${message(err)}`,
+      { instanceId: opts.instanceId, cause: err },
+    );
+  }
+  for (const c of earlier) {
+    const commandId = c.CommandId ?? "";
+    waited.push(commandId);
+    let state = c.Status ?? "Pending";
+    for (;;) {
+      opts.onProgress?.({
+        phase: "earlier",
+        instanceId: opts.instanceId,
+        commandId,
+        state,
+        elapsedMs: now() - started,
+      });
+      if (opts.signal?.aborted) {
+        throw new SsmChannelError("ABORTED", `aborted while waiting for the earlier command ${commandId}`, {
+          instanceId: opts.instanceId,
+          commandId,
+        });
+      }
+      if (now() - started >= opts.timeoutSeconds * 1000) {
+        throw new SsmChannelError(
+          "TIMEOUT",
+          `an earlier run of this operation (command ${commandId}, "${opts.comment}") is still ${state} on ${opts.instanceId} ` +
+            `after ${opts.timeoutSeconds}s; wait for it, or cancel it: aws ssm cancel-command --command-id ${commandId} --instance-ids ${opts.instanceId}`,
+          { instanceId: opts.instanceId, commandId, status: state },
+        );
+      }
+      await sleep(opts.pollIntervalMs ?? 2000, opts.signal);
+      try {
+        const inv = await opts.client.send(
+          new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: opts.instanceId }),
+        );
+        state = inv?.Status ?? state;
+      } catch (err) {
+        if (errorName(err) !== "InvocationDoesNotExist" && !isTransient(err)) throw err;
+      }
+      if (FINAL.has(state)) break;
+    }
+  }
+  return waited;
 }
 
 export interface WaitOnlineOptions extends Timing {

@@ -1,6 +1,8 @@
 // One NEAR operation through the run-op document: the parameters it takes, the run, and the
 // parsed result. Shared by automation/ssm-run.ts (Pulumi) and the driver.
+import { createHash } from "node:crypto";
 import {
+  awaitEarlierRuns,
   runOperation,
   SsmChannelError,
   tailLines,
@@ -65,6 +67,15 @@ export interface NearOperationOutcome<T = Record<string, unknown>> {
   result: OpsSuccess<T>;
 }
 
+/**
+ * The operation's identity, sent as the SSM command's Comment (at most 100 characters): the
+ * operation and a digest of its payload, so that a re-sent step finds the run it repeats.
+ */
+export function operationComment(operation: string, payload: string): string {
+  const id = createHash("sha256").update(`${operation}\n${payload}`).digest("hex").slice(0, 16);
+  return `near-localnet ${operation} ${id}`;
+}
+
 export type RunOpErrorKind = "operation" | "channel" | "output";
 
 /** A run-op that did not succeed: the operation said ok:false, the channel failed, or stdout broke the contract. */
@@ -125,20 +136,38 @@ export async function runNearOperation<T = Record<string, unknown>>(
     ...opts,
     executionTimeoutSeconds: opts.executionTimeoutSeconds ?? Math.max(30, Math.ceil(opts.timeoutSeconds)),
   });
+  const comment = operationComment(opts.operation, parameters.payload);
   let command: CommandOutcome;
   try {
-    command = await runOperation({
+    // Single flight across senders: an earlier run of this very operation (its sender killed) is
+    // waited for first; run-op.sh's lock on the instance would hold ours back anyway.
+    const waitStarted = (opts.now ?? Date.now)();
+    await awaitEarlierRuns({
       client: opts.client,
       instanceId: opts.instanceId,
       documentName: opts.documentName,
-      parameters,
+      comment,
       timeoutSeconds: opts.timeoutSeconds,
       pollIntervalMs: opts.pollIntervalMs,
       onProgress: opts.onProgress,
       signal: opts.signal,
       now: opts.now,
       sleep: opts.sleep,
-      comment: `near-localnet ${opts.operation}`,
+    });
+    // The wait spends the same bound: the whole step stays within timeoutSeconds.
+    const waitedSeconds = ((opts.now ?? Date.now)() - waitStarted) / 1000;
+    command = await runOperation({
+      client: opts.client,
+      instanceId: opts.instanceId,
+      documentName: opts.documentName,
+      parameters,
+      timeoutSeconds: Math.max(1, opts.timeoutSeconds - waitedSeconds),
+      pollIntervalMs: opts.pollIntervalMs,
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+      now: opts.now,
+      sleep: opts.sleep,
+      comment,
     });
   } catch (err) {
     if (!(err instanceof SsmChannelError)) throw err;

@@ -13,7 +13,7 @@
  * 127.0.0.1:3030, the operations' default; `rpcUrl` puts the fake chain's URL into the payload
  * instead (after it is recorded in `sent`, which keeps what the command really sent).
  */
-import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import type { SsmSender } from "../../platform/ssm/channel.js";
 import { run } from "../../ops/main.js";
 import type { ConnectOptions } from "../../platform/near/client.js";
@@ -56,6 +56,8 @@ export function fakeSsmInstance(opts: FakeSsmInstanceOptions = {}): FakeSsmInsta
   const sent: SentCommand[] = [];
   const outputs: string[] = [];
   const invocations = new Map<string, Invocation>();
+  /** ListCommands' view: every command sent, finished by the time SendCommand returns. */
+  const listed: { CommandId: string; Comment: string; DocumentName: string; Status: string }[] = [];
 
   async function runOnInstance(operation: string, payload: string): Promise<Invocation> {
     let local = payload;
@@ -92,8 +94,16 @@ export function fakeSsmInstance(opts: FakeSsmInstanceOptions = {}): FakeSsmInsta
         const inv = other ? await other(one) : await runOnInstance(params.operation, params.payload);
         invocations.set(id, inv);
         outputs[sent.indexOf(one)] = inv.stdout;
+        const status = inv.exit === 0 ? "Success" : "Failed";
+        listed.unshift({
+          CommandId: id,
+          Comment: cmd.input.Comment ?? "",
+          DocumentName: cmd.input.DocumentName ?? "",
+          Status: status,
+        });
         return { Command: { CommandId: id } };
       }
+      if (cmd instanceof ListCommandsCommand) return { Commands: listed };
       if (cmd instanceof GetCommandInvocationCommand) {
         const inv = invocations.get(cmd.input.CommandId ?? "");
         if (!inv)

@@ -514,10 +514,11 @@ const other = input.id === "a" ? "b" : "a";
 process.stderr.write("progress of " + input.id + "\\n");
 out({ event: "step", name: "first", id: input.id });
 writeFileSync(input.barrier + "/" + input.id, "");
-// Run long enough for the other run to start if it could; note whether it ever runs meanwhile.
+// Hold on until the test says go (it does once the other run is waiting); note whether the other
+// run ever runs meanwhile.
 let overlap = false;
-const until = Date.now() + 1500;
-while (Date.now() < until) {
+const until = Date.now() + 10000;
+while (!existsSync(input.barrier + "/go") && Date.now() < until) {
   overlap ||= existsSync(input.barrier + "/" + other);
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
 }
@@ -529,6 +530,7 @@ out({ event: "result", ok: true, operation, result: { id: input.id, overlap } })
 function runOpAsync(
   sb: Sandbox,
   env: Record<string, string>,
+  onStderr?: (text: string) => void,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const full: Record<string, string> = {
     PATH: `${STUBS}${delimiter}${process.env.PATH}`,
@@ -543,7 +545,10 @@ function runOpAsync(
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      onStderr?.(stderr);
+    });
     child.on("error", reject);
     child.on("close", (status) => done({ status, stdout, stderr }));
   });
@@ -562,8 +567,12 @@ describe("run-op.sh: several runs of one operation", () => {
     mkdirSync(barrier);
     // the first run pulls the image; start both once it is present
     writeFileSync(join(sb.state, "image-present"), "");
+    const go = () => writeFileSync(join(barrier, "go"), "");
+    const waiting = (text: string) => {
+      if (text.includes("waiting for it to end")) go();
+    };
     const [a, b] = await Promise.all(
-      ["a", "b"].map((id) => runOpAsync(sb, { OPERATION: "pair", PAYLOAD: b64({ id, barrier }) })),
+      ["a", "b"].map((id) => runOpAsync(sb, { OPERATION: "pair", PAYLOAD: b64({ id, barrier }) }, waiting)),
     );
     for (const [r, id] of [
       [a, "a"],

@@ -1,4 +1,5 @@
 // The ops output parser, the run-op client (platform/ssm/run-op.ts) and the parameter patterns.
+import { createHash } from "node:crypto";
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { OpsOperationError, OpsOutputError, expectOpsSuccess, parseOpsOutput } from "../ops-output.js";
@@ -173,7 +174,11 @@ describe("runNearOperation", () => {
     expect(out.steps).toEqual([{ event: "step", name: "create" }]);
     expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({
       DocumentName: "nl-run-op",
-      Comment: "near-localnet ensure-account",
+      // the operation's identity: its name and a digest of its payload
+      Comment: `near-localnet ensure-account ${createHash("sha256")
+        .update(`ensure-account\n${Buffer.from('{"account":"wrap.localnet"}').toString("base64")}`)
+        .digest("hex")
+        .slice(0, 16)}`,
       Parameters: {
         operation: ["ensure-account"],
         payload: [Buffer.from('{"account":"wrap.localnet"}').toString("base64")],
