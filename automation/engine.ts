@@ -47,7 +47,7 @@ export interface CancelOptions {
   /**
    * The terminal already delivered SIGINT to Pulumi (Ctrl-C reaches the whole foreground process
    * group): only note the cancel. Signalling again would make Pulumi terminate at once, without
-   * finishing in-flight steps or saving them.
+   * saving the state of the steps in flight.
    */
   alreadySignalled?: boolean;
 }
@@ -73,8 +73,9 @@ export interface Engine {
   /** Sets one plain config value of the stack (written to Pulumi.<stack>.yaml). */
   setConfig?(key: string, value: string): Promise<void>;
   /**
-   * Ask the running operation to stop (graceful: the engine finishes in-flight steps and saves
-   * state). Does not signal Pulumi again once it has acknowledged a cancel.
+   * Ask the running operation to stop (graceful: the engine starts no new step, stops the ones in
+   * flight, whose local commands are killed, and saves state). Does not signal Pulumi again once it
+   * has acknowledged a cancel.
    */
   cancel(opts?: CancelOptions): void;
 }

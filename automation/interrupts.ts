@@ -1,8 +1,8 @@
 // Ctrl-C for engine-driven commands. When stdin is a terminal, Ctrl-C makes the terminal send
 // SIGINT to the whole foreground process group: the Pulumi CLI (a child that is not detached)
 // gets it too and starts cancelling on its own. Sending it a second SIGINT (what the Automation
-// API does when its abort signal fires) would make it terminate at once, without finishing the
-// steps in flight: so on a terminal the first Ctrl-C only marks the run aborted and tells the
+// API does when its abort signal fires) would make it terminate at once, without saving the state
+// of the steps in flight: so on a terminal the first Ctrl-C only marks the run aborted and tells the
 // engine, which signals Pulumi only if, after a grace period, Pulumi has not acknowledged a
 // cancel (e.g. the SIGINT was sent to this process alone). Without a terminal the SIGINT came to
 // this process only and is forwarded at once. A second Ctrl-C exits immediately.
@@ -20,8 +20,12 @@ export interface InterruptDeps {
 }
 
 const DEFAULT_GRACE_MS = 15_000;
+// What a cancel really does: Pulumi starts no new step and saves state, but the steps in flight are
+// stopped, not finished: the command provider SIGKILLs their local commands, and an SSM command one
+// of them sent runs on on its instance (the next run waits for it: platform/ssm/run-op.ts).
 const CANCELLING_PULUMI =
-  "Ctrl-C: cancelling the running Pulumi operation (it finishes in-flight steps and saves state); " +
+  "Ctrl-C: cancelling the running Pulumi operation: it starts no new step, stops the ones in flight " +
+  "(an SSM operation one of them sent may still run on its instance; the next up waits for it) and saves state; " +
   "press Ctrl-C again to exit at once.";
 
 /**

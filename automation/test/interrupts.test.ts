@@ -71,3 +71,17 @@ describe("CancelTracker", () => {
     expect(u.cancel()).toBe(false);
   });
 });
+
+describe("the Ctrl-C note", () => {
+  it("says what a cancel does: in-flight steps are stopped, not finished, and an SSM operation may run on", () => {
+    const written: string[] = [];
+    const f = fakeDeps(false);
+    watchInterrupts({ ...f.deps, write: (t) => written.push(t) }, () => undefined, 130);
+    f.sigint();
+    expect(written.join("")).toBe(
+      "\nCtrl-C: cancelling the running Pulumi operation: it starts no new step, stops the ones in flight " +
+        "(an SSM operation one of them sent may still run on its instance; the next up waits for it) and saves state; " +
+        "press Ctrl-C again to exit at once.\n",
+    );
+  });
+});
