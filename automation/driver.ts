@@ -29,6 +29,7 @@ import { formatDuration } from "./timeline/format.js";
 import { earlyLayers, upSelection } from "./stages.js";
 import { TimelineRecorder, longestSteps, type Timeline } from "./timeline/recorder.js";
 import { parseStackOutputs } from "./stack-outputs.js";
+import { configuredImages, parseImagePins, planImagePins } from "./image-pins.js";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, cancelled: 130 } as const;
 
@@ -424,6 +425,9 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
       }
     }
   }
+  if (outputs && !r.aborted && report.layers.some((l) => l.outcome === "updated")) {
+    await pinImagesOnFirstUse(r, deps, outputs);
+  }
   const mpcRun = report.layers.find((l) => l.layer === "mpc");
   if (mpcRun && !report.failedLayer && !r.aborted) {
     if (opts.skipSignTest || opts.skipGates || !deps.signTest) {
@@ -444,6 +448,42 @@ export async function stagedUp(deps: DriverDeps, opts: UpOptions = {}): Promise<
 }
 
 const GATE_RETRY_MS = 30_000;
+
+/**
+ * After the layers' ups: images the stack names by tag alone that its hosts resolved on their first
+ * pull are written into the stack configuration by digest (automation/image-pins.ts). A failure
+ * here is reported and leaves the deploy as it is: the hosts keep running the digest they recorded.
+ */
+async function pinImagesOnFirstUse(r: Runner, deps: DriverDeps, outputs: StackOutputs): Promise<void> {
+  const { engine } = deps;
+  const hosts = [outputs.base?.instanceId, ...(outputs.mpc?.nodes ?? []).map((n) => n.instanceId)].filter(
+    (id): id is string => Boolean(id),
+  );
+  if (!engine.config || hosts.length === 0) return;
+  try {
+    const configured = configuredImages(await engine.config(), engine.stack);
+    if (!configured || Object.values(configured).every((v) => v.includes("@"))) return;
+    const lines = (await Promise.all(hosts.map((id) => deps.probes.imagePins(id)))).flat();
+    const plan = planImagePins(configured, parseImagePins(lines));
+    for (const c of plan.conflicts) {
+      r.log(
+        `images: the hosts resolved ${c.image} (${c.key}) to different digests (${c.digests.join(", ")}): ` +
+          `pin one on purpose: pulumi config set ${c.key} '${c.image}@<digest>' -s ${engine.stack}`,
+      );
+    }
+    for (const w of plan.writes) {
+      if (engine.setConfig) await engine.setConfig(w.key, w.value);
+      r.log(
+        `images: ${w.key} pinned to ${w.value} (resolved by the hosts at their first pull; later deploys pull ` +
+          `that digest and check it; the hosts that carry it in their user data are replaced once by the next up, keeping their data)`,
+      );
+    }
+  } catch (err) {
+    r.log(
+      `images: could not read the hosts' image pins (${(err as Error).message}); they keep running what they recorded`,
+    );
+  }
+}
 
 /** Failures where nothing ran on the stack (or someone else holds it): no refresh, no probes. */
 const NO_RUN_KINDS: string[] = [

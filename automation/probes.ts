@@ -18,6 +18,8 @@ export type Probes = {
 } & {
   /** Recent container log lines (redacted by the caller before display). */
   logs(target: LogTarget, lines: number): Promise<string[]>;
+  /** The image digests a host pinned on first use: lines "KEY IMAGE sha256:<digest>" (automation/image-pins.ts). */
+  imagePins(instanceId: string): Promise<string[]>;
 };
 
 /** Output sink shared by all commands: human text on stderr, data on stdout. */

@@ -24,6 +24,10 @@ export function makeSsmProbes(t: ProbeTransport): Probes {
       const r = await t.diag(target.instanceId, "logs", { container: target.container, lines });
       return r.stdout.split("\n");
     },
+    async imagePins(instanceId: string): Promise<string[]> {
+      const r = await t.diag(instanceId, "image-pins");
+      return r.stdout.split("\n");
+    },
   };
 }
 

@@ -10,6 +10,7 @@ const NO_PROBES: Probes = {
   services: () => Promise.reject(new Error("no probes")),
   mpc: () => Promise.reject(new Error("no probes")),
   logs: () => Promise.reject(new Error("no probes")),
+  imagePins: () => Promise.reject(new Error("no probes")),
 };
 
 export const destroyCommand = defineCommand({

@@ -85,6 +85,7 @@ function lazyOutputsProbes(ctx: CliContext, stack: string, initial: Probes, live
     services: async (o) => (await get(o)).services(o),
     mpc: async (o, opts) => (await get(o)).mpc(o, opts),
     logs: async (t, n) => (built ?? initial).logs(t, n),
+    imagePins: async (id) => (built ?? initial).imagePins(id),
   };
 }
 

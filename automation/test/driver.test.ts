@@ -47,7 +47,17 @@ describe("staged up", () => {
       { op: "up", targets: layerTargets("localnet", "mpc") },
     ]);
     // gate after each up; the mpc gate also reads the base height afresh, to compare indexers with
-    expect(probes.calls).toEqual(["base", "services", "base", "mpc"]);
+    // then, once, the image digests the hosts pinned on first use (none here: nothing to write)
+    expect(probes.calls).toEqual([
+      "base",
+      "services",
+      "base",
+      "mpc",
+      "image-pins i-0base",
+      "image-pins i-0mpc0",
+      "image-pins i-0mpc1",
+      "image-pins i-0mpc2",
+    ]);
     expect(report.layers.map((l) => [l.layer, l.outcome, l.steps.map((s) => s.step)])).toEqual([
       ["base", "updated", ["up", "gate"]],
       ["services", "updated", ["up", "gate"]],
@@ -439,7 +449,7 @@ describe("Ctrl-C", () => {
     expect(report.layers[2].error?.kind).toBe("cancelled");
     expect(report.nextActions[0]).toMatch(/to resume/);
     // Healthy layers: each probed once, all together (Layer 3's check reads the same base probe).
-    expect(probes.calls).toEqual(["base", "services", "mpc"]);
+    expect(probes.calls.filter((c) => !c.startsWith("image-pins"))).toEqual(["base", "services", "mpc"]);
     expect(engine.calls.filter((c) => c.op !== "preview")).toEqual([]);
   });
 });
@@ -560,7 +570,13 @@ describe("the sign test as the final gate of up", () => {
       kind: "sign-test",
       message: "the end-to-end sign test failed: 1/2 requests verified, 2/2 derived keys match",
     });
-    expect(probes.calls).toEqual(["base", "services", "base", "mpc", "mpc logs=20"]);
+    expect(probes.calls.filter((c) => !c.startsWith("image-pins"))).toEqual([
+      "base",
+      "services",
+      "base",
+      "mpc",
+      "mpc logs=20",
+    ]);
     expect(report.diagnostics?.nodes).toHaveLength(3);
     const text = renderTimeline(report).join("\n");
     expect(text).toContain(
@@ -696,5 +712,52 @@ describe("Layer 3 failure diagnostics", () => {
     const locked = setup(["base", "services"]);
     locked.engine.failUp.mpc = lockedError();
     expect((await stagedUp(locked.deps)).diagnostics).toBeUndefined();
+  });
+});
+
+describe("images pinned on first use", () => {
+  const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+  it("writes the digest the hosts resolved for a tag-only image into the stack config; pinned keys are left", async () => {
+    const engine = new FakeEngine([]);
+    engine.configValues["near-localnet:opsImage"] = `node:22-slim@${digest("c")}`;
+    const probes = new FakeProbes();
+    probes.pinLines = {
+      "i-0base": [
+        `nearcoreImage nearprotocol/nearcore:2.13.3 ${digest("a")}`,
+        `opsImage node:22-slim ${digest("d")}`,
+        "",
+      ],
+      "i-0mpc0": [`mpcImage nearone/mpc-node:3.14.1 ${digest("b")}`],
+      "i-0mpc1": [`mpcImage nearone/mpc-node:3.14.1 ${digest("b")}`],
+      "i-0mpc2": [`mpcImage nearone/mpc-node:3.14.1 ${digest("b")}`, `mpcImage nearone/mpc-node:3.13.0 ${digest("e")}`],
+    };
+    const out = new MemoryOut();
+    const report = await stagedUp({ engine, probes, out, gateRetryMs: 0 });
+    expect(report.ok).toBe(true);
+    expect(engine.configValues).toMatchObject({
+      "near-localnet:nearcoreImage": `nearprotocol/nearcore:2.13.3@${digest("a")}`,
+      "near-localnet:mpcImage": `nearone/mpc-node:3.14.1@${digest("b")}`,
+      "near-localnet:opsImage": `node:22-slim@${digest("c")}`,
+    });
+    expect(out.err.join("\n")).toContain(
+      `images: near-localnet:nearcoreImage pinned to nearprotocol/nearcore:2.13.3@${digest("a")} (resolved by the hosts at their first pull;`,
+    );
+  });
+
+  it("hosts that resolved one tag to different digests are reported, and nothing is pinned for that key", async () => {
+    const engine = new FakeEngine([]);
+    const probes = new FakeProbes();
+    probes.pinLines = {
+      "i-0mpc0": [`mpcImage nearone/mpc-node:3.14.1 ${digest("1")}`],
+      "i-0mpc1": [`mpcImage nearone/mpc-node:3.14.1 ${digest("2")}`],
+    };
+    const out = new MemoryOut();
+    expect((await stagedUp({ engine, probes, out, gateRetryMs: 0 })).ok).toBe(true);
+    expect(engine.configValues["near-localnet:mpcImage"]).toBeUndefined();
+    expect(out.err.join("\n")).toContain(
+      `images: the hosts resolved nearone/mpc-node:3.14.1 (near-localnet:mpcImage) to different digests (${digest("1")}, ${digest("2")}): ` +
+        `pin one on purpose: pulumi config set near-localnet:mpcImage 'nearone/mpc-node:3.14.1@<digest>' -s localnet`,
+    );
   });
 });

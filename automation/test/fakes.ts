@@ -402,6 +402,12 @@ export class FakeProbes implements Probes {
     this.calls.push(`logs ${t.instanceId} ${t.container} ${lines}`);
     return this.logLines;
   }
+  /** What each host's image-pins probe prints (none: nothing pinned). */
+  pinLines: Record<string, string[]> = {};
+  async imagePins(instanceId: string): Promise<string[]> {
+    this.calls.push(`image-pins ${instanceId}`);
+    return this.pinLines[instanceId] ?? [];
+  }
 }
 
 export class MemoryOut implements Out {

@@ -191,13 +191,7 @@ export async function runOperation(opts: RunOperationOptions): Promise<CommandOu
     if (!commandId) throw new Error("SendCommand returned no CommandId");
   } catch (err) {
     if (err instanceof SsmChannelError) throw err;
-    if (errorName(err) === "InvalidInstanceId") {
-      throw new SsmChannelError(
-        "NOT_MANAGED",
-        `${opts.instanceId} is not a managed instance that SSM can reach (not running, agent not registered, no instance profile with AmazonSSMManagedInstanceCore, or another region): ${message(err)}`,
-        { ...base, cause: err },
-      );
-    }
+    if (errorName(err) === "InvalidInstanceId") throw notManaged(opts.instanceId, err);
     throw new SsmChannelError(
       "SEND_FAILED",
       `SendCommand ${opts.documentName} to ${opts.instanceId} failed: ${errorName(err) || "error"}: ${message(err)}`,
@@ -345,6 +339,14 @@ function finish(
   );
 }
 
+function notManaged(instanceId: string, err: unknown): SsmChannelError {
+  return new SsmChannelError(
+    "NOT_MANAGED",
+    `${instanceId} is not a managed instance that SSM can reach (not running, agent not registered, no instance profile with AmazonSSMManagedInstanceCore, or another region): ${message(err)}`,
+    { instanceId, cause: err },
+  );
+}
+
 /** Command statuses of a command SSM still runs (ListCommands Status). */
 const ACTIVE = new Set(["Pending", "InProgress", "Delayed", "Cancelling"]);
 /** Pages of ListCommands read when looking for earlier runs (50 commands each, newest first). */
@@ -408,6 +410,7 @@ export async function awaitEarlierRuns(opts: AwaitEarlierOptions): Promise<strin
   try {
     earlier = await findInFlight(opts);
   } catch (err) {
+    if (errorName(err) === "InvalidInstanceId") throw notManaged(opts.instanceId, err);
     throw new SsmChannelError(
       "SEND_FAILED",
       `ListCommands for ${opts.instanceId} failed (is ssm:ListCommands allowed?): ${errorName(err) || "error"}: ${message(err)}`,
