@@ -214,8 +214,14 @@ export async function createPulumiEngine(opts: PulumiEngineOptions): Promise<Eng
   };
 }
 
-/** Layer 1 is deployed with --exclude globs of layers 2 and 3; before 3.188 the CLI ignored globs when protecting excluded resources from deletion. */
-const MIN_PULUMI_CLI = [3, 188, 0] as const;
+/**
+ * Per-layer deploys leave the other layers' resources out (--exclude globs; before 3.188 the CLI
+ * ignored globs when protecting excluded resources from deletion). A new component resource left
+ * out that way is a "skipped create" whose registerOutputs made the journaling snapshot manager
+ * panic (pulumi/pulumi issue 21463, fixed by pull request 21957, merged 2026-02-25); 3.225.0
+ * (2026-03-04) is the release that turns journaling on by default (its changelog), so it is the floor.
+ */
+const MIN_PULUMI_CLI = [3, 225, 0] as const;
 
 /** A message when the CLI version is older than MIN_PULUMI_CLI, else undefined. */
 export function cliTooOld(version: string | undefined): string | undefined {
@@ -225,7 +231,10 @@ export function cliTooOld(version: string | undefined): string | undefined {
   for (let i = 0; i < 3; i++) {
     if (v[i] !== MIN_PULUMI_CLI[i]) {
       if (v[i] > MIN_PULUMI_CLI[i]) return undefined;
-      return `The Pulumi CLI is ${version}; the driver needs ${MIN_PULUMI_CLI.join(".")} or newer (per-layer deploys use --exclude). Update it: https://www.pulumi.com/docs/install/`;
+      return (
+        `The Pulumi CLI is ${version}; the driver needs ${MIN_PULUMI_CLI.join(".")} or newer (per-layer deploys ` +
+        "exclude new components, which older CLIs mishandle under journaling). Update it: curl -fsSL https://get.pulumi.com | sh"
+      );
     }
   }
   return undefined;
