@@ -352,7 +352,7 @@ const ACTIVE = new Set(["Pending", "InProgress", "Delayed", "Cancelling"]);
 /** Pages of ListCommands read when looking for earlier runs (50 commands each, newest first). */
 const LIST_PAGES = 10;
 
-export interface InFlightOptions {
+interface InFlightOptions {
   client: SsmSender;
   instanceId: string;
   documentName: string;
@@ -365,7 +365,7 @@ export interface InFlightOptions {
  * of the same operation, e.g. one whose sender was killed (Pulumi SIGKILLs local commands on
  * Ctrl-C or a timeout, and the SSM command runs on). Newest first.
  */
-export async function findInFlight(opts: InFlightOptions): Promise<Command[]> {
+async function findInFlight(opts: InFlightOptions): Promise<Command[]> {
   const found: Command[] = [];
   let token: string | undefined;
   for (let page = 0; page < LIST_PAGES; page++) {

@@ -24,6 +24,9 @@ if (operation === "echo") {
   process.stderr.write("x".repeat(9000) + "\\nEND-OF-STDERR: contract panicked: nope\\n");
   out({ event: "result", ok: false, operation, error: { code: "CONTRACT_PANIC", message: "nope" } });
   process.exit(1);
+} else if (operation === "leak") {
+  process.stderr.write(input.stderr);
+  out({ event: "result", ok: true, operation, result: {} });
 } else if (operation === "chatty") {
   for (let i = 0; i < 400; i++) out({ event: "step", name: "step-" + i, detail: "y".repeat(80) });
   out({ event: "result", ok: true, operation, result: { steps: 400 } });

@@ -342,6 +342,17 @@ describe("run-op.sh: faucet-start", () => {
     expect(sb.readLog()).toContain("sleep 3");
   });
 
+  test("an operation's stderr is redacted before it enters the command output; the full text stays on the host", () => {
+    const sb = sandbox();
+    const lines = secretShapedLines();
+    const text = lines.map((l) => l.line).join("\n") + "\n";
+    const r = runOp(sb, { OPERATION: "leak", PAYLOAD: b64({ stderr: text }) });
+    expect(r.status).toBe(0);
+    for (const l of lines) expect(r.stderr).toContain(`${l.redacted}\n`);
+    for (const l of lines.filter((x) => x.line !== x.redacted)) expect(r.stderr).not.toContain(l.line);
+    expect(readFileSync(join(sb.root, "var/log/near-localnet/ops/leak.stderr"), "utf8")).toBe(text);
+  });
+
   test("the dead faucet's logs are redacted before they enter the command output", () => {
     const sb = sandbox();
     const lines = secretShapedLines();

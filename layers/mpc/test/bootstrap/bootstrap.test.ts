@@ -627,6 +627,19 @@ describe("mpc-node bootstrap: re-runs", () => {
     expect(mode(join(sb.home, "secrets.json"))).toBe(0o600);
   });
 
+  test("a pinned mpcImage whose pulled digest differs is refused; the running container is left alone", () => {
+    expect(sb.run().status).toBe(0);
+    const container = readFileSync(join(sb.state, "docker/container"), "utf8");
+    const pinned = `nearone/mpc-node:3.14.1@sha256:${"9b".repeat(32)}`;
+    const r = sb.run({ MPC_IMAGE: pinned, STUB_SERVED_DIGEST: TAG_DIGEST });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `image-pin: mpcImage: nearone/mpc-node@sha256:${"9b".repeat(32)} has digest ${TAG_DIGEST} (RepoDigests), not the pinned sha256:${"9b".repeat(32)}; refusing to run it.`,
+    );
+    expect(dockerCalls(r.calls).filter((c) => /^docker (run|rm)/.test(c))).toEqual([]);
+    expect(readFileSync(join(sb.state, "docker/container"), "utf8")).toBe(container);
+  });
+
   test("a changed image or setting replaces the container; its secret files are rewritten in place", () => {
     expect(sb.run().status).toBe(0);
     const r = sb.run({ MPC_IMAGE: "nearone/mpc-node:3.14.2", TRIPLES_TO_BUFFER: "256" });
