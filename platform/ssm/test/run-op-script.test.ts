@@ -350,7 +350,9 @@ describe("run-op.sh: faucet-start", () => {
     expect(r.status).toBe(0);
     for (const l of lines) expect(r.stderr).toContain(`${l.redacted}\n`);
     for (const l of lines.filter((x) => x.line !== x.redacted)) expect(r.stderr).not.toContain(l.line);
-    expect(readFileSync(join(sb.root, "var/log/near-localnet/ops/leak.stderr"), "utf8")).toBe(text);
+    expect(readFileSync(join(sb.root, "var/log/near-localnet/ops/leak.stderr"), "utf8")).toBe(
+      `progress: leak\n${text}`,
+    );
   });
 
   test("the dead faucet's logs are redacted before they enter the command output", () => {
