@@ -187,7 +187,19 @@ describe("staged up", () => {
     const changed = setup(["base", "services", "mpc"]);
     changed.engine.previewChanges.services = { update: 1 };
     await stagedUp(changed.deps, { skipSignTest: true });
-    expect(changed.probes.calls).toEqual(["base", "services", "mpc", "services", "base", "mpc"]);
+    // then, as a layer was updated, the hosts' image pins once
+    expect(changed.probes.calls).toEqual([
+      "base",
+      "services",
+      "mpc",
+      "services",
+      "base",
+      "mpc",
+      "image-pins i-0base",
+      "image-pins i-0mpc0",
+      "image-pins i-0mpc1",
+      "image-pins i-0mpc2",
+    ]);
   });
 
   it("a whole-stack preview that fails, or whose events do not name every change, falls back to one per layer", async () => {
