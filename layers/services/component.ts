@@ -55,8 +55,9 @@ export class NearServices extends pulumi.ComponentResource {
       p,
     );
 
-    // The operations on the base instance sign as the faucet account (top-ups); the root key
-    // (contract accounts, the faucet's new accounts) is readable by the base host from Layer 1.
+    // The operations on the base instance sign as the faucet account (everything the faucet sends); the
+    // root key (contract accounts, linkdrop on the root, the faucet account's funding) is readable by
+    // the base host from Layer 1.
     const access = new aws.iam.RolePolicy(
       "base-services-access",
       {
@@ -132,18 +133,22 @@ export class NearServices extends pulumi.ComponentResource {
       {
         ...channel,
         operation: "faucet-start",
-        payload: pulumi.all([rootKeyRef, faucetKeyRef]).apply(([rootKey, faucetRef]) => ({
+        // A destroyed layer leaves no faucet paying out of an account nobody manages any more.
+        deleteOperation: "faucet-stop",
+        payload: faucetKeyRef.apply((faucetRef) => ({
           rpcUrl: LOCAL_RPC_URL,
           chainId: cfg.base.chainId,
           listen: { host: "0.0.0.0", port: cfg.services.faucetPort },
-          // Only the parent can create "<name>.<parent>"; top-ups come from the faucet's own account.
+          // The root runs linkdrop, so the faucet creates "<name>.<root>" with its own account and
+          // funds: the root key stays with the core-contracts operation.
           parentAccountId: root,
-          parentKey: rootKey,
           reservedNames: reservedAccountNames(
-            coreContractsExpectations({ rootAccountId: root }).map((c) => c.accountId.slice(0, -(root.length + 1))),
+            coreContractsExpectations({ rootAccountId: root })
+              .filter((c) => c.accountId !== root)
+              .map((c) => c.accountId.slice(0, -(root.length + 1))),
           ),
-          funderAccountId: faucetAccountId,
-          funderKey: faucetRef,
+          accountId: faucetAccountId,
+          key: faucetRef,
           initialBalance: FAUCET_INITIAL_BALANCE,
           maxPerRequest: `${cfg.services.faucetMaxPerRequestNear} NEAR`,
           maxPerAccount: `${cfg.services.faucetMaxPerAccountNear} NEAR`,

@@ -3,9 +3,11 @@
 //
 //   POST /account  (or POST /)  {"newAccountId":"<name>.<parent>","newAccountPublicKey":"ed25519:..."}
 //       near-cli-rs `account create-account sponsor-by-faucet-service` protocol: creates the
-//       account with that full-access key and `initialBalance`, signed by the parent account, and
-//       answers 200 with nearcore's transaction result (the `send_tx` result JSON, which
-//       near-cli-rs reads as an RpcTransactionResponse).
+//       account with that full-access key and `initialBalance` through the linkdrop contract the
+//       parent runs (its `create_account {new_account_id, new_public_key}`, payable: near/near-linkdrop
+//       src/lib.rs), called and paid by the faucet's own account, and answers 200 with nearcore's
+//       transaction result (the `send_tx` result JSON, which near-cli-rs reads as an
+//       RpcTransactionResponse).
 //   POST /fund  {"accountId":"...","amount":"5 NEAR"}   transfers to an existing account
 //       (amount: "<n> NEAR", yoctoNEAR digits, or a JSON number of NEAR; default initialBalance).
 //   GET /health   200 {"status":"ok",...} when the RPC answers, 503 otherwise.
@@ -19,10 +21,12 @@ import type { AddressInfo } from "node:net";
 import { actions, baseDecode, PublicKey } from "near-api-js";
 import { ACCOUNT_ID_MAX_LEN, isAccountIdPart, isValidAccountId } from "../../../platform/near/account-id.js";
 import { formatNear } from "../../../platform/near/amounts.js";
+import { EMPTY_CODE_HASH } from "../../../platform/near/code-hash.js";
 import { OpsError } from "../../../platform/near/errors.js";
 import type { KeyResolver } from "../../../platform/near/keys.js";
 import { LOCAL_RPC_URL } from "../../../platform/near/ports.js";
 import {
+  TGAS,
   connect,
   sendTransaction,
   toYocto,
@@ -37,12 +41,11 @@ export interface FaucetConfig {
   rpcUrl?: string;
   chainId?: string;
   listen?: { host?: string; port?: number };
-  /** New accounts are "<name>.<parent>"; the parent signs their creation. Default "localnet". */
+  /** New accounts are "<name>.<parent>"; the parent runs linkdrop, which creates them. Default "localnet". */
   parentAccountId?: string;
-  parentKey: string;
-  /** Account that pays /fund transfers (default: the parent). */
-  funderAccountId?: string;
-  funderKey?: string;
+  /** The faucet's own account, which signs and pays everything the faucet sends, and its key reference. */
+  accountId: string;
+  key: string;
   initialBalance?: string;
   maxPerRequest?: string;
   maxPerAccount?: string;
@@ -50,6 +53,9 @@ export interface FaucetConfig {
   /** Names under the parent the faucet never creates (the stack's own accounts); "x-*" reserves a prefix. */
   reservedNames?: string[];
 }
+
+/** Gas for linkdrop's create_account: its own work plus the 13 Tgas it gives its callback (near/near-linkdrop src/lib.rs). */
+const LINKDROP_CREATE_GAS = 50n * TGAS;
 
 const FAUCET_DEFAULTS = {
   host: "0.0.0.0",
@@ -185,20 +191,17 @@ function faucetLimits(config: FaucetConfig): FaucetLimits {
   };
   if (limits.initial > limits.maxPerRequest)
     throw new OpsError("INVALID_INPUT", "initialBalance is above maxPerRequest");
-  if (typeof config.parentKey !== "string")
-    throw new OpsError("INVALID_INPUT", "parentKey (a key reference) is required");
+  if (!isValidAccountId(config.accountId) || typeof config.key !== "string")
+    throw new OpsError(
+      "INVALID_INPUT",
+      "accountId (the faucet's own account) and key (its key reference) are required",
+    );
+  if (config.accountId === limits.parent)
+    throw new OpsError(
+      "INVALID_INPUT",
+      `the faucet must not sign as the parent ${limits.parent}: give it its own account`,
+    );
   return limits;
-}
-
-/** The parent creates `<name>.<parent>` accounts; the funder (the parent unless configured) pays top-ups. */
-async function faucetSigners(config: FaucetConfig, keys: KeyResolver, parent: string) {
-  const parentSigner: Signer = { accountId: parent, keyPair: await keys.resolve(config.parentKey) };
-  const funderId = config.funderAccountId ?? parent;
-  const funder: Signer =
-    funderId === parent && !config.funderKey
-      ? parentSigner
-      : { accountId: funderId, keyPair: await keys.resolve(config.funderKey ?? config.parentKey) };
-  return { parentSigner, funder };
 }
 
 /** What each account has received; `reserve` books an amount within the limits and returns its undo. */
@@ -237,7 +240,7 @@ function serialQueue() {
 interface FaucetService {
   conn: NearConnection;
   limits: FaucetLimits;
-  parentSigner: Signer;
+  /** The faucet's own account: it signs and pays every transaction. */
   funder: Signer;
   ledger: ReturnType<typeof faucetLedger>;
   serial: ReturnType<typeof serialQueue>;
@@ -253,11 +256,24 @@ async function createAccount(f: FaucetService, body: Record<string, unknown>) {
     if (await viewAccount(f.conn, accountId)) throw new HttpError(409, `account ${accountId} already exists`);
     const release = f.ledger.reserve(accountId, initial);
     try {
-      const r = await sendTransaction(f.conn, f.parentSigner, accountId, [
-        actions.createAccount(),
-        actions.transfer(initial),
-        actions.addFullAccessKey(PublicKey.from(publicKey)),
+      const r = await sendTransaction(f.conn, f.funder, f.limits.parent, [
+        actions.functionCall(
+          "create_account",
+          { new_account_id: accountId, new_public_key: publicKey },
+          LINKDROP_CREATE_GAS,
+          initial,
+        ),
       ]);
+      // linkdrop's on_account_created callback returns whether the creation succeeded (and refunds the
+      // deposit to the caller when it did not): the transaction itself succeeds either way.
+      if (r.value !== true) {
+        release();
+        if (await viewAccount(f.conn, accountId)) throw new HttpError(409, `account ${accountId} already exists`);
+        throw new OpsError(
+          "TX_FAILED",
+          `${f.limits.parent} create_account returned ${JSON.stringify(r.value)} (tx ${r.txHash})`,
+        );
+      }
       f.log(`faucet: created ${accountId} with ${formatNear(initial)} (tx ${r.txHash})`);
       return r.outcome;
     } catch (e) {
@@ -315,7 +331,7 @@ async function route(f: FaucetService, req: http.IncomingMessage): Promise<[numb
       200,
       {
         parent,
-        funder: f.funder.accountId,
+        account: f.funder.accountId,
         initialBalance: initial.toString(),
         maxPerRequest: maxPerRequest.toString(),
         maxPerAccount: maxPerAccount.toString(),
@@ -353,16 +369,24 @@ export async function startFaucet(
 ): Promise<FaucetHandle> {
   const log = deps.log ?? (() => {});
   const limits = faucetLimits(config);
-  const { parentSigner, funder } = await faucetSigners(config, deps.keys, limits.parent);
+  const funder: Signer = { accountId: config.accountId, keyPair: await deps.keys.resolve(config.key) };
   const rpcUrl = config.rpcUrl ?? LOCAL_RPC_URL;
   const conn =
     deps.connection ?? (await connect(rpcUrl, { ...deps.connectOptions, expectChainId: config.chainId, log }));
-  if (!(await viewAccount(conn, limits.parent)))
-    throw new OpsError("ACCOUNT_NOT_FOUND", `faucet parent ${limits.parent} does not exist`);
-  const parentKey = parentSigner.keyPair.getPublicKey().toString();
-  log(`faucet: parent ${limits.parent} (key ${parentKey}), funder ${funder.accountId}`);
+  const parent = await viewAccount(conn, limits.parent);
+  if (!parent) throw new OpsError("ACCOUNT_NOT_FOUND", `faucet parent ${limits.parent} does not exist`);
+  if (parent.codeHash === EMPTY_CODE_HASH)
+    throw new OpsError(
+      "CHECK_FAILED",
+      `faucet parent ${limits.parent} runs no contract: it needs linkdrop to create accounts`,
+    );
+  if (!(await viewAccount(conn, funder.accountId)))
+    throw new OpsError("ACCOUNT_NOT_FOUND", `the faucet's account ${funder.accountId} does not exist`);
+  log(
+    `faucet: ${funder.accountId} (key ${funder.keyPair.getPublicKey()}) creates <name>.${limits.parent} through its linkdrop`,
+  );
   const ledger = faucetLedger(limits);
-  const server = faucetServer({ conn, limits, parentSigner, funder, ledger, serial: serialQueue(), log });
+  const server = faucetServer({ conn, limits, funder, ledger, serial: serialQueue(), log });
   const host = config.listen?.host ?? FAUCET_DEFAULTS.host;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
