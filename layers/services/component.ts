@@ -14,9 +14,10 @@ import { SsmOperation } from "../../platform/ssm/operation.js";
 import { LOCAL_RPC_URL } from "../../platform/near/ports.js";
 import { destinationChain } from "./evm/resources.js";
 import type { EvmExport } from "./evm/outputs.js";
+import { faucetLimitSettings } from "./config.js";
 
-/** What a new account gets from the faucet when near-cli-rs asks for one. */
-const FAUCET_INITIAL_BALANCE = "10 NEAR";
+/** The faucet's ledger in its container: run-op.sh mounts the base data volume's /srv/near/faucet there. */
+const FAUCET_LEDGER_FILE = "/var/lib/near-faucet/ledger.json";
 
 export interface NearServicesArgs {
   config: LocalnetConfig;
@@ -149,9 +150,8 @@ export class NearServices extends pulumi.ComponentResource {
           ),
           accountId: faucetAccountId,
           key: faucetRef,
-          initialBalance: FAUCET_INITIAL_BALANCE,
-          maxPerRequest: `${cfg.services.faucetMaxPerRequestNear} NEAR`,
-          maxPerAccount: `${cfg.services.faucetMaxPerAccountNear} NEAR`,
+          ...faucetLimitSettings(cfg.services),
+          ledgerFile: FAUCET_LEDGER_FILE,
         })),
         timeoutSeconds: 300,
       },

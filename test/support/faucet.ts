@@ -12,7 +12,11 @@
 import { startFaucet, type FaucetConfig, type FaucetHandle } from "../../layers/services/ops/faucet.js";
 import { FAUCET_ACCOUNT, FAUCET_KEY_REF, type Layer2Chain } from "./layer2.js";
 
-export function startTestFaucet(l2: Layer2Chain, overrides: Partial<FaucetConfig> = {}): Promise<FaucetHandle> {
+export function startTestFaucet(
+  l2: Layer2Chain,
+  overrides: Partial<FaucetConfig> = {},
+  deps: { now?: () => number } = {},
+): Promise<FaucetHandle> {
   return startFaucet(
     {
       rpcUrl: l2.chain.url,
@@ -26,6 +30,6 @@ export function startTestFaucet(l2: Layer2Chain, overrides: Partial<FaucetConfig
       maxPerAccount: "25 NEAR",
       ...overrides,
     },
-    { keys: l2.keys.resolver(), connectOptions: { pollMs: 10 } },
+    { keys: l2.keys.resolver(), connectOptions: { pollMs: 10 }, ...deps },
   );
 }

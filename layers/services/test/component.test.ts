@@ -94,6 +94,14 @@ test("the faucet starts after the contracts with its own account and key only (n
     initialBalance: "10 NEAR",
     maxPerRequest: "100 NEAR",
     maxPerAccount: "1000 NEAR",
+    nearPerHour: "1000 NEAR",
+    clientNearPerHour: "200 NEAR",
+    queueLength: 16,
+    maxConnections: 64,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    // on the base data volume (run-op.sh mounts /srv/near/faucet there)
+    ledgerFile: "/var/lib/near-faucet/ledger.json",
     // the stack's own accounts under the root, which nobody may take first through the faucet
     reservedNames: ["wrap", "whitelist", "poolv1", "faucet", "signer", "mpc-node-*", "sign-tester"],
   });

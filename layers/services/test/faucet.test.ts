@@ -49,7 +49,7 @@ describe("near-cli-rs sponsor-by-faucet-service", () => {
     expect(r.body.transaction_outcome.id).toBe(r.body.transaction.hash);
     expect(r.body.receipts_outcome.length).toBeGreaterThan(0);
     expect(chain.account("alice.localnet")).toMatchObject({ amount: 10n * NEAR, publicKeys: [key], storageUsage: 182 });
-    expect(faucet.ledger.get("alice.localnet")).toBe(10n * NEAR);
+    expect(faucet.funded().get("alice.localnet")).toBe(10n * NEAR);
     // the one transaction: faucet.localnet's own key calls the root's create_account with 10 NEAR
     const faucetKey = l2.faucet.getPublicKey().toString();
     expect(chain.appliedTransactions.map((t) => [t.signerId, t.publicKey, t.receiverId, t.actions])).toEqual([
@@ -84,7 +84,7 @@ describe("near-cli-rs sponsor-by-faucet-service", () => {
     unsubscribe();
     expect(r).toEqual({ status: 409, body: { error: "account late.localnet already exists" } });
     expect(before - chain.account("faucet.localnet")!.amount).toBeLessThan(NEAR / 10n);
-    expect(faucet.ledger.get("late.localnet") ?? 0n).toBe(0n);
+    expect(faucet.funded().get("late.localnet") ?? 0n).toBe(0n);
   });
 
   it("accepts the request at / too (a faucet URL without a path)", async () => {
@@ -222,7 +222,7 @@ describe("POST /fund", () => {
     const missing = await post("/fund", { accountId: "ghost.localnet", amount: "1 NEAR" });
     expect(missing).toEqual({ status: 404, body: { error: "account ghost.localnet does not exist" } });
     expect(chain.txCount).toBe(0);
-    expect(faucet.ledger.size).toBe(0);
+    expect(faucet.funded().size).toBe(0);
   });
 
   it("does not count a failed transfer against the limit", async () => {
@@ -230,7 +230,7 @@ describe("POST /fund", () => {
     const r = await post("/fund", { accountId: "user.localnet", amount: "5 NEAR" });
     expect(r.status).toBe(502);
     expect(r.body).toMatchObject({ code: "TX_FAILED" });
-    expect(faucet.ledger.get("user.localnet")).toBe(0n);
+    expect(faucet.funded().get("user.localnet") ?? 0n).toBe(0n);
     expect(chain.appliedTransactions).toHaveLength(0);
   });
 
@@ -264,6 +264,8 @@ describe("routes and health", () => {
       initialBalance: (10n * NEAR).toString(),
       maxPerRequest: (20n * NEAR).toString(),
       maxPerAccount: (25n * NEAR).toString(),
+      nearPerHour: (1000n * NEAR).toString(),
+      clientNearPerHour: (200n * NEAR).toString(),
     });
   });
 
