@@ -167,30 +167,38 @@ function retryAfter(f: FaucetService, since: number, client?: string): number {
   return oldest ? Math.max(1, Math.ceil((oldest.at + HOUR_MS - f.now()) / 1000)) : 60;
 }
 
-/** Refuses a payment over any limit, before anything is booked or sent. */
-function checkLimits(f: FaucetService, accountId: string, client: string, amount: bigint): void {
+/**
+ * Refuses a payment over the per-request or an hourly limit: before a request joins the queue (so a
+ * flood is refused without waiting), and again when its turn comes.
+ */
+function checkRates(f: FaucetService, client: string, amount: bigint): void {
   const l = f.limits;
   if (amount <= 0n) throw new HttpError(400, "amount must be positive");
   if (amount > l.maxPerRequest) {
     const max = formatNear(l.maxPerRequest);
     throw new HttpError(400, `amount ${formatNear(amount)} is over the per-request maximum of ${max}`);
   }
-  const total = f.ledger.total(accountId) + amount;
-  if (total > l.maxPerAccount) {
-    const max = formatNear(l.maxPerAccount);
-    throw new HttpError(
-      429,
-      `${accountId} would receive ${formatNear(total)} in total, over the per-account limit of ${max}`,
-    );
-  }
   const since = f.now() - HOUR_MS;
-  if (f.ledger.paidSince(since, client) + amount > l.clientPerHour) {
-    const why = `this client has received ${formatNear(f.ledger.paidSince(since, client))} in the last hour; its limit is ${formatNear(l.clientPerHour)} an hour`;
+  const byClient = f.ledger.paidSince(since, client);
+  if (byClient + amount > l.clientPerHour) {
+    const why = `this client has received ${formatNear(byClient)} in the last hour; its limit is ${formatNear(l.clientPerHour)} an hour`;
     throw new HttpError(429, why, retryAfter(f, since, client));
   }
-  if (f.ledger.paidSince(since) + amount > l.perHour) {
-    const why = `the faucet has paid out ${formatNear(f.ledger.paidSince(since))} in the last hour; its limit is ${formatNear(l.perHour)} an hour`;
+  const byAll = f.ledger.paidSince(since);
+  if (byAll + amount > l.perHour) {
+    const why = `the faucet has paid out ${formatNear(byAll)} in the last hour; its limit is ${formatNear(l.perHour)} an hour`;
     throw new HttpError(429, why, retryAfter(f, since));
+  }
+}
+
+/** Every limit, right before a payment is booked (once the account is known to exist, or to be free). */
+function checkLimits(f: FaucetService, accountId: string, client: string, amount: bigint): void {
+  checkRates(f, client, amount);
+  const total = f.ledger.total(accountId) + amount;
+  if (total > f.limits.maxPerAccount) {
+    const max = formatNear(f.limits.maxPerAccount);
+    const why = `${accountId} would receive ${formatNear(total)} in total, over the per-account limit of ${max}`;
+    throw new HttpError(429, why);
   }
 }
 
@@ -213,7 +221,7 @@ async function createAccount(f: FaucetService, body: Record<string, unknown>, cl
   const accountId = validateNewAccountId(body.newAccountId, f.limits.parent, f.limits.reserved);
   const publicKey = validatePublicKey(body.newAccountPublicKey);
   const initial = f.limits.initial;
-  checkLimits(f, accountId, client, initial);
+  checkRates(f, client, initial);
   return f.queue(async () => {
     if (await viewAccount(f.conn, accountId)) throw new HttpError(409, `account ${accountId} already exists`);
     checkLimits(f, accountId, client, initial);
@@ -257,7 +265,7 @@ async function fundAccount(f: FaucetService, body: Record<string, unknown>, clie
   const amount = parseAmount(body.amount, f.limits.initial);
   const requestId = validateRequestId(body.requestId);
   const id = requestId ? `fund:${requestId}` : `fund:${randomUUID()}`;
-  if (!f.ledger.find(id)) checkLimits(f, accountId, client, amount);
+  if (!f.ledger.find(id)) checkRates(f, client, amount);
   return f.queue(async () => {
     const earlier = f.ledger.find(id);
     const replayed = earlier && (await replay(f, earlier, accountId, amount));

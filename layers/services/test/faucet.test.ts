@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { KeyPair } from "near-api-js";
-import type { FakeNearcore } from "../../../test/support/fake-nearcore.js";
+import { FakeNearcore } from "../../../test/support/fake-nearcore.js";
 import { reservedAccountNames } from "../../accounts.js";
 import { startTestFaucet } from "../../../test/support/faucet.js";
 import { layer2Chain } from "../../../test/support/layer2.js";
@@ -267,6 +267,24 @@ describe("routes and health", () => {
       nearPerHour: (1000n * NEAR).toString(),
       clientNearPerHour: (200n * NEAR).toString(),
     });
+  });
+
+  it("refuses to start without linkdrop on the parent, or signing as the parent itself", async () => {
+    const bare = await FakeNearcore.start({ chainId: "localnet" });
+    try {
+      bare.addAccount("localnet");
+      const own = bare.addAccount("faucet.localnet");
+      const keys = new KeyResolver({ env: { OWN: own.toString() } });
+      const config = { rpcUrl: bare.url, accountId: "faucet.localnet", key: "env:OWN", listen: { port: 0 } };
+      await expect(startFaucet(config, { keys })).rejects.toThrow(
+        "faucet parent localnet runs no contract: it needs linkdrop to create accounts",
+      );
+      await expect(startFaucet({ ...config, accountId: "localnet" }, { keys })).rejects.toThrow(
+        "the faucet must not sign as the parent localnet: give it its own account",
+      );
+    } finally {
+      await bare.close();
+    }
   });
 
   it("refuses to start with a key that is not a NEAR secret key, without echoing it", async () => {
