@@ -9,6 +9,12 @@ import { FakeNearcore, codeHashOf } from "../../../test/support/fake-nearcore.js
 import { CoreContractFiles } from "../../../test/support/core-contract-files.js";
 import { contractWasm } from "../../../test/support/contracts.js";
 import { FakeKeys } from "../../../test/support/ops.js";
+import { layer2Chain } from "../../../test/support/layer2.js";
+import { startFaucet } from "../ops/faucet.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { KeyPair } from "near-api-js";
 
 let h: Harness;
 let services: NearServices;
@@ -108,6 +114,36 @@ test("the faucet starts after the contracts with its own account and key only (n
   // Dependencies on a component expand to its resources: the faucet waits for the apply command.
   const faucet = h.one("near-localnet:index:SsmOperation", "faucet");
   expect(faucet.dependencies).toContain(h.one("command:local:Command", "core-contracts-run").urn);
+});
+
+test("the rendered faucet payload runs as it is on the chain Layer 2 leaves: it creates an account as faucet.localnet", async () => {
+  // only the RPC, the listening address and the ledger's folder move to this machine
+  const l2 = await layer2Chain();
+  const dir = mkdtempSync(path.join(tmpdir(), "faucet-payload-"));
+  const config = {
+    ...payloadOf("faucet"),
+    rpcUrl: l2.chain.url,
+    chainId: "localnet",
+    listen: { host: "127.0.0.1", port: 0 },
+    ledgerFile: path.join(dir, "ledger.json"),
+  };
+  const keys = new FakeKeys({ [config.key]: l2.faucet });
+  const faucet = await startFaucet(config, { keys: keys.resolver(), connectOptions: { pollMs: 10 } });
+  try {
+    const key = KeyPair.fromRandom("ed25519").getPublicKey().toString();
+    const res = await fetch(`${faucet.url}/account`, {
+      method: "POST",
+      body: JSON.stringify({ newAccountId: "dana.localnet", newAccountPublicKey: key }),
+    });
+    expect(res.status).toBe(200);
+    expect(l2.chain.account("dana.localnet")).toMatchObject({ amount: 10n * 10n ** 24n, publicKeys: [key] });
+    expect(l2.chain.appliedTransactions.map((t) => [t.signerId, t.receiverId])).toEqual([
+      ["faucet.localnet", "localnet"],
+    ]);
+  } finally {
+    await faucet.close();
+    await l2.chain.close();
+  }
 });
 
 test("the contracts wait for the whole base layer and the key policy", () => {
