@@ -102,6 +102,11 @@ export class NearServices extends pulumi.ComponentResource {
       awsProfile: cfg.awsProfile,
     };
 
+    // accountId -> the pinned code hash it must run (linkdrop's on the root)
+    const expected = Object.fromEntries(
+      coreContractsExpectations({ rootAccountId: root }).map((c) => [c.accountId, c.codeHash]),
+    );
+
     const contracts = new SsmOperation(
       "core-contracts",
       {
@@ -143,6 +148,7 @@ export class NearServices extends pulumi.ComponentResource {
           // The root runs linkdrop, so the faucet creates "<name>.<root>" with its own account and
           // funds: the root key stays with the core-contracts operation.
           parentAccountId: root,
+          parentCodeHash: expected[root],
           reservedNames: reservedAccountNames(
             coreContractsExpectations({ rootAccountId: root })
               .filter((c) => c.accountId !== root)
@@ -158,9 +164,6 @@ export class NearServices extends pulumi.ComponentResource {
       { ...p, dependsOn: [contracts] },
     );
 
-    const expected = Object.fromEntries(
-      coreContractsExpectations({ rootAccountId: root }).map((c) => [c.accountId, c.codeHash]),
-    );
     this.contracts = contracts.result.apply((r) => (r === undefined ? undefined : expected));
     this.transactions = contracts.result.apply((r) =>
       Number((r as { transactions?: unknown } | undefined)?.transactions ?? 0),

@@ -10,6 +10,8 @@
  *   const faucet = await startTestFaucet(l2);
  */
 import { startFaucet, type FaucetConfig, type FaucetHandle } from "../../layers/services/ops/faucet.js";
+import { contractWasm } from "./contracts.js";
+import { codeHashOf } from "./fake-nearcore.js";
 import { FAUCET_ACCOUNT, FAUCET_KEY_REF, type Layer2Chain } from "./layer2.js";
 
 export function startTestFaucet(
@@ -23,6 +25,7 @@ export function startTestFaucet(
       chainId: "localnet",
       listen: { host: "127.0.0.1", port: 0 },
       parentAccountId: "localnet",
+      parentCodeHash: codeHashOf(contractWasm("linkdrop")),
       accountId: FAUCET_ACCOUNT,
       key: FAUCET_KEY_REF,
       initialBalance: "10 NEAR",

@@ -63,6 +63,8 @@ export interface FaucetConfig {
   listen?: { host?: string; port?: number };
   /** New accounts are "<name>.<parent>"; the parent runs linkdrop, which creates them. Default "localnet". */
   parentAccountId?: string;
+  /** The parent's expected code hash (the pinned linkdrop's); without it any contract will do. */
+  parentCodeHash?: string;
   /** The faucet's own account, which signs and pays everything the faucet sends, and its key reference. */
   accountId: string;
   key: string;
@@ -388,10 +390,15 @@ function faucetServer(f: FaucetService, config: FaucetConfig): http.Server {
   return server;
 }
 
-/** Checks the chain side: the parent runs a contract (linkdrop), the faucet's account exists. */
-async function checkAccounts(conn: NearConnection, parent: string, funder: string): Promise<void> {
+/** Checks the chain side: the parent runs linkdrop (its pinned code, when known), the faucet's account exists. */
+async function checkAccounts(conn: NearConnection, parent: string, funder: string, codeHash?: string): Promise<void> {
   const p = await viewAccount(conn, parent);
   if (!p) throw new OpsError("ACCOUNT_NOT_FOUND", `faucet parent ${parent} does not exist`);
+  if (codeHash !== undefined && p.codeHash !== codeHash && p.codeHash !== EMPTY_CODE_HASH)
+    throw new OpsError(
+      "CHECK_FAILED",
+      `faucet parent ${parent} runs code ${p.codeHash}, not the pinned linkdrop ${codeHash}`,
+    );
   if (p.codeHash === EMPTY_CODE_HASH)
     throw new OpsError(
       "CHECK_FAILED",
@@ -418,7 +425,7 @@ export async function startFaucet(
   const rpcUrl = config.rpcUrl ?? LOCAL_RPC_URL;
   const conn =
     deps.connection ?? (await connect(rpcUrl, { ...deps.connectOptions, expectChainId: config.chainId, log }));
-  await checkAccounts(conn, limits.parent, funder.accountId);
+  await checkAccounts(conn, limits.parent, funder.accountId, config.parentCodeHash);
   const ledger = FaucetLedger.open(config.ledgerFile, now);
   const f: FaucetService = { conn, limits, funder, ledger, queue: boundedQueue(limits.queueLength), now, log };
   for (const g of ledger.pending()) log(`faucet: settling ${g.id} from before the restart: ${await settle(f, g)}`);

@@ -95,6 +95,7 @@ test("the faucet starts after the contracts with its own account and key only (n
     chainId: "mpc-localnet",
     listen: { host: "0.0.0.0", port: 3031 },
     parentAccountId: "localnet",
+    parentCodeHash: codeHashOf(contractWasm("linkdrop")),
     accountId: "faucet.localnet",
     key: "ssm:/near-localnet/faucet-key",
     initialBalance: "10 NEAR",

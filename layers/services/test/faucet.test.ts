@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { KeyPair } from "near-api-js";
-import { FakeNearcore } from "../../../test/support/fake-nearcore.js";
+import { FakeNearcore, codeHashOf } from "../../../test/support/fake-nearcore.js";
+import { contractWasm } from "../../../test/support/contracts.js";
 import { reservedAccountNames } from "../../accounts.js";
 import { startTestFaucet } from "../../../test/support/faucet.js";
 import { layer2Chain } from "../../../test/support/layer2.js";
@@ -269,7 +270,7 @@ describe("routes and health", () => {
     });
   });
 
-  it("refuses to start without linkdrop on the parent, or signing as the parent itself", async () => {
+  it("refuses to start without linkdrop on the parent, with other code there, or signing as the parent itself", async () => {
     const bare = await FakeNearcore.start({ chainId: "localnet" });
     try {
       bare.addAccount("localnet");
@@ -278,6 +279,13 @@ describe("routes and health", () => {
       const config = { rpcUrl: bare.url, accountId: "faucet.localnet", key: "env:OWN", listen: { port: 0 } };
       await expect(startFaucet(config, { keys })).rejects.toThrow(
         "faucet parent localnet runs no contract: it needs linkdrop to create accounts",
+      );
+      bare.addAccount("other", { code: contractWasm("whitelist") });
+      const linkdrop = codeHashOf(contractWasm("linkdrop"));
+      await expect(
+        startFaucet({ ...config, parentAccountId: "other", parentCodeHash: linkdrop }, { keys }),
+      ).rejects.toThrow(
+        `faucet parent other runs code ${codeHashOf(contractWasm("whitelist"))}, not the pinned linkdrop ${linkdrop}`,
       );
       await expect(startFaucet({ ...config, accountId: "localnet" }, { keys })).rejects.toThrow(
         "the faucet must not sign as the parent localnet: give it its own account",
