@@ -73,7 +73,8 @@ export function clientConfig(stack: string, outputs: StackOutputs, tunnel?: Tunn
     rpcUrl: tunnel ? tunnel.rpcUrl : base.rpcUrl,
     ...(faucet ? { faucetUrl: sponsorUrl(faucet) } : {}),
     rootAccountId: root,
-    // The root account is the network's top-level account, as `near` is mainnet's and `testnet` testnet's.
+    // The root account is the network's top-level account, as `near` is mainnet's and `testnet` testnet's,
+    // and like them it runs linkdrop (Layer 2), which near-cli-rs's fund-myself calls.
     linkdropAccountId: root,
     stakingPoolsFactoryAccountId: `poolv1.${root}`,
     ...(outputs.mpc?.contractId ? { mpcContractId: outputs.mpc.contractId } : {}),

@@ -81,6 +81,19 @@ describe("ops fund operation", () => {
     expect(chain.account("carol.localnet")).toMatchObject({ amount: 10n * NEAR, publicKeys: [key] });
   });
 
+  it("a repeated requestId is paid once: the second run reports the first payment as replayed", async () => {
+    const first = await op("fund", { port, accountId: "bob.localnet", amount: "3 NEAR", requestId: "job-42" });
+    const again = await op("fund", { port, accountId: "bob.localnet", amount: "3 NEAR", requestId: "job-42" });
+    expect(again.code).toBe(0);
+    expect(again.lines.at(-1).result).toEqual({ ...first.lines.at(-1).result, replayed: true });
+    expect(chain.account("bob.localnet")!.amount).toBe(4n * NEAR);
+    const bad = await op("fund", { port, accountId: "bob.localnet", requestId: "no spaces" });
+    expect(bad.lines.at(-1).error).toEqual({
+      code: "INVALID_INPUT",
+      message: "payload.requestId must be 1 to 64 letters, digits, _ . : or -",
+    });
+  });
+
   it("maps the faucet's refusals to codes with its own text: limit 429, unknown 404, exists 409, rejected 400", async () => {
     expect((await op("fund", { port, accountId: "bob.localnet", amount: "20 NEAR" })).code).toBe(0);
     const limit = await op("fund", { port, accountId: "bob.localnet", amount: "10 NEAR" });

@@ -14,9 +14,10 @@ import { SsmOperation } from "../../platform/ssm/operation.js";
 import { LOCAL_RPC_URL } from "../../platform/near/ports.js";
 import { destinationChain } from "./evm/resources.js";
 import type { EvmExport } from "./evm/outputs.js";
+import { faucetLimitSettings } from "./config.js";
 
-/** What a new account gets from the faucet when near-cli-rs asks for one. */
-const FAUCET_INITIAL_BALANCE = "10 NEAR";
+/** The faucet's ledger in its container: run-op.sh mounts the base data volume's /srv/near/faucet there. */
+const FAUCET_LEDGER_FILE = "/var/lib/near-faucet/ledger.json";
 
 export interface NearServicesArgs {
   config: LocalnetConfig;
@@ -55,8 +56,9 @@ export class NearServices extends pulumi.ComponentResource {
       p,
     );
 
-    // The operations on the base instance sign as the faucet account (top-ups); the root key
-    // (contract accounts, the faucet's new accounts) is readable by the base host from Layer 1.
+    // The operations on the base instance sign as the faucet account (everything the faucet sends); the
+    // root key (contract accounts, linkdrop on the root, the faucet account's funding) is readable by
+    // the base host from Layer 1.
     const access = new aws.iam.RolePolicy(
       "base-services-access",
       {
@@ -100,6 +102,11 @@ export class NearServices extends pulumi.ComponentResource {
       awsProfile: cfg.awsProfile,
     };
 
+    // accountId -> the pinned code hash it must run (linkdrop's on the root)
+    const expected = Object.fromEntries(
+      coreContractsExpectations({ rootAccountId: root }).map((c) => [c.accountId, c.codeHash]),
+    );
+
     const contracts = new SsmOperation(
       "core-contracts",
       {
@@ -132,30 +139,31 @@ export class NearServices extends pulumi.ComponentResource {
       {
         ...channel,
         operation: "faucet-start",
-        payload: pulumi.all([rootKeyRef, faucetKeyRef]).apply(([rootKey, faucetRef]) => ({
+        // A destroyed layer leaves no faucet paying out of an account nobody manages any more.
+        deleteOperation: "faucet-stop",
+        payload: faucetKeyRef.apply((faucetRef) => ({
           rpcUrl: LOCAL_RPC_URL,
           chainId: cfg.base.chainId,
           listen: { host: "0.0.0.0", port: cfg.services.faucetPort },
-          // Only the parent can create "<name>.<parent>"; top-ups come from the faucet's own account.
+          // The root runs linkdrop, so the faucet creates "<name>.<root>" with its own account and
+          // funds: the root key stays with the core-contracts operation.
           parentAccountId: root,
-          parentKey: rootKey,
+          parentCodeHash: expected[root],
           reservedNames: reservedAccountNames(
-            coreContractsExpectations({ rootAccountId: root }).map((c) => c.accountId.slice(0, -(root.length + 1))),
+            coreContractsExpectations({ rootAccountId: root })
+              .filter((c) => c.accountId !== root)
+              .map((c) => c.accountId.slice(0, -(root.length + 1))),
           ),
-          funderAccountId: faucetAccountId,
-          funderKey: faucetRef,
-          initialBalance: FAUCET_INITIAL_BALANCE,
-          maxPerRequest: `${cfg.services.faucetMaxPerRequestNear} NEAR`,
-          maxPerAccount: `${cfg.services.faucetMaxPerAccountNear} NEAR`,
+          accountId: faucetAccountId,
+          key: faucetRef,
+          ...faucetLimitSettings(cfg.services),
+          ledgerFile: FAUCET_LEDGER_FILE,
         })),
         timeoutSeconds: 300,
       },
       { ...p, dependsOn: [contracts] },
     );
 
-    const expected = Object.fromEntries(
-      coreContractsExpectations({ rootAccountId: root }).map((c) => [c.accountId, c.codeHash]),
-    );
     this.contracts = contracts.result.apply((r) => (r === undefined ? undefined : expected));
     this.transactions = contracts.result.apply((r) =>
       Number((r as { transactions?: unknown } | undefined)?.transactions ?? 0),

@@ -501,3 +501,73 @@ describe("what would fail later on an instance fails here", () => {
     for (const key of read) expect({ key, documented: documented.has(key) }).toEqual({ key, documented: true });
   });
 });
+
+describe("the faucet's limits", () => {
+  const faucet = (values: Record<string, unknown>) =>
+    loadConfig(getter({ ...minimal, ...values }), "localnet").services;
+
+  test("defaults: 1000 NEAR an hour in all, 200 per client, 16 queued, 64 connections, 10 s / 30 s to send a request", () => {
+    const { evm: _evm, ...faucetKeys } = faucet({});
+    expect(faucetKeys).toEqual({
+      faucetPort: 3031,
+      faucetBalanceNear: "100000",
+      faucetMaxPerRequestNear: "100",
+      faucetMaxPerAccountNear: "1000",
+      faucetNearPerHourNear: "1000",
+      faucetClientNearPerHourNear: "200",
+      faucetQueueLength: 16,
+      faucetMaxConnections: 64,
+      faucetHeadersTimeoutSeconds: 10,
+      faucetRequestTimeoutSeconds: 30,
+    });
+  });
+
+  test("each key can be set", () => {
+    expect(
+      faucet({
+        "near-localnet:faucetNearPerHour": "5000",
+        "near-localnet:faucetClientNearPerHour": "500",
+        "near-localnet:faucetQueueLength": 4,
+        "near-localnet:faucetMaxConnections": "8",
+        "near-localnet:faucetHeadersTimeoutSeconds": 5,
+        "near-localnet:faucetRequestTimeoutSeconds": 5,
+      }),
+    ).toMatchObject({
+      faucetNearPerHourNear: "5000",
+      faucetClientNearPerHourNear: "500",
+      faucetQueueLength: 4,
+      faucetMaxConnections: 8,
+      faucetHeadersTimeoutSeconds: 5,
+      faucetRequestTimeoutSeconds: 5,
+    });
+  });
+
+  test.each([
+    [
+      { "near-localnet:faucetQueueLength": 0 },
+      "near-localnet:faucetQueueLength = 0: must be a whole number from 1 to 1000. Fix: pulumi config set near-localnet:faucetQueueLength 16 --stack localnet",
+    ],
+    [
+      { "near-localnet:faucetMaxConnections": "lots" },
+      'near-localnet:faucetMaxConnections = "lots": must be a whole number from 1 to 10000. Fix: pulumi config set near-localnet:faucetMaxConnections 64 --stack localnet',
+    ],
+    [
+      { "near-localnet:faucetClientNearPerHour": "50" },
+      'near-localnet:faucetClientNearPerHour = "50": must be at least near-localnet:faucetMaxPerRequest (100). Fix: pulumi config set near-localnet:faucetClientNearPerHour 100 --stack localnet',
+    ],
+    [
+      { "near-localnet:faucetNearPerHour": "150" },
+      'near-localnet:faucetNearPerHour = "150": must be at least near-localnet:faucetClientNearPerHour (200). Fix: pulumi config set near-localnet:faucetNearPerHour 200 --stack localnet',
+    ],
+    [
+      { "near-localnet:faucetMaxPerRequest": "5" },
+      'near-localnet:faucetMaxPerRequest = "5": must be at least a new account\'s 10 NEAR. Fix: pulumi config set near-localnet:faucetMaxPerRequest 100 --stack localnet',
+    ],
+    [
+      { "near-localnet:faucetHeadersTimeoutSeconds": 60 },
+      "near-localnet:faucetHeadersTimeoutSeconds = 60: must be at most near-localnet:faucetRequestTimeoutSeconds (30). Fix: pulumi config set near-localnet:faucetHeadersTimeoutSeconds 30 --stack localnet",
+    ],
+  ])("refuses %j naming the key and the fix", (values, problem) => {
+    expect(problems({ ...minimal, ...values })).toContain(problem);
+  });
+});

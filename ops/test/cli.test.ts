@@ -9,6 +9,7 @@ import { buildOpsBundle, type BuiltBundle } from "../build.js";
 import { run } from "../main.js";
 import { FakeNearcore } from "../../test/support/fake-nearcore.js";
 import { CoreContractFiles } from "../../test/support/core-contract-files.js";
+import { layer2Chain } from "../../test/support/layer2.js";
 
 const NEAR = 10n ** 24n;
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64");
@@ -224,17 +225,26 @@ describe("the bundle", () => {
 
 describe("run (in process)", () => {
   it("faucet: a listening step line, then a result line when stopped", async () => {
-    const chain = await FakeNearcore.start();
-    const root = chain.addAccount("localnet", { amount: 1000n * NEAR });
+    // the chain as Layer 2 leaves it: linkdrop on the root, the faucet's own funded account
+    const l2 = await layer2Chain();
+    const chain = l2.chain;
     let stop!: () => void;
     const stopSignal = new Promise<void>((r) => (stop = r));
     const out: string[] = [];
     const running = run(
-      ["faucet", b64({ rpcUrl: chain.url, parentKey: "env:ROOT_KEY", listen: { host: "127.0.0.1", port: 0 } })],
+      [
+        "faucet",
+        b64({
+          rpcUrl: chain.url,
+          accountId: "faucet.localnet",
+          key: "env:FAUCET_KEY",
+          listen: { host: "127.0.0.1", port: 0 },
+        }),
+      ],
       {
         stdout: (l) => out.push(l),
         stderr: () => {},
-        keyClients: { env: { ROOT_KEY: root.toString() } },
+        keyClients: { env: { FAUCET_KEY: l2.faucet.toString() } },
         stopSignal,
       },
     );

@@ -13,9 +13,9 @@ import {
   baseDecode,
   baseEncode,
   createTransaction,
+  SignedTransaction,
   type Action,
   type KeyPair,
-  type SignedTransaction,
 } from "near-api-js";
 import {
   AccessKeyDoesNotExistError,
@@ -382,6 +382,19 @@ async function waitForFinal(
   }
 }
 
+/**
+ * The final outcome of a transaction signed earlier (base64 of its borsh bytes, as a caller of
+ * `beforeSend` may have recorded it): its status when the chain knows it, else the same bytes
+ * broadcast again, which can execute at most once. Throws TIMEOUT when no answer comes within
+ * conn.txTimeoutMs, and what the chain said when it refuses the bytes (e.g. an expired transaction).
+ */
+export async function settleTransaction(conn: NearConnection, signedBase64: string): Promise<TxResult> {
+  const signed = SignedTransaction.decode(Buffer.from(signedBase64, "base64"));
+  const txHash = baseEncode(sha256(signed.transaction.encode()));
+  const outcome = await waitForFinal(conn, txHash, signed.transaction.signerId, signed);
+  return checkOutcome(outcome, txHash);
+}
+
 function describeActions(list: Action[]): string {
   return list
     .map((a) => {
@@ -401,7 +414,11 @@ export async function sendTransaction(
   signer: Signer,
   receiverId: string,
   list: Action[],
-  opts: { nonceRetries?: number } = {},
+  opts: {
+    nonceRetries?: number;
+    /** Called with each signed transaction before it is broadcast (a caller that must survive a crash records it). */
+    beforeSend?: (txHash: string, signed: SignedTransaction) => void | Promise<void>;
+  } = {},
 ): Promise<TxResult> {
   const pk = signer.keyPair.getPublicKey();
   const pkStr = pk.toString();
@@ -428,6 +445,7 @@ export async function sendTransaction(
     const txHash = baseEncode(hashBytes);
     conn.log(`${signer.accountId} -> ${receiverId}: ${describeActions(list)} (tx ${txHash}, nonce ${nonce})`);
     conn.nonces.set(nonceKey, nonce);
+    await opts.beforeSend?.(txHash, signedTransaction);
     let outcome: Record<string, any>;
     try {
       outcome = (await conn.provider.sendTransactionUntil(signedTransaction, "FINAL")) as Record<string, any>;

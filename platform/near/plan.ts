@@ -17,13 +17,14 @@
 //       "expect": { ... same shape ... } }
 //   ]
 // }
-// Each step emits one line {"event":"step","index":i,"kind":...,"action":"created|unchanged|deployed|
-// initialised|called|skipped",...}; a re-run against a chain in the wanted state sends nothing.
+// Each step emits one line {"event":"step","index":i,"kind":...,"action":"created|unchanged|topped-up|
+// deployed|initialised|called|skipped",...}; a re-run against a chain in the wanted state sends nothing.
 import { isValidAccountId } from "./account-id.js";
 import { OpsError } from "./errors.js";
 import type { KeyResolver } from "./keys.js";
 import { LOCAL_RPC_URL } from "./ports.js";
 import { sleep } from "../time.js";
+import { actions } from "near-api-js";
 import {
   TGAS,
   callMethod,
@@ -31,6 +32,7 @@ import {
   connect,
   deployContract,
   ensureAccount,
+  sendTransaction,
   toYocto,
   viewAccount,
   type ConnectOptions,
@@ -49,6 +51,8 @@ export interface AccountStep {
   publicKey?: string;
   /** The key is a function-call key for this contract (any method, no allowance limit), not full access. */
   functionCallOn?: string;
+  /** An existing account holding less than `balance` gets the difference from the creator. */
+  topUp?: boolean;
 }
 export interface DeployStep {
   kind: "deploy";
@@ -139,6 +143,7 @@ export function validatePlan(input: unknown): Plan {
       needAccount(s.creator, "creator");
       needKey(s.creator, "creator");
       amount(s.balance, `${at}.balance`);
+      if (s.topUp !== undefined && typeof s.topUp !== "boolean") bad(`${at}.topUp`, "must be true or false");
     } else if (s.kind === "deploy") {
       needAccount(s.accountId, "accountId");
       if (
@@ -174,6 +179,28 @@ export function validatePlan(input: unknown): Plan {
     }
   });
   return plan;
+}
+
+/** An account step: ensureAccount, then the top-up to `balance` when the step asks for one. */
+async function ensureAccountStep(
+  conn: NearConnection,
+  step: AccountStep,
+  p: { publicKey: string; creator: Signer },
+): Promise<{ action: string; txHash?: string; balance: string }> {
+  const balance = toYocto(step.balance);
+  const r = await ensureAccount(conn, {
+    accountId: step.accountId,
+    publicKey: p.publicKey,
+    balance,
+    creator: p.creator,
+    ...(step.functionCallOn ? { functionCallOn: step.functionCallOn } : {}),
+  });
+  const held = BigInt(r.balance);
+  if (r.action !== "unchanged" || !step.topUp || held >= balance)
+    return { action: r.action, txHash: r.txHash, balance: r.balance };
+  const t = await sendTransaction(conn, p.creator, step.accountId, [actions.transfer(balance - held)]);
+  const after = await viewAccount(conn, step.accountId);
+  return { action: "topped-up", txHash: t.txHash, balance: (after?.amount ?? balance).toString() };
 }
 
 export interface ApplyDeps {
@@ -215,22 +242,11 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
     let line: StepLine;
     try {
       if (step.kind === "account") {
-        const r = await ensureAccount(conn, {
-          accountId: step.accountId,
+        const r = await ensureAccountStep(conn, step, {
           publicKey: await publicKeyFor(step.accountId, step.publicKey, step.creator),
-          balance: toYocto(step.balance),
           creator: await signer(step.creator),
-          ...(step.functionCallOn ? { functionCallOn: step.functionCallOn } : {}),
         });
-        line = {
-          event: "step",
-          index,
-          kind: "account",
-          target: step.accountId,
-          action: r.action,
-          txHash: r.txHash,
-          balance: r.balance,
-        };
+        line = { event: "step", index, kind: "account", target: step.accountId, ...r };
       } else if (step.kind === "deploy") {
         const r = await deployContract(conn, {
           accountId: step.accountId,
@@ -302,36 +318,56 @@ export async function apply(input: unknown, deps: ApplyDeps): Promise<ApplyResul
 
 /** near/core-contracts commit the Layer 2 wasm is pinned to: its prebuilt `<contract>/res/*.wasm`. */
 export const CORE_CONTRACTS_COMMIT = "1c58c1f54121c3344750db636d4946d5edfb7267";
+/** near/near-linkdrop: its last commit that carries a build (`res/linkdrop.wasm`, near-sdk 5.17). */
+const LINKDROP_COMMIT = "c91581ec860bbfb70eee394d793233e8a1947825";
 
+/**
+ * The pinned wasm Layer 2 deploys: upstream repository, commit, path, size and sha256. Each runs on
+ * `<key>.<root>`, except linkdrop, which runs on the root account itself (as testnet's `testnet`
+ * does), so that anyone can create `<name>.<root>` through its `create_account`.
+ */
 export const CORE_CONTRACTS = {
   wrap: {
+    repo: "near/core-contracts",
+    commit: CORE_CONTRACTS_COMMIT,
     path: "w-near/res/w_near.wasm",
     size: 185251,
     sha256: "bf42d41cfe1ee902c117f198f39456c7c5aec37969ee0fd52057cee52a357f55",
   },
   whitelist: {
+    repo: "near/core-contracts",
+    commit: CORE_CONTRACTS_COMMIT,
     path: "whitelist/res/whitelist.wasm",
     size: 125918,
     sha256: "847299b110d4e4d7b71911b3f4d70d523ce2c267785857244ebf6cdac27cbd2c",
   },
   poolv1: {
+    repo: "near/core-contracts",
+    commit: CORE_CONTRACTS_COMMIT,
     path: "staking-pool-factory/res/staking_pool_factory.wasm",
     size: 442301,
     sha256: "9e148269936cdb86e10908098f6b4a6f777a17c1a7481ebf3a545e03d09da18c",
   },
+  linkdrop: {
+    repo: "near/near-linkdrop",
+    commit: LINKDROP_COMMIT,
+    path: "res/linkdrop.wasm",
+    size: 140676,
+    sha256: "cb3bf3e84aedb784f2a3d300a88f26366c9d97fcf2abdca1dda0cd89a8762912",
+  },
 } as const;
 
-function coreContractUrl(path: string, commit = CORE_CONTRACTS_COMMIT): string {
-  return `https://raw.githubusercontent.com/near/core-contracts/${commit}/${path}`;
-}
+export type CoreContract = keyof typeof CORE_CONTRACTS;
 
 /** Where a pinned core contract is fetched from, with its size and sha256. */
-export function coreContractSource(k: keyof typeof CORE_CONTRACTS): WasmSource {
-  return {
-    url: coreContractUrl(CORE_CONTRACTS[k].path),
-    sha256: CORE_CONTRACTS[k].sha256,
-    size: CORE_CONTRACTS[k].size,
-  };
+export function coreContractSource(k: CoreContract): WasmSource {
+  const { repo, commit, path, sha256, size } = CORE_CONTRACTS[k];
+  return { url: `https://raw.githubusercontent.com/${repo}/${commit}/${path}`, sha256, size };
+}
+
+/** The account a core contract runs on: the root for linkdrop, `<key>.<root>` for the others. */
+function coreContractAccount(k: CoreContract, root: string): string {
+  return k === "linkdrop" ? root : `${k}.${root}`;
 }
 
 export interface CoreContractsPlanOptions {
@@ -343,7 +379,7 @@ export interface CoreContractsPlanOptions {
   rpcUrl?: string;
   wasmCacheDir?: string;
   /** Overrides of the pinned wasm sources (mirrors, tests). */
-  wasm?: Partial<Record<keyof typeof CORE_CONTRACTS, WasmSource>>;
+  wasm?: Partial<Record<CoreContract, WasmSource>>;
   balances?: { whitelist?: string; poolv1?: string; wrap?: string };
   /** The faucet's account; false leaves it out. */
   faucet?: false | { accountId?: string; balance?: string; key?: KeyRef; publicKey?: string };
@@ -366,7 +402,7 @@ const CORE_CONTRACT_BALANCES = {
 export function coreContractsPlan(opts: CoreContractsPlanOptions = {}): Plan {
   const root = opts.rootAccountId ?? "localnet";
   const ids = { whitelist: `whitelist.${root}`, poolv1: `poolv1.${root}`, wrap: `wrap.${root}` };
-  const src = (k: keyof typeof CORE_CONTRACTS): WasmSource => opts.wasm?.[k] ?? coreContractSource(k);
+  const src = (k: CoreContract): WasmSource => opts.wasm?.[k] ?? coreContractSource(k);
   const balance = (k: keyof typeof CORE_CONTRACT_BALANCES) => opts.balances?.[k] ?? CORE_CONTRACT_BALANCES[k];
   const keys: Record<string, KeyRef> = { [root]: opts.rootKey ?? "ssm:/near-localnet/localnet-account-key" };
   // the whitelist's view is is_factory_whitelisted (near/core-contracts whitelist/src/lib.rs)
@@ -405,12 +441,22 @@ export function coreContractsPlan(opts: CoreContractsPlanOptions = {}): Plan {
       unless: isFactory,
       expect: isFactory,
     },
+    // The root account (created in genesis without code) runs linkdrop, initialised by its `new`
+    // (near/near-linkdrop src/lib.rs: PanicOnDefault, so every other method needs that state).
+    { kind: "deploy", accountId: root, wasm: src("linkdrop"), init: { method: "new", args: {} } },
   ];
   if (opts.faucet !== false) {
     const f = opts.faucet ?? {};
     const accountId = f.accountId ?? `faucet.${root}`;
     if (f.key) keys[accountId] = f.key;
-    const step: AccountStep = { kind: "account", accountId, creator: root, balance: f.balance ?? "1000 NEAR" };
+    // Funded once by the root, and topped up to its balance whenever the plan runs again.
+    const step: AccountStep = {
+      kind: "account",
+      accountId,
+      creator: root,
+      balance: f.balance ?? "1000 NEAR",
+      topUp: true,
+    };
     if (f.publicKey) step.publicKey = f.publicKey;
     steps.push(step);
   }
@@ -424,8 +470,8 @@ export function coreContractsPlan(opts: CoreContractsPlanOptions = {}): Plan {
 /** The accounts and code hashes Layer 2 should leave behind (for `check` and Pulumi outputs). */
 export function coreContractsExpectations(opts: Pick<CoreContractsPlanOptions, "rootAccountId" | "wasm"> = {}) {
   const root = opts.rootAccountId ?? "localnet";
-  return (Object.keys(CORE_CONTRACTS) as (keyof typeof CORE_CONTRACTS)[]).map((k) => ({
-    accountId: `${k}.${root}`,
+  return (Object.keys(CORE_CONTRACTS) as CoreContract[]).map((k) => ({
+    accountId: coreContractAccount(k, root),
     codeHash: codeHashFromSha256(opts.wasm?.[k]?.sha256 ?? CORE_CONTRACTS[k].sha256),
   }));
 }

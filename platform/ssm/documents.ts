@@ -104,7 +104,7 @@ const RUN_OP_PARAMETERS: ScriptParameter[] = [
     env: "OPERATION",
     spec: {
       type: "String",
-      description: `Ops bundle operation, or "faucet-start" to (re)start the detached faucet container.`,
+      description: `Ops bundle operation, or "faucet-start" / "faucet-stop" to (re)start / remove the detached faucet container.`,
       allowedPattern: OPERATION_PATTERN,
       interpolationType: "ENV_VAR",
     },

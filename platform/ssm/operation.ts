@@ -2,7 +2,7 @@
 // as a Pulumi step. It wraps one @pulumi/command local.Command that runs automation/ssm-run.ts
 // (which sends the command, waits with a bound and a visible progress line, and fails the step
 // with exit code and stderr on failure). It runs on create, again on any input change (the
-// bundle checksum, the payload, the version ...), and does nothing on delete.
+// bundle checksum, the payload, the version ...), and on delete only `deleteOperation`, if any.
 //
 // No secret goes through here: the payload names keys by reference ("ssm:<parameter>",
 // "secretsmanager:<id>") and the operation reads them on the instance. The environment of the
@@ -27,6 +27,13 @@ export interface SsmOperationArgs {
   documentName: pulumi.Input<string>;
   /** Operation of the ops bundle (^[a-z][a-z0-9-]{0,63}$), or "faucet-start". */
   operation: string;
+  /**
+   * Run when the step is deleted (a destroy, or the old step of a replacement), with the step's last
+   * settings (its payload and bundle), e.g. "faucet-stop". Best effort: an instance that is gone (a
+   * replaced host) cannot run it and must not block the deletion, so a failure is reported on stderr
+   * and the deletion goes on.
+   */
+  deleteOperation?: string;
   /** The operation's JSON payload. Never a key: name keys by reference ("ssm:...", "secretsmanager:..."). */
   payload: pulumi.Input<Record<string, unknown>>;
   /** The ops bundle object and its sha256 (a new checksum re-runs the operation). */
@@ -53,6 +60,16 @@ export interface SsmOperationArgs {
   awsProfile?: string;
 }
 
+/** Bound on waiting for the instance on delete, seconds: a replaced host never comes back online. */
+const DELETE_ONLINE_TIMEOUT_SECONDS = 30;
+
+/** The local command of `deleteOperation`: the same ssm-run with the operation swapped, never failing the deletion. */
+function deleteCommand(operation: string): string {
+  const env = `${SSM_RUN_ENV.operation}=${operation} ${SSM_RUN_ENV.onlineTimeoutSeconds}=${DELETE_ONLINE_TIMEOUT_SECONDS}`;
+  const warn = `echo "[ssm-run] ${operation} did not complete (see above); the deletion goes on" >&2`;
+  return `${env} ${SSM_RUN_COMMAND} || ${warn}`;
+}
+
 function isPlainJson(value: unknown): boolean {
   if (pulumi.Output.isInstance(value) || value instanceof Promise) return false;
   if (Array.isArray(value)) return value.every(isPlainJson);
@@ -74,6 +91,7 @@ export class SsmOperation<T extends Record<string, unknown> = Record<string, unk
   constructor(name: string, args: SsmOperationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("near-localnet:index:SsmOperation", name, {}, opts);
     checkParameter("operation", args.operation);
+    if (args.deleteOperation !== undefined) checkParameter("operation", args.deleteOperation);
     const timeoutSeconds = args.timeoutSeconds ?? SSM_RUN_DEFAULTS.timeoutSeconds;
     const onlineTimeoutSeconds = args.onlineTimeoutSeconds ?? SSM_RUN_DEFAULTS.onlineTimeoutSeconds;
     const pollIntervalMs = args.pollIntervalMs ?? SSM_RUN_DEFAULTS.pollIntervalMs;
@@ -110,6 +128,7 @@ export class SsmOperation<T extends Record<string, unknown> = Record<string, unk
       {
         create: SSM_RUN_COMMAND,
         update: SSM_RUN_COMMAND,
+        ...(args.deleteOperation !== undefined ? { delete: deleteCommand(args.deleteOperation) } : {}),
         dir: args.dir,
         environment,
         triggers: [
@@ -123,7 +142,14 @@ export class SsmOperation<T extends Record<string, unknown> = Record<string, unk
         logging: args.logging ?? "stderr",
         addPreviousOutputInEnv: false,
       },
-      { parent: this, customTimeouts: { create: `${stepMinutes}m`, update: `${stepMinutes}m` } },
+      {
+        parent: this,
+        customTimeouts: {
+          create: `${stepMinutes}m`,
+          update: `${stepMinutes}m`,
+          ...(args.deleteOperation !== undefined ? { delete: `${stepMinutes}m` } : {}),
+        },
+      },
     );
 
     this.stdout = this.command.stdout;

@@ -1,8 +1,8 @@
 /**
  * The real contract wasm for tests, byte-identical to the pins the program deploys: the signer
- * (layers/mpc/releases.ts, the default release), w_near / whitelist / staking_pool_factory
- * (platform/near/plan.ts CORE_CONTRACTS), and two test-only pins kept here: staking_pool (what the
- * factory deploys for each pool) and linkdrop.
+ * (layers/mpc/releases.ts, the default release), w_near / whitelist / staking_pool_factory / linkdrop
+ * (platform/near/plan.ts CORE_CONTRACTS), and one test-only pin kept here: staking_pool (what the
+ * factory deploys for each pool).
  *
  *   contractWasm("whitelist")          // Uint8Array, checked against its size and sha256
  *   contractSource("whitelist")        // { url, sha256, size }: the pin
@@ -27,19 +27,11 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..
 const CACHE_DIR = path.join(REPO_ROOT, "node_modules/.cache/near-localnet-contracts");
 
 const RAW = "https://raw.githubusercontent.com";
-const TEST_ONLY: Record<"staking_pool" | "linkdrop", WasmSource> = {
-  // near/core-contracts at the commit the core contracts are pinned to: the pool the factory embeds
-  staking_pool: {
-    url: `${RAW}/near/core-contracts/${CORE_CONTRACTS_COMMIT}/staking-pool/res/staking_pool.wasm`,
-    sha256: "454cf4a54ff49a1b144e2591eb4ec833bf3ab5fa4792128beb6d9d0cc8d76e58",
-    size: 255_556,
-  },
-  // near/near-linkdrop at its last commit that carries a build (near-sdk 5.17)
-  linkdrop: {
-    url: `${RAW}/near/near-linkdrop/c91581ec860bbfb70eee394d793233e8a1947825/res/linkdrop.wasm`,
-    sha256: "cb3bf3e84aedb784f2a3d300a88f26366c9d97fcf2abdca1dda0cd89a8762912",
-    size: 140_676,
-  },
+// near/core-contracts at the commit the core contracts are pinned to: the pool the factory embeds
+const STAKING_POOL: WasmSource = {
+  url: `${RAW}/near/core-contracts/${CORE_CONTRACTS_COMMIT}/staking-pool/res/staking_pool.wasm`,
+  sha256: "454cf4a54ff49a1b144e2591eb4ec833bf3ab5fa4792128beb6d9d0cc8d76e58",
+  size: 255_556,
 };
 
 /** The pin of a contract: its upstream URL, sha256 and size. */
@@ -53,8 +45,10 @@ export function contractSource(name: ContractName): WasmSource {
       return coreContractSource("whitelist");
     case "staking_pool_factory":
       return coreContractSource("poolv1");
+    case "linkdrop":
+      return coreContractSource("linkdrop");
     default:
-      return TEST_ONLY[name];
+      return STAKING_POOL;
   }
 }
 

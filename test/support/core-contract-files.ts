@@ -1,5 +1,5 @@
 /**
- * The real Layer 2 contracts (w_near, whitelist, staking_pool_factory) served from a loopback HTTP
+ * The real Layer 2 contracts (w_near, whitelist, staking_pool_factory, linkdrop) served from a loopback HTTP
  * server at the paths of their pinned upstream URLs, so that a plan deploys them through the
  * toolkit's download-and-checksum path without the network.
  *
@@ -9,15 +9,15 @@
  *   files.hits("whitelist"); await files.close();
  */
 import type { WasmSource } from "../../platform/near/client.js";
-import { coreContractSource, type CORE_CONTRACTS } from "../../platform/near/plan.js";
+import { coreContractSource, type CoreContract } from "../../platform/near/plan.js";
 import { contractWasm, type ContractName } from "./contracts.js";
 import { StaticServer } from "./static-server.js";
 
-type CoreContract = keyof typeof CORE_CONTRACTS;
 const NAMES: Record<CoreContract, ContractName> = {
   wrap: "w_near",
   whitelist: "whitelist",
   poolv1: "staking_pool_factory",
+  linkdrop: "linkdrop",
 };
 
 export class CoreContractFiles {

@@ -1,8 +1,8 @@
 /**
  * A fake chain as Layer 2 leaves it: the root account "localnet", then the Layer 2 plan
  * (platform/near/plan.ts coreContractsPlan, with the faucet account and key references
- * layers/services/component.ts passes) applied on the real whitelist, staking pool factory and
- * w_near wasm. Applying costs about a second under jest: it runs once per test file and each call
+ * layers/services/component.ts passes) applied on the real whitelist, staking pool factory, w_near
+ * and linkdrop (on the root) wasm. Applying costs about a second under jest: it runs once per test file and each call
  * gets a copy of the resulting chain.
  *
  *   const l2 = await layer2Chain();
@@ -17,7 +17,7 @@ import { FakeNearcore, type ChainSnapshot } from "./fake-nearcore.js";
 import { FakeKeys } from "./ops.js";
 
 /** The key references the program renders for Layer 2 (layers/services/component.ts). */
-export const ROOT_KEY_REF = "ssm:/near-localnet/localnet-account-key";
+const ROOT_KEY_REF = "ssm:/near-localnet/localnet-account-key";
 export const FAUCET_KEY_REF = "ssm:/near-localnet/faucet-key";
 export const FAUCET_ACCOUNT = "faucet.localnet";
 
@@ -43,7 +43,12 @@ async function build(): Promise<{ snapshot: ChainSnapshot; root: KeyPair; faucet
       rootKey: ROOT_KEY_REF,
       chainId: "localnet",
       rpcUrl: chain.url,
-      wasm: { whitelist: files.source("whitelist"), poolv1: files.source("poolv1"), wrap: files.source("wrap") },
+      wasm: {
+        whitelist: files.source("whitelist"),
+        poolv1: files.source("poolv1"),
+        wrap: files.source("wrap"),
+        linkdrop: files.source("linkdrop"),
+      },
       // the services layer's defaults: 100 000 NEAR for the faucet (layers/services/config.ts)
       faucet: {
         accountId: FAUCET_ACCOUNT,

@@ -3,10 +3,12 @@
 // network, so the faucet is reached on 127.0.0.1:<port>; no key is involved (the faucet holds its
 // own keys).
 //
-// Payload: {"port": 3031, "accountId": "alice.localnet", "amount": "5 NEAR"}      POST /fund
+// Payload: {"port": 3031, "accountId": "alice.localnet", "amount": "5 NEAR", "requestId": "..."}  POST /fund
 //          {"port": 3031, "accountId": "alice.localnet", "publicKey": "ed25519:..."}  POST /account
 //   amount is optional ("<n> NEAR" or yoctoNEAR digits; the faucet's default otherwise) and not
-//   accepted with publicKey (the faucet creates accounts with its fixed initial balance).
+//   accepted with publicKey (the faucet creates accounts with its fixed initial balance). requestId
+//   (optional, /fund only): a repeat of the same request is paid once (the faucet answers it with
+//   the first payment, `replayed`).
 // Result: {"action":"funded"|"created","accountId",...} with the faucet's figures.
 // Errors: the faucet's HTTP status as a code: 429 FAUCET_LIMIT, 404 ACCOUNT_NOT_FOUND,
 // 409 ACCOUNT_EXISTS, 400/413 FAUCET_REJECTED, 503 out of funds INSUFFICIENT_BALANCE, no answer
@@ -17,12 +19,14 @@ import { isValidAccountId } from "../../../platform/near/account-id.js";
 const DEFAULT_FAUCET_PORT = 3031;
 const AMOUNT = /^(\d+(\.\d+)? NEAR|\d+)$/;
 const PUBLIC_KEY = /^ed25519:[1-9A-HJ-NP-Za-km-z]{32,50}$/;
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 interface FundPayload {
   port?: number;
   accountId: string;
   amount?: string;
   publicKey?: string;
+  requestId?: string;
   /** Bound on the faucet's answer, ms (it waits for the transaction). Default 60000. */
   timeoutMs?: number;
 }
@@ -35,6 +39,8 @@ export interface FundResult extends Record<string, unknown> {
   amount?: string;
   totalFunded?: string;
   txHash?: string;
+  /** The faucet had paid this requestId before: this is that payment. */
+  replayed?: boolean;
 }
 
 function bad(message: string): never {
@@ -54,6 +60,10 @@ function validateFundPayload(
   if (p.publicKey !== undefined && (typeof p.publicKey !== "string" || !PUBLIC_KEY.test(p.publicKey))) {
     bad('payload.publicKey must be "ed25519:<base58>" (a public key)');
   }
+  if (p.requestId !== undefined && (typeof p.requestId !== "string" || !REQUEST_ID.test(p.requestId)))
+    bad("payload.requestId must be 1 to 64 letters, digits, _ . : or -");
+  if (p.publicKey !== undefined && p.requestId !== undefined)
+    bad("payload.requestId applies to funding only: an account is created once anyway");
   if (p.publicKey !== undefined && p.amount !== undefined) {
     bad("payload.amount cannot be combined with publicKey: the faucet creates accounts with its fixed initial balance");
   }
@@ -84,7 +94,11 @@ export async function fund(payload: Record<string, unknown>, log: (m: string) =>
   const path = create ? "/account" : "/fund";
   const body = create
     ? { newAccountId: p.accountId, newAccountPublicKey: p.publicKey }
-    : { accountId: p.accountId, ...(p.amount !== undefined ? { amount: p.amount } : {}) };
+    : {
+        accountId: p.accountId,
+        ...(p.amount !== undefined ? { amount: p.amount } : {}),
+        ...(p.requestId !== undefined ? { requestId: p.requestId } : {}),
+      };
   log(`POST ${base}${path} for ${p.accountId}`);
   let res: Response;
   try {
@@ -133,5 +147,6 @@ export async function fund(payload: Record<string, unknown>, log: (m: string) =>
     ...(typeof answer.amount === "string" ? { amount: answer.amount } : {}),
     ...(typeof answer.totalFunded === "string" ? { totalFunded: answer.totalFunded } : {}),
     ...(typeof answer.txHash === "string" ? { txHash: answer.txHash } : {}),
+    ...(answer.replayed === true ? { replayed: true } : {}),
   };
 }

@@ -20,7 +20,7 @@ export const servicesOperations: OperationTable = {
     ctx.emit({ event: "step", action: "listening", url: handle.url });
     await (ctx.stopSignal ?? untilStopped());
     await handle.close();
-    return { stopped: true, funded: Object.fromEntries([...handle.ledger].map(([k, v]) => [k, v.toString()])) };
+    return { stopped: true, funded: Object.fromEntries([...handle.funded()].map(([k, v]) => [k, v.toString()])) };
   },
   fund: async (payload, ctx) => fund(payload, ctx.log),
   ...evmStatusOperations,

@@ -9,6 +9,12 @@ import { FakeNearcore, codeHashOf } from "../../../test/support/fake-nearcore.js
 import { CoreContractFiles } from "../../../test/support/core-contract-files.js";
 import { contractWasm } from "../../../test/support/contracts.js";
 import { FakeKeys } from "../../../test/support/ops.js";
+import { layer2Chain } from "../../../test/support/layer2.js";
+import { startFaucet } from "../ops/faucet.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { KeyPair } from "near-api-js";
 
 let h: Harness;
 let services: NearServices;
@@ -46,8 +52,21 @@ test("core contracts: one apply on the base instance through the run-op document
     ["deploy", "poolv1.localnet", "50 NEAR"],
     ["deploy", "wrap.localnet", "5 NEAR"],
     ["call", "whitelist.localnet", "add_factory"],
+    ["deploy", "localnet", undefined],
     ["account", "faucet.localnet", "100000 NEAR"],
   ]);
+  // linkdrop on the root, from its pin (near/near-linkdrop), deployed and initialised with the root's key
+  expect(plan.steps[4]).toEqual({
+    kind: "deploy",
+    accountId: "localnet",
+    wasm: {
+      url: `https://raw.githubusercontent.com/near/near-linkdrop/c91581ec860bbfb70eee394d793233e8a1947825/${CORE_CONTRACTS.linkdrop.path}`,
+      sha256: "cb3bf3e84aedb784f2a3d300a88f26366c9d97fcf2abdca1dda0cd89a8762912",
+      size: 140676,
+    },
+    init: { method: "new", args: {} },
+  });
+  expect(plan.steps[5]).toMatchObject({ creator: "localnet", topUp: true });
   expect(plan.steps[0].wasm).toEqual({
     url: `https://raw.githubusercontent.com/near/core-contracts/1c58c1f54121c3344750db636d4946d5edfb7267/${CORE_CONTRACTS.whitelist.path}`,
     sha256: "847299b110d4e4d7b71911b3f4d70d523ce2c267785857244ebf6cdac27cbd2c",
@@ -62,29 +81,70 @@ test("core contracts: one apply on the base instance through the run-op document
     args: { factory_account_id: "poolv1.localnet" },
     unless: { method: "is_factory_whitelisted", equals: true },
   });
-  expect(plan.steps[4].publicKey).toMatch(/^ed25519:/);
+  expect(plan.steps[5].publicKey).toMatch(/^ed25519:/);
   expect(JSON.stringify(plan)).not.toMatch(/ed25519:[1-9A-HJ-NP-Za-km-z]{80,}/);
 });
 
-test("the faucet starts after the contracts, with the root as parent and its own account as funder", () => {
+test("the faucet starts after the contracts with its own account and key only (never the root's); destroyed, it stops", () => {
   expect(envOf("faucet").SSM_RUN_OPERATION).toBe("faucet-start");
+  const cmd = h.one("command:local:Command", "faucet-run").inputs as any;
+  expect(cmd.delete).toMatch(/^SSM_RUN_OPERATION=faucet-stop /);
+  expect(JSON.stringify(payloadOf("faucet"))).not.toContain("localnet-account-key");
   expect(payloadOf("faucet")).toEqual({
     rpcUrl: LOCAL_RPC_URL,
     chainId: "mpc-localnet",
     listen: { host: "0.0.0.0", port: 3031 },
     parentAccountId: "localnet",
-    parentKey: "ssm:/near-localnet/localnet-account-key",
-    funderAccountId: "faucet.localnet",
-    funderKey: "ssm:/near-localnet/faucet-key",
+    parentCodeHash: codeHashOf(contractWasm("linkdrop")),
+    accountId: "faucet.localnet",
+    key: "ssm:/near-localnet/faucet-key",
     initialBalance: "10 NEAR",
     maxPerRequest: "100 NEAR",
     maxPerAccount: "1000 NEAR",
+    nearPerHour: "1000 NEAR",
+    clientNearPerHour: "200 NEAR",
+    queueLength: 16,
+    maxConnections: 64,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    // on the base data volume (run-op.sh mounts /srv/near/faucet there)
+    ledgerFile: "/var/lib/near-faucet/ledger.json",
     // the stack's own accounts under the root, which nobody may take first through the faucet
     reservedNames: ["wrap", "whitelist", "poolv1", "faucet", "signer", "mpc-node-*", "sign-tester"],
   });
   // Dependencies on a component expand to its resources: the faucet waits for the apply command.
   const faucet = h.one("near-localnet:index:SsmOperation", "faucet");
   expect(faucet.dependencies).toContain(h.one("command:local:Command", "core-contracts-run").urn);
+});
+
+test("the rendered faucet payload runs as it is on the chain Layer 2 leaves: it creates an account as faucet.localnet", async () => {
+  // only the RPC, the listening address and the ledger's folder move to this machine
+  const l2 = await layer2Chain();
+  const dir = mkdtempSync(path.join(tmpdir(), "faucet-payload-"));
+  const config = {
+    ...payloadOf("faucet"),
+    rpcUrl: l2.chain.url,
+    chainId: "localnet",
+    listen: { host: "127.0.0.1", port: 0 },
+    ledgerFile: path.join(dir, "ledger.json"),
+  };
+  const keys = new FakeKeys({ [config.key]: l2.faucet });
+  const faucet = await startFaucet(config, { keys: keys.resolver(), connectOptions: { pollMs: 10 } });
+  try {
+    const key = KeyPair.fromRandom("ed25519").getPublicKey().toString();
+    const res = await fetch(`${faucet.url}/account`, {
+      method: "POST",
+      body: JSON.stringify({ newAccountId: "dana.localnet", newAccountPublicKey: key }),
+    });
+    expect(res.status).toBe(200);
+    expect(l2.chain.account("dana.localnet")).toMatchObject({ amount: 10n * 10n ** 24n, publicKeys: [key] });
+    expect(l2.chain.appliedTransactions.map((t) => [t.signerId, t.receiverId])).toEqual([
+      ["faucet.localnet", "localnet"],
+    ]);
+  } finally {
+    await faucet.close();
+    await l2.chain.close();
+  }
 });
 
 test("the contracts wait for the whole base layer and the key policy", () => {
@@ -120,6 +180,7 @@ test("outputs: contract ids with pinned code hashes, the faucet URL", async () =
     "whitelist.localnet": expect.any(String),
     "poolv1.localnet": expect.any(String),
     "wrap.localnet": expect.any(String),
+    localnet: codeHashOf(contractWasm("linkdrop")),
   });
   const hashes = await valueOf(services.contracts);
   for (const h of Object.values(hashes ?? {})) expect(h).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
@@ -137,12 +198,12 @@ test("the rendered plan on the real contracts leaves a factory whose pools the w
     for (const step of plan.steps) if (step.wasm) step.wasm.url = files.local(step.wasm.url);
     const keys = new FakeKeys({ [plan.keys.localnet]: root });
     const r = await apply({ ...plan, rpcUrl: chain.url }, { keys: keys.resolver(), emit: () => {} });
-    expect(r.transactions).toBe(5);
+    expect(r.transactions).toBe(6);
     const expected = await valueOf(services.contracts);
     for (const [id, hash] of Object.entries(expected ?? {})) expect(chain.account(id)?.codeHash).toBe(hash);
     expect(chain.account("faucet.localnet")).toMatchObject({
       amount: 100_000n * 10n ** 24n,
-      publicKeys: [plan.steps[4].publicKey],
+      publicKeys: [plan.steps[5].publicKey],
     });
 
     const conn = await connect(chain.url, { pollMs: 10 });

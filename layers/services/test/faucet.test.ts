@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { KeyPair } from "near-api-js";
-import type { FakeNearcore } from "../../../test/support/fake-nearcore.js";
+import { FakeNearcore, codeHashOf } from "../../../test/support/fake-nearcore.js";
+import { contractWasm } from "../../../test/support/contracts.js";
 import { reservedAccountNames } from "../../accounts.js";
 import { startTestFaucet } from "../../../test/support/faucet.js";
 import { layer2Chain } from "../../../test/support/layer2.js";
@@ -35,18 +36,56 @@ afterEach(async () => {
 });
 
 describe("near-cli-rs sponsor-by-faucet-service", () => {
-  it("creates <name>.localnet with the key and the initial balance, answering with the transaction result", async () => {
+  it("creates <name>.localnet through the root's linkdrop, signed and paid by the faucet's own account", async () => {
     const key = newKey();
+    const rootBefore = chain.account("localnet")!.amount;
+    const faucetBefore = chain.account("faucet.localnet")!.amount;
     const r = await post("/account", { newAccountId: "alice.localnet", newAccountPublicKey: key });
     expect(r.status).toBe(200);
-    // what near-cli-rs deserialises: nearcore's final execution outcome plus final_execution_status
-    expect(r.body.status).toEqual({ SuccessValue: "" });
+    // what near-cli-rs deserialises: nearcore's final execution outcome plus final_execution_status;
+    // the value is linkdrop's on_account_created result (base64 of "true")
+    expect(r.body.status).toEqual({ SuccessValue: Buffer.from("true").toString("base64") });
     expect(r.body.final_execution_status).toBe("FINAL");
-    expect(r.body.transaction).toMatchObject({ signer_id: "localnet", receiver_id: "alice.localnet" });
+    expect(r.body.transaction).toMatchObject({ signer_id: "faucet.localnet", receiver_id: "localnet" });
     expect(r.body.transaction_outcome.id).toBe(r.body.transaction.hash);
     expect(r.body.receipts_outcome.length).toBeGreaterThan(0);
-    expect(chain.account("alice.localnet")).toMatchObject({ amount: 10n * NEAR, publicKeys: [key] });
-    expect(faucet.ledger.get("alice.localnet")).toBe(10n * NEAR);
+    expect(chain.account("alice.localnet")).toMatchObject({ amount: 10n * NEAR, publicKeys: [key], storageUsage: 182 });
+    expect(faucet.funded().get("alice.localnet")).toBe(10n * NEAR);
+    // the one transaction: faucet.localnet's own key calls the root's create_account with 10 NEAR
+    const faucetKey = l2.faucet.getPublicKey().toString();
+    expect(chain.appliedTransactions.map((t) => [t.signerId, t.publicKey, t.receiverId, t.actions])).toEqual([
+      ["faucet.localnet", faucetKey, "localnet", ["FunctionCall:create_account"]],
+    ]);
+    // the faucet paid the 10 NEAR (and gas); the root paid nothing (it earns a share of the gas)
+    expect(faucetBefore - chain.account("faucet.localnet")!.amount).toBeGreaterThanOrEqual(10n * NEAR);
+    expect(chain.account("localnet")!.amount).toBeGreaterThanOrEqual(rootBefore);
+  });
+
+  it("no request makes the faucet sign as the root, whatever it asks for", async () => {
+    const rootKey = l2.root.getPublicKey().toString();
+    await post("/account", { newAccountId: "r1.localnet", newAccountPublicKey: newKey() });
+    await post("/account", { newAccountId: "r1.localnet", newAccountPublicKey: newKey() });
+    chain.addAccount("u.localnet", { amount: NEAR });
+    await post("/fund", { accountId: "u.localnet", amount: "2 NEAR" });
+    await post("/fund", { accountId: "localnet", amount: "2 NEAR" });
+    expect(chain.sentTransactions.length).toBeGreaterThanOrEqual(3);
+    for (const t of chain.sentTransactions) {
+      expect([t.signerId, t.publicKey]).toEqual(["faucet.localnet", l2.faucet.getPublicKey().toString()]);
+      expect(t.publicKey).not.toBe(rootKey);
+    }
+  });
+
+  it("an account that linkdrop could not create (it appeared meanwhile) is a 409 and costs the faucet only gas", async () => {
+    // taken between the faucet's check and the receipt: linkdrop's callback refunds the deposit and returns false
+    const unsubscribe = chain.onFunctionCall((e) => {
+      if (e.methodName === "create_account" && !chain.account("late.localnet")) chain.addAccount("late.localnet");
+    });
+    const before = chain.account("faucet.localnet")!.amount;
+    const r = await post("/account", { newAccountId: "late.localnet", newAccountPublicKey: newKey() });
+    unsubscribe();
+    expect(r).toEqual({ status: 409, body: { error: "account late.localnet already exists" } });
+    expect(before - chain.account("faucet.localnet")!.amount).toBeLessThan(NEAR / 10n);
+    expect(faucet.funded().get("late.localnet") ?? 0n).toBe(0n);
   });
 
   it("accepts the request at / too (a faucet URL without a path)", async () => {
@@ -184,7 +223,7 @@ describe("POST /fund", () => {
     const missing = await post("/fund", { accountId: "ghost.localnet", amount: "1 NEAR" });
     expect(missing).toEqual({ status: 404, body: { error: "account ghost.localnet does not exist" } });
     expect(chain.txCount).toBe(0);
-    expect(faucet.ledger.size).toBe(0);
+    expect(faucet.funded().size).toBe(0);
   });
 
   it("does not count a failed transfer against the limit", async () => {
@@ -192,7 +231,7 @@ describe("POST /fund", () => {
     const r = await post("/fund", { accountId: "user.localnet", amount: "5 NEAR" });
     expect(r.status).toBe(502);
     expect(r.body).toMatchObject({ code: "TX_FAILED" });
-    expect(faucet.ledger.get("user.localnet")).toBe(0n);
+    expect(faucet.funded().get("user.localnet") ?? 0n).toBe(0n);
     expect(chain.appliedTransactions).toHaveLength(0);
   });
 
@@ -222,18 +261,45 @@ describe("routes and health", () => {
     const info = await (await fetch(`${faucet.url}/`)).json();
     expect(info).toEqual({
       parent: "localnet",
-      funder: "faucet.localnet",
+      account: "faucet.localnet",
       initialBalance: (10n * NEAR).toString(),
       maxPerRequest: (20n * NEAR).toString(),
       maxPerAccount: (25n * NEAR).toString(),
+      nearPerHour: (1000n * NEAR).toString(),
+      clientNearPerHour: (200n * NEAR).toString(),
     });
+  });
+
+  it("refuses to start without linkdrop on the parent, with other code there, or signing as the parent itself", async () => {
+    const bare = await FakeNearcore.start({ chainId: "localnet" });
+    try {
+      bare.addAccount("localnet");
+      const own = bare.addAccount("faucet.localnet");
+      const keys = new KeyResolver({ env: { OWN: own.toString() } });
+      const config = { rpcUrl: bare.url, accountId: "faucet.localnet", key: "env:OWN", listen: { port: 0 } };
+      await expect(startFaucet(config, { keys })).rejects.toThrow(
+        "faucet parent localnet runs no contract: it needs linkdrop to create accounts",
+      );
+      bare.addAccount("other", { code: contractWasm("whitelist") });
+      const linkdrop = codeHashOf(contractWasm("linkdrop"));
+      await expect(
+        startFaucet({ ...config, parentAccountId: "other", parentCodeHash: linkdrop }, { keys }),
+      ).rejects.toThrow(
+        `faucet parent other runs code ${codeHashOf(contractWasm("whitelist"))}, not the pinned linkdrop ${linkdrop}`,
+      );
+      await expect(startFaucet({ ...config, accountId: "localnet" }, { keys })).rejects.toThrow(
+        "the faucet must not sign as the parent localnet: give it its own account",
+      );
+    } finally {
+      await bare.close();
+    }
   });
 
   it("refuses to start with a key that is not a NEAR secret key, without echoing it", async () => {
     const bad = "ed25519:notasecret";
     try {
       await startFaucet(
-        { rpcUrl: chain.url, parentKey: "env:BAD", listen: { port: 0, host: "127.0.0.1" } },
+        { rpcUrl: chain.url, accountId: "faucet.localnet", key: "env:BAD", listen: { port: 0, host: "127.0.0.1" } },
         { keys: new KeyResolver({ env: { BAD: bad } }) },
       );
       throw new Error("expected a failure");

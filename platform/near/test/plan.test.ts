@@ -13,12 +13,13 @@ import {
 } from "../plan.js";
 import { KeyResolver } from "../keys.js";
 import { fails } from "../../../test/support/ops.js";
-import { callMethod, connect, view } from "../client.js";
+import { actions, KeyPair } from "near-api-js";
+import { callMethod, connect, sendTransaction, view } from "../client.js";
 
 const NEAR = 10n ** 24n;
 
 describe("coreContractsPlan", () => {
-  it("pins the three core contracts, funds them as the recipe, guards add_factory, adds the faucet account", () => {
+  it("pins the core contracts, funds them as the recipe, guards add_factory, runs linkdrop on the root, adds the faucet", () => {
     const plan = coreContractsPlan();
     const raw = `https://raw.githubusercontent.com/near/core-contracts/${CORE_CONTRACTS_COMMIT}`;
     expect(CORE_CONTRACTS_COMMIT).toBe("1c58c1f54121c3344750db636d4946d5edfb7267");
@@ -75,7 +76,17 @@ describe("coreContractsPlan", () => {
           unless: isFactory,
           expect: isFactory,
         },
-        { kind: "account", accountId: "faucet.localnet", creator: "localnet", balance: "1000 NEAR" },
+        {
+          kind: "deploy",
+          accountId: "localnet",
+          wasm: {
+            url: "https://raw.githubusercontent.com/near/near-linkdrop/c91581ec860bbfb70eee394d793233e8a1947825/res/linkdrop.wasm",
+            size: 140676,
+            sha256: "cb3bf3e84aedb784f2a3d300a88f26366c9d97fcf2abdca1dda0cd89a8762912",
+          },
+          init: { method: "new", args: {} },
+        },
+        { kind: "account", accountId: "faucet.localnet", creator: "localnet", balance: "1000 NEAR", topUp: true },
       ],
     });
     expect(validatePlan(plan)).toBe(plan);
@@ -98,16 +109,18 @@ describe("coreContractsPlan", () => {
       "poolv1.test",
       "wrap.test",
       "whitelist.test",
+      "test",
       "faucet.test",
     ]);
     expect(plan.steps[2]).toMatchObject({ balance: "7 NEAR" });
-    expect(plan.steps[4]).toEqual({
+    expect(plan.steps[5]).toEqual({
       kind: "account",
       accountId: "faucet.test",
       creator: "test",
       balance: "20000 NEAR",
+      topUp: true,
     });
-    expect(coreContractsPlan({ faucet: false }).steps).toHaveLength(4);
+    expect(coreContractsPlan({ faucet: false }).steps).toHaveLength(5);
   });
 
   it("expectations are the on-chain code hashes of the pinned wasm", () => {
@@ -115,6 +128,7 @@ describe("coreContractsPlan", () => {
       "wrap.localnet",
       "whitelist.localnet",
       "poolv1.localnet",
+      "localnet",
     ]);
     for (const e of coreContractsExpectations()) expect(e.codeHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
   });
@@ -187,27 +201,35 @@ describe("apply the Layer 2 plan against fake nearcore", () => {
       rootKey: "env:ROOT_KEY",
       rpcUrl: chain.url,
       chainId: "localnet",
-      wasm: { whitelist: files.source("whitelist"), poolv1: files.source("poolv1"), wrap: files.source("wrap") },
+      wasm: {
+        whitelist: files.source("whitelist"),
+        poolv1: files.source("poolv1"),
+        wrap: files.source("wrap"),
+        linkdrop: files.source("linkdrop"),
+      },
     });
   const run = () => apply(plan(), { keys: new KeyResolver({ env }), emit: (l) => lines.push(l) });
 
   it("creates everything with one transaction per step; the re-run sends nothing", async () => {
     const first = await run();
-    expect(first.transactions).toBe(5);
+    expect(first.transactions).toBe(6);
     expect(lines.map((l) => [l.index, l.kind, l.target, l.action])).toEqual([
       [0, "deploy", "whitelist.localnet", "created"],
       [1, "deploy", "poolv1.localnet", "created"],
       [2, "deploy", "wrap.localnet", "created"],
       [3, "call", "whitelist.localnet.add_factory", "called"],
-      [4, "account", "faucet.localnet", "created"],
+      [4, "deploy", "localnet", "deployed"],
+      [5, "account", "faucet.localnet", "created"],
     ]);
     expect(chain.appliedTransactions.map((t) => [t.signerId, t.receiverId, t.actions])).toEqual([
       ["localnet", "whitelist.localnet", ["CreateAccount", "Transfer", "AddKey", "DeployContract", "FunctionCall:new"]],
       ["localnet", "poolv1.localnet", ["CreateAccount", "Transfer", "AddKey", "DeployContract", "FunctionCall:new"]],
       ["localnet", "wrap.localnet", ["CreateAccount", "Transfer", "AddKey", "DeployContract", "FunctionCall:new"]],
       ["localnet", "whitelist.localnet", ["FunctionCall:add_factory"]],
+      ["localnet", "localnet", ["DeployContract", "FunctionCall:new"]],
       ["localnet", "faucet.localnet", ["CreateAccount", "Transfer", "AddKey"]],
     ]);
+    expect(chain.account("localnet")!.codeHash).toBe(codeHashOf(contractWasm("linkdrop")));
     const rootPk = chain.account("localnet")!.publicKeys[0];
     expect(chain.account("whitelist.localnet")).toMatchObject({
       publicKeys: [rootPk],
@@ -220,13 +242,22 @@ describe("apply the Layer 2 plan against fake nearcore", () => {
     expect(chain.account("wrap.localnet")!.amount).toBe(5n * NEAR);
     expect(chain.account("faucet.localnet")!.amount).toBe(1000n * NEAR);
     for (const l of lines.slice(0, 3)) expect(l.codeHash).toMatch(/^[1-9A-HJ-NP-Za-km-z]+$/);
-    expect([files.hits("whitelist"), files.hits("poolv1"), files.hits("wrap")]).toEqual([1, 1, 1]);
+    expect([files.hits("whitelist"), files.hits("poolv1"), files.hits("wrap"), files.hits("linkdrop")]).toEqual([
+      1, 1, 1, 1,
+    ]);
 
     chain.resetCounters();
     lines = [];
     const again = await run();
     expect(again.transactions).toBe(0);
-    expect(lines.map((l) => l.action)).toEqual(["unchanged", "unchanged", "unchanged", "skipped", "unchanged"]);
+    expect(lines.map((l) => l.action)).toEqual([
+      "unchanged",
+      "unchanged",
+      "unchanged",
+      "skipped",
+      "unchanged",
+      "unchanged",
+    ]);
     expect(lines.every((l) => l.txHash === undefined)).toBe(true);
     expect(chain.txCount).toBe(0);
   });
@@ -300,8 +331,52 @@ describe("apply the Layer 2 plan against fake nearcore", () => {
 
     lines = [];
     const r = await run();
-    expect(lines.map((l) => l.action)).toEqual(["unchanged", "created", "created", "called", "created"]);
-    expect(r.transactions).toBe(4);
+    expect(lines.map((l) => l.action)).toEqual(["unchanged", "created", "created", "called", "deployed", "created"]);
+    expect(r.transactions).toBe(5);
+  });
+
+  it("tops the faucet account up to its balance from the root, once: a second run sends nothing", async () => {
+    await run();
+    const conn = await connect(chain.url, { pollMs: 10 });
+    const faucetKey = KeyPair.fromRandom("ed25519");
+    chain.addAccessKey("faucet.localnet", faucetKey.getPublicKey().toString());
+    await sendTransaction(conn, { accountId: "faucet.localnet", keyPair: faucetKey }, "localnet", [
+      actions.transfer(300n * NEAR),
+    ]);
+    expect(chain.account("faucet.localnet")!.amount).toBeLessThan(701n * NEAR);
+    chain.resetCounters();
+    lines = [];
+    await run();
+    expect(lines[5]).toMatchObject({ target: "faucet.localnet", action: "topped-up" });
+    expect(chain.account("faucet.localnet")!.amount).toBe(1000n * NEAR);
+    expect(chain.appliedTransactions.map((t) => [t.signerId, t.receiverId, t.actions])).toEqual([
+      ["localnet", "faucet.localnet", ["Transfer"]],
+    ]);
+    chain.resetCounters();
+    lines = [];
+    await run();
+    expect(lines[5]).toMatchObject({ action: "unchanged" });
+    expect(chain.txCount).toBe(0);
+  });
+
+  // near-cli-rs `account create-account fund-myself <name>.<linkdrop_account_id>` sends exactly this call: create_account
+  // {new_account_id, new_public_key} with 30 TGas and the initial balance attached, to linkdrop_account_id
+  // (near/near-cli-rs src/commands/account/create_account/fund_myself_create_account/sign_as/mod.rs)
+  it("linkdrop on the root creates <name>.localnet for anyone who pays (near-cli-rs fund-myself)", async () => {
+    await run();
+    const conn = await connect(chain.url, { pollMs: 10 });
+    const bob = { accountId: "bob.other", keyPair: chain.addAccount("bob.other", { amount: 100n * NEAR }) };
+    const key = KeyPair.fromRandom("ed25519").getPublicKey().toString();
+    const r = await callMethod(conn, {
+      signer: bob,
+      contractId: "localnet",
+      method: "create_account",
+      args: { new_account_id: "carol.localnet", new_public_key: key },
+      deposit: 3n * NEAR,
+      gas: 30n * 10n ** 12n,
+    });
+    expect(r).toMatchObject({ action: "called", value: true });
+    expect(chain.account("carol.localnet")).toMatchObject({ amount: 3n * NEAR, publicKeys: [key] });
   });
 
   it("refuses another chain before sending anything", async () => {

@@ -5,7 +5,8 @@
 # Settings (environment variables; the document sets the first five from its parameters,
 # which SSM has already checked against strict allowedPatterns):
 #   OPERATION       operation name, ^[a-z][a-z0-9-]{0,63}$; "faucet-start" (re)starts the
-#                   detached faucet container instead of a one-shot run
+#                   detached faucet container instead of a one-shot run, "faucet-stop" removes the
+#                   one that faucet-start started with the same bundle and payload (and no other)
 #   PAYLOAD         base64 (standard alphabet) of a JSON object; never holds a key
 #   BUNDLE_URI      s3://bucket/key of the ops bundle (dist/ops.mjs)
 #   BUNDLE_SHA256   sha256 of the bundle; the bundle is kept as $OPS_DIR/<sha256>.mjs
@@ -54,6 +55,9 @@ DOCKER_WAIT_SECONDS="${DOCKER_WAIT_SECONDS:-600}"
 NODE_IMAGE="${NODE_IMAGE:-node:22-slim}"
 CONTAINER_OPS_DIR="/opt/near-localnet/ops"
 FAUCET_CONTAINER="near-faucet"
+# The faucet's ledger lives on the base data volume (it outlives the container and the instance).
+FAUCET_DATA_DIR="/srv/near/faucet"
+CONTAINER_FAUCET_DATA_DIR="/var/lib/near-faucet"
 
 log() { printf '[run-op] %s\n' "$*" >&2; }
 
@@ -185,8 +189,8 @@ log "image ${NODE_IMAGE} is ${run_image}"
 
 container_bundle="${CONTAINER_OPS_DIR}/${BUNDLE_SHA256}.mjs"
 
-# ---- faucet-start: the long-running exception ----------------------------------------------
-if [[ "$OPERATION" == "faucet-start" ]]; then
+# ---- faucet-start / faucet-stop: the long-running exception -------------------------------
+if [[ "$OPERATION" == "faucet-start" || "$OPERATION" == "faucet-stop" ]]; then
   # The host's container-log options (the base bootstrap writes them: CloudWatch Logs, stream
   # base/near-faucet); without that file, local json-file logs. They are part of the spec, so a
   # change restarts the faucet.
@@ -199,15 +203,39 @@ if [[ "$OPERATION" == "faucet-start" ]]; then
   payload_sha="$(printf '%s' "$PAYLOAD" | sha256sum | cut -d' ' -f1)"
   logging_sha="$(printf '%s\n' "${log_opts[@]}" | sha256sum | cut -c1-16)"
   spec="${BUNDLE_SHA256}.${payload_sha}.${logging_sha}.${run_image}"
+fi
+
+# faucet-stop runs when the faucet's Pulumi step is deleted: on a destroy, and for the old step
+# when a changed payload or bundle replaced it. The spec label tells the two apart: a container
+# started from another payload or bundle belongs to the step that replaced this one.
+if [[ "$OPERATION" == "faucet-stop" ]]; then
+  if [[ -n "$(docker ps -aq --filter "name=^${FAUCET_CONTAINER}\$" --filter "label=near-localnet.spec=${spec}")" ]]; then
+    log "removing ${FAUCET_CONTAINER}"
+    docker rm -f "$FAUCET_CONTAINER" >/dev/null || fail 1 FAUCET_STOP_FAILED "docker rm of ${FAUCET_CONTAINER} failed"
+    action="stopped"
+  elif [[ -n "$(docker ps -aq --filter "name=^${FAUCET_CONTAINER}\$")" ]]; then
+    log "${FAUCET_CONTAINER} runs another bundle or payload (a newer faucet step); leaving it"
+    action="unchanged"
+  else
+    action="absent"
+  fi
+  printf '{"event":"result","ok":true,"operation":"faucet-stop","result":{"container":"%s","action":"%s"}}\n' \
+    "$FAUCET_CONTAINER" "$action"
+  exit 0
+fi
+
+if [[ "$OPERATION" == "faucet-start" ]]; then
   action="unchanged"
   running="$(docker ps -q --filter "name=^${FAUCET_CONTAINER}\$" --filter "label=near-localnet.spec=${spec}" --filter status=running)"
   if [[ -z "$running" ]]; then
     action="started"
     log "(re)starting ${FAUCET_CONTAINER}"
     docker rm -f "$FAUCET_CONTAINER" >/dev/null 2>&1 || true
+    install -d -m 0700 "${ROOT}${FAUCET_DATA_DIR}"
     docker run -d --name "$FAUCET_CONTAINER" --restart unless-stopped --init --network host \
       --label "near-localnet.spec=${spec}" "${log_opts[@]}" \
       -e "AWS_REGION=${region}" -v "${bundle_dir}:${CONTAINER_OPS_DIR}:ro" \
+      -v "${ROOT}${FAUCET_DATA_DIR}:${CONTAINER_FAUCET_DATA_DIR}" \
       "$run_image" node "$container_bundle" faucet "$PAYLOAD" >/dev/null \
       || fail 1 FAUCET_START_FAILED "docker run of ${FAUCET_CONTAINER} failed"
     sleep "$FAUCET_SETTLE_SECONDS"

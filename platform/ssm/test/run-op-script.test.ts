@@ -268,9 +268,44 @@ describe("run-op.sh: faucet-start", () => {
     const spec = `${sb.bundleSha}.${sha256(faucetPayload)}.${localLogs}.${NODE_RUN}`;
     const run = dockerLines(sb).filter((l) => l.startsWith("docker run"));
     expect(run).toEqual([
-      `docker run -d --name near-faucet --restart unless-stopped --init --network host --label near-localnet.spec=${spec} --log-opt max-size=10m --log-opt max-file=3 -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro ${NODE_RUN} node /opt/near-localnet/ops/${sb.bundleSha}.mjs faucet ${faucetPayload}`,
+      `docker run -d --name near-faucet --restart unless-stopped --init --network host --label near-localnet.spec=${spec} --log-opt max-size=10m --log-opt max-file=3 -e AWS_REGION=us-east-2 -v ${sb.root}/opt/near-localnet/ops:/opt/near-localnet/ops:ro -v ${sb.root}/srv/near/faucet:/var/lib/near-faucet ${NODE_RUN} node /opt/near-localnet/ops/${sb.bundleSha}.mjs faucet ${faucetPayload}`,
     ]);
     expect(existsSync(join(sb.state, "container-near-faucet"))).toBe(true);
+    // the ledger's folder on the base data volume, kept across containers and instances
+    expect(existsSync(join(sb.root, "srv/near/faucet"))).toBe(true);
+  });
+
+  test("faucet-stop removes the faucet its own step started, and leaves one a newer step started alone", () => {
+    const sb = sandbox();
+    const newer = b64({ port: 3031, key: "ssm:/other" });
+    expect(runOp(sb, { OPERATION: "faucet-start", PAYLOAD: faucetPayload }).status).toBe(0);
+    // a replaced step's delete (old payload) after the new step started its faucet: nothing stops
+    expect(runOp(sb, { OPERATION: "faucet-start", PAYLOAD: newer }).status).toBe(0);
+    let r = runOp(sb, { OPERATION: "faucet-stop", PAYLOAD: faucetPayload });
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual([
+      {
+        event: "result",
+        ok: true,
+        operation: "faucet-stop",
+        result: { container: "near-faucet", action: "unchanged" },
+      },
+    ]);
+    expect(existsSync(join(sb.state, "container-near-faucet"))).toBe(true);
+    // the destroy of the current step
+    const mark = sb.readLog().length;
+    r = runOp(sb, { OPERATION: "faucet-stop", PAYLOAD: newer });
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ ok: true, result: { action: "stopped" } });
+    expect(
+      sb
+        .readLog()
+        .slice(mark)
+        .filter((l) => l.startsWith("docker rm")),
+    ).toEqual(["docker rm -f near-faucet"]);
+    expect(existsSync(join(sb.state, "container-near-faucet"))).toBe(false);
+    // a re-run (a retried destroy) finds nothing to do
+    r = runOp(sb, { OPERATION: "faucet-stop", PAYLOAD: newer });
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ ok: true, result: { action: "absent" } });
   });
 
   test("leaves a faucet running the same bundle and payload alone; restarts it when the payload changes", () => {

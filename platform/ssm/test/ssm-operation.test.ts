@@ -1,5 +1,9 @@
 // platform/ssm/operation.ts under Pulumi's mock runtime: the local.Command it registers (create,
 // update, environment, triggers, logging, custom timeouts) and its typed outputs.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
 import { SSM_RUN_COMMAND, SsmOperation } from "../operation.js";
@@ -107,6 +111,34 @@ test("wraps one local.Command running ssm-run with environment, triggers, loggin
     signer: "ssm:/near-localnet/localnet-account-key",
     balance: "15",
   });
+});
+
+test("deleteOperation: on delete the same ssm-run with that operation and a short online wait, never failing the deletion", async () => {
+  make("faucet-del", { operation: "faucet-start", deleteOperation: "faucet-stop", timeoutSeconds: 300 });
+  await settle();
+  const cmd = registered.find((r) => r.name === "faucet-del-run")!;
+  expect(cmd.inputs.delete).toBe(
+    `SSM_RUN_OPERATION=faucet-stop SSM_RUN_ONLINE_TIMEOUT_SECONDS=30 ${SSM_RUN_COMMAND} || ` +
+      `echo "[ssm-run] faucet-stop did not complete (see above); the deletion goes on" >&2`,
+  );
+  expect(cmd.timeouts).toEqual({ create: "17m", update: "17m", delete: "17m" });
+  // run it as the command provider does (sh -c, the step's environment) with a node that reports and fails
+  const bin = mkdtempSync(join(tmpdir(), "ssm-del-"));
+  writeFileSync(
+    join(bin, "node"),
+    '#!/bin/sh\necho "op=$SSM_RUN_OPERATION online=$SSM_RUN_ONLINE_TIMEOUT_SECONDS payload=$SSM_RUN_PAYLOAD"\nexit 1\n',
+    { mode: 0o755 },
+  );
+  const r = spawnSync("sh", ["-c", cmd.inputs.delete], {
+    env: { ...cmd.inputs.environment, PATH: `${bin}${delimiter}${process.env.PATH}` },
+    encoding: "utf8",
+  });
+  expect(r.status).toBe(0);
+  expect(r.stdout.trim()).toBe(`op=faucet-stop online=30 payload=${cmd.inputs.environment.SSM_RUN_PAYLOAD}`);
+  expect(r.stderr).toContain("faucet-stop did not complete (see above); the deletion goes on");
+  expect(() => make("bad-del", { deleteOperation: "Stop It" })).toThrow(
+    "SSM parameter operation must be an operation name",
+  );
 });
 
 test("optional settings: node image, dir, logging, no version", async () => {
