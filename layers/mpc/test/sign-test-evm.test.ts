@@ -16,7 +16,7 @@ import {
   type EcdsaSignResponse,
 } from "../../../platform/chainsig/index.js";
 import { connect, sendTransaction } from "../../../platform/near/client.js";
-import { connectEvm, nextTransfer } from "../../../platform/evm/chain.js";
+import { connectEvm, nextTransfer, sendAndWait } from "../../../platform/evm/chain.js";
 import {
   assembleSignedTransaction,
   eip1559Transfer,
@@ -174,7 +174,9 @@ describe("signatures the chain rejects", () => {
     }
     // neither reached the derived address: its nonce is where the good one needs it
     expect(Number(await anvil.rpc("eth_getTransactionCount", [address, "latest"]))).toBe(1);
-    await anvil.rpc("eth_sendRawTransaction", [good]);
+    // anvil answers eth_sendRawTransaction before its automine has written the block: wait for the receipt
+    const mined = await sendAndWait(evm, good, 10_000);
+    expect(mined).toMatchObject({ from: address, status: "success" });
     expect(Number(await anvil.rpc("eth_getTransactionCount", [address, "latest"]))).toBe(2);
   });
 });
