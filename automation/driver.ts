@@ -451,8 +451,10 @@ const GATE_RETRY_MS = 30_000;
 
 /**
  * After the layers' ups: images the stack names by tag alone that its hosts resolved on their first
- * pull are written into the stack configuration by digest (automation/image-pins.ts). A failure
- * here is reported and leaves the deploy as it is: the hosts keep running the digest they recorded.
+ * pull are reported with the command that pins them in the stack configuration
+ * (automation/image-pins.ts). The driver does not write them itself: a pin changes the hosts' user
+ * data, so writing it would make the next `up` with no change of the user's replace every host.
+ * A failure here is reported and leaves the deploy as it is: the hosts keep running what they recorded.
  */
 async function pinImagesOnFirstUse(r: Runner, deps: DriverDeps, outputs: StackOutputs): Promise<void> {
   const { engine } = deps;
@@ -472,10 +474,10 @@ async function pinImagesOnFirstUse(r: Runner, deps: DriverDeps, outputs: StackOu
       );
     }
     for (const w of plan.writes) {
-      if (engine.setConfig) await engine.setConfig(w.key, w.value);
       r.log(
-        `images: ${w.key} pinned to ${w.value} (resolved by the hosts at their first pull; later deploys pull ` +
-          `that digest and check it; the hosts that carry it in their user data are replaced once by the next up, keeping their data)`,
+        `images: the hosts pinned ${w.key} to ${w.value} at their first pull and keep running it; to pin it in ` +
+          `the stack config (the next up then replaces those hosts once, keeping their data): ` +
+          `pulumi config set ${w.key} '${w.value}' -s ${engine.stack}`,
       );
     }
   } catch (err) {

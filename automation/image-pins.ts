@@ -2,8 +2,8 @@
 // opsImage as repository:tag) is resolved to its digest by the host at its first pull
 // (platform/host/scripts/image-pin.sh), which records "KEY IMAGE sha256:<digest>" and runs that
 // digest from then on. After a layer's up the driver reads the records (diagnostics probe
-// "image-pins") and writes the digest into the stack configuration, near-localnet:KEY =
-// repository:tag@sha256:<digest>, so every later deploy, on any host, pulls by digest and checks it.
+// "image-pins") and proposes the pin for the stack configuration, near-localnet:KEY =
+// repository:tag@sha256:<digest>, which makes every later deploy, on any host, pull by digest.
 import { loadConfig } from "../layers/config.js";
 import { fullKey } from "../platform/config/reader.js";
 
@@ -40,13 +40,13 @@ export function configuredImages(config: Record<string, string>, stack: string):
 }
 
 export interface PinPlan {
-  /** Full config key and the pinned reference to write. */
+  /** Full config key and the pinned reference to propose. */
   writes: Array<{ key: string; value: string }>;
   /** Tag-only keys whose hosts resolved the tag to different digests: pinned by nobody but the operator. */
   conflicts: Array<{ key: string; image: string; digests: string[] }>;
 }
 
-/** The pins to write: keys still configured by tag alone whose hosts agree on one digest. */
+/** The pins to propose: keys still configured by tag alone whose hosts agree on one digest. */
 export function planImagePins(configured: Record<ImageKey, string>, pins: ImagePin[]): PinPlan {
   const plan: PinPlan = { writes: [], conflicts: [] };
   for (const key of IMAGE_KEYS) {

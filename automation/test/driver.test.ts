@@ -730,7 +730,7 @@ describe("Layer 3 failure diagnostics", () => {
 describe("images pinned on first use", () => {
   const digest = (c: string) => `sha256:${c.repeat(64)}`;
 
-  it("writes the digest the hosts resolved for a tag-only image into the stack config; pinned keys are left", async () => {
+  it("reports the digest the hosts resolved for a tag-only image with the command that pins it, and writes no config", async () => {
     const engine = new FakeEngine([]);
     engine.configValues["near-localnet:opsImage"] = `node:22-slim@${digest("c")}`;
     const probes = new FakeProbes();
@@ -747,14 +747,19 @@ describe("images pinned on first use", () => {
     const out = new MemoryOut();
     const report = await stagedUp({ engine, probes, out, gateRetryMs: 0 });
     expect(report.ok).toBe(true);
-    expect(engine.configValues).toMatchObject({
-      "near-localnet:nearcoreImage": `nearprotocol/nearcore:2.13.3@${digest("a")}`,
-      "near-localnet:mpcImage": `nearone/mpc-node:3.14.1@${digest("b")}`,
+    // a written pin would change the hosts' user data: the next up would replace them
+    expect(engine.configValues).toEqual({
+      "aws:region": "us-east-1",
       "near-localnet:opsImage": `node:22-slim@${digest("c")}`,
     });
-    expect(out.err.join("\n")).toContain(
-      `images: near-localnet:nearcoreImage pinned to nearprotocol/nearcore:2.13.3@${digest("a")} (resolved by the hosts at their first pull;`,
+    const err = out.err.join("\n");
+    expect(err).toContain(
+      `pulumi config set near-localnet:nearcoreImage 'nearprotocol/nearcore:2.13.3@${digest("a")}' -s localnet`,
     );
+    expect(err).toContain(
+      `pulumi config set near-localnet:mpcImage 'nearone/mpc-node:3.14.1@${digest("b")}' -s localnet`,
+    );
+    expect(err).not.toContain("near-localnet:opsImage pinned");
   });
 
   it("hosts that resolved one tag to different digests are reported, and nothing is pinned for that key", async () => {
