@@ -166,8 +166,9 @@ export function classifyEngineError(err: unknown, aborted = false): EngineError 
   if (aborted) {
     return new EngineError(
       "cancelled",
-      "Cancelled. Pulumi finished the steps already in flight and saved the state; nothing was destroyed. " +
-        "Run `npm run automate -- up` again to resume.",
+      "Cancelled. Pulumi stopped the steps in flight (their local commands are killed; an SSM operation one " +
+        "of them sent may still run on its instance, and the next up waits for it) and saved the state; " +
+        "nothing was destroyed. Run `npm run automate -- up` again to resume.",
       errorLines(text),
     );
   }

@@ -240,6 +240,14 @@ describe("log targets", () => {
 });
 
 describe("engine errors", () => {
+  it("says what a cancel does to the steps in flight: stopped, not finished, and the SSM side runs on", () => {
+    const e = classifyEngineError(new Error("operation aborted"), true);
+    expect(e.kind).toBe("cancelled");
+    expect(e.message).toContain("Pulumi stopped the steps in flight (their local commands are killed;");
+    expect(e.message).toContain("the next up waits for it");
+    expect(e.message).not.toMatch(/finished/);
+  });
+
   it("classifies lock conflicts, credentials, passphrase and cancellations", () => {
     expect(classifyEngineError(lockedError()).kind).toBe("concurrent-update");
     expect(
