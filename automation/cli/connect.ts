@@ -17,6 +17,7 @@ import { sleep } from "../../platform/time.js";
 import { PLUGIN_INSTALL, pluginVersion } from "../tunnel/plugin.js";
 import type { ServeSpec } from "../tunnel/serve.js";
 import {
+  isAlive,
   EVM_FORWARD,
   forwardUrl,
   readConnection,
@@ -281,15 +282,6 @@ function printExports(ctx: CliContext, r: Run, state: ConnectionState): number {
   return EXIT.ok;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function stopConnection(ctx: CliContext, stack: string): Promise<number> {
   const state = readConnection(ctx.workDir, stack);
   if (!state) {
@@ -299,8 +291,8 @@ async function stopConnection(ctx: CliContext, stack: string): Promise<number> {
   process.kill(state.pid, "SIGTERM");
   // It ends every session and removes its record; past the deadline it is killed.
   const deadline = Date.now() + 20_000;
-  while (alive(state.pid) && existsSync(stateFile(ctx.workDir, stack)) && Date.now() < deadline) await sleep(100);
-  if (alive(state.pid) && existsSync(stateFile(ctx.workDir, stack))) process.kill(state.pid, "SIGKILL");
+  while (isAlive(state.pid) && existsSync(stateFile(ctx.workDir, stack)) && Date.now() < deadline) await sleep(100);
+  if (isAlive(state.pid) && existsSync(stateFile(ctx.workDir, stack))) process.kill(state.pid, "SIGKILL");
   ctx.out.stderr(`ended the connection of stack ${stack} (pid ${state.pid})`);
   return EXIT.ok;
 }

@@ -14,7 +14,7 @@ import { SSMClient, StartSessionCommand, TerminateSessionCommand } from "@aws-sd
 import { mockClient } from "aws-sdk-client-mock";
 import { main } from "../cli.js";
 import type { CliContext } from "../cli/context.js";
-import { stateFile } from "../tunnel/state.js";
+import { isAlive, stateFile } from "../tunnel/state.js";
 import { FakeEngine, MemoryOut, rawOutputs } from "./fakes.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -80,15 +80,6 @@ const answers = async (url: string) =>
     () => true,
     () => false,
   );
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function pluginStarts(log: string): PluginStart[] {
   if (!existsSync(log)) return [];
@@ -209,7 +200,7 @@ describe("connect (foreground)", () => {
     expect(await run).toBe(0);
     const starts = pluginStarts(log);
     expect(starts).toHaveLength(3);
-    for (const p of starts) expect(alive(p.pid)).toBe(false);
+    for (const p of starts) expect(isAlive(p.pid)).toBe(false);
     expect(terminated().sort()).toEqual(starts.map((p) => p.sessionId).sort());
     expect(existsSync(stateFile(workDir, "localnet"))).toBe(false);
     expect(await answers(`http://127.0.0.1:${port}/status`)).toBe(false);
@@ -333,7 +324,7 @@ describe("connect --background and --stop", () => {
     expect(out.out.join("\n")).toContain(`export NEAR_FAUCET_URL='http://127.0.0.1:${port + 1}/account'`);
     expect((await getJson(`http://127.0.0.1:${port}/status`)).chain_id).toBe("mpc-localnet");
     const pid = Number(/NEAR_LOCALNET_CONNECT_PID='(\d+)'/.exec(out.out.join("\n"))![1]);
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     expect(
       api.calls
         .filter((x) => x.target === "AmazonSSM.StartSession")
@@ -346,8 +337,8 @@ describe("connect --background and --stop", () => {
     expect(out.err.at(-1)).toContain(`already connected (pid ${pid})`);
 
     expect(await main(["connect", "--stop"], c)).toBe(0);
-    await until("the background process to end", () => !alive(pid));
-    for (const p of pluginStarts(log)) expect(alive(p.pid)).toBe(false);
+    await until("the background process to end", () => !isAlive(pid));
+    for (const p of pluginStarts(log)) expect(isAlive(p.pid)).toBe(false);
     expect(
       api.calls
         .filter((x) => x.target === "AmazonSSM.TerminateSession")

@@ -48,7 +48,8 @@ export function removeState(workDir: string, stack: string, pid = process.pid): 
   rmSync(stateFile(workDir, stack), { force: true });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
